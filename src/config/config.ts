@@ -1,0 +1,114 @@
+// Builds the typed configuration from the config file and the environment (the environment wins,
+// so pam_exec's PAM environment and tests can override the file). Validation itself is passed in:
+// env-schema in the CLI, the precompiled validator in the hook.
+
+import { configVariables, type ValidatedEnv } from './schema.ts';
+import { parseEnvFile } from './env-file.ts';
+
+export const defaultConfigPath = '/etc/logsphere/logsphere.env';
+export const logFileName = 'sessions.jsonl';
+
+export interface Config {
+  logDir: string;
+  logFile: string;
+  runDir: string;
+  stateDir: string;
+  hostname: string | null;
+  ignoreServices: string[];
+  fsync: boolean;
+  /** The file the values came from, when there was one. */
+  configPath: string | null;
+}
+
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+export type EnvValidator = (
+  data: Record<string, string>,
+) => { ok: true; env: ValidatedEnv } | { ok: false; issues: ConfigIssue[] };
+
+/** Thrown when a configuration value is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly issues: ConfigIssue[];
+  constructor(source: string, issues: ConfigIssue[]) {
+    super(
+      `Invalid configuration in ${source}: ${issues.map((i) => `${i.variable} ${i.message}`).join('; ')}`,
+    );
+    this.issues = issues;
+  }
+}
+
+export interface ConfigSources {
+  /** The process environment (or a test's fixture). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Contents of the config file, or null when it does not exist. */
+  fileText: string | null;
+  filePath: string;
+}
+
+/** The config file path: LOGSPHERE_CONFIG from the environment, else the default. */
+export function configPathFrom(env: Readonly<Record<string, string | undefined>>): string {
+  return env['LOGSPHERE_CONFIG'] || defaultConfigPath;
+}
+
+export function loadConfig(sources: ConfigSources, validate: EnvValidator): Config {
+  const data: Record<string, string> = {};
+  if (sources.fileText !== null) {
+    const parsed = parseEnvFile(sources.fileText);
+    if (parsed.problems.length > 0) {
+      throw new ConfigError(
+        sources.filePath,
+        parsed.problems.map((p) => ({ variable: `line ${p.line}`, message: p.message })),
+      );
+    }
+    for (const key of configVariables) {
+      const value = parsed.values[key];
+      if (value !== undefined) data[key] = value;
+    }
+  }
+  for (const key of configVariables) {
+    const value = sources.env[key];
+    if (value !== undefined) data[key] = value;
+  }
+  const result = validate(data);
+  if (!result.ok) {
+    throw new ConfigError(
+      sources.fileText === null ? 'the environment' : `${sources.filePath} and the environment`,
+      result.issues,
+    );
+  }
+  const env = result.env;
+  const logDir = stripTrailingSlash(env.LOGSPHERE_LOG_DIR);
+  return {
+    logDir,
+    logFile: `${logDir}/${logFileName}`,
+    runDir: stripTrailingSlash(env.LOGSPHERE_RUN_DIR),
+    stateDir: stripTrailingSlash(env.LOGSPHERE_STATE_DIR),
+    hostname: env.LOGSPHERE_HOSTNAME ?? null,
+    ignoreServices: env.LOGSPHERE_IGNORE_SERVICES.split(',').filter((s) => s !== ''),
+    fsync: env.LOGSPHERE_FSYNC,
+    configPath: sources.fileText === null ? null : sources.filePath,
+  };
+}
+
+function stripTrailingSlash(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
+}
+
+/** Turns Ajv error objects (from env-schema or the standalone validator) into named issues. */
+export function issuesFromAjv(
+  errors: ReadonlyArray<{ instancePath: string; message?: string; params: Record<string, unknown> }>,
+  data: Record<string, string>,
+): ConfigIssue[] {
+  return errors.map((e) => {
+    const missing = e.params['missingProperty'];
+    const variable =
+      typeof missing === 'string' ? missing : e.instancePath.replace(/^\//, '') || '(configuration)';
+    const value = data[variable];
+    const got = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+    return { variable, message: `${e.message ?? 'is invalid'}${got}` };
+  });
+}

@@ -1,0 +1,41 @@
+// The configuration contract of DESIGN.md as one JSON Schema. It is validated by env-schema in
+// the CLI and, on the hook's start-up path, by a validator that Ajv compiled from this very
+// schema ahead of time (src/config/validate-env.generated.js, see scripts/gen-config-validator.mjs).
+
+export const configSchema = {
+  type: 'object',
+  properties: {
+    LOGSPHERE_LOG_DIR: { type: 'string', pattern: '^/', default: '/var/log/logsphere' },
+    LOGSPHERE_RUN_DIR: { type: 'string', pattern: '^/', default: '/run/logsphere' },
+    LOGSPHERE_STATE_DIR: { type: 'string', pattern: '^/', default: '/var/lib/logsphere' },
+    LOGSPHERE_HOSTNAME: { type: 'string', pattern: '^[^\\s/]{1,253}$' },
+    LOGSPHERE_IGNORE_SERVICES: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.@+-]*(,[A-Za-z0-9_.@+-]*)*$',
+      default: 'cron,systemd-user',
+    },
+    LOGSPHERE_FSYNC: { type: 'boolean', default: true },
+  },
+  required: [
+    'LOGSPHERE_LOG_DIR',
+    'LOGSPHERE_RUN_DIR',
+    'LOGSPHERE_STATE_DIR',
+    'LOGSPHERE_IGNORE_SERVICES',
+    'LOGSPHERE_FSYNC',
+  ],
+} as const;
+
+/** The variables the schema knows; everything else in the environment is left alone. */
+export const configVariables = Object.keys(configSchema.properties) as ConfigVariable[];
+
+export type ConfigVariable = keyof typeof configSchema.properties;
+
+/** What validation leaves behind: defaults filled in, booleans coerced. */
+export interface ValidatedEnv {
+  LOGSPHERE_LOG_DIR: string;
+  LOGSPHERE_RUN_DIR: string;
+  LOGSPHERE_STATE_DIR: string;
+  LOGSPHERE_HOSTNAME?: string;
+  LOGSPHERE_IGNORE_SERVICES: string;
+  LOGSPHERE_FSYNC: boolean;
+}

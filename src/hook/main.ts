@@ -1,0 +1,90 @@
+// Entry point of logsphere-hook, run by pam_exec (and by logsphere-boot.service). It never fails
+// a login: every outcome exits 0, problems go to stderr through pino, and it gives up after 2 s.
+//
+// The deadline: log-directory I/O runs on libuv's thread pool, so the main thread stays free when
+// a filesystem hangs. At the deadline the pending record is spooled in the run directory.
+// A thread stuck in a hung filesystem call cannot be joined, and Node's process.exit() joins the
+// pool, so in that one case the hook ends itself with SIGKILL instead of exiting 0.
+
+import { readFileSync } from 'node:fs';
+import { configPathFrom, loadConfig, type Config } from '../config/config.ts';
+import { validateCompiled } from '../config/validate-compiled.ts';
+import { diagnostics } from '../diag/logger.ts';
+import { nowMicros } from '../record/time.ts';
+import { errorCode } from '../store/errors.ts';
+import { spoolLines } from '../store/spool.ts';
+import type { PendingLine } from '../store/append.ts';
+import { runHook } from './run-hook.ts';
+
+const deadlineMs = 2000;
+
+function readConfig(env: NodeJS.ProcessEnv): Config {
+  const filePath = configPathFrom(env);
+  let fileText: string | null = null;
+  try {
+    fileText = readFileSync(filePath, 'utf8');
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
+  return loadConfig({ env, fileText, filePath }, validateCompiled);
+}
+
+async function report(level: 'warn' | 'error', fields: object, message: string): Promise<void> {
+  try {
+    (await diagnostics('logsphere-hook'))[level](fields, message);
+  } catch {
+    // Nowhere left to report to; the login must go on regardless.
+  }
+}
+
+async function main(): Promise<void> {
+  let config: Config | undefined;
+  let pending: PendingLine | undefined;
+  let finished = false;
+
+  const deadline = setTimeout(() => {
+    void (async () => {
+      if (finished) return;
+      let spooled = false;
+      if (config && pending) {
+        try {
+          spoolLines(config.runDir, [pending]);
+          spooled = true;
+        } catch {
+          // reported below
+        }
+      }
+      await report('error', { event_id: pending?.id, spooled }, `Cannot append record within ${deadlineMs} ms: giving up`);
+      process.kill(process.pid, 'SIGKILL');
+    })();
+  }, deadlineMs);
+  deadline.unref();
+
+  try {
+    config = readConfig(process.env);
+    const outcome = await runHook(
+      { args: process.argv.slice(2), env: process.env, config, parentPid: process.ppid, now: nowMicros },
+      (line) => {
+        pending = line;
+      },
+    );
+    finished = true;
+    if (outcome.status === 'appended' && outcome.result.status === 'spooled') {
+      await report(
+        'warn',
+        { event_id: pending?.id, path: config.logFile, err: outcome.result.error },
+        `Cannot append record to ${config.logFile}: kept in ${config.runDir}/spool`,
+      );
+    } else if (outcome.status === 'skipped' && outcome.unexpected) {
+      await report('warn', {}, `Nothing recorded: ${outcome.reason}`);
+    }
+  } catch (error) {
+    finished = true;
+    await report('error', { err: error }, error instanceof Error ? error.message : String(error));
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+await main();
+process.exitCode = 0;

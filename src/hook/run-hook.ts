@@ -1,0 +1,85 @@
+// The hook's work for one PAM call or boot/shutdown: build the record, correlate open and close
+// through the run directory, append. Process concerns (exit status, deadline, stderr) stay in
+// main.ts; everything here takes its inputs as arguments.
+
+import type { Config } from '../config/config.ts';
+import { pamContextFrom } from '../pam/context.ts';
+import * as build from '../record/build.ts';
+import type { Micros } from '../record/time.ts';
+import type { SessionRecord } from '../record/types.ts';
+import { appendLines, type AppendResult, type PendingLine } from '../store/append.ts';
+import { saveOpenSession, takeOpenSession } from '../store/open-sessions.ts';
+import {
+  bootId,
+  bootTimeSeconds,
+  kernelHostname,
+  kernelRelease,
+  lookupUid,
+  processStartTicks,
+} from '../sys/proc.ts';
+import { planHook } from './plan.ts';
+
+export interface HookInputs {
+  args: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  config: Config;
+  /** The PAM-calling process: the hook's parent. */
+  parentPid: number;
+  now: () => Micros;
+}
+
+export type HookOutcome =
+  | { status: 'skipped'; reason: string; unexpected: boolean }
+  | { status: 'appended'; records: SessionRecord[]; result: AppendResult };
+
+export function pendingLine(record: SessionRecord, at: Micros): PendingLine {
+  return { order: at, id: record.event_id, line: build.toLine(record) };
+}
+
+/** Builds the record for this run and, for a session open, leaves its correlation entry. */
+export function recordFor(inputs: HookInputs): { record: SessionRecord; at: Micros } | { skip: string; unexpected: boolean } {
+  const { config, env } = inputs;
+  const pam = pamContextFrom(env);
+  const task = planHook(inputs.args, pam.type, pam.service, config.ignoreServices);
+  if (task.kind === 'skip') return { skip: task.reason, unexpected: task.unexpected };
+
+  const at = inputs.now();
+  const source = task.kind === 'boot' || task.kind === 'shutdown' ? 'systemd' : 'pam';
+  const origin = { host: config.hostname ?? kernelHostname(), boot_id: bootId(), source } as const;
+
+  if (task.kind === 'boot') {
+    return { record: build.boot(origin, at, kernelRelease(), bootTimeSeconds() * 1e6), at };
+  }
+  if (task.kind === 'shutdown') return { record: build.shutdown(origin, at), at };
+
+  const login: build.Login = {
+    user: pam.user,
+    uid: lookupUid(pam.user),
+    tty: pam.tty,
+    rhost: pam.rhost,
+    ruser: pam.ruser,
+    service: pam.service,
+    pid: inputs.parentPid,
+    pid_start: processStartTicks(inputs.parentPid) ?? 0,
+  };
+  if (pam.xdgSessionId !== null) login.xdg_session_id = pam.xdgSessionId;
+  if (pam.truncated.length > 0) login.truncated = pam.truncated;
+
+  if (task.kind === 'auth-failure') return { record: build.authFailure(origin, login, at), at };
+  if (task.kind === 'open') {
+    const record = build.sessionOpen(origin, login, at);
+    saveOpenSession(config.runDir, record);
+    return { record, at };
+  }
+  const open = takeOpenSession(config.runDir, login);
+  return { record: build.sessionClose(origin, login, at, open), at };
+}
+
+export async function runHook(inputs: HookInputs, onPending?: (line: PendingLine) => void): Promise<HookOutcome> {
+  const built = recordFor(inputs);
+  if ('skip' in built) return { status: 'skipped', reason: built.skip, unexpected: built.unexpected };
+  const line = pendingLine(built.record, built.at);
+  onPending?.(line);
+  const result = await appendLines(inputs.config, [line]);
+  return { status: 'appended', records: [built.record], result };
+}

@@ -1,0 +1,99 @@
+// Builders for `logsphere/1` records. Key order is fixed here so that every line of the log
+// reads the same way; JSON.stringify does the escaping (control characters become \uXXXX).
+
+import { newId } from './ids.ts';
+import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from './time.ts';
+import {
+  schemaVersion,
+  type AuthFailureRecord,
+  type BootRecord,
+  type LoginFields,
+  type RecordSource,
+  type SessionCloseRecord,
+  type SessionOpenRecord,
+  type SessionRecord,
+  type ShutdownRecord,
+} from './types.ts';
+
+/** What every record of one host and boot shares. */
+export interface Origin {
+  host: string;
+  boot_id: string;
+  source: RecordSource;
+}
+
+function base(origin: Origin, at: Micros) {
+  return {
+    schema: schemaVersion,
+    event_id: newId(at),
+    ts: formatTimestamp(at),
+    host: origin.host,
+    boot_id: origin.boot_id,
+    source: origin.source,
+  } as const;
+}
+
+/** The login fields without session_id; the builders decide what id a record carries. */
+export type Login = Omit<LoginFields, 'session_id'>;
+
+function loginPart(login: Login) {
+  const part: Omit<LoginFields, 'session_id'> = {
+    user: login.user,
+    uid: login.uid,
+    tty: login.tty,
+    rhost: login.rhost,
+    ruser: login.ruser,
+    service: login.service,
+    pid: login.pid,
+    pid_start: login.pid_start,
+  };
+  if (login.xdg_session_id !== undefined) part.xdg_session_id = login.xdg_session_id;
+  if (login.truncated !== undefined && login.truncated.length > 0) part.truncated = login.truncated;
+  return part;
+}
+
+export function sessionOpen(origin: Origin, login: Login, at: Micros): SessionOpenRecord {
+  const head = base(origin, at);
+  return { ...head, event: 'session_open', session_id: newId(at), ...loginPart(login) };
+}
+
+/**
+ * A close. With the open record it reuses the session id and adds login_time and duration_s;
+ * without it the id is null and the reconciler pairs it by host/pid/pid_start/service/user/tty.
+ */
+export function sessionClose(
+  origin: Origin,
+  login: Login,
+  at: Micros,
+  open: Pick<SessionOpenRecord, 'session_id' | 'ts'> | null,
+): SessionCloseRecord {
+  const record: SessionCloseRecord = {
+    ...base(origin, at),
+    event: 'session_close',
+    session_id: open ? open.session_id : null,
+    ...loginPart(login),
+  };
+  const opened = open ? parseTimestamp(open.ts) : null;
+  if (open && opened !== null) {
+    record.login_time = open.ts;
+    record.duration_s = Math.max(0, durationSeconds(opened, at));
+  }
+  return record;
+}
+
+export function authFailure(origin: Origin, login: Login, at: Micros): AuthFailureRecord {
+  return { ...base(origin, at), event: 'auth_failure', session_id: null, ...loginPart(login) };
+}
+
+export function boot(origin: Origin, at: Micros, kernel: string, bootTime: Micros): BootRecord {
+  return { ...base(origin, at), event: 'boot', kernel, boot_time: formatTimestamp(bootTime) };
+}
+
+export function shutdown(origin: Origin, at: Micros): ShutdownRecord {
+  return { ...base(origin, at), event: 'shutdown' };
+}
+
+/** The record as one line of the log, newline included. */
+export function toLine(record: SessionRecord): string {
+  return `${JSON.stringify(record)}\n`;
+}

@@ -1,0 +1,77 @@
+// The `logsphere/1` record: one JSON object per line of the session log (DESIGN.md).
+
+export const schemaVersion = 'logsphere/1';
+
+export type EventKind = 'session_open' | 'session_close' | 'auth_failure' | 'boot' | 'shutdown';
+export const eventKinds: readonly EventKind[] = [
+  'session_open',
+  'session_close',
+  'auth_failure',
+  'boot',
+  'shutdown',
+];
+
+export type RecordSource =
+  | 'pam'
+  | 'systemd'
+  | 'wtmp'
+  | 'btmp'
+  | 'utmp'
+  | 'authlog'
+  | 'logsphere-v2';
+
+interface RecordBase {
+  schema: typeof schemaVersion;
+  event_id: string;
+  ts: string;
+  host: string;
+  boot_id: string;
+  source: RecordSource;
+}
+
+/** Who, where and through what: the fields a session or authentication record carries. */
+export interface LoginFields {
+  session_id: string | null;
+  user: string;
+  uid: number | null;
+  tty: string | null;
+  rhost: string | null;
+  ruser: string | null;
+  service: string;
+  pid: number;
+  pid_start: number;
+  xdg_session_id?: string;
+  truncated?: string[];
+}
+
+export interface SessionOpenRecord extends RecordBase, LoginFields {
+  event: 'session_open';
+  session_id: string;
+}
+
+export interface SessionCloseRecord extends RecordBase, LoginFields {
+  event: 'session_close';
+  login_time?: string;
+  duration_s?: number;
+}
+
+export interface AuthFailureRecord extends RecordBase, LoginFields {
+  event: 'auth_failure';
+}
+
+export interface BootRecord extends RecordBase {
+  event: 'boot';
+  kernel: string;
+  boot_time: string;
+}
+
+export interface ShutdownRecord extends RecordBase {
+  event: 'shutdown';
+}
+
+export type SessionRecord =
+  | SessionOpenRecord
+  | SessionCloseRecord
+  | AuthFailureRecord
+  | BootRecord
+  | ShutdownRecord;

@@ -1,0 +1,30 @@
+// Promise wrappers over node:fs callbacks for the log directory. node:fs/promises would do, but
+// loading it pulls in streams and readline: several milliseconds at every login.
+
+import * as fs from 'node:fs';
+
+function call<T>(run: (done: (error: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    run((error, value) => (error ? reject(error) : resolve(value)));
+  });
+}
+
+function callVoid(run: (done: (error: NodeJS.ErrnoException | null) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    run((error) => (error ? reject(error) : resolve()));
+  });
+}
+
+export const lstat = (path: string) => call<fs.Stats>((d) => fs.lstat(path, d));
+export const fstat = (fd: number) => call<fs.Stats>((d) => fs.fstat(fd, d));
+export const mkdir = (path: string, mode: number) => callVoid((d) => fs.mkdir(path, { mode }, (e) => d(e)));
+export const chown = (path: string, uid: number, gid: number) => callVoid((d) => fs.chown(path, uid, gid, d));
+export const open = (path: string, flags: number, mode?: number) => call<number>((d) => fs.open(path, flags, mode, d));
+export const close = (fd: number) => callVoid((d) => fs.close(fd, d));
+export const fchown = (fd: number, uid: number, gid: number) => callVoid((d) => fs.fchown(fd, uid, gid, d));
+export const fchmod = (fd: number, mode: number) => callVoid((d) => fs.fchmod(fd, mode, d));
+export const fdatasync = (fd: number) => callVoid((d) => fs.fdatasync(fd, d));
+export const read = (fd: number, buffer: Buffer, position: number) =>
+  call<number>((d) => fs.read(fd, buffer, 0, buffer.length, position, d));
+export const write = (fd: number, buffer: Buffer, offset: number) =>
+  call<number>((d) => fs.write(fd, buffer, offset, buffer.length - offset, null, d));

@@ -1,0 +1,99 @@
+// Open sessions in the run directory: at open_session the hook leaves the open record under a
+// key of (pid, pid_start, service, user, tty); close_session finds it by the same key, reuses its
+// session_id and removes it. Entries are world-readable, like utmp, so an unprivileged
+// `logsphere sessions` can answer from them.
+
+import { closeSync, constants, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import type { SessionOpenRecord } from '../record/types.ts';
+import { errorCode } from './errors.ts';
+import { ensureDirSync, writeFileAtomicSync } from './spool.ts';
+
+const { O_RDONLY, O_NOFOLLOW } = constants;
+
+export interface SessionKey {
+  pid: number;
+  pid_start: number;
+  service: string;
+  user: string;
+  tty: string | null;
+}
+
+export function openSessionsDirOf(runDir: string): string {
+  return `${runDir}/sessions`;
+}
+
+/** Two 32-bit FNV-1a digests side by side (64 bits, hex): a file-name-safe key without
+ *  loading node:crypto in the hook. Collisions only matter within one pid and start time. */
+function digest64(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    a = Math.imul(a ^ byte, 0x01000193) >>> 0;
+    b = Math.imul(b ^ byte, 0x01000193) >>> 0;
+  }
+  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+}
+
+/** The entry's file name: pid and start in clear (for people), the rest digested (untrusted). */
+export function entryName(key: SessionKey): string {
+  const digest = digest64(JSON.stringify([key.service, key.user, key.tty]));
+  return `${key.pid}-${key.pid_start}-${digest}.json`;
+}
+
+export function saveOpenSession(runDir: string, record: SessionOpenRecord): void {
+  ensureDirSync(runDir, 0o755);
+  const dir = openSessionsDirOf(runDir);
+  ensureDirSync(dir, 0o755);
+  writeFileAtomicSync(dir, entryName(record), JSON.stringify(record), 0o644);
+}
+
+function readEntry(path: string): unknown {
+  const fd = openSync(path, O_RDONLY | O_NOFOLLOW);
+  try {
+    return JSON.parse(readFileSync(fd, 'utf8'));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Removes and returns the open record stored for `key`; null when there is none. */
+export function takeOpenSession(runDir: string, key: SessionKey): SessionOpenRecord | null {
+  const path = `${openSessionsDirOf(runDir)}/${entryName(key)}`;
+  let entry: unknown;
+  try {
+    entry = readEntry(path);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
+  const open = entry as Partial<SessionOpenRecord> | null;
+  if (!open || typeof open.session_id !== 'string' || typeof open.ts !== 'string') return null;
+  return open as SessionOpenRecord;
+}
+
+/** Every open-session entry (for `sessions` without log access and for `doctor`). */
+export function listOpenSessions(runDir: string): { records: SessionOpenRecord[]; unreadable: number } {
+  const dir = openSessionsDirOf(runDir);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return { records: [], unreadable: 0 };
+    throw error;
+  }
+  const records: SessionOpenRecord[] = [];
+  let unreadable = 0;
+  for (const name of names.sort()) {
+    try {
+      records.push(readEntry(`${dir}/${name}`) as SessionOpenRecord);
+    } catch {
+      unreadable++;
+    }
+  }
+  return { records, unreadable };
+}

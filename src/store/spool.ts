@@ -1,0 +1,124 @@
+// The spool: records that could not be appended to the log (read-only or full disk, EACCES,
+// a refused path) wait in RUN_DIR/spool, one file per record, until the next successful append
+// takes them, oldest first, and writes them ahead of its own record. The run directory is a
+// local tmpfs, so these calls are synchronous; a claim is a rename, so two hooks never both take
+// the same record.
+
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { RefusedPathError, describeFileType, errorCode } from './errors.ts';
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = constants;
+
+export function spoolDirOf(runDir: string): string {
+  return `${runDir}/spool`;
+}
+
+/** Creates a directory with `mode` if missing; refuses a symlink or non-directory in its place. */
+export function ensureDirSync(path: string, mode: number): void {
+  try {
+    const st = lstatSync(path);
+    if (!st.isDirectory()) throw new RefusedPathError(path, describeFileType(st.mode));
+    return;
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
+  try {
+    mkdirSync(path, { mode });
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') throw error;
+    const st = lstatSync(path);
+    if (!st.isDirectory()) throw new RefusedPathError(path, describeFileType(st.mode));
+  }
+}
+
+/** Writes a file that appears complete or not at all: a private temp name, then a rename. */
+export function writeFileAtomicSync(dir: string, name: string, data: string, mode: number): void {
+  const temp = `${dir}/.${name}.${process.pid}.tmp`;
+  const fd = openSync(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+  try {
+    writeSync(fd, data);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, `${dir}/${name}`);
+}
+
+/** Keeps lines for later. `order` sorts spooled records (the record's time in microseconds). */
+export function spoolLines(runDir: string, entries: ReadonlyArray<{ order: number; id: string; line: string }>): void {
+  ensureDirSync(runDir, 0o755);
+  const dir = spoolDirOf(runDir);
+  ensureDirSync(dir, 0o700);
+  for (const entry of entries) {
+    const name = `${String(entry.order).padStart(17, '0')}-${entry.id}.jsonl`;
+    writeFileAtomicSync(dir, name, entry.line, 0o600);
+  }
+}
+
+export interface ClaimedSpool {
+  /** Spooled lines, oldest first, ready to be written ahead of a new record. */
+  text: string;
+  /** Remove the claimed files once their lines are in the log. */
+  commit(): void;
+  /** Put the claimed files back for a later writer. */
+  release(): void;
+}
+
+/** Names of the records waiting in the spool, oldest first (empty when there is no spool). */
+export function spooledNames(runDir: string): string[] {
+  try {
+    return readdirSync(spoolDirOf(runDir))
+      .filter((n) => n.endsWith('.jsonl') && !n.startsWith('.'))
+      .sort();
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** Takes every waiting record; null when the spool is empty. */
+export function claimSpool(runDir: string): ClaimedSpool | null {
+  const names = spooledNames(runDir);
+  if (names.length === 0) return null;
+  const dir = spoolDirOf(runDir);
+  const claimed: Array<{ name: string; claim: string }> = [];
+  let text = '';
+  for (const name of names) {
+    const claim = `${dir}/.claimed-${process.pid}-${name}`;
+    try {
+      renameSync(`${dir}/${name}`, claim);
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') continue; // another writer took it
+      throw error;
+    }
+    const fd = openSync(claim, O_RDONLY | O_NOFOLLOW);
+    let line: string;
+    try {
+      line = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+    claimed.push({ name, claim });
+    text += line.endsWith('\n') ? line : `${line}\n`;
+  }
+  if (claimed.length === 0) return null;
+  return {
+    text,
+    commit() {
+      for (const c of claimed) unlinkSync(c.claim);
+    },
+    release() {
+      for (const c of claimed) renameSync(c.claim, `${dir}/${c.name}`);
+    },
+  };
+}
