@@ -1,1 +1,75 @@
-console.log('x')
+// Entry point of the `logsphere` CLI: dispatches on the first argument; the one top-level catch
+// turns errors into exit statuses (0 ok, 1 failure, 2 usage).
+
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { bootId } from '../sys/proc.ts';
+import { doctorChecks, formatChecks, installedHookPath } from './commands/doctor.ts';
+import type { CommandIO } from './io.ts';
+import { cliConfig } from './load-config.ts';
+import { UsageError, mainUsage } from './usage.ts';
+
+const version = '0.1.0';
+
+const doctorUsage = `Usage: logsphere doctor
+
+Checks node, the log, run and state directories and their modes and owners, the PAM line, the
+boot unit, the boot record of the current boot and the spool. Prints one line per check
+(OK, WARN or FAIL) and exits 1 when any check fails.
+`;
+
+function doctor(args: string[], io: CommandIO): number {
+  const { values } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (values.help) {
+    io.stdout(doctorUsage);
+    return 0;
+  }
+  const checks = doctorChecks({
+    config: cliConfig(io.env),
+    nodePath: '/usr/bin/node',
+    nodeVersion: process.version,
+    hookPath: installedHookPath,
+    pamDir: '/etc/pam.d',
+    unitDirs: ['/etc/systemd/system', '/usr/local/lib/systemd/system', '/lib/systemd/system'],
+    systemdRunning: existsSync('/run/systemd/system'),
+    bootId: bootId(),
+  });
+  io.stdout(formatChecks(checks));
+  return checks.some((c) => c.status === 'FAIL') ? 1 : 0;
+}
+
+export function run(argv: string[], io: CommandIO): number {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'doctor':
+        return doctor(rest, io);
+      case '-h':
+      case '--help':
+      case 'help':
+        io.stdout(mainUsage);
+        return 0;
+      case '-V':
+      case '--version':
+        io.stdout(`logsphere ${version}\n`);
+        return 0;
+      case undefined:
+        throw new UsageError('missing command');
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`logsphere: ${(error as Error).message}\n\n${mainUsage}`);
+      return 2;
+    }
+    io.stderr(`logsphere: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = run(process.argv.slice(2), {
+  env: process.env,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+});
