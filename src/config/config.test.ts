@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, type EnvValidator } from './config.ts';
+import { parseEnvFile } from './env-file.ts';
+import { validateCompiled } from './validate-compiled.ts';
+import { validateWithEnvSchema } from './validate-env-schema.ts';
+
+const validators: Array<[string, EnvValidator]> = [
+  ['env-schema', validateWithEnvSchema],
+  ['the precompiled validator', validateCompiled],
+];
+
+const load = (env: Record<string, string>, fileText: string | null, validate: EnvValidator) =>
+  loadConfig({ env, fileText, filePath: '/etc/logsphere/logsphere.env' }, validate);
+
+describe.each(validators)('loadConfig() with %s', (_name, validate) => {
+  it('fills in the defaults of DESIGN.md', () => {
+    const config = load({}, null, validate);
+    expect(config).toEqual({
+      logDir: '/var/log/logsphere',
+      logFile: '/var/log/logsphere/sessions.jsonl',
+      runDir: '/run/logsphere',
+      stateDir: '/var/lib/logsphere',
+      hostname: null,
+      ignoreServices: ['cron', 'systemd-user'],
+      fsync: true,
+      configPath: null,
+    });
+  });
+
+  it('lets the environment win over the file', () => {
+    const file = 'LOGSPHERE_LOG_DIR=/srv/log\nLOGSPHERE_FSYNC=false\nLOGSPHERE_HOSTNAME=web1\n';
+    const config = load({ LOGSPHERE_LOG_DIR: '/tmp/x/' }, file, validate);
+    expect(config.logDir).toBe('/tmp/x');
+    expect(config.logFile).toBe('/tmp/x/sessions.jsonl');
+    expect(config.fsync).toBe(false);
+    expect(config.hostname).toBe('web1');
+    expect(config.configPath).toBe('/etc/logsphere/logsphere.env');
+  });
+
+  it('splits LOGSPHERE_IGNORE_SERVICES on commas', () => {
+    expect(load({ LOGSPHERE_IGNORE_SERVICES: 'cron,sudo,' }, null, validate).ignoreServices).toEqual(['cron', 'sudo']);
+    expect(load({ LOGSPHERE_IGNORE_SERVICES: '' }, null, validate).ignoreServices).toEqual([]);
+  });
+
+  it('accepts the usual spellings of booleans', () => {
+    expect(load({ LOGSPHERE_FSYNC: 'true' }, null, validate).fsync).toBe(true);
+    expect(load({ LOGSPHERE_FSYNC: 'false' }, null, validate).fsync).toBe(false);
+  });
+
+  it.each([
+    ['LOGSPHERE_FSYNC', 'maybe', 'must be boolean'],
+    ['LOGSPHERE_LOG_DIR', 'relative/dir', 'must match pattern'],
+    ['LOGSPHERE_RUN_DIR', '', 'must match pattern'],
+    ['LOGSPHERE_HOSTNAME', 'two words', 'must match pattern'],
+    ['LOGSPHERE_IGNORE_SERVICES', 'cron;rm -rf', 'must match pattern'],
+  ])('rejects %s=%j with an error naming the variable', (variable, value, message) => {
+    let error: unknown;
+    try {
+      load({ [variable]: value }, null, validate);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain(variable);
+    expect((error as ConfigError).message).toContain(message);
+    expect((error as ConfigError).issues.map((i) => i.variable)).toEqual([variable]);
+  });
+
+  it('names the file and line of a malformed config file', () => {
+    expect(() => load({}, 'LOGSPHERE_FSYNC=false\nthis is not an assignment\n', validate)).toThrow(
+      /logsphere\.env: line 2 expected KEY=VALUE/,
+    );
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(load({ PATH: '/bin', LOGSPHERE_UNKNOWN: 'x' }, null, validate).logDir).toBe('/var/log/logsphere');
+  });
+});
+
+describe('parseEnvFile()', () => {
+  it('reads quotes, export, comments and blank lines', () => {
+    const parsed = parseEnvFile(
+      '# comment\n\nexport A=1\nB="two words"\nC=\'x#y\'\nD=plain # trailing comment\r\nE=\n',
+    );
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.values).toEqual({ A: '1', B: 'two words', C: 'x#y', D: 'plain', E: '' });
+  });
+});
+
+describe('validate-env.generated.js', () => {
+  it('is up to date with src/config/schema.ts', () => {
+    execFileSync(process.execPath, ['scripts/gen-config-validator.mjs', '--check'], { stdio: 'pipe' });
+  });
+});

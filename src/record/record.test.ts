@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import schema from './logsphere-1.schema.json' with { type: 'json' };
+import * as build from './build.ts';
+import { validateRecord } from './validate.ts';
+
+const ajv = new Ajv2020({ allErrors: true });
+const schemaValidates = ajv.compile(schema);
+
+const origin = { host: 'web1', boot_id: '7a2fbc11-fb9c-496f-9b67-b8b5eac3d591', source: 'pam' } as const;
+const login: build.Login = {
+  user: 'alice', uid: 1000, tty: 'pts/3', rhost: '203.0.113.7', ruser: null, service: 'sshd', pid: 4242, pid_start: 99,
+};
+const t0 = Date.UTC(2026, 10, 21, 13, 0, 0) * 1000;
+
+describe('record builders', () => {
+  const open = build.sessionOpen(origin, { ...login, xdg_session_id: '7' }, t0);
+  const close = build.sessionClose(origin, login, t0 + 90_500_001, open);
+  const records = [
+    open,
+    close,
+    build.sessionClose(origin, login, t0 + 1, null),
+    build.authFailure(origin, { ...login, uid: null, truncated: ['user'] }, t0),
+    build.boot({ ...origin, source: 'systemd' }, t0, '6.1.0-test', t0 - 5_000_000),
+    build.shutdown({ ...origin, source: 'systemd' }, t0),
+  ];
+
+  it('build records that match the JSON Schema and the validator', () => {
+    for (const record of records) {
+      expect(schemaValidates(record), ajv.errorsText(schemaValidates.errors)).toBe(true);
+      expect(validateRecord(record)).toEqual({ ok: true, record });
+    }
+  });
+
+  it('give a close the open session id, login_time and duration_s', () => {
+    expect(close.session_id).toBe(open.session_id);
+    expect(close.login_time).toBe('2026-11-21T13:00:00.000000Z');
+    expect(close.duration_s).toBe(90.500001);
+    expect(close.ts).toBe('2026-11-21T13:01:30.500001Z');
+  });
+
+  it('use UUIDv7 ids that differ per record', () => {
+    const ids = [...records.map((r) => r.event_id), open.session_id];
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('write one line per record, control characters escaped', () => {
+    const hostile = build.sessionOpen(origin, { ...login, user: 'a\nb\u001b[31m"c' }, t0);
+    const line = build.toLine(hostile);
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f]/);
+    expect(JSON.parse(line).user).toBe('a\nb\u001b[31m"c');
+  });
+});
+
+describe('validateRecord() agrees with the JSON Schema', () => {
+  const good = build.sessionOpen(origin, login, t0) as unknown as Record<string, unknown>;
+  const bad: Array<[string, unknown]> = [
+    ['an array', []],
+    ['null', null],
+    ['another schema version', { ...good, schema: 'logsphere/2' }],
+    ['a bad event id', { ...good, event_id: 'x' }],
+    ['a local timestamp', { ...good, ts: '2026-11-21T13:00:00' }],
+    ['an unknown event', { ...good, event: 'login' }],
+    ['a missing host', { ...good, host: '' }],
+    ['an unknown source', { ...good, source: 'web' }],
+    ['a null session id on an open', { ...good, session_id: null }],
+    ['a numeric user', { ...good, user: 7 }],
+    ['an overlong rhost', { ...good, rhost: 'x'.repeat(257) }],
+    ['a string pid', { ...good, pid: '12' }],
+    ['a negative uid', { ...good, uid: -1 }],
+    ['an unknown truncated field', { ...good, truncated: ['password'] }],
+    ['a close with login_time only', { ...good, event: 'session_close', login_time: good['ts'] }],
+    ['a boot without kernel', { ...good, event: 'boot', boot_time: good['ts'] }],
+  ];
+  it.each(bad)('both reject %s', (_name, value) => {
+    expect(schemaValidates(value)).toBe(false);
+    expect(validateRecord(value).ok).toBe(false);
+  });
+
+  it('both accept unknown fields', () => {
+    const value = { ...good, added_later: { nested: true } };
+    expect(schemaValidates(value)).toBe(true);
+    expect(validateRecord(value).ok).toBe(true);
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { durationSeconds, formatTimestamp, parseTimestamp } from './time.ts';
+
+describe('formatTimestamp()', () => {
+  it('writes RFC 3339 UTC with six fractional digits', () => {
+    expect(formatTimestamp(Date.UTC(2026, 10, 21, 13, 5, 9) * 1000 + 123456)).toBe('2026-11-21T13:05:09.123456Z');
+    expect(formatTimestamp(0)).toBe('1970-01-01T00:00:00.000000Z');
+    expect(formatTimestamp(Date.UTC(2040, 0, 1) * 1000 + 7)).toBe('2040-01-01T00:00:00.000007Z');
+  });
+});
+
+describe('parseTimestamp()', () => {
+  it('reads back what formatTimestamp writes', () => {
+    const micros = Date.UTC(2038, 0, 19, 3, 14, 8) * 1000 + 999_999;
+    expect(parseTimestamp(formatTimestamp(micros))).toBe(micros);
+  });
+
+  it('applies offsets and accepts shorter fractions', () => {
+    expect(parseTimestamp('2026-11-21T14:05:09.5+01:00')).toBe(Date.UTC(2026, 10, 21, 13, 5, 9) * 1000 + 500_000);
+  });
+
+  it.each(['2026-13-01T00:00:00Z', '2026-02-30T00:00:00Z', 'yesterday', '2026-11-21 13:05', ''])(
+    'rejects %j',
+    (text) => expect(parseTimestamp(text)).toBeNull(),
+  );
+});
+
+describe('durationSeconds()', () => {
+  it('keeps microsecond precision', () => {
+    expect(durationSeconds(1_000_000, 3_500_001)).toBe(2.500001);
+  });
+});

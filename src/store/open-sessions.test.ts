@@ -1,0 +1,30 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as build from '../record/build.ts';
+import { entryName, listOpenSessions, saveOpenSession, takeOpenSession } from './open-sessions.ts';
+
+const origin = { host: 'h', boot_id: 'b', source: 'pam' } as const;
+const login: build.Login = { user: 'alice', uid: 1, tty: 'pts/1', rhost: null, ruser: null, service: 'sshd', pid: 10, pid_start: 20 };
+let dir = '';
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('open-session entries', () => {
+  it('are found by the same key, once, and readable by everyone', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-open-`);
+    const open = build.sessionOpen(origin, login, 1_000_000);
+    saveOpenSession(dir, open);
+    expect(statSync(`${dir}/sessions/${entryName(open)}`).mode & 0o777).toBe(0o644);
+    expect(listOpenSessions(dir).records).toEqual([open]);
+    expect(takeOpenSession(dir, { ...login, tty: 'pts/2' })).toBeNull();
+    expect(takeOpenSession(dir, login)).toEqual(open);
+    expect(takeOpenSession(dir, login)).toBeNull();
+    expect(readdirSync(`${dir}/sessions`)).toEqual([]);
+  });
+
+  it('name files safely whatever the user and tty hold', () => {
+    const name = entryName({ ...login, user: '../../etc/passwd\n', tty: '/'.repeat(300) });
+    expect(name).toMatch(/^10-20-[0-9a-f]{16}\.json$/);
+    expect(entryName(login)).not.toBe(entryName({ ...login, user: 'bob' }));
+  });
+});
