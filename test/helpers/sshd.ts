@@ -1,0 +1,109 @@
+// A private sshd on loopback (RECIPES.md): its own PAM service through a symlinked program
+// name, its own keys and test user, the built hook on its PAM stack. Stopped by its own pid.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { hookBundle } from './paths.ts';
+import { pamService, type PamService } from './pam.ts';
+
+export interface Sshd {
+  dir: string;
+  user: string;
+  uid: number;
+  port: number;
+  service: string;
+  logFile: string;
+  runDir: string;
+  /** ssh client arguments for a key login, before the remote command. */
+  sshArgs(extra?: string[]): string[];
+  stop(): Promise<void>;
+}
+
+async function waitFor<T>(what: string, probe: () => T | null | Promise<T | null>, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+export { waitFor };
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+export async function startSshd(): Promise<Sshd> {
+  const dir = mkdtempSync(`${tmpdir()}/logsphere-sshd-`);
+  chmodSync(dir, 0o755);
+  const tag = randomBytes(3).toString('hex');
+  const user = `lst${tag}`;
+  const port = 20_000 + (randomBytes(2).readUInt16BE() % 20_000);
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-f', `${dir}/host_key`, '-N', '']);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-f', `${dir}/client_key`, '-N', '']);
+  execFileSync('useradd', ['-m', '-s', '/bin/bash', user]);
+  execFileSync('chpasswd', [], { input: `${user}:${randomBytes(12).toString('hex')}\n` });
+  const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
+  execFileSync('install', ['-d', '-m700', '-o', user, '-g', user, `/home/${user}/.ssh`]);
+  execFileSync('install', ['-m600', '-o', user, '-g', user, `${dir}/client_key.pub`, `/home/${user}/.ssh/authorized_keys`]);
+
+  writeFileSync(`${dir}/logsphere.env`, `LOGSPHERE_LOG_DIR=${dir}/log\nLOGSPHERE_RUN_DIR=${dir}/run\nLOGSPHERE_FSYNC=false\n`);
+  const hook = `/usr/bin/env LOGSPHERE_CONFIG=${dir}/logsphere.env ${hookBundle}`;
+  const pam: PamService = pamService('logsphere-sshd', [
+    `auth [success=2 default=ignore] pam_unix.so`,
+    `auth optional pam_exec.so quiet ${hook} auth-failure`,
+    'auth requisite pam_deny.so',
+    'auth required pam_permit.so',
+    'account required pam_unix.so',
+    'session required pam_permit.so',
+    'session required pam_unix.so',
+    `session optional pam_exec.so quiet ${hook}`,
+  ]);
+  // sshd uses its program name as the PAM service name.
+  symlinkSync('/usr/sbin/sshd', `${dir}/${pam.name}`);
+  writeFileSync(
+    `${dir}/sshd_config`,
+    [
+      `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${dir}/host_key`, `PidFile ${dir}/sshd.pid`,
+      'UsePAM yes', 'PubkeyAuthentication yes', 'PasswordAuthentication yes', 'KbdInteractiveAuthentication no',
+      `AllowUsers ${user}`, 'UseDNS no', 'PrintMotd no', 'PrintLastLog no', 'MaxStartups 50',
+    ].join('\n') + '\n',
+  );
+  execFileSync(`${dir}/${pam.name}`, ['-t', '-f', `${dir}/sshd_config`]);
+  const daemon: ChildProcess = spawn(`${dir}/${pam.name}`, ['-D', '-f', `${dir}/sshd_config`, '-E', `${dir}/sshd.log`], {
+    stdio: 'ignore',
+  });
+  await waitFor('sshd to listen', async () => ((await portOpen(port)) ? true : null));
+
+  return {
+    dir, user, uid, port, service: pam.name, logFile: `${dir}/log/sessions.jsonl`, runDir: `${dir}/run`,
+    sshArgs(extra = []) {
+      // ssh takes the first value of an option: the extra ones come first.
+      return [
+        ...extra, '-i', `${dir}/client_key`, '-p', String(port), '-o', 'StrictHostKeyChecking=no',
+        '-o', `UserKnownHostsFile=${dir}/known_hosts`, '-o', 'BatchMode=yes', `${user}@127.0.0.1`,
+      ];
+    },
+    async stop() {
+      const pid = Number(readFileSync(`${dir}/sshd.pid`, 'utf8').trim());
+      if (pid === daemon.pid) process.kill(pid, 'SIGTERM');
+      await waitFor('sshd to exit', () => (daemon.exitCode !== null || daemon.signalCode !== null ? true : null));
+      spawnSync('pkill', ['-KILL', '-u', user]);
+      await waitFor(`processes of ${user} to end`, () => (spawnSync('pgrep', ['-u', user]).status === 1 ? true : null));
+      execFileSync('userdel', ['-r', user], { stdio: 'ignore' });
+      pam.remove();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
