@@ -1,10 +1,13 @@
 // Entry point of logsphere-hook, run by pam_exec (and by logsphere-boot.service). It never fails
-// a login: every outcome exits 0, problems go to stderr through pino, and it gives up after 2 s.
+// a login: every outcome it can return from exits 0, problems go to stderr through pino, and it
+// gives up 2 s after it started.
 //
-// The deadline: log-directory I/O runs on libuv's thread pool, so the main thread stays free when
-// a filesystem hangs. At the deadline the pending record is spooled in the run directory.
-// A thread stuck in a hung filesystem call cannot be joined, and Node's process.exit() joins the
-// pool, so in that one case the hook ends itself with SIGKILL instead of exiting 0.
+// The deadline: log-directory I/O runs on libuv's thread pool, so the main thread stays free
+// when a filesystem hangs. At the deadline the record is kept in the spool unless its write(2)
+// already returned, claimed spool entries are put back, and the hook ends. A thread stuck in a
+// hung filesystem call cannot be joined, and Node's process.exit() joins the pool, so in that one
+// case the hook ends itself with SIGKILL (pam_exec logs the signal; the line is optional, the
+// login goes on).
 
 import { readFileSync } from 'node:fs';
 import { configPathFrom, loadConfig, type Config } from '../config/config.ts';
@@ -13,8 +16,7 @@ import { diagnostics } from '../diag/logger.ts';
 import { nowMicros } from '../record/time.ts';
 import { errorCode } from '../store/errors.ts';
 import { spoolLines } from '../store/spool.ts';
-import type { PendingLine } from '../store/append.ts';
-import { runHook } from './run-hook.ts';
+import { newProgress, runHook } from './run-hook.ts';
 
 const deadlineMs = 2000;
 
@@ -39,42 +41,45 @@ async function report(level: 'warn' | 'error', fields: object, message: string):
 
 async function main(): Promise<void> {
   let config: Config | undefined;
-  let pending: PendingLine | undefined;
   let finished = false;
+  const progress = newProgress();
 
-  const deadline = setTimeout(() => {
-    void (async () => {
-      if (finished) return;
-      let spooled = false;
-      if (config && pending) {
-        try {
-          spoolLines(config.runDir, [pending]);
-          spooled = true;
-        } catch {
-          // reported below
-        }
+  const giveUp = async () => {
+    if (finished) return;
+    const keep = config !== undefined && progress.pending !== null && !progress.written;
+    let spooled = false;
+    try {
+      progress.claimed?.release();
+      if (keep && config && progress.pending) {
+        spoolLines(config.runDir, [progress.pending]);
+        spooled = true;
       }
-      await report('error', { event_id: pending?.id, spooled }, `Cannot append record within ${deadlineMs} ms: giving up`);
-      process.kill(process.pid, 'SIGKILL');
-    })();
-  }, deadlineMs);
+    } catch {
+      // reported below
+    }
+    await report('error', { event_id: progress.pending?.id, written: progress.written, spooled }, `Cannot append record within ${deadlineMs} ms: giving up`);
+    process.kill(process.pid, 'SIGKILL');
+  };
+  // Timers run before I/O callbacks in libuv's loop: setImmediate lets a write that completed
+  // just in time be seen first, so a written record is not spooled a second time.
+  const deadline = setTimeout(() => setImmediate(() => void giveUp()), Math.max(0, deadlineMs - performance.now()));
   deadline.unref();
 
   try {
     config = readConfig(process.env);
     const outcome = await runHook(
       { args: process.argv.slice(2), env: process.env, config, parentPid: process.ppid, now: nowMicros },
-      (line) => {
-        pending = line;
-      },
+      progress,
     );
     finished = true;
     if (outcome.status === 'appended' && outcome.result.status === 'spooled') {
       await report(
         'warn',
-        { event_id: pending?.id, path: config.logFile, err: outcome.result.error },
+        { event_id: progress.pending?.id, path: config.logFile, err: outcome.result.error },
         `Cannot append record to ${config.logFile}: kept in ${config.runDir}/spool`,
       );
+    } else if (outcome.status === 'appended' && outcome.result.status === 'written' && outcome.result.syncError) {
+      await report('warn', { path: config.logFile, err: outcome.result.syncError }, `Cannot sync ${config.logFile}`);
     } else if (outcome.status === 'skipped' && outcome.unexpected) {
       await report('warn', {}, `Nothing recorded: ${outcome.reason}`);
     }

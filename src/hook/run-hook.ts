@@ -7,7 +7,7 @@ import { pamContextFrom } from '../pam/context.ts';
 import * as build from '../record/build.ts';
 import type { Micros } from '../record/time.ts';
 import type { SessionRecord } from '../record/types.ts';
-import { appendLines, type AppendResult, type PendingLine } from '../store/append.ts';
+import { appendLines, type AppendProgress, type AppendResult, type PendingLine } from '../store/append.ts';
 import { saveOpenSession, takeOpenSession } from '../store/open-sessions.ts';
 import {
   bootId,
@@ -75,11 +75,19 @@ export function recordFor(inputs: HookInputs): { record: SessionRecord; at: Micr
   return { record: build.sessionClose(origin, login, at, open), at };
 }
 
-export async function runHook(inputs: HookInputs, onPending?: (line: PendingLine) => void): Promise<HookOutcome> {
+/** What a run has got to, for the deadline in main.ts: the record and how far its append went. */
+export interface HookProgress extends AppendProgress {
+  pending: PendingLine | null;
+}
+
+export function newProgress(): HookProgress {
+  return { pending: null, claimed: null, written: false };
+}
+
+export async function runHook(inputs: HookInputs, progress: HookProgress = newProgress()): Promise<HookOutcome> {
   const built = recordFor(inputs);
   if ('skip' in built) return { status: 'skipped', reason: built.skip, unexpected: built.unexpected };
-  const line = pendingLine(built.record, built.at);
-  onPending?.(line);
-  const result = await appendLines(inputs.config, [line]);
+  progress.pending = pendingLine(built.record, built.at);
+  const result = await appendLines(inputs.config, [progress.pending], progress);
   return { status: 'appended', records: [built.record], result };
 }

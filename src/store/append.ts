@@ -10,7 +10,7 @@
 import { constants } from 'node:fs';
 import { lookupGid } from '../sys/proc.ts';
 import { RefusedPathError, describeFileType, errorCode } from './errors.ts';
-import { claimSpool, spoolLines } from './spool.ts';
+import { claimSpool, spoolLines, type ClaimedSpool } from './spool.ts';
 import * as afs from './fs-async.ts';
 
 const { O_RDWR, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;
@@ -36,8 +36,15 @@ export interface PendingLine {
   line: string;
 }
 
+/** How far an append got; the hook's deadline reads it to decide what to keep. */
+export interface AppendProgress {
+  claimed: ClaimedSpool | null;
+  /** Set once the single write(2) of all lines has returned. */
+  written: boolean;
+}
+
 export type AppendResult =
-  | { status: 'written'; drained: number }
+  | { status: 'written'; drained: number; syncError?: Error }
   | { status: 'spooled'; error: Error };
 
 function ownerGroup(target: LogTarget): number {
@@ -114,26 +121,43 @@ async function writeAll(fd: number, data: Buffer): Promise<void> {
  * Appends lines to the log, spooled ones first. On failure the lines are spooled and the
  * result says why; only a failure to spool as well is thrown.
  */
-export async function appendLines(target: LogTarget, lines: readonly PendingLine[]): Promise<AppendResult> {
-  let claimed: ReturnType<typeof claimSpool> = null;
+export async function appendLines(
+  target: LogTarget,
+  lines: readonly PendingLine[],
+  progress: AppendProgress = { claimed: null, written: false },
+): Promise<AppendResult> {
   try {
     await ensureLogDir(target);
     const fd = await openLog(target);
     try {
-      claimed = claimSpool(target.runDir);
+      progress.claimed = claimSpool(target.runDir);
       const own = lines.map((l) => l.line).join('');
       const prefix = (await endsTorn(fd)) ? '\n' : '';
-      await writeAll(fd, Buffer.from(prefix + (claimed?.text ?? '') + own, 'utf8'));
+      await writeAll(fd, Buffer.from(prefix + (progress.claimed?.text ?? '') + own, 'utf8'));
+      progress.written = true;
       if (target.fsync) await afs.fdatasync(fd);
     } finally {
       await afs.close(fd);
     }
-  } catch (error) {
-    claimed?.release();
+  } catch (caught) {
+    const error = caught instanceof Error ? caught : new Error(String(caught));
+    if (progress.written) {
+      // The lines are in the file; only fdatasync or close failed. Spooling them again would
+      // duplicate them, so report the error and keep them where they are.
+      return { status: 'written', drained: commitClaim(progress), syncError: error };
+    }
+    progress.claimed?.release();
+    progress.claimed = null;
     spoolLines(target.runDir, lines);
-    return { status: 'spooled', error: error instanceof Error ? error : new Error(String(error)) };
+    return { status: 'spooled', error };
   }
-  const drained = claimed ? claimed.text.split('\n').length - 1 : 0;
-  claimed?.commit();
-  return { status: 'written', drained };
+  return { status: 'written', drained: commitClaim(progress) };
+}
+
+function commitClaim(progress: AppendProgress): number {
+  const claimed = progress.claimed;
+  progress.claimed = null;
+  if (!claimed) return 0;
+  claimed.commit();
+  return claimed.text.split('\n').length - 1;
 }

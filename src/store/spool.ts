@@ -74,29 +74,63 @@ export interface ClaimedSpool {
   release(): void;
 }
 
-/** Names of the records waiting in the spool, oldest first (empty when there is no spool). */
-export function spooledNames(runDir: string): string[] {
+const claimPattern = /^\.claimed-(\d+)-(.+\.jsonl)$/;
+
+/** True when a claim's owner has died (a crash or a kill mid-append): its records wait again. */
+function claimIsStale(pid: number): boolean {
+  if (pid === process.pid) return false;
   try {
-    return readdirSync(spoolDirOf(runDir))
-      .filter((n) => n.endsWith('.jsonl') && !n.startsWith('.'))
-      .sort();
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return errorCode(error) === 'ESRCH';
+  }
+}
+
+interface Waiting {
+  /** The record's own spool name (sorts oldest first). */
+  name: string;
+  /** The file's current name in the spool directory. */
+  file: string;
+}
+
+function waitingRecords(runDir: string): Waiting[] {
+  let names: string[];
+  try {
+    names = readdirSync(spoolDirOf(runDir));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return [];
     throw error;
   }
+  const waiting: Waiting[] = [];
+  for (const file of names) {
+    if (!file.endsWith('.jsonl')) continue;
+    if (!file.startsWith('.')) {
+      waiting.push({ name: file, file });
+      continue;
+    }
+    const claim = claimPattern.exec(file);
+    if (claim && claimIsStale(Number(claim[1]))) waiting.push({ name: claim[2] as string, file });
+  }
+  return waiting.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Names of the records waiting in the spool, oldest first (empty when there is no spool). */
+export function spooledNames(runDir: string): string[] {
+  return waitingRecords(runDir).map((w) => w.name);
 }
 
 /** Takes every waiting record; null when the spool is empty. */
 export function claimSpool(runDir: string): ClaimedSpool | null {
-  const names = spooledNames(runDir);
-  if (names.length === 0) return null;
+  const waiting = waitingRecords(runDir);
+  if (waiting.length === 0) return null;
   const dir = spoolDirOf(runDir);
   const claimed: Array<{ name: string; claim: string }> = [];
   let text = '';
-  for (const name of names) {
+  for (const { name, file } of waiting) {
     const claim = `${dir}/.claimed-${process.pid}-${name}`;
     try {
-      renameSync(`${dir}/${name}`, claim);
+      renameSync(`${dir}/${file}`, claim);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') continue; // another writer took it
       throw error;
