@@ -30,9 +30,9 @@ describe('the spool', () => {
     dir = mkdtempSync(`${tmpdir()}/ls-spool-`);
     spoolLines(dir, [entry(1, 'a'), entry(2, 'b')]);
     const dead = spawnSync('/bin/true').pid as number;
-    const [first] = spooledNames(dir);
+    const [first, second] = spooledNames(dir);
     renameSync(`${dir}/spool/${first}`, `${dir}/spool/.claimed-${dead}-${first}`);
-    renameSync(`${dir}/spool/${spooledNames(dir)[0]}`, `${dir}/spool/.claimed-1-${spooledNames(dir)[0]}`);
+    renameSync(`${dir}/spool/${second}`, `${dir}/spool/.claimed-1-${second}`);
     // pid 1 is alive: its claim stands; the dead writer's claim is free again.
     expect(claimSpool(dir)?.text).toBe('{"event_id":"a"}\n');
   });
