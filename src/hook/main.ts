@@ -3,11 +3,12 @@
 // gives up 2 s after it started.
 //
 // The deadline: log-directory I/O runs on libuv's thread pool, so the main thread stays free
-// when a filesystem hangs. At the deadline the record is kept in the spool unless its write(2)
-// already returned, claimed spool entries are put back, and the hook ends. A thread stuck in a
-// hung filesystem call cannot be joined, and Node's process.exit() joins the pool, so in that one
-// case the hook ends itself with SIGKILL (pam_exec logs the signal; the line is optional, the
-// login goes on).
+// when a filesystem hangs. Once 2 s have passed and a filesystem call has been waiting for 1 s,
+// with one of its threads blocked in the kernel (not merely waiting for CPU, as in a login storm,
+// where the hook is let finish), the hook gives up: the record is kept in the spool unless its
+// write(2) already returned, claimed spool entries are put back, and the hook ends. A thread stuck in a hung filesystem call
+// cannot be joined, and Node's process.exit() joins the pool, so in that one case the hook ends
+// itself with SIGKILL (pam_exec logs the signal; the line is optional, the login goes on).
 
 import { readFileSync } from 'node:fs';
 import { configPathFrom, loadConfig, type Config } from '../config/config.ts';
@@ -15,10 +16,14 @@ import { validateCompiled } from '../config/validate-compiled.ts';
 import { diagnostics } from '../diag/logger.ts';
 import { nowMicros } from '../record/time.ts';
 import { errorCode } from '../store/errors.ts';
+import { oldestPendingMs } from '../store/fs-async.ts';
+import { blockedInKernel, threadStates } from '../sys/threads.ts';
 import { spoolLines } from '../store/spool.ts';
 import { newProgress, runHook } from './run-hook.ts';
 
 const deadlineMs = 2000;
+const stuckCallMs = 1000;
+const recheckMs = 100;
 
 function readConfig(env: NodeJS.ProcessEnv): Config {
   const filePath = configPathFrom(env);
@@ -62,8 +67,13 @@ async function main(): Promise<void> {
   };
   // Timers run before I/O callbacks in libuv's loop: setImmediate lets a write that completed
   // just in time be seen first, so a written record is not spooled a second time.
-  const deadline = setTimeout(() => setImmediate(() => void giveUp()), Math.max(0, deadlineMs - performance.now()));
-  deadline.unref();
+  let deadline: NodeJS.Timeout;
+  const check = () => {
+    const waited = oldestPendingMs();
+    if (waited >= stuckCallMs && blockedInKernel(threadStates()).length > 0) setImmediate(() => void giveUp());
+    else deadline = setTimeout(check, Math.max(recheckMs, stuckCallMs - waited)).unref();
+  };
+  deadline = setTimeout(check, Math.max(0, deadlineMs - performance.now())).unref();
 
   try {
     config = readConfig(process.env);

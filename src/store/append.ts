@@ -103,13 +103,24 @@ async function openLog(target: LogTarget): Promise<number> {
   return fd;
 }
 
-/** True when the file is non-empty and its last byte is not a newline (a torn last line). */
+/**
+ * True when the file ends in a torn line: non-empty, last byte not a newline, and the size not
+ * moving. A concurrent append that crosses a page boundary makes the size visible before its
+ * last bytes (ext4 updates i_size page by page), so a size that changes between two looks is
+ * another writer at work, not a crash, and is looked at again.
+ */
 async function endsTorn(fd: number): Promise<boolean> {
-  const { size } = await afs.fstat(fd);
-  if (size === 0) return false;
   const last = Buffer.alloc(1);
-  await afs.read(fd, last, size - 1);
-  return last[0] !== 0x0a;
+  let size = (await afs.fstat(fd)).size;
+  for (let look = 0; look < 4; look++) {
+    if (size === 0) return false;
+    await afs.read(fd, last, size - 1);
+    if (last[0] === 0x0a) return false;
+    const now = (await afs.fstat(fd)).size;
+    if (now === size) return true;
+    size = now;
+  }
+  return true;
 }
 
 async function writeAll(fd: number, data: Buffer): Promise<void> {

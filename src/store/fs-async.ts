@@ -3,16 +3,31 @@
 
 import * as fs from 'node:fs';
 
+/** Start times (performance.now()) of the calls still on the thread pool. */
+const pending = new Set<{ since: number }>();
+
+/** How long the oldest unfinished call has been waiting, in ms; 0 when none is. */
+export function oldestPendingMs(): number {
+  let oldest = 0;
+  const now = performance.now();
+  for (const call of pending) oldest = Math.max(oldest, now - call.since);
+  return oldest;
+}
+
 function call<T>(run: (done: (error: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
+  const entry = { since: performance.now() };
+  pending.add(entry);
   return new Promise((resolve, reject) => {
-    run((error, value) => (error ? reject(error) : resolve(value)));
+    run((error, value) => {
+      pending.delete(entry);
+      if (error) reject(error);
+      else resolve(value);
+    });
   });
 }
 
 function callVoid(run: (done: (error: NodeJS.ErrnoException | null) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    run((error) => (error ? reject(error) : resolve()));
-  });
+  return call<void>((done) => run((error) => done(error, undefined)));
 }
 
 export const lstat = (path: string) => call<fs.Stats>((d) => fs.lstat(path, d));

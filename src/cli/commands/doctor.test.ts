@@ -1,0 +1,83 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../config/config.ts';
+import { spoolLines } from '../../store/spool.ts';
+import { doctorChecks, formatChecks, type DoctorOptions } from './doctor.ts';
+
+let dir = '';
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const bootId = '11111111-2222-3333-4444-555555555555';
+const isRoot = process.getuid?.() === 0;
+
+function healthyHost(): DoctorOptions {
+  dir = mkdtempSync(`${tmpdir()}/ls-doctor-`);
+  const config: Config = {
+    logDir: `${dir}/log`, logFile: `${dir}/log/sessions.jsonl`, runDir: `${dir}/run`, stateDir: `${dir}/state`,
+    hostname: null, ignoreServices: [], fsync: true, configPath: null,
+  };
+  mkdirSync(config.logDir, { mode: 0o750 });
+  chmodSync(config.logDir, 0o750);
+  writeFileSync(config.logFile, `{"torn\n{"schema":"logsphere/1","event":"boot","boot_id":"${bootId}"}\n`, { mode: 0o640 });
+  chmodSync(config.logFile, 0o640);
+  mkdirSync(config.runDir, { mode: 0o755 });
+  chmodSync(config.runDir, 0o755);
+  mkdirSync(config.stateDir, { mode: 0o755 });
+  chmodSync(config.stateDir, 0o755);
+  mkdirSync(`${dir}/pam.d`);
+  writeFileSync(`${dir}/pam.d/common-session`, `session optional pam_systemd.so\nsession optional pam_exec.so quiet ${dir}/hook\n`);
+  writeFileSync(`${dir}/hook`, '#!/usr/bin/node\n', { mode: 0o755 });
+  mkdirSync(`${dir}/units/sysinit.target.wants`, { recursive: true });
+  writeFileSync(`${dir}/units/logsphere-boot.service`, '[Unit]\n');
+  writeFileSync(`${dir}/units/sysinit.target.wants/logsphere-boot.service`, '[Unit]\n');
+  return {
+    config, nodePath: process.execPath, nodeVersion: 'v20.20.2', hookPath: `${dir}/hook`, pamDir: `${dir}/pam.d`,
+    unitDirs: [`${dir}/units`], systemdRunning: true, bootId,
+  };
+}
+
+const statusOf = (options: DoctorOptions) => Object.fromEntries(doctorChecks(options).map((c) => [c.name, c.status]));
+
+describe('doctorChecks()', () => {
+  it.skipIf(!isRoot)('passes a healthy installation', () => {
+    const options = healthyHost();
+    const checks = doctorChecks(options);
+    // Group adm is only checked for ownership where the group exists; the temp files are root's.
+    expect(checks.filter((c) => c.status === 'FAIL')).toEqual([]);
+    expect(formatChecks(checks).split('\n')).toHaveLength(checks.length + 1);
+  });
+
+  it('fails an old node, a missing hook, no PAM line, a disabled unit, no boot record', () => {
+    const options = healthyHost();
+    rmSync(`${dir}/hook`);
+    writeFileSync(`${dir}/pam.d/common-session`, '#session optional pam_exec.so quiet /x\n');
+    rmSync(`${dir}/units/sysinit.target.wants/logsphere-boot.service`);
+    writeFileSync(options.config.logFile, '{"event":"boot","boot_id":"another-boot"}\n');
+    const status = statusOf({ ...options, nodeVersion: 'v18.19.0' });
+    expect(status).toMatchObject({ node: 'FAIL', hook: 'FAIL', pam: 'FAIL', unit: 'FAIL', 'boot record': 'FAIL' });
+  });
+
+  it('warns on a PAM line that is not optional and on records waiting in the spool', () => {
+    const options = healthyHost();
+    writeFileSync(`${dir}/pam.d/common-session`, `session required pam_exec.so quiet ${dir}/hook\n`);
+    spoolLines(options.config.runDir, [{ order: 1, id: 'a', line: '{}\n' }]);
+    const checks = doctorChecks(options);
+    expect(checks.find((c) => c.name === 'pam')?.status).toBe('WARN');
+    expect(checks.find((c) => c.name === 'spool')).toMatchObject({ status: 'WARN', detail: expect.stringContaining('1 record(s) waiting') });
+  });
+
+  it('fails a world-writable or symlinked log directory and warns on a wider file mode', () => {
+    const options = healthyHost();
+    chmodSync(options.config.logFile, 0o644);
+    chmodSync(options.config.logDir, 0o777);
+    const checks = doctorChecks(options);
+    expect(checks.find((c) => c.name === 'log directory')).toMatchObject({ status: 'FAIL', detail: expect.stringContaining('world-writable') });
+    expect(checks.find((c) => c.name === 'log file')?.detail).toContain('wider than 0640');
+  });
+
+  it('warns, not fails, about the unit when systemd is not running', () => {
+    const options = healthyHost();
+    expect(statusOf({ ...options, systemdRunning: false })['unit']).toBe('WARN');
+  });
+});
