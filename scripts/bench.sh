@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Prints LogSphere's speed figures; never fails on speed. Measured side by side in one run,
+# because shared machines are noisy:
+#  - hook start-up: logsphere-hook open_session and close_session (fsync on) against `node -e 0`,
+#    all started with a clean environment (env -i plus the hook's variables), alternated;
+#    medians and their ratios;
+#  - a login storm: 500 simultaneous open/close pairs, events per second (fsync on and off).
+# Usage: scripts/bench.sh [--runs N] [--storm N]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build
+exec node scripts/lib/bench-hook.mjs "$@"

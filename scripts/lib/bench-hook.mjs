@@ -1,0 +1,75 @@
+// The measurements behind scripts/bench.sh (see there).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '200' }, storm: { type: 'string', default: '500' } } });
+const runs = Number(values.runs);
+const stormSize = Number(values.storm);
+const node = '/usr/bin/node';
+const hook = fileURLToPath(new URL('../../dist/logsphere-hook.mjs', import.meta.url));
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const ms = (x) => `${x.toFixed(2)} ms`;
+
+function timed(cmd, args, env) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function startup() {
+  const dir = mkdtempSync(`${tmpdir()}/logsphere-bench-`);
+  const base = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none.env`, PAM_USER: 'root', PAM_SERVICE: 'sshd', PAM_RHOST: '192.0.2.1' };
+  const samples = { node: [], open: [], close: [] };
+  try {
+    for (let i = 0; i < 5; i++) timed(node, ['-e', '0'], {}); // warm the page cache
+    for (let i = 0; i < runs; i++) {
+      const tty = `pts/${i}`;
+      samples.node.push(timed(node, ['-e', '0'], {}));
+      samples.open.push(timed(node, [hook], { ...base, PAM_TYPE: 'open_session', PAM_TTY: tty }));
+      samples.close.push(timed(node, [hook], { ...base, PAM_TYPE: 'close_session', PAM_TTY: tty }));
+    }
+    const lines = readFileSync(`${dir}/log/sessions.jsonl`, 'utf8').trim().split('\n').length;
+    if (lines !== 2 * runs) throw new Error(`expected ${2 * runs} records, found ${lines}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const n = median(samples.node);
+  const o = median(samples.open);
+  const c = median(samples.close);
+  console.log(`hook start-up, ${runs} alternated runs each, clean environment, fsync on`);
+  console.log(`  node -e 0            median ${ms(n)}`);
+  console.log(`  hook open_session    median ${ms(o)}   ratio ${(o / n).toFixed(2)}`);
+  console.log(`  hook close_session   median ${ms(c)}   ratio ${(c / n).toFixed(2)}`);
+  console.log(`  open+close           median ${ms(o + c)}   ratio to 2 × node -e 0: ${((o + c) / (2 * n)).toFixed(2)}`);
+}
+
+async function storm(fsync) {
+  const dir = mkdtempSync(`${tmpdir()}/logsphere-storm-`);
+  const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none.env`, LOGSPHERE_FSYNC: String(fsync) };
+  const script = `export PAM_USER=storm PAM_SERVICE=sshd PAM_TTY=pts/$1
+    PAM_TYPE=open_session ${node} ${hook} && PAM_TYPE=close_session ${node} ${hook}`;
+  const start = process.hrtime.bigint();
+  const statuses = await Promise.all(
+    Array.from({ length: stormSize }, (_, i) => new Promise((resolve) => {
+      spawn('/bin/sh', ['-c', script, 'storm', String(i)], { env, stdio: 'ignore' }).on('close', resolve);
+    })),
+  );
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const lines = readFileSync(`${dir}/log/sessions.jsonl`, 'utf8').trim().split('\n').length;
+  rmSync(dir, { recursive: true, force: true });
+  const failed = statuses.filter((s) => s !== 0).length;
+  console.log(`  fsync ${fsync ? 'on ' : 'off'}: ${lines} events in ${seconds.toFixed(2)} s = ${(lines / seconds).toFixed(0)} events/s${failed ? ` (${failed} pairs did not exit 0)` : ''}`);
+}
+
+startup();
+console.log(`login storm: ${stormSize} simultaneous open/close pairs (${2 * stormSize} hook runs)`);
+await storm(true);
+await storm(false);
