@@ -20,17 +20,36 @@ const common = {
 };
 
 const shebang = '#!/usr/bin/node';
-// CommonJS dependencies (env-schema, pino) call require() for Node built-ins. The hook defines
-// no require at start (loading node:module costs every login): src/diag/logger.ts provides one
-// when pino is first needed. The CLI defines it up front.
+// CommonJS dependencies (env-schema) call require() for Node built-ins: the CLI defines it.
 const requireShim = "import { createRequire as __logsphereRequire } from 'node:module';\nconst require = __logsphereRequire(import.meta.url);";
 
-const entries = [
-  ['src/hook/main.ts', 'dist/logsphere-hook.mjs', shebang],
-  ['src/cli/main.ts', 'dist/logsphere.mjs', `${shebang}\n${requireShim}`],
-];
+// pino as one CommonJS text, embedded in the hook and compiled only on first use
+// (src/diag/load-pino-embedded.ts).
+const pinoBuild = await build({
+  ...common,
+  format: 'cjs',
+  stdin: { contents: "module.exports = { pino: require('pino').pino };", resolveDir: root, loader: 'js' },
+  write: false,
+  minify: true,
+});
+const pinoSource = pinoBuild.outputFiles[0].text;
 
-await Promise.all(
-  entries.map(([entry, outfile, banner]) => build({ ...common, entryPoints: [entry], outfile, banner: { js: banner } })),
-);
-for (const [, outfile] of entries) chmodSync(`${root}${outfile}`, 0o755);
+const embedPino = {
+  name: 'embed-pino',
+  setup(b) {
+    b.onResolve({ filter: /^logsphere:pino-source$/ }, () => ({ path: 'pino-source', namespace: 'logsphere' }));
+    b.onLoad({ filter: /.*/, namespace: 'logsphere' }, () => ({
+      contents: `export default ${JSON.stringify(pinoSource)};`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /\/load-pino\.ts$/ }, (args) => ({
+      path: `${args.resolveDir}/load-pino-embedded.ts`,
+    }));
+  },
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ['src/hook/main.ts'], outfile: 'dist/logsphere-hook.mjs', banner: { js: shebang }, plugins: [embedPino] }),
+  build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/logsphere.mjs', banner: { js: `${shebang}\n${requireShim}` } }),
+]);
+for (const file of ['dist/logsphere-hook.mjs', 'dist/logsphere.mjs']) chmodSync(`${root}${file}`, 0o755);

@@ -70,6 +70,8 @@ async function storm(fsync) {
 }
 
 startup();
-console.log(`login storm: ${stormSize} simultaneous open/close pairs (${2 * stormSize} hook runs)`);
-await storm(true);
-await storm(false);
+if (stormSize > 0) {
+  console.log(`login storm: ${stormSize} simultaneous open/close pairs (${2 * stormSize} hook runs)`);
+  await storm(true);
+  await storm(false);
+}

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type EnvValidator } from './config.ts';
 import { parseEnvFile } from './env-file.ts';
+import { schemaDefaults } from './schema.ts';
 import { validateCompiled } from './validate-compiled.ts';
 import { validateWithEnvSchema } from './validate-env-schema.ts';
 
@@ -75,6 +76,13 @@ describe.each(validators)('loadConfig() with %s', (_name, validate) => {
 
   it('ignores variables it does not know', () => {
     expect(load({ PATH: '/bin', LOGSPHERE_UNKNOWN: 'x' }, null, validate).logDir).toBe('/var/log/logsphere');
+  });
+});
+
+describe('schemaDefaults()', () => {
+  it.each(validators)('equals what %s makes of an empty configuration', (_name, validate) => {
+    const result = validate({});
+    expect(result.ok && result.env).toEqual(schemaDefaults());
   });
 });
 

@@ -2,7 +2,7 @@
 // so pam_exec's PAM environment and tests can override the file). Validation itself is passed in:
 // env-schema in the CLI, the precompiled validator in the hook.
 
-import { configVariables, type ValidatedEnv } from './schema.ts';
+import { configVariables, schemaDefaults, type ValidatedEnv } from './schema.ts';
 import { parseEnvFile } from './env-file.ts';
 
 export const defaultConfigPath = '/etc/logsphere/logsphere.env';
@@ -73,7 +73,8 @@ export function loadConfig(sources: ConfigSources, validate: EnvValidator): Conf
     const value = sources.env[key];
     if (value !== undefined) data[key] = value;
   }
-  const result = validate(data);
+  // Nothing set: the defaults, without compiling a validator (the usual case for the hook).
+  const result = Object.keys(data).length === 0 ? { ok: true as const, env: schemaDefaults() } : validate(data);
   if (!result.ok) {
     throw new ConfigError(
       sources.fileText === null ? 'the environment' : `${sources.filePath} and the environment`,

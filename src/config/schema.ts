@@ -39,3 +39,12 @@ export interface ValidatedEnv {
   LOGSPHERE_IGNORE_SERVICES: string;
   LOGSPHERE_FSYNC: boolean;
 }
+
+/** The defaults of the schema: what validation yields when no variable is set at all. */
+export function schemaDefaults(): ValidatedEnv {
+  const env: Record<string, unknown> = {};
+  for (const [key, property] of Object.entries(configSchema.properties)) {
+    if ('default' in property) env[key] = property.default;
+  }
+  return env as unknown as ValidatedEnv;
+}

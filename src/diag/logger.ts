@@ -1,8 +1,9 @@
 // The tools' own diagnostics (never the event log): pino, writing synchronously to stderr with no
-// transport. Loaded on first use: pino costs the hook ~18 ms of start-up, and a quiet login has
-// nothing to report.
+// transport. Loaded on first use: a quiet login has nothing to report, and pino costs the hook
+// about 18 ms to load (see load-pino.ts for what the hook's bundle does on top).
 
 import type { Logger } from 'pino';
+import { loadPino } from './load-pino.ts';
 
 let logger: Promise<Logger> | undefined;
 
@@ -14,17 +15,4 @@ export function diagnostics(name: string): Promise<Logger> {
     ),
   );
   return logger;
-}
-
-/**
- * pino is CommonJS and calls require() for Node built-ins. The bundles define no require at
- * start (loading node:module costs every run), so it is provided here, on first use only.
- */
-async function loadPino(): Promise<typeof import('pino').pino> {
-  const scope = globalThis as { require?: unknown };
-  if (typeof scope.require === 'undefined') {
-    const { createRequire } = await import('node:module');
-    scope.require = createRequire(import.meta.url);
-  }
-  return (await import('pino')).pino;
 }

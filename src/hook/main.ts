@@ -10,7 +10,7 @@
 // cannot be joined, and Node's process.exit() joins the pool, so in that one case the hook ends
 // itself with SIGKILL (pam_exec logs the signal; the line is optional, the login goes on).
 
-import { readFileSync } from 'node:fs';
+import { fs } from '../sys/fs.ts';
 import { configPathFrom, loadConfig, type Config } from '../config/config.ts';
 import { validateCompiled } from '../config/validate-compiled.ts';
 import { diagnostics } from '../diag/logger.ts';
@@ -21,6 +21,8 @@ import { blockedInKernel, threadStates } from '../sys/threads.ts';
 import { spoolLines } from '../store/spool.ts';
 import { newProgress, runHook } from './run-hook.ts';
 
+const { existsSync, readFileSync } = fs;
+
 const deadlineMs = 2000;
 const stuckCallMs = 1000;
 const recheckMs = 100;
@@ -29,7 +31,8 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
   const filePath = configPathFrom(env);
   let fileText: string | null = null;
   try {
-    fileText = readFileSync(filePath, 'utf8');
+    // existsSync first: a thrown ENOENT costs a stack trace, and most hosts have no file.
+    if (existsSync(filePath)) fileText = readFileSync(filePath, 'utf8');
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') throw error;
   }
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
     if (waited >= stuckCallMs && blockedInKernel(threadStates()).length > 0) setImmediate(() => void giveUp());
     else deadline = setTimeout(check, Math.max(recheckMs, stuckCallMs - waited)).unref();
   };
-  deadline = setTimeout(check, Math.max(0, deadlineMs - performance.now())).unref();
+  deadline = setTimeout(check, Math.max(0, deadlineMs - process.uptime() * 1000)).unref();
 
   try {
     config = readConfig(process.env);

@@ -2,8 +2,10 @@
 // through the already-loaded fs binding: importing node:crypto costs the hook about 6 ms of
 // start-up, every login (measured with scripts/bench.sh's method).
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { fs } from '../sys/fs.ts';
 import { v7 } from 'uuid';
+
+const { closeSync, openSync, readSync } = fs;
 
 const pool = new Uint8Array(16 * 8);
 let poolUsed = pool.length;

@@ -3,9 +3,26 @@
 
 export type Micros = number;
 
-/** Wall-clock now in microseconds; performance.timeOrigin carries sub-millisecond precision. */
+let epochMinusMonotonic: number | undefined;
+
+/**
+ * Wall-clock now in microseconds. Date.now() has millisecond resolution and process.hrtime is
+ * monotonic, so the two are aligned once per process by waiting for the millisecond to turn over
+ * (half a millisecond on average). performance.timeOrigin would give the same precision, but the
+ * `performance` global loads perf_hooks: about 2 ms at every login.
+ */
 export function nowMicros(): Micros {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+  if (epochMinusMonotonic === undefined) {
+    const start = Date.now();
+    let ms = start;
+    let mono = 0n;
+    while (ms === start) {
+      mono = process.hrtime.bigint();
+      ms = Date.now();
+    }
+    epochMinusMonotonic = ms * 1000 - Number(mono / 1000n);
+  }
+  return epochMinusMonotonic + Number(process.hrtime.bigint() / 1000n);
 }
 
 export function formatTimestamp(micros: Micros): string {

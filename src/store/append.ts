@@ -7,11 +7,13 @@
 // can still fire when the filesystem hangs. When the log cannot be written, the lines go to the
 // spool and the next successful append writes them first.
 
-import { constants } from 'node:fs';
+import { fs } from '../sys/fs.ts';
 import { lookupGid } from '../sys/proc.ts';
 import { RefusedPathError, describeFileType, errorCode } from './errors.ts';
 import { claimSpool, spoolLines, type ClaimedSpool } from './spool.ts';
 import * as afs from './fs-async.ts';
+
+const { constants } = fs;
 
 const { O_RDWR, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;
 // Read access too: the torn-line check reads the last byte through the same descriptor.

@@ -1,21 +1,22 @@
 // Promise wrappers over node:fs callbacks for the log directory. node:fs/promises would do, but
 // loading it pulls in streams and readline: several milliseconds at every login.
 
-import * as fs from 'node:fs';
+import type { Stats } from 'node:fs';
+import { fs } from '../sys/fs.ts';
 
-/** Start times (performance.now()) of the calls still on the thread pool. */
+/** Start times (Date.now()) of the calls still on the thread pool. */
 const pending = new Set<{ since: number }>();
 
 /** How long the oldest unfinished call has been waiting, in ms; 0 when none is. */
 export function oldestPendingMs(): number {
   let oldest = 0;
-  const now = performance.now();
+  const now = Date.now();
   for (const call of pending) oldest = Math.max(oldest, now - call.since);
   return oldest;
 }
 
 function call<T>(run: (done: (error: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
-  const entry = { since: performance.now() };
+  const entry = { since: Date.now() };
   pending.add(entry);
   return new Promise((resolve, reject) => {
     run((error, value) => {
@@ -30,8 +31,8 @@ function callVoid(run: (done: (error: NodeJS.ErrnoException | null) => void) => 
   return call<void>((done) => run((error) => done(error, undefined)));
 }
 
-export const lstat = (path: string) => call<fs.Stats>((d) => fs.lstat(path, d));
-export const fstat = (fd: number) => call<fs.Stats>((d) => fs.fstat(fd, d));
+export const lstat = (path: string) => call<Stats>((d) => fs.lstat(path, d));
+export const fstat = (fd: number) => call<Stats>((d) => fs.fstat(fd, d));
 export const mkdir = (path: string, mode: number) => callVoid((d) => fs.mkdir(path, { mode }, (e) => d(e)));
 export const chown = (path: string, uid: number, gid: number) => callVoid((d) => fs.chown(path, uid, gid, d));
 export const open = (path: string, flags: number, mode?: number) => call<number>((d) => fs.open(path, flags, mode, d));

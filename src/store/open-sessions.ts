@@ -3,10 +3,12 @@
 // session_id and removes it. Entries are world-readable, like utmp, so an unprivileged
 // `logsphere sessions` can answer from them.
 
-import { closeSync, constants, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { fs } from '../sys/fs.ts';
 import type { SessionOpenRecord } from '../record/types.ts';
 import { errorCode } from './errors.ts';
 import { ensureDirSync, writeFileAtomicSync } from './spool.ts';
+
+const { closeSync, constants, openSync, readdirSync, readFileSync, unlinkSync } = fs;
 
 const { O_RDONLY, O_NOFOLLOW } = constants;
 

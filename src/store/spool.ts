@@ -4,7 +4,10 @@
 // local tmpfs, so these calls are synchronous; a claim is a rename, so two hooks never both take
 // the same record.
 
-import {
+import { fs } from '../sys/fs.ts';
+import { RefusedPathError, describeFileType, errorCode } from './errors.ts';
+
+const {
   closeSync,
   constants,
   lstatSync,
@@ -15,8 +18,7 @@ import {
   renameSync,
   unlinkSync,
   writeSync,
-} from 'node:fs';
-import { RefusedPathError, describeFileType, errorCode } from './errors.ts';
+} = fs;
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = constants;
 

@@ -1,7 +1,9 @@
 // What the kernel and the account database tell about this host and a process. Plain reads of
 // /proc and /etc: no child processes, no native modules (the hook pays for every millisecond).
 
-import { readFileSync } from 'node:fs';
+import { fs } from './fs.ts';
+
+const { readFileSync } = fs;
 
 function readText(path: string): string {
   return readFileSync(path, 'utf8');

@@ -3,7 +3,9 @@
 // /proc/self/task, which never blocks. The hook uses it to tell a hung filesystem from a login
 // storm, where calls are slow only because every thread waits for CPU (state R).
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { fs } from './fs.ts';
+
+const { readdirSync, readFileSync } = fs;
 
 const idleWaits = /futex|epoll|poll_schedule|select|hrtimer|nanosleep|pipe_read|^0$/;
 
