@@ -1,6 +1,6 @@
 // The measurements behind scripts/bench.sh (see there).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,12 +27,15 @@ function timed(cmd, args, env) {
 function startup() {
   const dir = mkdtempSync(`${tmpdir()}/logsphere-bench-`);
   const base = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none.env`, PAM_USER: 'root', PAM_SERVICE: 'sshd', PAM_RHOST: '192.0.2.1' };
-  const samples = { node: [], open: [], close: [] };
+  const samples = { node: [], esm: [], open: [], close: [] };
+  // The floor of any ESM entry point: Node 20 loads its ESM loader for an .mjs main module.
+  writeFileSync(`${dir}/empty.mjs`, '');
   try {
     for (let i = 0; i < 5; i++) timed(node, ['-e', '0'], {}); // warm the page cache
     for (let i = 0; i < runs; i++) {
       const tty = `pts/${i}`;
       samples.node.push(timed(node, ['-e', '0'], {}));
+      samples.esm.push(timed(node, [`${dir}/empty.mjs`], {}));
       samples.open.push(timed(node, [hook], { ...base, PAM_TYPE: 'open_session', PAM_TTY: tty }));
       samples.close.push(timed(node, [hook], { ...base, PAM_TYPE: 'close_session', PAM_TTY: tty }));
     }
@@ -45,7 +48,9 @@ function startup() {
   const o = median(samples.open);
   const c = median(samples.close);
   console.log(`hook start-up, ${runs} alternated runs each, clean environment, fsync on`);
+  const e = median(samples.esm);
   console.log(`  node -e 0            median ${ms(n)}`);
+  console.log(`  node empty.mjs       median ${ms(e)}   ratio ${(e / n).toFixed(2)}   (ESM entry floor)`);
   console.log(`  hook open_session    median ${ms(o)}   ratio ${(o / n).toFixed(2)}`);
   console.log(`  hook close_session   median ${ms(c)}   ratio ${(c / n).toFixed(2)}`);
   console.log(`  open+close           median ${ms(o + c)}   ratio to 2 × node -e 0: ${((o + c) / (2 * n)).toFixed(2)}`);
