@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import { bootId } from '../sys/proc.ts';
 import { doctorChecks, formatChecks, installedHookPath } from './commands/doctor.ts';
 import type { CommandIO } from './io.ts';
-import { cliConfig } from './load-config.ts';
+import { loadConfig } from '../config/config.ts';
+import { configSources } from '../config/config-file.ts';
+import { validateWithEnvSchema } from '../config/validate-env-schema.ts';
 import { UsageError, mainUsage } from './usage.ts';
 
 const version = '0.1.0';
@@ -25,7 +27,7 @@ function doctor(args: string[], io: CommandIO): number {
     return 0;
   }
   const checks = doctorChecks({
-    config: cliConfig(io.env),
+    config: loadConfig(configSources(io.env), validateWithEnvSchema),
     nodePath: '/usr/bin/node',
     nodeVersion: process.version,
     hookPath: installedHookPath,

@@ -10,34 +10,19 @@
 // cannot be joined, and Node's process.exit() joins the pool, so in that one case the hook ends
 // itself with SIGKILL (pam_exec logs the signal; the line is optional, the login goes on).
 
-import { fs } from '../sys/fs.ts';
-import { configPathFrom, loadConfig, type Config } from '../config/config.ts';
+import { loadConfig, type Config } from '../config/config.ts';
+import { configSources } from '../config/config-file.ts';
 import { validateCompiled } from '../config/validate-compiled.ts';
 import { diagnostics } from '../diag/logger.ts';
 import { nowMicros } from '../record/time.ts';
-import { errorCode } from '../store/errors.ts';
 import { oldestPendingMs } from '../store/fs-async.ts';
 import { blockedInKernel, threadStates } from '../sys/threads.ts';
 import { spoolLines } from '../store/spool.ts';
 import { newProgress, runHook } from './run-hook.ts';
 
-const { existsSync, readFileSync } = fs;
-
 const deadlineMs = 2000;
 const stuckCallMs = 1000;
 const recheckMs = 100;
-
-function readConfig(env: NodeJS.ProcessEnv): Config {
-  const filePath = configPathFrom(env);
-  let fileText: string | null = null;
-  try {
-    // existsSync first: a thrown ENOENT costs a stack trace, and most hosts have no file.
-    if (existsSync(filePath)) fileText = readFileSync(filePath, 'utf8');
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
-  }
-  return loadConfig({ env, fileText, filePath }, validateCompiled);
-}
 
 async function report(level: 'warn' | 'error', fields: object, message: string): Promise<void> {
   try {
@@ -79,7 +64,7 @@ async function main(): Promise<void> {
   deadline = setTimeout(check, Math.max(0, deadlineMs - process.uptime() * 1000)).unref();
 
   try {
-    config = readConfig(process.env);
+    config = loadConfig(configSources(process.env), validateCompiled);
     const outcome = await runHook(
       { args: process.argv.slice(2), env: process.env, config, parentPid: process.ppid, now: nowMicros },
       progress,
