@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import * as build from '../record/build.ts';
+import type { SessionRecord } from '../record/types.ts';
+import { reconcile } from './reconcile.ts';
+
+const T0 = Date.UTC(2026, 10, 21, 8, 0, 0) * 1000;
+const min = (n: number) => T0 + n * 60_000_000;
+const origin = (host: string, boot_id: string, source: 'pam' | 'systemd' = 'pam') => ({ host, boot_id, source });
+const login = (over: Partial<build.Login> = {}): build.Login => ({
+  user: 'alice', uid: 1000, tty: 'pts/1', rhost: '203.0.113.7', ruser: null, service: 'sshd', pid: 100, pid_start: 5000, ...over,
+});
+
+function shuffled<T>(items: T[], seed = 7): T[] {
+  const out = [...items];
+  let x = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+describe('reconcile()', () => {
+  it('ends a session with a close as logout, with its duration', () => {
+    const open = build.sessionOpen(origin('web1', 'A'), login(), min(0));
+    const close = build.sessionClose(origin('web1', 'A'), login(), min(90), open);
+    const { sessions } = reconcile([close, open]);
+    expect(sessions).toEqual([
+      expect.objectContaining({ session_id: open.session_id, end: 'logout', login_time: open.ts, logout_time: close.ts, duration_s: 5400 }),
+    ]);
+  });
+
+  it('marks a session down when the host recorded a shutdown before its next boot', () => {
+    const open = build.sessionOpen(origin('web1', 'A'), login(), min(0));
+    const down = build.shutdown(origin('web1', 'A', 'systemd'), min(30));
+    const boot = build.boot(origin('web1', 'B', 'systemd'), min(32), '6.1', min(31));
+    const { sessions } = reconcile([boot, down, open]);
+    expect(sessions[0]).toMatchObject({ end: 'down', logout_time: down.ts, duration_s: 1800 });
+  });
+
+  it('marks a session crash when the host rebooted without a shutdown', () => {
+    const open = build.sessionOpen(origin('web1', 'A'), login(), min(0));
+    const boot = build.boot(origin('web1', 'B', 'systemd'), min(45), '6.1', min(44));
+    const { sessions } = reconcile([boot, open]);
+    expect(sessions[0]).toMatchObject({ end: 'crash', logout_time: boot.boot_time });
+  });
+
+  it('marks a session gone when its process no longer exists in this boot, open while it does', () => {
+    const open = build.sessionOpen(origin('web1', 'A'), login(), min(0));
+    expect(reconcile([open], () => false).sessions[0]).toMatchObject({ end: 'gone', logout_time: null, duration_s: null });
+    expect(reconcile([open], () => true).sessions[0]).toMatchObject({ end: null, logout_time: null });
+    expect(reconcile([open]).sessions[0]).toMatchObject({ end: null });
+  });
+
+  it('does not let a shutdown of an earlier boot end a later session', () => {
+    const down = build.shutdown(origin('web1', 'A', 'systemd'), min(0));
+    const boot = build.boot(origin('web1', 'B', 'systemd'), min(2), '6.1', min(1));
+    const open = build.sessionOpen(origin('web1', 'B'), login(), min(10));
+    expect(reconcile([open, boot, down]).sessions[0]).toMatchObject({ end: null });
+  });
+
+  it('pairs a close with a null session id with the latest open of the same process', () => {
+    const first = build.sessionOpen(origin('web1', 'A'), login(), min(0));
+    const firstClose = build.sessionClose(origin('web1', 'A'), login(), min(5), first);
+    const second = build.sessionOpen(origin('web1', 'A'), login(), min(10));
+    const other = build.sessionOpen(origin('web1', 'A'), login({ tty: 'pts/2' }), min(11));
+    const nullClose = build.sessionClose(origin('web1', 'A'), login(), min(20), null);
+    const { sessions, counts } = reconcile(shuffled([nullClose, other, second, firstClose, first]));
+    const byId = new Map(sessions.map((s) => [s.session_id, s]));
+    expect(byId.get(first.session_id)).toMatchObject({ end: 'logout', logout_time: firstClose.ts });
+    expect(byId.get(second.session_id)).toMatchObject({ end: 'logout', logout_time: nullClose.ts });
+    expect(byId.get(other.session_id)).toMatchObject({ end: null });
+    expect(counts.closesWithoutOpen).toBe(0);
+  });
+
+  it('counts and ignores closes without an open', () => {
+    const stray = build.sessionClose(origin('web1', 'A'), login(), min(3), { session_id: '01900000-0000-7000-8000-000000000000', ts: '2026-11-21T07:00:00.000000Z' });
+    const unnamed = build.sessionClose(origin('web1', 'A'), login({ pid: 999 }), min(4), null);
+    const { sessions, counts } = reconcile([stray, unnamed]);
+    expect(sessions).toEqual([]);
+    expect(counts.closesWithoutOpen).toBe(2);
+  });
+
+  it('counts a duplicated event once', () => {
+    const open = build.sessionOpen(origin('web1', 'A'), login(), min(0));
+    const close = build.sessionClose(origin('web1', 'A'), login(), min(1), open);
+    const { sessions, counts } = reconcile([open, close, open, close, open]);
+    expect(sessions).toHaveLength(1);
+    expect(counts.duplicates).toBe(3);
+  });
+
+  it('gives the same answer for unsorted input from many hosts', () => {
+    const records: SessionRecord[] = [];
+    for (const host of ['web1', 'web2', 'db1']) {
+      records.push(build.boot(origin(host, `${host}-A`, 'systemd'), min(0), '6.1', min(0)));
+      for (let i = 0; i < 5; i++) {
+        const open = build.sessionOpen(origin(host, `${host}-A`), login({ pid: 100 + i, tty: `pts/${i}` }), min(1 + i));
+        records.push(open);
+        if (i % 2 === 0) records.push(build.sessionClose(origin(host, `${host}-A`), login({ pid: 100 + i, tty: `pts/${i}` }), min(20 + i), open));
+      }
+      if (host === 'web2') records.push(build.shutdown(origin(host, `${host}-A`, 'systemd'), min(40)));
+      if (host !== 'db1') records.push(build.boot(origin(host, `${host}-B`, 'systemd'), min(50), '6.1', min(49)));
+    }
+    const sorted = reconcile(records);
+    for (const seed of [1, 2, 3]) expect(reconcile(shuffled(records, seed))).toEqual(sorted);
+    const ends = (host: string) => sorted.sessions.filter((s) => s.host === host).map((s) => s.end);
+    expect(ends('web1')).toEqual(['logout', 'crash', 'logout', 'crash', 'logout']);
+    expect(ends('web2')).toEqual(['logout', 'down', 'logout', 'down', 'logout']);
+    expect(ends('db1')).toEqual(['logout', null, 'logout', null, 'logout']);
+    expect(sorted.system.filter((e) => e.event === 'boot')).toHaveLength(5);
+  });
+
+  it('pairs a session that spans several boots by its id', () => {
+    const open = build.sessionOpen(origin('web1', 'A'), login(), min(0));
+    const boot = build.boot(origin('web1', 'B', 'systemd'), min(30), '6.1', min(29));
+    const close = build.sessionClose(origin('web1', 'B'), login(), min(60), open);
+    expect(reconcile([close, boot, open]).sessions[0]).toMatchObject({ end: 'logout', logout_time: close.ts });
+  });
+});
