@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { bootId } from '../sys/proc.ts';
 import { doctorChecks, formatChecks, installedHookPath } from './commands/doctor.ts';
+import { last, lastUsage, parseLastArgs } from './commands/last.ts';
+import { parseSessionsArgs, sessions, sessionsUsage } from './commands/sessions.ts';
 import type { CommandIO } from './io.ts';
 import { loadConfig } from '../config/config.ts';
 import { configSources } from '../config/config-file.ts';
@@ -27,7 +29,7 @@ function doctor(args: string[], io: CommandIO): number {
     return 0;
   }
   const checks = doctorChecks({
-    config: loadConfig(configSources(io.env), validateWithEnvSchema),
+    config: hostConfig(io),
     nodePath: '/usr/bin/node',
     nodeVersion: process.version,
     hookPath: installedHookPath,
@@ -40,10 +42,25 @@ function doctor(args: string[], io: CommandIO): number {
   return checks.some((c) => c.status === 'FAIL') ? 1 : 0;
 }
 
+const hostConfig = (io: CommandIO) => loadConfig(configSources(io.env), validateWithEnvSchema);
+
 export function run(argv: string[], io: CommandIO): number {
   const [command, ...rest] = argv;
+  const now = Date.now() * 1000;
   try {
     switch (command) {
+      case 'sessions': {
+        const options = parseSessionsArgs(rest);
+        if (options !== 'help') return sessions(options, hostConfig(io), io, now);
+        io.stdout(sessionsUsage);
+        return 0;
+      }
+      case 'last': {
+        const options = parseLastArgs(rest, now);
+        if (options !== 'help') return last(options, hostConfig(io), io, now);
+        io.stdout(lastUsage);
+        return 0;
+      }
       case 'doctor':
         return doctor(rest, io);
       case '-h':
@@ -62,7 +79,8 @@ export function run(argv: string[], io: CommandIO): number {
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`logsphere: ${(error as Error).message}\n\n${mainUsage}`);
+      const known = command === 'sessions' || command === 'last' || command === 'doctor';
+      io.stderr(`logsphere: ${(error as Error).message}\nTry 'logsphere ${known ? `${command} ` : ''}--help'.\n`);
       return 2;
     }
     io.stderr(`logsphere: ${error instanceof Error ? error.message : String(error)}\n`);

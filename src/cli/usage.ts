@@ -9,6 +9,8 @@ export const mainUsage = `Usage: logsphere COMMAND [OPTIONS]
 Login-session accounting from the LogSphere session log.
 
 Commands:
+  sessions    who is logged in now
+  last        login history, newest first, with logout, down, crash and gone ends
   doctor      check the installation: node, paths and modes, the PAM line, the boot unit,
               the boot record of this boot, the spool
 

@@ -1,0 +1,154 @@
+// `logsphere last`: login history, newest first, in the manner of util-linux last.
+
+import { parseArgs } from 'node:util';
+import type { Config } from '../../config/config.ts';
+import type { Session, SystemEvent } from '../../reconcile/types.ts';
+import { parseTimestamp, type Micros } from '../../record/time.ts';
+import { cell, pad } from '../format/terminal.ts';
+import { clockTime, duration, isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
+import type { CommandIO } from '../io.ts';
+import { loadReconciled, localHost, localLiveness } from '../session-source.ts';
+import { UsageError } from '../usage.ts';
+import { sessionJson } from './sessions.ts';
+
+export const lastUsage = `Usage: logsphere last [OPTIONS]
+
+Login history, newest first: user, tty, from, login - logout (duration), or still logged in,
+down (the host shut down), crash (it rebooted without a shutdown), gone - no logout (the
+session's process ended without closing it).
+
+Options:
+      --json              print the sessions (and with --system the boots) as a JSON array
+  -n, --limit N           at most N lines
+      --since T           sessions active at or after T
+      --until T           sessions that began at or before T
+      --user USER         only sessions of USER
+      --host HOST         only sessions on HOST
+      --system            add reboot and shutdown lines
+      --time-format F     short (default) or iso
+      --input PATH        read PATH (file, directory, or - for stdin); repeatable
+  -w, --wide              do not cut long fields
+  -h, --help              show this help
+
+T is RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday, now, or relative: -7d, -12h, -30m.
+`;
+
+export interface LastOptions {
+  json: boolean;
+  limit: number | null;
+  since: Micros | null;
+  until: Micros | null;
+  user: string | null;
+  host: string | null;
+  system: boolean;
+  timeFormat: 'short' | 'iso';
+  inputs: string[];
+  wide: boolean;
+}
+
+export function parseLastArgs(args: string[], now: Micros): LastOptions | 'help' {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      json: { type: 'boolean', default: false },
+      limit: { type: 'string', short: 'n' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      user: { type: 'string' },
+      host: { type: 'string' },
+      system: { type: 'boolean', default: false },
+      'time-format': { type: 'string', default: 'short' },
+      input: { type: 'string', multiple: true },
+      wide: { type: 'boolean', short: 'w', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  let limit: number | null = null;
+  if (values.limit !== undefined) {
+    limit = Number(values.limit);
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new UsageError(`-n: expected a number of lines, got ${JSON.stringify(values.limit)}`);
+  }
+  const format = values['time-format'];
+  if (format !== 'short' && format !== 'iso') throw new UsageError(`--time-format: expected short or iso, got ${JSON.stringify(format)}`);
+  return {
+    json: values.json,
+    limit,
+    since: values.since === undefined ? null : parseTimeArgument(values.since, now, '--since'),
+    until: values.until === undefined ? null : parseTimeArgument(values.until, now, '--until'),
+    user: values.user ?? null,
+    host: values.host ?? null,
+    system: values.system,
+    timeFormat: format,
+    inputs: values.input ?? [],
+    wide: values.wide,
+  };
+}
+
+type Line = { at: Micros; session: Session } | { at: Micros; system: SystemEvent };
+
+export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros): number {
+  const loaded = loadReconciled(options.inputs, config, localLiveness(localHost(config)));
+  for (const w of loaded.warnings) io.stderr(`logsphere: ${w}\n`);
+
+  const inRange = (from: Micros, to: Micros) =>
+    (options.until === null || from <= options.until) && (options.since === null || to >= options.since);
+  const lines: Line[] = [];
+  for (const s of loaded.sessions) {
+    if (options.user !== null && s.user !== options.user) continue;
+    if (options.host !== null && s.host !== options.host) continue;
+    const from = parseTimestamp(s.login_time) ?? 0;
+    const to = s.logout_time === null ? (s.end === 'gone' ? from : now) : (parseTimestamp(s.logout_time) ?? from);
+    if (inRange(from, to)) lines.push({ at: from, session: s });
+  }
+  if (options.system && options.user === null) {
+    for (const e of loaded.system) {
+      if (options.host !== null && e.host !== options.host) continue;
+      const at = parseTimestamp(e.ts) ?? 0;
+      if (inRange(at, at)) lines.push({ at, system: e });
+    }
+  }
+  lines.sort((a, b) => b.at - a.at);
+  const shown = options.limit === null ? lines : lines.slice(0, options.limit);
+
+  if (options.json) {
+    const objects = shown.map((l) => ('session' in l ? sessionJson(l.session) : { event: l.system.event, host: l.system.host, boot_id: l.system.boot_id, ts: l.system.ts, kernel: l.system.kernel }));
+    io.stdout(`${JSON.stringify(objects, null, 2)}\n`);
+    return 0;
+  }
+  const manyHosts = new Set(shown.map((l) => ('session' in l ? l.session.host : l.system.host))).size > 1;
+  io.stdout(shown.map((l) => lastLine(l, options, manyHosts, now)).join(''));
+  return 0;
+}
+
+function lastLine(line: Line, options: LastOptions, manyHosts: boolean, now: Micros): string {
+  const time = (t: Micros) => (options.timeFormat === 'iso' ? isoTime(t) : shortTime(t));
+  const until = (t: Micros) => (options.timeFormat === 'iso' ? isoTime(t) : clockTime(t));
+  const w = options.wide;
+  const host = 'session' in line ? line.session.host : line.system.host;
+  const prefix = manyHosts ? `${pad(cell(host, 16, w), 16)} ` : '';
+  if ('system' in line) {
+    const e = line.system;
+    const who = e.event === 'boot' ? 'reboot' : 'shutdown';
+    const what = e.event === 'boot' ? 'system boot' : 'system down';
+    return `${prefix}${pad(who, 8)} ${pad(what, 12)} ${pad(cell(e.kernel ?? '', 16, w), 16)} ${time(line.at)}\n`;
+  }
+  const s = line.session;
+  const head = `${prefix}${pad(cell(s.user, 8, w), 8)} ${pad(cell(s.tty ?? '-', 12, w), 12)} ${pad(cell(s.rhost ?? '', 16, w), 16)} ${time(line.at)}`;
+  const logout = s.logout_time === null ? null : parseTimestamp(s.logout_time);
+  const took = s.duration_s === null ? '' : `(${duration(s.duration_s)})`;
+  switch (s.end) {
+    case null:
+      return `${head}   still logged in\n`;
+    case 'gone':
+      return `${head}   gone - no logout\n`;
+    case 'logout':
+      return `${head} - ${until(logout ?? now)}  ${took}\n`;
+    case 'down':
+      return `${head} - down   ${took}\n`;
+    case 'crash':
+      return `${head} - crash  ${took}\n`;
+  }
+}

@@ -1,0 +1,32 @@
+// Text from records on a terminal: control characters, escape sequences and bidi overrides are
+// shown escaped, never written raw; long fields are cut with a marker unless the user asks for
+// full width.
+
+const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\e', '\\': '\\\\' };
+
+/** The text with every unsafe character written as an escape (`\n`, `\e`, `\x07`, `\u202e`). */
+export function escapeText(text: string): string {
+  return text.replace(/\\|[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) => {
+    const known = named[ch];
+    if (known) return known;
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Cuts to `width` characters, ending with `…` when something was cut. */
+export function cut(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+}
+
+/** A field for a table cell: escaped, then cut unless `wide`. */
+export function cell(value: string | null | undefined, width: number, wide: boolean): string {
+  const text = escapeText(value ?? '');
+  return wide ? text : cut(text, width);
+}
+
+export function pad(text: string, width: number): string {
+  const length = [...text].length;
+  return length >= width ? text : text + ' '.repeat(width - length);
+}

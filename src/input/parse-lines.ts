@@ -1,0 +1,36 @@
+// Parses the text of a session log into records. Nothing in the text stops a run: blank lines
+// are passed over, CRLF endings accepted, and every other line that is not a `logsphere/1`
+// record (invalid JSON, non-objects, wrong field types, unknown events, other schema versions, a
+// torn last line) is counted as malformed. Unknown fields are allowed.
+
+import type { SessionRecord } from '../record/types.ts';
+import { validateRecord } from '../record/validate.ts';
+
+export interface ParsedText {
+  records: SessionRecord[];
+  malformed: number;
+}
+
+export function parseLines(text: string, into: SessionRecord[] = []): ParsedText {
+  let malformed = 0;
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    let line = text.slice(start, end);
+    start = end + 1;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      malformed++;
+      continue;
+    }
+    const checked = validateRecord(value);
+    if (checked.ok) into.push(checked.record);
+    else malformed++;
+  }
+  return { records: into, malformed };
+}
