@@ -30,7 +30,7 @@ Options:
   -w, --wide              do not cut long fields
   -h, --help              show this help
 
-T is RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday, now, or relative: -7d, -12h, -30m.
+T is RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday, now, or relative: --since=-7d, -12h, -30m.
 `;
 
 export interface LastOptions {

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { cell, cut, escapeText } from './terminal.ts';
+import { duration, parseTimeArgument } from './time.ts';
+import { UsageError } from '../usage.ts';
+
+describe('escapeText()', () => {
+  it.each([
+    ['plain', 'alice', 'alice'],
+    ['newline and tab', 'a\nb\tc', 'a\\nb\\tc'],
+    ['ANSI colour', '\u001b[31mred', '\\e[31mred'],
+    ['OSC title and bell', '\u001b]0;owned\u0007', '\\e]0;owned\\x07'],
+    ['C1 CSI', '\u009b2J', '\\x9b2J'],
+    ['bidi override', 'abc\u202etxt.exe', 'abc\\u202etxt.exe'],
+    ['backslash itself', 'a\\nb', 'a\\\\nb'],
+    ['UTF-8 text', 'Zoë 😀', 'Zoë 😀'],
+  ])('%s', (_name, input, shown) => {
+    expect(escapeText(input)).toBe(shown);
+    expect(escapeText(input)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+});
+
+describe('cut() and cell()', () => {
+  it('cut long fields with a marker unless wide', () => {
+    expect(cut('abcdefghij', 5)).toBe('abcd…');
+    expect(cut('abc', 5)).toBe('abc');
+    expect(cell('x'.repeat(300), 12, false)).toHaveLength(12);
+    expect(cell('x'.repeat(300), 12, true)).toHaveLength(300);
+    expect(cell(null, 5, false)).toBe('');
+  });
+});
+
+describe('duration()', () => {
+  it('writes HH:MM and D+HH:MM', () => {
+    expect(duration(59)).toBe('00:00');
+    expect(duration(5400)).toBe('01:30');
+    expect(duration(3 * 86_400 + 4 * 3600 + 10 * 60)).toBe('3+04:10');
+  });
+});
+
+describe('parseTimeArgument()', () => {
+  const now = Date.UTC(2026, 10, 21, 12, 0, 0) * 1000;
+  it.each([
+    ['now', now],
+    ['-7d', now - 7 * 86_400e6],
+    ['-12h', now - 12 * 3600e6],
+    ['-30m', now - 30 * 60e6],
+    ['2026-11-20T08:00:00Z', Date.UTC(2026, 10, 20, 8) * 1000],
+    ['2026-11-20T09:00:00+01:00', Date.UTC(2026, 10, 20, 8) * 1000],
+  ])('%s', (text, expected) => expect(parseTimeArgument(text, now, '--since')).toBe(expected));
+
+  it('reads dates, today and yesterday in local time', () => {
+    const today = new Date(now / 1000);
+    today.setHours(0, 0, 0, 0);
+    expect(parseTimeArgument('today', now, '--since')).toBe(today.getTime() * 1000);
+    expect(parseTimeArgument('yesterday', now, '--since')).toBe(today.getTime() * 1000 - 86_400e6);
+    expect(parseTimeArgument('2026-11-20', now, '--since')).toBe(new Date(2026, 10, 20).getTime() * 1000);
+  });
+
+  it.each(['bogus', '2026-02-30', '-7y', ''])('rejects %j naming the option', (text) => {
+    expect(() => parseTimeArgument(text, now, '--until')).toThrow(UsageError);
+    expect(() => parseTimeArgument(text, now, '--until')).toThrow(/^--until: cannot read time/);
+  });
+});
