@@ -222,6 +222,8 @@ install_all() {
     record_boot_without_systemd
   fi
   say "done; check with: logsphere doctor"
+  say "logged in now (logsphere sessions):"
+  /usr/local/bin/logsphere sessions || true
 }
 
 uninstall_all() {

@@ -49,6 +49,8 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
     const r = install();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('PAM: enabled through pam-auth-update');
+    // It ends with `logsphere sessions`: its table header is the last thing printed.
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^USER\s+TTY\s+FROM\s+SERVICE\s+LOGIN\s+TIME\s+SESSION$/);
     const session = readFileSync('/etc/pam.d/common-session', 'utf8').split('\n');
     const line = session.findIndex((l) => /^session\s+optional\s+pam_exec\.so quiet \/usr\/local\/lib\/logsphere\/logsphere-hook$/.test(l));
     expect(line).toBeGreaterThan(-1);
