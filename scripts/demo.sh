@@ -41,7 +41,7 @@ ssh-keygen -q -t ed25519 -f "$dir/client_key" -N ''
 useradd -m -s /bin/bash "$user"
 install -d -m700 -o "$user" -g "$user" "/home/$user/.ssh"
 install -m600 -o "$user" -g "$user" "$dir/client_key.pub" "/home/$user/.ssh/authorized_keys"
-printf 'LOGSPHERE_LOG_DIR=%s/log\nLOGSPHERE_RUN_DIR=%s/run\n' "$dir" "$dir" >"$dir/logsphere.env"
+printf 'LOGSPHERE_LOG_DIR=%s/log\nLOGSPHERE_RUN_DIR=%s/run\nLOGSPHERE_STATE_DIR=%s\n' "$dir" "$dir" "$dir" >"$dir/logsphere.env"
 hook="/usr/bin/env LOGSPHERE_CONFIG=$dir/logsphere.env $repo/dist/logsphere-hook.mjs"
 cat >"/etc/pam.d/$service" <<PAM
 auth required pam_permit.so

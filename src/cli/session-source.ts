@@ -1,7 +1,9 @@
 // Reads and reconciles the records a query command works on, and knows what runs on this host.
 
 import type { Config } from '../config/config.ts';
-import { InputError, malformedWarnings, readRecords, type ReadResult } from '../input/inputs.ts';
+import { checkpointPath, loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.ts';
+import { catchUp } from '../checkpoint/sessions-checkpoint.ts';
+import { expandInputs, InputError, malformedWarnings, readRecords, type ReadResult } from '../input/inputs.ts';
 import { reconcile } from '../reconcile/reconcile.ts';
 import type { Liveness, Reconciled } from '../reconcile/types.ts';
 import { bootId, kernelHostname } from '../sys/proc.ts';
@@ -45,3 +47,34 @@ export function loadReconciled(inputs: readonly string[], config: Config, alive:
   return { ...reconciled, warnings };
 }
 
+
+function defaultInputs(config: Config) {
+  try {
+    return expandInputs([config.logDir]);
+  } catch (error) {
+    if (error instanceof InputError && error.path === config.logDir) {
+      throw new InputError(config.logFile, error.code, error.message.slice(`Cannot read ${error.path}: `.length));
+    }
+    throw error;
+  }
+}
+
+/**
+ * Current sessions from the log directory through the checkpoint: only what was appended since
+ * the last call is read. Falls back to a full read (and a new checkpoint) after rotation or
+ * truncation; a checkpoint that cannot be saved only costs speed.
+ */
+export function loadCurrent(config: Config, env: Readonly<Record<string, string | undefined>>, alive: Liveness): Loaded {
+  const files = defaultInputs(config);
+  const path = checkpointPath(config.stateDir, env);
+  const { checkpoint, malformed } = catchUp(path === null ? null : loadCheckpoint(path), files);
+  const warnings = malformedWarnings({ records: [], malformed });
+  if (path !== null) {
+    try {
+      saveCheckpoint(path, checkpoint);
+    } catch (error) {
+      warnings.push(`cannot save the checkpoint ${path}: ${(error as { code?: string }).code ?? String(error)}`);
+    }
+  }
+  return { ...reconcile(checkpoint.kept, alive), warnings };
+}

@@ -58,7 +58,7 @@ export async function startSshd(): Promise<Sshd> {
   execFileSync('install', ['-d', '-m700', '-o', user, '-g', user, `/home/${user}/.ssh`]);
   execFileSync('install', ['-m600', '-o', user, '-g', user, `${dir}/client_key.pub`, `/home/${user}/.ssh/authorized_keys`]);
 
-  writeFileSync(`${dir}/logsphere.env`, `LOGSPHERE_LOG_DIR=${dir}/log\nLOGSPHERE_RUN_DIR=${dir}/run\nLOGSPHERE_FSYNC=false\n`);
+  writeFileSync(`${dir}/logsphere.env`, `LOGSPHERE_LOG_DIR=${dir}/log\nLOGSPHERE_RUN_DIR=${dir}/run\nLOGSPHERE_STATE_DIR=${dir}\nLOGSPHERE_FSYNC=false\n`);
   const hook = `/usr/bin/env LOGSPHERE_CONFIG=${dir}/logsphere.env ${hookBundle}`;
   const pam: PamService = pamService('logsphere-sshd', [
     `auth [success=2 default=ignore] pam_unix.so`,

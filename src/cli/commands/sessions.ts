@@ -13,7 +13,7 @@ import { descendantTerminal, processTree } from '../../sys/processes.ts';
 import { cell, escapeText, pad } from '../format/terminal.ts';
 import { duration, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
-import { loadReconciled, localHost, localLiveness } from '../session-source.ts';
+import { loadCurrent, loadReconciled, localHost, localLiveness } from '../session-source.ts';
 
 export const sessionsUsage = `Usage: logsphere sessions [OPTIONS]
 
@@ -102,7 +102,7 @@ export function sessions(options: SessionsOptions, config: Config, io: CommandIO
   const alive = localLiveness(local);
   let list: Session[];
   try {
-    const loaded = loadReconciled(options.inputs, config, alive);
+    const loaded = options.inputs.length > 0 ? loadReconciled(options.inputs, config, alive) : loadCurrent(config, io.env, alive);
     for (const w of loaded.warnings) io.stderr(`logsphere: ${w}\n`);
     list = loaded.sessions;
   } catch (error) {

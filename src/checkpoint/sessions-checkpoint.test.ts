@@ -1,0 +1,111 @@
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expandInputs } from '../input/inputs.ts';
+import { parseLines } from '../input/parse-lines.ts';
+import { reconcile } from '../reconcile/reconcile.ts';
+import * as build from '../record/build.ts';
+import type { SessionOpenRecord, SessionRecord } from '../record/types.ts';
+import { catchUp, type Checkpoint } from './sessions-checkpoint.ts';
+
+let dir = '';
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+let clock = Date.UTC(2026, 10, 21, 8) * 1000;
+let seed = 42;
+const random = (n: number) => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+  return seed % n;
+};
+
+/** A batch of events on three hosts: opens, closes (some with a null id), boots, shutdowns. */
+function batch(open: SessionOpenRecord[], size: number): SessionRecord[] {
+  const out: SessionRecord[] = [];
+  for (let i = 0; i < size; i++) {
+    clock += 1_000_000;
+    const host = `h${random(3)}`;
+    const origin = { host, boot_id: `${host}-boot`, source: 'pam' } as const;
+    const roll = random(20);
+    if (roll < 9 || open.length === 0) {
+      const login: build.Login = { user: `u${random(5)}`, uid: 1000, tty: `pts/${i}`, rhost: null, ruser: null, service: 'sshd', pid: 1000 + random(50_000), pid_start: random(10_000) };
+      const o = build.sessionOpen(origin, login, clock);
+      open.push(o);
+      out.push(o);
+    } else if (roll < 18) {
+      const [o] = open.splice(random(open.length), 1) as [SessionOpenRecord];
+      out.push(build.sessionClose({ host: o.host, boot_id: o.boot_id, source: 'pam' }, o, clock, roll === 17 ? null : o));
+    } else if (roll === 18) {
+      out.push(build.shutdown({ ...origin, source: 'systemd' }, clock));
+    } else {
+      out.push(build.boot({ host, boot_id: `${host}-boot-${i}`, source: 'systemd' }, clock, '6.1', clock - 1_000_000));
+    }
+  }
+  return out;
+}
+
+const text = (records: SessionRecord[]) => records.map(build.toLine).join('');
+/** What `sessions` needs from a full read: every session that did not end with a logout. */
+const current = (records: SessionRecord[]) => reconcile(records).sessions.filter((s) => s.end !== 'logout');
+const fullRead = () => current(expandInputs([dir]).flatMap((f) => parseLines(readFileSync(f.path, 'utf8')).records));
+const viaCheckpoint = (c: Checkpoint) => current(c.kept);
+
+describe('the sessions checkpoint', () => {
+  it('gives the same answer as a full read after appends, reading only what was appended', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
+    const open: SessionOpenRecord[] = [];
+    writeFileSync(`${dir}/sessions.jsonl`, text(batch(open, 300)));
+    let step = catchUp(null, expandInputs([dir]));
+    expect(step.fullRead).toBe(true);
+    expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
+    for (let round = 0; round < 5; round++) {
+      const before = step.checkpoint.kept.length;
+      appendFileSync(`${dir}/sessions.jsonl`, text(batch(open, 100)));
+      step = catchUp(step.checkpoint, expandInputs([dir]));
+      expect(step.fullRead).toBe(false);
+      expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
+      expect(step.checkpoint.kept.length).toBeLessThan(before + 100);
+    }
+  });
+
+  it('waits for the rest of a line still being written', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
+    const [first, second] = batch([], 2).map(build.toLine) as [string, string];
+    writeFileSync(`${dir}/sessions.jsonl`, first + second.slice(0, 30));
+    let step = catchUp(null, expandInputs([dir]));
+    expect(step.malformed).toEqual([]);
+    appendFileSync(`${dir}/sessions.jsonl`, second.slice(30));
+    step = catchUp(step.checkpoint, expandInputs([dir]));
+    expect(step.fullRead).toBe(false);
+    expect(step.malformed).toEqual([]);
+    expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
+  });
+
+  it('reads everything again after rotation (rename and a new file)', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
+    const open: SessionOpenRecord[] = [];
+    writeFileSync(`${dir}/sessions.jsonl`, text(batch(open, 200)));
+    const first = catchUp(null, expandInputs([dir]));
+    renameSync(`${dir}/sessions.jsonl`, `${dir}/sessions-20261121T090000Z.jsonl`);
+    writeFileSync(`${dir}/sessions.jsonl`, text(batch(open, 100)));
+    const after = catchUp(first.checkpoint, expandInputs([dir]));
+    expect(after.fullRead).toBe(true);
+    expect(viaCheckpoint(after.checkpoint)).toEqual(fullRead());
+  });
+
+  it('reads everything again after truncation, and after a rewrite in place', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
+    const open: SessionOpenRecord[] = [];
+    writeFileSync(`${dir}/sessions.jsonl`, text(batch(open, 200)));
+    const first = catchUp(null, expandInputs([dir]));
+    truncateSync(`${dir}/sessions.jsonl`, 0);
+    appendFileSync(`${dir}/sessions.jsonl`, text(batch([], 50)));
+    const truncated = catchUp(first.checkpoint, expandInputs([dir]));
+    expect(truncated.fullRead).toBe(true);
+    expect(viaCheckpoint(truncated.checkpoint)).toEqual(fullRead());
+    // Same inode, longer than before, other bytes: copytruncate followed by a burst of logins.
+    writeFileSync(`${dir}/sessions.jsonl`, text(batch([], 400)));
+    const rewritten = catchUp(truncated.checkpoint, expandInputs([dir]));
+    expect(rewritten.fullRead).toBe(true);
+    expect(viaCheckpoint(rewritten.checkpoint)).toEqual(fullRead());
+  });
+});
