@@ -1,11 +1,11 @@
 // Reads and reconciles the records a query command works on, and knows what runs on this host.
 
-import type { Config } from '../config/config.ts';
 import { checkpointPath, loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.ts';
 import { catchUp } from '../checkpoint/sessions-checkpoint.ts';
-import { expandInputs, InputError, malformedWarnings, readRecords, type ReadResult } from '../input/inputs.ts';
-import { reconcile } from '../reconcile/reconcile.ts';
-import type { Liveness, Reconciled } from '../reconcile/types.ts';
+import type { Config } from '../config/config.ts';
+import { expandInputs, forEachRecord, InputError, malformedWarnings, type ReadResult } from '../input/inputs.ts';
+import { Reconciler, type ReconciledSessions } from '../reconcile/reconcile.ts';
+import type { Liveness } from '../reconcile/types.ts';
 import { bootId, kernelHostname } from '../sys/proc.ts';
 import { processRuns } from '../sys/processes.ts';
 
@@ -23,34 +23,22 @@ export function localLiveness(local: LocalHost): Liveness {
   return (s) => (s.host === local.host && s.boot_id === local.bootId ? processRuns(s.pid, s.pid_start) : null);
 }
 
-export interface Loaded extends Reconciled {
+export interface Loaded extends ReconciledSessions {
   warnings: string[];
 }
 
-/** Reads the inputs (default: the log directory) and reconciles them. */
-export function loadReconciled(inputs: readonly string[], config: Config, alive: Liveness): Loaded {
-  let read: ReadResult;
-  try {
-    read = readRecords(inputs.length > 0 ? inputs : [config.logDir]);
-  } catch (error) {
-    // Without --input the reader failed on the default: name the log file, as a user knows it.
-    if (error instanceof InputError && inputs.length === 0 && error.path === config.logDir) {
-      throw new InputError(config.logFile, error.code, error.message.slice(`Cannot read ${error.path}: `.length));
-    }
-    throw error;
-  }
-  const reconciled = reconcile(read.records, alive);
+function warningsOf(read: ReadResult, result: ReconciledSessions): string[] {
   const warnings = malformedWarnings(read);
-  if (reconciled.counts.closesWithoutOpen > 0) {
-    warnings.push(`ignored ${reconciled.counts.closesWithoutOpen} session_close record(s) without a session_open`);
+  if (result.counts.closesWithoutOpen > 0) {
+    warnings.push(`ignored ${result.counts.closesWithoutOpen} session_close record(s) without a session_open`);
   }
-  return { ...reconciled, warnings };
+  return warnings;
 }
 
-
-function defaultInputs(config: Config) {
+/** Without --input the default is the log directory; a failure there names the log file. */
+function withDefaultNamed<T>(config: Config, read: () => T): T {
   try {
-    return expandInputs([config.logDir]);
+    return read();
   } catch (error) {
     if (error instanceof InputError && error.path === config.logDir) {
       throw new InputError(config.logFile, error.code, error.message.slice(`Cannot read ${error.path}: `.length));
@@ -59,16 +47,28 @@ function defaultInputs(config: Config) {
   }
 }
 
+/** Streams the inputs (default: the log directory) through the reconciler. */
+export function loadReconciled(inputs: readonly string[], config: Config, alive: Liveness): Loaded {
+  const reconciler = new Reconciler();
+  const paths = inputs.length > 0 ? inputs : [config.logDir];
+  const read = withDefaultNamed(config, () => forEachRecord(paths, (r) => reconciler.add(r)));
+  const result = reconciler.finish(alive);
+  return { ...result, warnings: warningsOf(read, result) };
+}
+
 /**
  * Current sessions from the log directory through the checkpoint: only what was appended since
  * the last call is read. Falls back to a full read (and a new checkpoint) after rotation or
  * truncation; a checkpoint that cannot be saved only costs speed.
  */
 export function loadCurrent(config: Config, env: Readonly<Record<string, string | undefined>>, alive: Liveness): Loaded {
-  const files = defaultInputs(config);
+  const files = withDefaultNamed(config, () => expandInputs([config.logDir]));
   const path = checkpointPath(config.stateDir, env);
   const { checkpoint, malformed } = catchUp(path === null ? null : loadCheckpoint(path), files);
-  const warnings = malformedWarnings({ records: [], malformed });
+  const reconciler = new Reconciler();
+  for (const record of checkpoint.kept) reconciler.add(record);
+  const result = reconciler.finish(alive);
+  const warnings = warningsOf({ malformed }, result);
   if (path !== null) {
     try {
       saveCheckpoint(path, checkpoint);
@@ -76,5 +76,5 @@ export function loadCurrent(config: Config, env: Readonly<Record<string, string 
       warnings.push(`cannot save the checkpoint ${path}: ${(error as { code?: string }).code ?? String(error)}`);
     }
   }
-  return { ...reconcile(checkpoint.kept, alive), warnings };
+  return { ...result, warnings };
 }

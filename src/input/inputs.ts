@@ -4,7 +4,7 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { SessionRecord } from '../record/types.ts';
-import { parseLines } from './parse-lines.ts';
+import { forEachLine } from './parse-lines.ts';
 
 export interface InputFile {
   /** A path, or `-` for standard input. */
@@ -77,33 +77,36 @@ export function expandInputs(paths: readonly string[]): InputFile[] {
 
 function readAll(fd: number): Buffer {
   const chunks: Buffer[] = [];
-  const chunk = Buffer.allocUnsafe(1 << 20);
-  for (;;) {
-    const n = readSync(fd, chunk, 0, chunk.length, null);
-    if (n === 0) break;
-    chunks.push(Buffer.from(chunk.subarray(0, n)));
-  }
+  for (const chunk of chunksOf(fd)) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks);
 }
 
-/** The text of one input, gunzipped when it is a `.gz` file. */
+function* chunksOf(fd: number): Generator<Buffer> {
+  const chunk = Buffer.allocUnsafe(1 << 20);
+  for (;;) {
+    const n = readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) return;
+    yield chunk.subarray(0, n);
+  }
+}
+
+function openInput(path: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (error) {
+    const { code, detail } = describe(error);
+    throw new InputError(path, code, detail);
+  }
+}
+
+/** The text of one input, gunzipped when it is a `.gz` file (rotated segments are bounded). */
 export function readInputText(file: InputFile): string {
+  const fd = file.path === '-' ? 0 : openInput(file.path);
   let data: Buffer;
-  if (file.path === '-') {
-    data = readAll(0);
-  } else {
-    let fd: number;
-    try {
-      fd = openSync(file.path, 'r');
-    } catch (error) {
-      const { code, detail } = describe(error);
-      throw new InputError(file.path, code, detail);
-    }
-    try {
-      data = readAll(fd);
-    } finally {
-      closeSync(fd);
-    }
+  try {
+    data = readAll(fd);
+  } finally {
+    if (fd !== 0) closeSync(fd);
   }
   if (file.path.endsWith('.gz')) {
     try {
@@ -115,20 +118,51 @@ export function readInputText(file: InputFile): string {
   return data.toString('utf8');
 }
 
+/**
+ * Streams one input's records to `onRecord` a megabyte at a time (a whole history need not fit
+ * in memory as text); returns its malformed line count.
+ */
+export function forEachRecordIn(file: InputFile, onRecord: (record: SessionRecord) => void): number {
+  if (file.path.endsWith('.gz')) return forEachLine(readInputText(file), onRecord);
+  const fd = file.path === '-' ? 0 : openInput(file.path);
+  let malformed = 0;
+  let carry: Buffer | null = null;
+  try {
+    for (const chunk of chunksOf(fd)) {
+      const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+      const end = data.lastIndexOf(0x0a);
+      if (end < 0) {
+        carry = Buffer.from(data);
+        continue;
+      }
+      malformed += forEachLine(data.toString('utf8', 0, end + 1), onRecord);
+      carry = end + 1 < data.length ? Buffer.from(data.subarray(end + 1)) : null;
+    }
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
+  if (carry) malformed += forEachLine(carry.toString('utf8'), onRecord);
+  return malformed;
+}
+
 export interface ReadResult {
-  records: SessionRecord[];
   /** Malformed lines per input, for one warning each. */
   malformed: Array<{ path: string; count: number }>;
 }
 
-export function readRecords(paths: readonly string[]): ReadResult {
-  const records: SessionRecord[] = [];
+/** Streams every record of the given paths (expanded) to `onRecord`. */
+export function forEachRecord(paths: readonly string[], onRecord: (record: SessionRecord) => void): ReadResult {
   const malformed: ReadResult['malformed'] = [];
   for (const file of expandInputs(paths)) {
-    const { malformed: count } = parseLines(readInputText(file), records);
+    const count = forEachRecordIn(file, onRecord);
     if (count > 0) malformed.push({ path: file.path === '-' ? 'standard input' : file.path, count });
   }
-  return { records, malformed };
+  return { malformed };
+}
+
+export function readRecords(paths: readonly string[]): ReadResult & { records: SessionRecord[] } {
+  const records: SessionRecord[] = [];
+  return { ...forEachRecord(paths, (r) => records.push(r)), records };
 }
 
 export function malformedWarnings(result: ReadResult): string[] {

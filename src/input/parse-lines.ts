@@ -11,7 +11,14 @@ export interface ParsedText {
   malformed: number;
 }
 
+/** Parses into an array; for tests and small inputs. */
 export function parseLines(text: string, into: SessionRecord[] = []): ParsedText {
+  const malformed = forEachLine(text, (record) => into.push(record));
+  return { records: into, malformed };
+}
+
+/** Hands each good record to `onRecord`; returns the number of malformed lines. */
+export function forEachLine(text: string, onRecord: (record: SessionRecord) => void): number {
   let malformed = 0;
   let start = 0;
   while (start < text.length) {
@@ -29,8 +36,8 @@ export function parseLines(text: string, into: SessionRecord[] = []): ParsedText
       continue;
     }
     const checked = validateRecord(value);
-    if (checked.ok) into.push(checked.record);
+    if (checked.ok) onRecord(checked.record);
     else malformed++;
   }
-  return { records: into, malformed };
+  return malformed;
 }

@@ -87,7 +87,7 @@ export function parseLastArgs(args: string[], now: Micros): LastOptions | 'help'
   };
 }
 
-type Line = { at: Micros; session: Session } | { at: Micros; system: SystemEvent };
+type Line = { at: Micros; index: number } | { at: Micros; system: SystemEvent };
 
 export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros): number {
   const loaded = loadReconciled(options.inputs, config, localLiveness(localHost(config)));
@@ -96,12 +96,14 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
   const inRange = (from: Micros, to: Micros) =>
     (options.until === null || from <= options.until) && (options.since === null || to >= options.since);
   const lines: Line[] = [];
-  for (const s of loaded.sessions) {
+  for (const i of loaded.order) {
+    const from = loaded.loginAt(i);
+    if (options.until !== null && from > options.until) continue;
+    const s = loaded.session(i);
     if (options.user !== null && s.user !== options.user) continue;
     if (options.host !== null && s.host !== options.host) continue;
-    const from = parseTimestamp(s.login_time) ?? 0;
     const to = s.logout_time === null ? (s.end === 'gone' ? from : now) : (parseTimestamp(s.logout_time) ?? from);
-    if (inRange(from, to)) lines.push({ at: from, session: s });
+    if (inRange(from, to)) lines.push({ at: from, index: i });
   }
   if (options.system && options.user === null) {
     for (const e of loaded.system) {
@@ -110,20 +112,36 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
       if (inRange(at, at)) lines.push({ at, system: e });
     }
   }
-  lines.sort((a, b) => b.at - a.at);
+  // Newest first; the sort is stable, so sessions of one instant keep their reconciled order.
+  lines.reverse().sort((a, b) => b.at - a.at);
   const shown = options.limit === null ? lines : lines.slice(0, options.limit);
 
-  if (options.json) {
-    const objects = shown.map((l) => ('session' in l ? sessionJson(l.session) : { event: l.system.event, host: l.system.host, boot_id: l.system.boot_id, ts: l.system.ts, kernel: l.system.kernel }));
-    io.stdout(`${JSON.stringify(objects, null, 2)}\n`);
-    return 0;
+  // Written in pieces: a whole history as one string would not fit in memory.
+  let out = options.json ? '[' : '';
+  const flush = (force: boolean) => {
+    if (out.length > (force ? 0 : 1 << 20)) {
+      io.stdout(out);
+      out = '';
+    }
+  };
+  let first = true;
+  const manyHosts = !options.json && new Set(shown.map((l) => ('index' in l ? loaded.hostOf(l.index) : l.system.host))).size > 1;
+  for (const l of shown) {
+    if (options.json) {
+      const object = 'index' in l ? sessionJson(loaded.session(l.index)) : { event: l.system.event, host: l.system.host, boot_id: l.system.boot_id, ts: l.system.ts, kernel: l.system.kernel };
+      out += `${first ? '\n' : ',\n'}${JSON.stringify(object)}`;
+    } else {
+      out += lastLine('index' in l ? { at: l.at, session: loaded.session(l.index) } : l, options, manyHosts, now);
+    }
+    first = false;
+    flush(false);
   }
-  const manyHosts = new Set(shown.map((l) => ('session' in l ? l.session.host : l.system.host))).size > 1;
-  io.stdout(shown.map((l) => lastLine(l, options, manyHosts, now)).join(''));
+  if (options.json) out += first ? ']\n' : '\n]\n';
+  flush(true);
   return 0;
 }
 
-function lastLine(line: Line, options: LastOptions, manyHosts: boolean, now: Micros): string {
+function lastLine(line: { at: Micros; session: Session } | { at: Micros; system: SystemEvent }, options: LastOptions, manyHosts: boolean, now: Micros): string {
   const time = (t: Micros) => (options.timeFormat === 'iso' ? isoTime(t) : shortTime(t));
   const until = (t: Micros) => (options.timeFormat === 'iso' ? isoTime(t) : clockTime(t));
   const w = options.wide;
