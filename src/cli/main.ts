@@ -8,9 +8,9 @@ import { doctorChecks, formatChecks, installedHookPath } from './commands/doctor
 import { last, lastUsage, parseLastArgs } from './commands/last.ts';
 import { parseSessionsArgs, sessions, sessionsUsage } from './commands/sessions.ts';
 import type { CommandIO } from './io.ts';
-import { loadConfig } from '../config/config.ts';
+import { loadConfig, needsValidation, type Config } from '../config/config.ts';
 import { configSources } from '../config/config-file.ts';
-import { validateWithEnvSchema } from '../config/validate-env-schema.ts';
+import { validateCompiled } from '../config/validate-compiled.ts';
 import { UsageError, mainUsage } from './usage.ts';
 
 const version = '0.1.0';
@@ -22,14 +22,14 @@ boot unit, the boot record of the current boot and the spool. Prints one line pe
 (OK, WARN or FAIL) and exits 1 when any check fails.
 `;
 
-function doctor(args: string[], io: CommandIO): number {
+function doctor(args: string[], config: Config, io: CommandIO): number {
   const { values } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true });
   if (values.help) {
     io.stdout(doctorUsage);
     return 0;
   }
   const checks = doctorChecks({
-    config: hostConfig(io),
+    config,
     nodePath: '/usr/bin/node',
     nodeVersion: process.version,
     hookPath: installedHookPath,
@@ -42,27 +42,37 @@ function doctor(args: string[], io: CommandIO): number {
   return checks.some((c) => c.status === 'FAIL') ? 1 : 0;
 }
 
-const hostConfig = (io: CommandIO) => loadConfig(configSources(io.env), validateWithEnvSchema);
+/**
+ * The configuration, validated with env-schema. env-schema builds an Ajv instance when it loads
+ * (about 100 ms), so it is imported only when a variable is set; the defaults need no validator.
+ */
+async function hostConfig(io: CommandIO): Promise<Config> {
+  const sources = configSources(io.env);
+  // Nothing set: loadConfig takes the defaults and never calls the validator it is given.
+  if (!needsValidation(sources)) return loadConfig(sources, validateCompiled);
+  const { validateWithEnvSchema } = await import('../config/validate-env-schema.ts');
+  return loadConfig(sources, validateWithEnvSchema);
+}
 
-export function run(argv: string[], io: CommandIO): number {
+export async function run(argv: string[], io: CommandIO): Promise<number> {
   const [command, ...rest] = argv;
   const now = Date.now() * 1000;
   try {
     switch (command) {
       case 'sessions': {
         const options = parseSessionsArgs(rest);
-        if (options !== 'help') return sessions(options, hostConfig(io), io, now);
+        if (options !== 'help') return sessions(options, await hostConfig(io), io, now);
         io.stdout(sessionsUsage);
         return 0;
       }
       case 'last': {
         const options = parseLastArgs(rest, now);
-        if (options !== 'help') return last(options, hostConfig(io), io, now);
+        if (options !== 'help') return last(options, await hostConfig(io), io, now);
         io.stdout(lastUsage);
         return 0;
       }
       case 'doctor':
-        return doctor(rest, io);
+        return doctor(rest, await hostConfig(io), io);
       case '-h':
       case '--help':
       case 'help':
@@ -88,7 +98,7 @@ export function run(argv: string[], io: CommandIO): number {
   }
 }
 
-process.exitCode = run(process.argv.slice(2), {
+process.exitCode = await run(process.argv.slice(2), {
   env: process.env,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

@@ -54,7 +54,8 @@ export function configPathFrom(env: Readonly<Record<string, string | undefined>>
   return env['LOGSPHERE_CONFIG'] || defaultConfigPath;
 }
 
-export function loadConfig(sources: ConfigSources, validate: EnvValidator): Config {
+/** The configuration variables set in the file and the environment (the environment wins). */
+export function configData(sources: ConfigSources): Record<string, string> {
   const data: Record<string, string> = {};
   if (sources.fileText !== null) {
     const parsed = parseEnvFile(sources.fileText);
@@ -73,7 +74,16 @@ export function loadConfig(sources: ConfigSources, validate: EnvValidator): Conf
     const value = sources.env[key];
     if (value !== undefined) data[key] = value;
   }
-  // Nothing set: the defaults, without compiling a validator (the usual case for the hook).
+  return data;
+}
+
+/**
+ * The typed configuration. `validate` is called only when something is set: with nothing set,
+ * the defaults need no validator (the usual case for the hook, and for the CLI, which then does
+ * not load env-schema at all).
+ */
+export function loadConfig(sources: ConfigSources, validate: EnvValidator): Config {
+  const data = configData(sources);
   const result = Object.keys(data).length === 0 ? { ok: true as const, env: schemaDefaults() } : validate(data);
   if (!result.ok) {
     throw new ConfigError(
@@ -93,6 +103,11 @@ export function loadConfig(sources: ConfigSources, validate: EnvValidator): Conf
     fsync: env.LOGSPHERE_FSYNC,
     configPath: sources.fileText === null ? null : sources.filePath,
   };
+}
+
+/** Whether anything is set, i.e. whether loadConfig will need its validator. */
+export function needsValidation(sources: ConfigSources): boolean {
+  return Object.keys(configData(sources)).length > 0;
 }
 
 function stripTrailingSlash(path: string): string {

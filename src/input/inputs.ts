@@ -82,7 +82,9 @@ function readAll(fd: number): Buffer {
 }
 
 function* chunksOf(fd: number): Generator<Buffer> {
-  const chunk = Buffer.allocUnsafe(1 << 20);
+  // 64 KiB: the text of a chunk then stays in V8's young generation and dies there (a megabyte string
+  // would go to large-object space and pile up until a full collection).
+  const chunk = Buffer.allocUnsafe(1 << 16);
   for (;;) {
     const n = readSync(fd, chunk, 0, chunk.length, null);
     if (n === 0) return;

@@ -5,7 +5,13 @@
 
 import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
 import type { SessionCloseRecord, SessionRecord } from '../record/types.ts';
+import { Column, float64, int32, Interner, uint32, UuidTable } from './columns.ts';
 import type { Liveness, Reconciled, Session, SystemEvent } from './types.ts';
+
+const endNames: ReadonlyArray<Session['end']> = [null, 'logout', 'down', 'crash', 'gone'];
+
+/** uid column value for a user without a uid (4294967295 is never a valid uid). */
+const noUid = 0xffffffff;
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -26,38 +32,27 @@ function pairingKey(r: { host: string; pid: number; pid_start: number; service: 
 }
 
 export class Reconciler {
-  // One entry per session, column by column.
-  private readonly sessionIds: string[] = [];
-  private readonly hosts: string[] = [];
-  private readonly users: string[] = [];
-  private readonly uids: Array<number | null> = [];
-  private readonly ttys: Array<string | null> = [];
-  private readonly rhosts: Array<string | null> = [];
-  private readonly services: string[] = [];
-  private readonly pids: number[] = [];
-  private readonly pidStarts: number[] = [];
-  private readonly bootIds: string[] = [];
-  private readonly loginAt: Micros[] = [];
-  private readonly logoutAt: Micros[] = []; // NaN: no close
-  private readonly openEvent: string[] = [];
+  // One entry per session, column by column; strings as numbers of the interning table.
+  private readonly ids = new UuidTable();
+  private readonly strings = new Interner();
+  private readonly hosts = int32();
+  private readonly users = int32();
+  private readonly uids = uint32(); // noUid: null
+  private readonly ttys = int32();
+  private readonly rhosts = int32();
+  private readonly services = int32();
+  private readonly pids = int32();
+  private readonly pidStarts = float64();
+  private readonly bootIds = int32();
+  private readonly loginAt = float64();
+  private readonly logoutAt = float64(); // NaN: no close
 
-  private readonly bySessionId = new Map<string, number>();
   /** Closes that came before their open: session id → time. */
   private readonly earlyCloses = new Map<string, Micros>();
   private readonly unnamed: UnnamedClose[] = [];
   private readonly history = new Map<string, HostHistory>();
   private readonly systemIds = new Set<string>();
-  private readonly strings = new Map<string, string>();
   private duplicates = 0;
-
-  /** One copy of each repeated string (hosts, users, ttys, services, boot ids). */
-  private intern<T extends string | null>(value: T): T {
-    if (value === null) return value;
-    const known = this.strings.get(value);
-    if (known !== undefined) return known as T;
-    this.strings.set(value, value);
-    return value;
-  }
 
   private historyOf(host: string): HostHistory {
     let h = this.history.get(host);
@@ -69,27 +64,24 @@ export class Reconciler {
     const at = parseTimestamp(record.ts) ?? 0;
     switch (record.event) {
       case 'session_open': {
-        const known = this.bySessionId.get(record.session_id);
-        if (known !== undefined) {
+        const known = this.ids.find(record.session_id);
+        if (known >= 0) {
           // The same open again (or the same id twice): keep the earlier.
           this.duplicates++;
-          if (at < (this.loginAt[known] as number)) this.loginAt[known] = at;
+          if (at < this.loginAt.get(known)) this.loginAt.set(known, at);
           return;
         }
-        const i = this.sessionIds.length;
-        this.bySessionId.set(record.session_id, i);
-        this.sessionIds.push(record.session_id);
-        this.hosts.push(this.intern(record.host));
-        this.users.push(this.intern(record.user));
-        this.uids.push(record.uid);
-        this.ttys.push(this.intern(record.tty));
-        this.rhosts.push(this.intern(record.rhost));
-        this.services.push(this.intern(record.service));
+        this.ids.add(record.session_id);
+        this.hosts.push(this.strings.id(record.host));
+        this.users.push(this.strings.id(record.user));
+        this.uids.push(record.uid ?? noUid);
+        this.ttys.push(this.strings.id(record.tty));
+        this.rhosts.push(this.strings.id(record.rhost));
+        this.services.push(this.strings.id(record.service));
         this.pids.push(record.pid);
         this.pidStarts.push(record.pid_start);
-        this.bootIds.push(this.intern(record.boot_id));
+        this.bootIds.push(this.strings.id(record.boot_id));
         this.loginAt.push(at);
-        this.openEvent.push(record.event_id);
         const early = this.earlyCloses.get(record.session_id);
         if (early !== undefined) this.earlyCloses.delete(record.session_id);
         this.logoutAt.push(early ?? Number.NaN);
@@ -120,17 +112,21 @@ export class Reconciler {
       this.unnamed.push({ at, id: record.event_id, key: pairingKey(record) });
       return;
     }
-    const i = this.bySessionId.get(record.session_id);
-    if (i === undefined) {
+    const i = this.ids.find(record.session_id);
+    if (i < 0) {
       const early = this.earlyCloses.get(record.session_id);
       if (early !== undefined) this.duplicates++;
       if (early === undefined || at < early) this.earlyCloses.set(record.session_id, at);
       return;
     }
-    const current = this.logoutAt[i] as number;
+    const current = this.logoutAt.get(i);
     if (!Number.isNaN(current)) this.duplicates++;
     // The earliest close wins (a duplicate or a later one changes nothing).
-    if (Number.isNaN(current) || at < current) this.logoutAt[i] = at;
+    if (Number.isNaN(current) || at < current) this.logoutAt.set(i, at);
+  }
+
+  private text(column: Column<Int32Array>, i: number): string {
+    return this.strings.value(column.get(i)) as string;
   }
 
   /** Pairs closes with a null id: each with the latest earlier open of the same process that has no close. */
@@ -138,10 +134,10 @@ export class Reconciler {
     if (this.unnamed.length === 0) return 0;
     const wanted = new Set(this.unnamed.map((c) => c.key));
     const candidates = new Map<string, number[]>();
-    for (let i = 0; i < this.sessionIds.length; i++) {
+    for (let i = 0; i < this.loginAt.length; i++) {
       const key = pairingKey({
-        host: this.hosts[i] as string, pid: this.pids[i] as number, pid_start: this.pidStarts[i] as number,
-        service: this.services[i] as string, user: this.users[i] as string, tty: this.ttys[i] as string | null,
+        host: this.text(this.hosts, i), pid: this.pids.get(i), pid_start: this.pidStarts.get(i),
+        service: this.text(this.services, i), user: this.text(this.users, i), tty: this.strings.value(this.ttys.get(i)),
       });
       if (!wanted.has(key)) continue;
       const list = candidates.get(key) ?? [];
@@ -149,17 +145,17 @@ export class Reconciler {
       candidates.set(key, list);
     }
     for (const list of candidates.values()) {
-      list.sort((a, b) => (this.loginAt[a] as number) - (this.loginAt[b] as number) || compare(this.openEvent[a] as string, this.openEvent[b] as string));
+      list.sort((a, b) => this.loginAt.get(a) - this.loginAt.get(b) || compare(this.ids.uuidAt(a), this.ids.uuidAt(b)));
     }
     let unmatched = 0;
     const closes = [...this.unnamed].sort((a, b) => a.at - b.at || compare(a.id, b.id));
     for (const close of closes) {
       let match = -1;
       for (const i of candidates.get(close.key) ?? []) {
-        if ((this.loginAt[i] as number) > close.at) break;
-        if (Number.isNaN(this.logoutAt[i] as number)) match = i;
+        if (this.loginAt.get(i) > close.at) break;
+        if (Number.isNaN(this.logoutAt.get(i))) match = i;
       }
-      if (match >= 0) this.logoutAt[match] = close.at;
+      if (match >= 0) this.logoutAt.set(match, close.at);
       else unmatched++;
     }
     return unmatched;
@@ -172,40 +168,40 @@ export class Reconciler {
       h.boots.sort((a, b) => a.at - b.at || compare(a.id, b.id));
       h.shutdowns.sort((a, b) => a.at - b.at || compare(a.id, b.id));
     }
-    const n = this.sessionIds.length;
-    const ends: Array<Session['end']> = new Array(n);
-    const endAt: Micros[] = new Array(n);
+    const n = this.loginAt.length;
+    const ends = new Int8Array(n); // an index into endNames
+    // End times go into the logout column itself (no second column of a million entries), which
+    // is why finish() runs once.
+    const endAt = this.logoutAt;
     for (let i = 0; i < n; i++) {
-      const logout = this.logoutAt[i] as number;
+      const logout = endAt.get(i);
       if (!Number.isNaN(logout)) {
-        ends[i] = 'logout';
-        endAt[i] = logout;
+        ends[i] = 1;
         continue;
       }
-      const opened = this.loginAt[i] as number;
-      const bootId = this.bootIds[i] as string;
-      const h = this.history.get(this.hosts[i] as string);
+      const opened = this.loginAt.get(i);
+      const bootId = this.text(this.bootIds, i);
+      const h = this.history.get(this.text(this.hosts, i));
       const nextBoot = h?.boots.find((b) => b.at > opened && b.bootId !== bootId);
       const shutdown = h?.shutdowns.find((s) => s.at >= opened && (nextBoot === undefined || s.at <= nextBoot.at));
       if (shutdown) {
-        ends[i] = 'down';
-        endAt[i] = shutdown.at;
+        ends[i] = 2;
+        endAt.set(i, shutdown.at);
       } else if (nextBoot) {
         // The kernel's boot time, not the boot record's: the session ended before the host came back.
-        ends[i] = 'crash';
-        endAt[i] = parseTimestamp(nextBoot.bootTime) ?? nextBoot.at;
+        ends[i] = 3;
+        endAt.set(i, parseTimestamp(nextBoot.bootTime) ?? nextBoot.at);
       } else {
-        const runs = alive({ host: this.hosts[i] as string, boot_id: bootId, pid: this.pids[i] as number, pid_start: this.pidStarts[i] as number });
-        ends[i] = runs === false ? 'gone' : null;
-        endAt[i] = Number.NaN;
+        const runs = alive({ host: this.text(this.hosts, i), boot_id: bootId, pid: this.pids.get(i), pid_start: this.pidStarts.get(i) });
+        ends[i] = runs === false ? 4 : 0;
       }
     }
     // Ties broken by fields, not input order: the answer must not depend on how inputs were merged.
-    const order = Array.from({ length: n }, (_, i) => i).sort(
+    const order = Int32Array.from({ length: n }, (_, i) => i).sort(
       (a, b) =>
-        (this.loginAt[a] as number) - (this.loginAt[b] as number) ||
-        compare(this.hosts[a] as string, this.hosts[b] as string) ||
-        compare(this.sessionIds[a] as string, this.sessionIds[b] as string),
+        this.loginAt.get(a) - this.loginAt.get(b) ||
+        compare(this.text(this.hosts, a), this.text(this.hosts, b)) ||
+        compare(this.ids.uuidAt(a), this.ids.uuidAt(b)),
     );
     const system: SystemEvent[] = [];
     for (const [host, h] of this.history) {
@@ -215,32 +211,32 @@ export class Reconciler {
     system.sort((a, b) => (parseTimestamp(a.ts) ?? 0) - (parseTimestamp(b.ts) ?? 0) || compare(a.host, b.host) || compare(a.event, b.event));
 
     const session = (i: number): Session => {
-      const end = ends[i] as Session['end'];
-      const login = this.loginAt[i] as number;
-      const stop = endAt[i] as number;
+      const login = this.loginAt.get(i);
+      const stop = endAt.get(i);
       const ended = !Number.isNaN(stop);
+      const uid = this.uids.get(i);
       return {
-        session_id: this.sessionIds[i] as string,
-        host: this.hosts[i] as string,
-        user: this.users[i] as string,
-        uid: this.uids[i] as number | null,
-        tty: this.ttys[i] as string | null,
-        rhost: this.rhosts[i] as string | null,
-        service: this.services[i] as string,
-        pid: this.pids[i] as number,
-        pid_start: this.pidStarts[i] as number,
-        boot_id: this.bootIds[i] as string,
+        session_id: this.ids.uuidAt(i),
+        host: this.text(this.hosts, i),
+        user: this.text(this.users, i),
+        uid: uid === noUid ? null : uid,
+        tty: this.strings.value(this.ttys.get(i)),
+        rhost: this.strings.value(this.rhosts.get(i)),
+        service: this.text(this.services, i),
+        pid: this.pids.get(i),
+        pid_start: this.pidStarts.get(i),
+        boot_id: this.text(this.bootIds, i),
         login_time: formatTimestamp(login),
         logout_time: ended ? formatTimestamp(stop) : null,
         duration_s: ended ? Math.max(0, durationSeconds(login, stop)) : null,
-        end,
+        end: endNames[ends[i] as number] as Session['end'],
       };
     };
     return {
       count: n,
       order,
-      loginAt: (i) => this.loginAt[i] as number,
-      hostOf: (i) => this.hosts[i] as string,
+      loginAt: (i) => this.loginAt.get(i),
+      hostOf: (i) => this.text(this.hosts, i),
       session,
       system,
       counts: { duplicates: this.duplicates, closesWithoutOpen },
@@ -251,7 +247,8 @@ export class Reconciler {
 /** Sessions without materialising them all: `order` lists indexes by login time. */
 export interface ReconciledSessions {
   count: number;
-  order: number[];
+  /** Session indexes by login time. */
+  order: Int32Array;
   loginAt(index: number): Micros;
   hostOf(index: number): string;
   session(index: number): Session;
@@ -263,5 +260,5 @@ export function reconcile(records: Iterable<SessionRecord>, alive: Liveness = ()
   const reconciler = new Reconciler();
   for (const record of records) reconciler.add(record);
   const result = reconciler.finish(alive);
-  return { sessions: result.order.map((i) => result.session(i)), system: result.system, counts: result.counts };
+  return { sessions: Array.from(result.order, (i) => result.session(i)), system: result.system, counts: result.counts };
 }

@@ -87,7 +87,6 @@ export function parseLastArgs(args: string[], now: Micros): LastOptions | 'help'
   };
 }
 
-type Line = { at: Micros; index: number } | { at: Micros; system: SystemEvent };
 
 export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros): number {
   const loaded = loadReconciled(options.inputs, config, localLiveness(localHost(config)));
@@ -95,28 +94,33 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
 
   const inRange = (from: Micros, to: Micros) =>
     (options.until === null || from <= options.until) && (options.since === null || to >= options.since);
-  const lines: Line[] = [];
-  for (const i of loaded.order) {
-    const from = loaded.loginAt(i);
-    if (options.until !== null && from > options.until) continue;
-    const s = loaded.session(i);
-    if (options.user !== null && s.user !== options.user) continue;
-    if (options.host !== null && s.host !== options.host) continue;
-    const to = s.logout_time === null ? (s.end === 'gone' ? from : now) : (parseTimestamp(s.logout_time) ?? from);
-    if (inRange(from, to)) lines.push({ at: from, index: i });
-  }
-  if (options.system && options.user === null) {
-    for (const e of loaded.system) {
-      if (options.host !== null && e.host !== options.host) continue;
-      const at = parseTimestamp(e.ts) ?? 0;
-      if (inRange(at, at)) lines.push({ at, system: e });
+  // Newest first without a copy of the history: sessions (in login order) and system events (in
+  // time order) are walked from their ends and merged; among lines of one instant a system
+  // event comes first, then the later session in reconciled order.
+  const systemAt = loaded.system.map((e) => parseTimestamp(e.ts) ?? 0);
+  function* newestFirst(): Generator<{ at: Micros; session: Session } | { at: Micros; system: SystemEvent }> {
+    let si = loaded.order.length - 1;
+    let ei = options.system && options.user === null ? loaded.system.length - 1 : -1;
+    while (si >= 0 || ei >= 0) {
+      const sessionAt = si >= 0 ? loaded.loginAt(loaded.order[si] as number) : -Infinity;
+      const eventAt = ei >= 0 ? (systemAt[ei] as number) : -Infinity;
+      if (ei >= 0 && eventAt >= sessionAt) {
+        const e = loaded.system[ei--] as SystemEvent;
+        if ((options.host === null || e.host === options.host) && inRange(eventAt, eventAt)) yield { at: eventAt, system: e };
+        continue;
+      }
+      const i = loaded.order[si--] as number;
+      if (options.until !== null && sessionAt > options.until) continue;
+      if (options.host !== null && loaded.hostOf(i) !== options.host) continue;
+      const s = loaded.session(i);
+      if (options.user !== null && s.user !== options.user) continue;
+      const to = s.logout_time === null ? (s.end === 'gone' ? sessionAt : now) : (parseTimestamp(s.logout_time) ?? sessionAt);
+      if (inRange(sessionAt, to)) yield { at: sessionAt, session: s };
     }
   }
-  // Newest first; the sort is stable, so sessions of one instant keep their reconciled order.
-  lines.reverse().sort((a, b) => b.at - a.at);
-  const shown = options.limit === null ? lines : lines.slice(0, options.limit);
+  const limit = options.limit ?? Infinity;
 
-  // Written in pieces: a whole history as one string would not fit in memory.
+  // Written in pieces: a whole history as one string would not fit in memory either.
   let out = options.json ? '[' : '';
   const flush = (force: boolean) => {
     if (out.length > (force ? 0 : 1 << 20)) {
@@ -125,13 +129,23 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
     }
   };
   let first = true;
-  const manyHosts = !options.json && new Set(shown.map((l) => ('index' in l ? loaded.hostOf(l.index) : l.system.host))).size > 1;
-  for (const l of shown) {
+  // A host column only when the lines come from more than one host.
+  const hosts = new Set<string>();
+  if (!options.json) {
+    let n = 0;
+    for (const l of newestFirst()) {
+      if (n++ >= limit || hosts.add('session' in l ? l.session.host : l.system.host).size > 1) break;
+    }
+  }
+  const manyHosts = hosts.size > 1;
+  let shown = 0;
+  for (const l of newestFirst()) {
+    if (shown++ >= limit) break;
     if (options.json) {
-      const object = 'index' in l ? sessionJson(loaded.session(l.index)) : { event: l.system.event, host: l.system.host, boot_id: l.system.boot_id, ts: l.system.ts, kernel: l.system.kernel };
+      const object = 'session' in l ? sessionJson(l.session) : { event: l.system.event, host: l.system.host, boot_id: l.system.boot_id, ts: l.system.ts, kernel: l.system.kernel };
       out += `${first ? '\n' : ',\n'}${JSON.stringify(object)}`;
     } else {
-      out += lastLine('index' in l ? { at: l.at, session: loaded.session(l.index) } : l, options, manyHosts, now);
+      out += lastLine(l, options, manyHosts, now);
     }
     first = false;
     flush(false);

@@ -104,7 +104,7 @@ export function sessions(options: SessionsOptions, config: Config, io: CommandIO
   try {
     const loaded = options.inputs.length > 0 ? loadReconciled(options.inputs, config, alive) : loadCurrent(config, io.env, alive);
     for (const w of loaded.warnings) io.stderr(`logsphere: ${w}\n`);
-    list = loaded.order.map((i) => loaded.session(i)).filter((s) => s.end === null || s.end === 'gone');
+    list = Array.from(loaded.order, (i) => loaded.session(i)).filter((s) => s.end === null || s.end === 'gone');
   } catch (error) {
     const denied = error instanceof InputError && (error.code === 'EACCES' || error.code === 'EPERM');
     if (!denied || options.inputs.length > 0) throw error;

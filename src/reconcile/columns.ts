@@ -1,0 +1,123 @@
+// Compact storage for the reconciler: growable typed columns, an interning table for repeated
+// strings, and a hash table of session ids kept as 128-bit numbers. A million events would take
+// hundreds of megabytes as objects; as columns they fit within the 150 MB `last` may use.
+
+type Typed = Float64Array | Int32Array | Uint32Array;
+
+export class Column<T extends Typed> {
+  private data: T;
+  length = 0;
+  constructor(private readonly make: (size: number) => T) {
+    this.data = make(1024);
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = this.make(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+  get(i: number): number {
+    return this.data[i] as number;
+  }
+  set(i: number, value: number): void {
+    this.data[i] = value;
+  }
+}
+
+export const float64 = () => new Column((n) => new Float64Array(n));
+export const int32 = () => new Column((n) => new Int32Array(n));
+export const uint32 = () => new Column((n) => new Uint32Array(n));
+
+/** Strings by number; -1 stands for null. */
+export class Interner {
+  private readonly ids = new Map<string, number>();
+  private readonly values: string[] = [];
+  id(value: string | null): number {
+    if (value === null) return -1;
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      this.ids.set(value, id);
+    }
+    return id;
+  }
+  value(id: number): string | null {
+    return id < 0 ? null : (this.values[id] as string);
+  }
+}
+
+const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+
+/** Session ids (validated lowercase UUIDs) as four 32-bit words, found by a hash table. */
+export class UuidTable {
+  private readonly words = uint32();
+  private slots = new Int32Array(1 << 12); // index + 1; 0 is empty
+  private count = 0;
+
+  private static split(uuid: string): [number, number, number, number] {
+    return [
+      parseInt(uuid.slice(0, 8), 16),
+      parseInt(uuid.slice(9, 13) + uuid.slice(14, 18), 16),
+      parseInt(uuid.slice(19, 23) + uuid.slice(24, 28), 16),
+      parseInt(uuid.slice(28, 36), 16),
+    ];
+  }
+
+  private static hash(w: readonly number[]): number {
+    let h = Math.imul((w[3] as number) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(w[2] as number, 0xc2b2ae35) ^ (w[1] as number) ^ (w[0] as number);
+    h ^= h >>> 16;
+    return h >>> 0;
+  }
+
+  private slotOf(w: readonly number[]): number {
+    const mask = this.slots.length - 1;
+    let slot = UuidTable.hash(w) & mask;
+    for (;;) {
+      const entry = this.slots[slot] as number;
+      if (entry === 0) return slot;
+      const base = (entry - 1) * 4;
+      if (this.words.get(base) === w[0] && this.words.get(base + 1) === w[1] && this.words.get(base + 2) === w[2] && this.words.get(base + 3) === w[3]) {
+        return slot;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** The index stored for `uuid`, or -1. */
+  find(uuid: string): number {
+    const entry = this.slots[this.slotOf(UuidTable.split(uuid))] as number;
+    return entry - 1;
+  }
+
+  /** Stores `uuid` as the next index (the caller checked that it is new); returns the index. */
+  add(uuid: string): number {
+    if ((this.count + 1) * 2 > this.slots.length) this.grow();
+    const w = UuidTable.split(uuid);
+    const index = this.count++;
+    for (const word of w) this.words.push(word);
+    this.slots[this.slotOf(w)] = index + 1;
+    return index;
+  }
+
+  uuidAt(index: number): string {
+    const a = hex8(this.words.get(index * 4));
+    const b = hex8(this.words.get(index * 4 + 1));
+    const c = hex8(this.words.get(index * 4 + 2));
+    const d = hex8(this.words.get(index * 4 + 3));
+    return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
+  }
+
+  private grow(): void {
+    this.slots = new Int32Array(this.slots.length * 2);
+    const mask = this.slots.length - 1;
+    for (let i = 0; i < this.count; i++) {
+      const w = [this.words.get(i * 4), this.words.get(i * 4 + 1), this.words.get(i * 4 + 2), this.words.get(i * 4 + 3)];
+      let slot = UuidTable.hash(w) & mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+      this.slots[slot] = i + 1;
+    }
+  }
+}
