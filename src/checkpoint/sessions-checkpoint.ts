@@ -8,12 +8,13 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { InputFile } from '../input/inputs.ts';
 import { readInputText } from '../input/inputs.ts';
-import { parseLines } from '../input/parse-lines.ts';
+import { forEachLine } from '../input/parse-lines.ts';
 import { reconcile } from '../reconcile/reconcile.ts';
 import type { SessionRecord } from '../record/types.ts';
 
 export const checkpointVersion = 1;
 const tailBytes = 64;
+const pruneEvery = 1 << 13;
 
 export interface FileMark {
   path: string;
@@ -51,22 +52,37 @@ function readRange(fd: number, start: number, length: number): Buffer {
   return buffer.subarray(0, got);
 }
 
-/** Reads `path` from `offset` up to its last newline; returns the text and the new mark. */
-function readAppended(file: InputFile, offset: number): { text: string; mark: FileMark } {
+/**
+ * Streams `file` from `offset` up to its last newline into `onText`, 64 KiB at a time; returns
+ * the new mark. A line still being written stays for the next call.
+ */
+function readAppended(file: InputFile, offset: number, onText: (text: string) => void): FileMark {
   const fd = openSync(file.path, 'r');
   try {
     const st = fstatSync(fd);
     if (file.path.endsWith('.gz')) {
       // A compressed segment does not grow: read whole, once.
-      const text = offset === 0 ? readInputText(file) : '';
-      return { text, mark: { path: file.path, dev: st.dev, ino: st.ino, offset: st.size, tail: '' } };
+      if (offset === 0) onText(readInputText(file));
+      return { path: file.path, dev: st.dev, ino: st.ino, offset: st.size, tail: '' };
     }
-    const data = readRange(fd, offset, Math.max(0, st.size - offset));
-    const lastNewline = data.lastIndexOf(0x0a);
-    const used = lastNewline < 0 ? 0 : lastNewline + 1;
-    const end = offset + used;
+    let end = offset; // just after the last newline handed on
+    let carry: Buffer | null = null;
+    for (let position = offset; position < st.size; ) {
+      const chunk = readRange(fd, position, Math.min(1 << 16, st.size - position));
+      if (chunk.length === 0) break;
+      position += chunk.length;
+      const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+      const last = data.lastIndexOf(0x0a);
+      if (last < 0) {
+        carry = data;
+        continue;
+      }
+      onText(data.toString('utf8', 0, last + 1));
+      end = position - (data.length - last - 1);
+      carry = last + 1 < data.length ? data.subarray(last + 1) : null;
+    }
     const tail = readRange(fd, Math.max(0, end - tailBytes), Math.min(tailBytes, end)).toString('hex');
-    return { text: data.subarray(0, used).toString('utf8'), mark: { path: file.path, dev: st.dev, ino: st.ino, offset: end, tail } };
+    return { path: file.path, dev: st.dev, ino: st.ino, offset: end, tail };
   } finally {
     closeSync(fd);
   }
@@ -125,12 +141,19 @@ export function prune(records: readonly SessionRecord[]): SessionRecord[] {
 /** Brings a checkpoint up to date with `files`, reading only what was appended when it can. */
 export function catchUp(stored: Checkpoint | null, files: readonly InputFile[]): Catchup {
   const continuing = usable(stored, files);
-  const records: SessionRecord[] = continuing ? [...stored.kept] : [];
+  // Pruned as it grows: a full read of a long history keeps only what is still open.
+  let records: SessionRecord[] = continuing ? [...stored.kept] : [];
+  const keep = (record: SessionRecord) => {
+    records.push(record);
+    if (records.length >= pruneEvery) records = prune(records);
+  };
   const marks: FileMark[] = [];
   const malformed: Catchup['malformed'] = [];
   files.forEach((file, i) => {
-    const { text, mark } = readAppended(file, continuing ? (stored.files[i]?.offset ?? 0) : 0);
-    const { malformed: count } = parseLines(text, records);
+    let count = 0;
+    const mark = readAppended(file, continuing ? (stored.files[i]?.offset ?? 0) : 0, (text) => {
+      count += forEachLine(text, keep);
+    });
     if (count > 0) malformed.push({ path: file.path, count });
     marks.push(mark);
   });
