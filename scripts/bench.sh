@@ -4,10 +4,14 @@
 #  - hook start-up: logsphere-hook open_session and close_session (fsync on) against `node -e 0`,
 #    all started with a clean environment (env -i plus the hook's variables), alternated;
 #    medians and their ratios;
-#  - a login storm: 500 simultaneous open/close pairs, events per second (fsync on and off).
-# Usage: scripts/bench.sh [--runs N] [--storm N]
+#  - a login storm: 500 simultaneous open/close pairs, events per second (fsync on and off);
+#  - a history of 1,000,000 events: `logsphere last --json` against util-linux `last -f` over
+#    the same logins as wtmp, its peak memory, and `logsphere sessions` with a warm checkpoint
+#    against `node -e 0` (scripts/lib/bench-history.mjs).
+# Usage: scripts/bench.sh [--runs N] [--storm N]   (the history part: HISTORY=no skips it)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
-exec node scripts/lib/bench-hook.mjs "$@"
+node scripts/lib/bench-hook.mjs "$@"
+[ "${HISTORY:-yes}" = no ] || node scripts/lib/bench-history.mjs
