@@ -237,6 +237,7 @@ export class Reconciler {
       order,
       loginAt: (i) => this.loginAt.get(i),
       hostOf: (i) => this.text(this.hosts, i),
+      endOf: (i) => endNames[ends[i] as number] as Session['end'],
       session,
       system,
       counts: { duplicates: this.duplicates, closesWithoutOpen },
@@ -251,6 +252,7 @@ export interface ReconciledSessions {
   order: Int32Array;
   loginAt(index: number): Micros;
   hostOf(index: number): string;
+  endOf(index: number): Session['end'];
   session(index: number): Session;
   system: SystemEvent[];
   counts: Reconciled['counts'];

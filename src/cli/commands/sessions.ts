@@ -104,7 +104,11 @@ export function sessions(options: SessionsOptions, config: Config, io: CommandIO
   try {
     const loaded = options.inputs.length > 0 ? loadReconciled(options.inputs, config, alive) : loadCurrent(config, io.env, alive);
     for (const w of loaded.warnings) io.stderr(`logsphere: ${w}\n`);
-    list = Array.from(loaded.order, (i) => loaded.session(i)).filter((s) => s.end === null || s.end === 'gone');
+    list = [];
+    for (const i of loaded.order) {
+      const end = loaded.endOf(i);
+      if (end === null || end === 'gone') list.push(loaded.session(i));
+    }
   } catch (error) {
     const denied = error instanceof InputError && (error.code === 'EACCES' || error.code === 'EPERM');
     if (!denied || options.inputs.length > 0) throw error;
