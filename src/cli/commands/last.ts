@@ -7,6 +7,7 @@ import { parseTimestamp, type Micros } from '../../record/time.ts';
 import { cell, pad } from '../format/terminal.ts';
 import { clockTime, duration, isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
+import { queryOptions } from '../query-options.ts';
 import { loadReconciled, localHost, localLiveness } from '../session-source.ts';
 import { UsageError } from '../usage.ts';
 import { sessionJson } from './sessions.ts';
@@ -52,17 +53,12 @@ export function parseLastArgs(args: string[], now: Micros): LastOptions | 'help'
     strict: true,
     allowPositionals: false,
     options: {
-      json: { type: 'boolean', default: false },
+      ...queryOptions,
       limit: { type: 'string', short: 'n' },
       since: { type: 'string' },
       until: { type: 'string' },
-      user: { type: 'string' },
-      host: { type: 'string' },
       system: { type: 'boolean', default: false },
       'time-format': { type: 'string', default: 'short' },
-      input: { type: 'string', multiple: true },
-      wide: { type: 'boolean', short: 'w', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return 'help';

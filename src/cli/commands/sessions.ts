@@ -13,6 +13,7 @@ import { descendantTerminal, processTree } from '../../sys/processes.ts';
 import { cell, escapeText, pad } from '../format/terminal.ts';
 import { duration, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
+import { queryOptions } from '../query-options.ts';
 import { loadCurrent, loadReconciled, localHost, localLiveness } from '../session-source.ts';
 
 export const sessionsUsage = `Usage: logsphere sessions [OPTIONS]
@@ -46,14 +47,9 @@ export function parseSessionsArgs(args: string[]): SessionsOptions | 'help' {
     strict: true,
     allowPositionals: false,
     options: {
-      json: { type: 'boolean', default: false },
+      ...queryOptions,
       'by-host': { type: 'boolean', default: false },
-      user: { type: 'string' },
-      host: { type: 'string' },
       'include-gone': { type: 'boolean', default: false },
-      input: { type: 'string', multiple: true },
-      wide: { type: 'boolean', short: 'w', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return 'help';
