@@ -3,8 +3,9 @@
 
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { bootId } from '../sys/proc.ts';
+import { bootId, kernelHostname } from '../sys/proc.ts';
 import { doctorChecks, formatChecks, installedHookPath } from './commands/doctor.ts';
+import { importUsage, parseImportArgs, runImport } from './commands/import.ts';
 import { last, lastUsage, parseLastArgs } from './commands/last.ts';
 import { parseSessionsArgs, sessions, sessionsUsage } from './commands/sessions.ts';
 import type { CommandIO } from './io.ts';
@@ -72,6 +73,15 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
         io.stdout(lastUsage);
         return 0;
       }
+      case 'import': {
+        const options = parseImportArgs(rest);
+        if (options === 'help') {
+          io.stdout(importUsage);
+          return 0;
+        }
+        const config = await hostConfig(io);
+        return runImport(options, config.hostname ?? kernelHostname(), io);
+      }
       case 'doctor':
         return doctor(rest, await hostConfig(io, true), io);
       case '-h':
@@ -90,7 +100,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      const known = command === 'sessions' || command === 'last' || command === 'doctor';
+      const known = command === 'sessions' || command === 'last' || command === 'import' || command === 'doctor';
       io.stderr(`logsphere: ${(error as Error).message}\nTry 'logsphere ${known ? `${command} ` : ''}--help'.\n`);
       return 2;
     }

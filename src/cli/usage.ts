@@ -11,6 +11,7 @@ Login-session accounting from the LogSphere session log.
 Commands:
   sessions    who is logged in now
   last        login history, newest first, with logout, down, crash and gone ends
+  import      read wtmp or btmp files into logsphere/1 records
   doctor      check the installation: node, paths and modes, the PAM line, the boot unit,
               the boot record of this boot, the spool
 

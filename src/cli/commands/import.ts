@@ -1,0 +1,85 @@
+// `logsphere import wtmp|btmp FILE...`: legacy accounting files as `logsphere/1` records, on
+// standard output or appended to --output.
+
+import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { importWtmp } from '../../legacy/import-wtmp.ts';
+import { readUtmp, type UtmpLayout } from '../../legacy/utmp.ts';
+import { toLine } from '../../record/build.ts';
+import type { CommandIO } from '../io.ts';
+import { UsageError } from '../usage.ts';
+
+export const importUsage = `Usage: logsphere import wtmp|btmp FILE... [OPTIONS]
+
+Reads glibc accounting files and writes their logins, logouts, boots and shutdowns (wtmp) or
+failed logins (btmp) as logsphere/1 records. Ids are derived from the host and each entry's
+bytes: importing the same file twice, or overlapping rotated copies, yields the same records.
+
+Options:
+      --host HOST       the host the file comes from (default: this host)
+      --output PATH     append the records to PATH instead of standard output
+      --layout L        x86_64 (384-byte records) or time64 (400 bytes); default: detected
+  -h, --help            show this help
+`;
+
+export interface ImportOptions {
+  kind: 'wtmp' | 'btmp';
+  files: string[];
+  host: string | null;
+  output: string | null;
+  layout: UtmpLayout | null;
+}
+
+export function parseImportArgs(args: string[]): ImportOptions | 'help' {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      host: { type: 'string' },
+      output: { type: 'string' },
+      layout: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  const [kind, ...files] = positionals;
+  if (kind !== 'wtmp' && kind !== 'btmp') {
+    throw new UsageError(kind === undefined ? 'import: which format? wtmp or btmp' : `import: ${JSON.stringify(kind)} is not a format this release reads (wtmp, btmp)`);
+  }
+  if (files.length === 0) throw new UsageError(`import ${kind}: no FILE given`);
+  const layout = values.layout ?? null;
+  if (layout !== null && layout !== 'x86_64' && layout !== 'time64') throw new UsageError(`--layout: expected x86_64 or time64, got ${JSON.stringify(layout)}`);
+  return { kind, files, host: values.host ?? null, output: values.output ?? null, layout };
+}
+
+export function runImport(options: ImportOptions, localHostname: string, io: CommandIO): number {
+  const host = options.host ?? localHostname;
+  let text = '';
+  for (const file of options.files) {
+    let data: Buffer;
+    try {
+      data = readFileSync(file);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      throw new Error(`Cannot read ${file}: ${code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? String(error))}`);
+    }
+    const read = readUtmp(data, options.layout ?? undefined);
+    if (read.trailingBytes > 0) io.stderr(`logsphere: skipped a partial record of ${read.trailingBytes} bytes at the end of ${file}\n`);
+    if (read.unknownTypes > 0) io.stderr(`logsphere: skipped ${read.unknownTypes} records of unknown type in ${file}\n`);
+    const imported = importWtmp(read.entries, { host, source: options.kind });
+    text += imported.records.map(toLine).join('');
+  }
+  if (options.output === null) {
+    io.stdout(text);
+    return 0;
+  }
+  const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = constants;
+  const fd = openSync(options.output, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o640);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+  return 0;
+}
