@@ -13,8 +13,10 @@ import { UtType, type UtmpEntry } from './utmp.ts';
 /** The namespace of LogSphere's name-based ids. */
 const namespace = '6f1c0b3e-5d1a-4c8e-9a57-3f0e6b2d9c41';
 
-function nameId(host: string, kind: string, entry: UtmpEntry): string {
-  return v5(`${host}\u0000${kind}\u0000${Buffer.from(entry.bytes).toString('hex')}`, namespace);
+/** Name-based ids of one entry: UUIDv5 of the host, the kind of id and the entry's bytes. */
+function idsOf(host: string, entry: UtmpEntry) {
+  const name = `${host}\u0000${Buffer.from(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength).toString('base64')}`;
+  return (kind: string) => v5(`${kind}\u0000${name}`, namespace);
 }
 
 const micros = (e: UtmpEntry): Micros => e.sec * 1_000_000 + e.usec;
@@ -33,25 +35,13 @@ function isShutdown(e: UtmpEntry): boolean {
 
 interface Open {
   entry: UtmpEntry;
-  record: ReturnType<typeof build.sessionOpen>;
-}
-
-/** Records with fixed ids: the builders' random ids replaced by name-based ones. */
-function withIds<T extends SessionRecord>(record: T, eventId: string, sessionId?: string | null): T {
-  const fixed = { ...record, event_id: eventId } as T & { session_id?: string | null };
-  if (sessionId !== undefined) fixed.session_id = sessionId;
-  return fixed;
+  sessionId: string;
+  ts: string;
 }
 
 export interface ImportOptions {
   host: string;
   source: RecordSource;
-}
-
-export interface Imported {
-  records: SessionRecord[];
-  /** Entries of types that carry no login, boot or shutdown (INIT_PROCESS, ACCOUNTING, …). */
-  ignored: number;
 }
 
 function login(e: UtmpEntry): build.Login {
@@ -67,57 +57,54 @@ function login(e: UtmpEntry): build.Login {
   };
 }
 
-export function importWtmp(entries: readonly UtmpEntry[], options: ImportOptions): Imported {
-  const { host, source } = options;
-  const records: SessionRecord[] = [];
-  let ignored = 0;
-  // Boots are named by their own entry; sessions before the first boot of the file belong to a
-  // boot named after the file's first entry.
-  let bootId = entries[0] ? nameId(host, 'boot-before', entries[0]) : '';
-  let byPid = new Map<number, Open>();
-  let byLine = new Map<string, Open>();
+/** Turns entries, in file order, into records handed to `emit`. */
+export class WtmpImporter {
+  /** Entries of types that carry no login, boot or shutdown (INIT_PROCESS, ACCOUNTING, …). */
+  ignored = 0;
+  private bootId: string | null = null;
+  private byPid = new Map<number, Open>();
+  private byLine = new Map<string, Open>();
 
-  for (const e of entries) {
+  constructor(
+    private readonly options: ImportOptions,
+    private readonly emit: (record: SessionRecord) => void,
+  ) {}
+
+  add(e: UtmpEntry): void {
+    const { host, source } = this.options;
+    const id = idsOf(host, e);
     const at = micros(e);
     if (isBoot(e)) {
-      bootId = nameId(host, 'boot', e);
-      byPid = new Map();
-      byLine = new Map();
-      const origin = { host, boot_id: bootId, source };
-      records.push(withIds(build.boot(origin, at, e.host, at), nameId(host, 'event', e)));
-      continue;
+      // A boot is named by its own entry; what comes before the first boot of a file belongs to
+      // a boot named after that file's first entry.
+      this.bootId = id('boot');
+      this.byPid = new Map();
+      this.byLine = new Map();
+      this.emit(build.boot({ host, boot_id: this.bootId, source }, at, e.host, at, { event_id: id('event') }));
+      return;
     }
-    const origin = { host, boot_id: bootId, source };
+    this.bootId ??= id('boot-before');
+    const origin = { host, boot_id: this.bootId, source };
     if (isShutdown(e)) {
-      records.push(withIds(build.shutdown(origin, at), nameId(host, 'event', e)));
-      continue;
-    }
-    if (source === 'btmp' && (e.type === UtType.LOGIN_PROCESS || e.type === UtType.USER_PROCESS)) {
-      records.push(withIds(build.authFailure(origin, login(e), at), nameId(host, 'event', e)));
-      continue;
-    }
-    if (e.type === UtType.USER_PROCESS) {
-      const sessionId = nameId(host, 'session', e);
-      const record = withIds(build.sessionOpen(origin, login(e), at), nameId(host, 'event', e), sessionId);
-      records.push(record);
-      const open = { entry: e, record };
-      byPid.set(e.pid, open);
-      byLine.set(e.line, open);
-      continue;
-    }
-    if (e.type === UtType.DEAD_PROCESS) {
-      const open = byPid.get(e.pid) ?? (e.line === '' ? undefined : byLine.get(e.line));
+      this.emit(build.shutdown(origin, at, { event_id: id('event') }));
+    } else if (source === 'btmp' && (e.type === UtType.LOGIN_PROCESS || e.type === UtType.USER_PROCESS)) {
+      this.emit(build.authFailure(origin, login(e), at, { event_id: id('event') }));
+    } else if (e.type === UtType.USER_PROCESS) {
+      const record = build.sessionOpen(origin, login(e), at, { event_id: id('event'), session_id: id('session') });
+      const open = { entry: e, sessionId: record.session_id, ts: record.ts };
+      this.byPid.set(e.pid, open);
+      this.byLine.set(e.line, open);
+      this.emit(record);
+    } else if (e.type === UtType.DEAD_PROCESS && source !== 'utmp') {
+      const open = this.byPid.get(e.pid) ?? (e.line === '' ? undefined : this.byLine.get(e.line));
       if (open) {
-        byPid.delete(open.entry.pid);
-        if (byLine.get(open.entry.line) === open) byLine.delete(open.entry.line);
+        this.byPid.delete(open.entry.pid);
+        if (this.byLine.get(open.entry.line) === open) this.byLine.delete(open.entry.line);
       }
-      const closing = open ? login(open.entry) : { ...login(e), user: e.user || '' };
-      const record = build.sessionClose(origin, closing, at, open ? { session_id: open.record.session_id, ts: open.record.ts } : null);
-      records.push(withIds(record, nameId(host, 'event', e)));
-      continue;
+      const closing = open ? login(open.entry) : login(e);
+      this.emit(build.sessionClose(origin, closing, at, open ? { session_id: open.sessionId, ts: open.ts } : null, { event_id: id('event') }));
+    } else {
+      this.ignored++;
     }
-    ignored++;
   }
-  return { records, ignored };
 }
-

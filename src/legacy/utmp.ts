@@ -129,12 +129,16 @@ export function detectLayout(data: Uint8Array): UtmpLayout {
   return score('time64') > score('x86_64') ? 'time64' : 'x86_64';
 }
 
-export function readUtmp(data: Uint8Array, layout: UtmpLayout = detectLayout(data)): UtmpRead {
+/** Hands each entry to `onEntry` (entries are views on `data`); returns the counts of bytes and records skipped. */
+export function forEachUtmp(
+  data: Uint8Array,
+  layout: UtmpLayout,
+  onEntry: (entry: UtmpEntry) => void,
+): { trailingBytes: number; unknownTypes: number } {
   const size = recordSize[layout];
   const o = offsets[layout];
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const count = Math.floor(data.length / size);
-  const entries: UtmpEntry[] = [];
   let unknownTypes = 0;
   for (let index = 0; index < count; index++) {
     const base = index * size;
@@ -145,7 +149,7 @@ export function readUtmp(data: Uint8Array, layout: UtmpLayout = detectLayout(dat
     }
     const sec = o.secBytes === 4 ? view.getInt32(base + o.sec, true) : Number(view.getBigInt64(base + o.sec, true));
     const usec = o.secBytes === 4 ? view.getInt32(base + o.usec, true) : Number(view.getBigInt64(base + o.usec, true));
-    entries.push({
+    onEntry({
       index,
       type,
       pid: view.getInt32(base + o.pid, true),
@@ -159,5 +163,11 @@ export function readUtmp(data: Uint8Array, layout: UtmpLayout = detectLayout(dat
       bytes: data.subarray(base, base + size),
     });
   }
-  return { entries, layout, trailingBytes: data.length - count * size, unknownTypes };
+  return { trailingBytes: data.length - count * size, unknownTypes };
+}
+
+export function readUtmp(data: Uint8Array, layout: UtmpLayout = detectLayout(data)): UtmpRead {
+  const entries: UtmpEntry[] = [];
+  const counts = forEachUtmp(data, layout, (entry) => entries.push(entry));
+  return { entries, layout, ...counts };
 }

@@ -22,10 +22,16 @@ export interface Origin {
   source: RecordSource;
 }
 
-function base(origin: Origin, at: Micros) {
+/** Ids a record is built with; new UUIDv7s unless given (importers derive theirs from names). */
+export interface Ids {
+  event_id?: string;
+  session_id?: string;
+}
+
+function base(origin: Origin, at: Micros, ids: Ids = {}) {
   return {
     schema: schemaVersion,
-    event_id: newId(at),
+    event_id: ids.event_id ?? newId(at),
     ts: formatTimestamp(at),
     host: origin.host,
     boot_id: origin.boot_id,
@@ -52,9 +58,9 @@ function loginPart(login: Login) {
   return part;
 }
 
-export function sessionOpen(origin: Origin, login: Login, at: Micros): SessionOpenRecord {
-  const head = base(origin, at);
-  return { ...head, event: 'session_open', session_id: newId(at), ...loginPart(login) };
+export function sessionOpen(origin: Origin, login: Login, at: Micros, ids: Ids = {}): SessionOpenRecord {
+  const head = base(origin, at, ids);
+  return { ...head, event: 'session_open', session_id: ids.session_id ?? newId(at), ...loginPart(login) };
 }
 
 /**
@@ -66,9 +72,10 @@ export function sessionClose(
   login: Login,
   at: Micros,
   open: Pick<SessionOpenRecord, 'session_id' | 'ts'> | null,
+  ids: Ids = {},
 ): SessionCloseRecord {
   const record: SessionCloseRecord = {
-    ...base(origin, at),
+    ...base(origin, at, ids),
     event: 'session_close',
     session_id: open ? open.session_id : null,
     ...loginPart(login),
@@ -81,16 +88,16 @@ export function sessionClose(
   return record;
 }
 
-export function authFailure(origin: Origin, login: Login, at: Micros): AuthFailureRecord {
-  return { ...base(origin, at), event: 'auth_failure', session_id: null, ...loginPart(login) };
+export function authFailure(origin: Origin, login: Login, at: Micros, ids: Ids = {}): AuthFailureRecord {
+  return { ...base(origin, at, ids), event: 'auth_failure', session_id: null, ...loginPart(login) };
 }
 
-export function boot(origin: Origin, at: Micros, kernel: string, bootTime: Micros): BootRecord {
-  return { ...base(origin, at), event: 'boot', kernel, boot_time: formatTimestamp(bootTime) };
+export function boot(origin: Origin, at: Micros, kernel: string, bootTime: Micros, ids: Ids = {}): BootRecord {
+  return { ...base(origin, at, ids), event: 'boot', kernel, boot_time: formatTimestamp(bootTime) };
 }
 
-export function shutdown(origin: Origin, at: Micros): ShutdownRecord {
-  return { ...base(origin, at), event: 'shutdown' };
+export function shutdown(origin: Origin, at: Micros, ids: Ids = {}): ShutdownRecord {
+  return { ...base(origin, at, ids), event: 'shutdown' };
 }
 
 /** The record as one line of the log, newline included. */

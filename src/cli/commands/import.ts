@@ -3,8 +3,8 @@
 
 import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { importWtmp } from '../../legacy/import-wtmp.ts';
-import { readUtmp, type UtmpLayout } from '../../legacy/utmp.ts';
+import { WtmpImporter } from '../../legacy/import-wtmp.ts';
+import { detectLayout, forEachUtmp, type UtmpLayout } from '../../legacy/utmp.ts';
 import { toLine } from '../../record/build.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
@@ -55,31 +55,36 @@ export function parseImportArgs(args: string[]): ImportOptions | 'help' {
 
 export function runImport(options: ImportOptions, localHostname: string, io: CommandIO): number {
   const host = options.host ?? localHostname;
-  let text = '';
-  for (const file of options.files) {
-    let data: Buffer;
-    try {
-      data = readFileSync(file);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      throw new Error(`Cannot read ${file}: ${code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? String(error))}`);
-    }
-    const read = readUtmp(data, options.layout ?? undefined);
-    if (read.trailingBytes > 0) io.stderr(`logsphere: skipped a partial record of ${read.trailingBytes} bytes at the end of ${file}\n`);
-    if (read.unknownTypes > 0) io.stderr(`logsphere: skipped ${read.unknownTypes} records of unknown type in ${file}\n`);
-    const imported = importWtmp(read.entries, { host, source: options.kind });
-    text += imported.records.map(toLine).join('');
-  }
-  if (options.output === null) {
-    io.stdout(text);
-    return 0;
-  }
   const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = constants;
-  const fd = openSync(options.output, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o640);
+  const fd = options.output === null ? null : openSync(options.output, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o640);
+  // Written a megabyte at a time: a million entries make hundreds of megabytes of JSON.
+  let text = '';
+  const flush = (force: boolean) => {
+    if (text.length < (force ? 1 : 1 << 20)) return;
+    if (fd === null) io.stdout(text);
+    else writeSync(fd, text);
+    text = '';
+  };
   try {
-    writeSync(fd, text);
+    for (const file of options.files) {
+      let data: Buffer;
+      try {
+        data = readFileSync(file);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        throw new Error(`Cannot read ${file}: ${code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? String(error))}`);
+      }
+      const importer = new WtmpImporter({ host, source: options.kind }, (record) => {
+        text += toLine(record);
+        flush(false);
+      });
+      const read = forEachUtmp(data, options.layout ?? detectLayout(data), (entry) => importer.add(entry));
+      if (read.trailingBytes > 0) io.stderr(`logsphere: skipped a partial record of ${read.trailingBytes} bytes at the end of ${file}\n`);
+      if (read.unknownTypes > 0) io.stderr(`logsphere: skipped ${read.unknownTypes} records of unknown type in ${file}\n`);
+    }
+    flush(true);
   } finally {
-    closeSync(fd);
+    if (fd !== null) closeSync(fd);
   }
   return 0;
 }
