@@ -15,7 +15,7 @@ const common = {
   legalComments: 'none',
   absWorkingDir: root,
   // uuid's "node" build imports node:crypto at load (about 6 ms for every login); its plain
-  // build reads crypto only inside rng(), which the hook never calls (src/record/ids.ts).
+  // build reads crypto only inside rng(), which is never called (src/record/ids.ts).
   alias: { uuid: './node_modules/uuid/dist/index.js' },
 };
 

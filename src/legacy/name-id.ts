@@ -1,0 +1,22 @@
+// Name-based UUIDs (version 5, RFC 9562) for imported records. uuid's v5 would do, but its
+// build without node:crypto hashes in JavaScript, ten times slower on a million entries; node's
+// SHA-1 is taken here, when an import first needs it, so no other command loads node:crypto.
+
+import type * as NodeCrypto from 'node:crypto';
+
+let crypto: typeof NodeCrypto | undefined;
+
+function parseUuid(uuid: string): Buffer {
+  return Buffer.from(uuid.replace(/-/g, ''), 'hex');
+}
+
+const hex = (bytes: Buffer, from: number, to: number) => bytes.toString('hex', from, to);
+
+export function uuidV5(name: string | Buffer, namespace: string): string {
+  crypto ??= process.getBuiltinModule?.('node:crypto') as typeof NodeCrypto | undefined;
+  if (!crypto) throw new Error('Cannot hash names: node:crypto is not available (Node.js >= 20.16 needed for imports)');
+  const hash = crypto.createHash('sha1').update(parseUuid(namespace)).update(name).digest();
+  hash[6] = ((hash[6] as number) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] as number) & 0x3f) | 0x80;
+  return `${hex(hash, 0, 4)}-${hex(hash, 4, 6)}-${hex(hash, 6, 8)}-${hex(hash, 8, 10)}-${hex(hash, 10, 16)}`;
+}
