@@ -31,6 +31,7 @@ function doctor(args: string[], config: Config, io: CommandIO): number {
   }
   const checks = doctorChecks({
     config,
+    utmpPath: '/run/utmp',
     nodePath: '/usr/bin/node',
     nodeVersion: process.version,
     hookPath: installedHookPath,

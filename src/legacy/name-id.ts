@@ -6,8 +6,12 @@ import type * as NodeCrypto from 'node:crypto';
 
 let crypto: typeof NodeCrypto | undefined;
 
+const namespaces = new Map<string, Buffer>();
+
 function parseUuid(uuid: string): Buffer {
-  return Buffer.from(uuid.replace(/-/g, ''), 'hex');
+  let bytes = namespaces.get(uuid);
+  if (!bytes) namespaces.set(uuid, (bytes = Buffer.from(uuid.replace(/-/g, ''), 'hex')));
+  return bytes;
 }
 
 const hex = (bytes: Buffer, from: number, to: number) => bytes.toString('hex', from, to);

@@ -32,7 +32,7 @@ function healthyHost(): DoctorOptions {
   writeFileSync(`${dir}/units/logsphere-boot.service`, '[Unit]\n');
   writeFileSync(`${dir}/units/sysinit.target.wants/logsphere-boot.service`, '[Unit]\n');
   return {
-    config, nodePath: process.execPath, nodeVersion: 'v20.20.2', hookPath: `${dir}/hook`, pamDir: `${dir}/pam.d`,
+    config, utmpPath: `${dir}/utmp`, nodePath: process.execPath, nodeVersion: 'v20.20.2', hookPath: `${dir}/hook`, pamDir: `${dir}/pam.d`,
     unitDirs: [`${dir}/units`], systemdRunning: true, bootId,
   };
 }
@@ -74,6 +74,25 @@ describe('doctorChecks()', () => {
     const checks = doctorChecks(options);
     expect(checks.find((c) => c.name === 'log directory')).toMatchObject({ status: 'FAIL', detail: expect.stringContaining('world-writable') });
     expect(checks.find((c) => c.name === 'log file')?.detail).toContain('wider than 0640');
+  });
+
+  it('compares the sessions of utmp with the open sessions LogSphere knows', () => {
+    const options = healthyHost();
+    expect(doctorChecks(options).find((c) => c.name === 'utmp')).toBeUndefined();
+    const entry = (user: string, line: string) => {
+      const b = Buffer.alloc(384);
+      b.writeInt16LE(7, 0);
+      b.write(line, 8);
+      b.write(user, 44);
+      return b;
+    };
+    writeFileSync(options.utmpPath, Buffer.concat([entry('alice', 'pts/0'), entry('bob', 'pts/1')]));
+    const runDir = options.config.runDir;
+    mkdirSync(`${runDir}/sessions`, { recursive: true });
+    writeFileSync(`${runDir}/sessions/1-1-x.json`, JSON.stringify({ user: 'alice', session_id: 'a', ts: 't' }));
+    expect(doctorChecks(options).find((c) => c.name === 'utmp')).toMatchObject({ status: 'WARN', detail: expect.stringContaining('bob (pts/1)') });
+    writeFileSync(`${runDir}/sessions/2-2-y.json`, JSON.stringify({ user: 'bob', session_id: 'b', ts: 't' }));
+    expect(doctorChecks(options).find((c) => c.name === 'utmp')?.status).toBe('OK');
   });
 
   it('warns, not fails, about the unit when systemd is not running', () => {

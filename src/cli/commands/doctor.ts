@@ -6,6 +6,8 @@ import type { Config } from '../../config/config.ts';
 import { lookupGid } from '../../sys/proc.ts';
 import { spooledNames } from '../../store/spool.ts';
 import { errorCode } from '../../store/errors.ts';
+import { listOpenSessions } from '../../store/open-sessions.ts';
+import { readUtmp, UtType } from '../../legacy/utmp.ts';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 
@@ -17,6 +19,8 @@ export interface Check {
 
 export interface DoctorOptions {
   config: Config;
+  /** The system's utmp file (/run/utmp), compared with the run directory when it exists. */
+  utmpPath: string;
   nodePath: string;
   nodeVersion: string;
   hookPath: string;
@@ -185,6 +189,34 @@ function checkSpool(options: DoctorOptions): Check {
   }
 }
 
+/** Sessions utmp lists that LogSphere has no open entry for (counted per user). */
+function checkUtmp(options: DoctorOptions): Check | null {
+  let data: Buffer;
+  try {
+    data = readFileSync(options.utmpPath);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return null;
+    return { status: 'WARN', name: 'utmp', detail: `Cannot read ${options.utmpPath}: ${errorCode(error) ?? String(error)}` };
+  }
+  const inUtmp = readUtmp(data).entries.filter((e) => e.type === UtType.USER_PROCESS);
+  const open = new Map<string, number>();
+  for (const r of listOpenSessions(options.config.runDir).records) open.set(r.user, (open.get(r.user) ?? 0) + 1);
+  const unrecorded: string[] = [];
+  for (const e of inUtmp) {
+    const left = open.get(e.user) ?? 0;
+    if (left > 0) open.set(e.user, left - 1);
+    else unrecorded.push(`${e.user} (${e.line})`);
+  }
+  if (unrecorded.length === 0) {
+    return { status: 'OK', name: 'utmp', detail: `${inUtmp.length} session(s) in ${options.utmpPath}, all known to LogSphere` };
+  }
+  return {
+    status: 'WARN',
+    name: 'utmp',
+    detail: `${options.utmpPath} lists sessions LogSphere has no open entry for (logins that bypassed the PAM line?): ${unrecorded.join(', ')}`,
+  };
+}
+
 export function doctorChecks(options: DoctorOptions): Check[] {
   const adm = lookupGid('adm') ?? 0;
   const { config } = options;
@@ -199,7 +231,8 @@ export function doctorChecks(options: DoctorOptions): Check[] {
     checkUnit(options),
     checkBootRecord(options),
     checkSpool(options),
-  ];
+    checkUtmp(options),
+  ].filter((c): c is Check => c !== null);
 }
 
 export function formatChecks(checks: readonly Check[]): string {

@@ -9,10 +9,10 @@ import { toLine } from '../../record/build.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
 
-export const importUsage = `Usage: logsphere import wtmp|btmp FILE... [OPTIONS]
+export const importUsage = `Usage: logsphere import wtmp|btmp|utmp FILE... [OPTIONS]
 
 Reads glibc accounting files and writes their logins, logouts, boots and shutdowns (wtmp) or
-failed logins (btmp) as logsphere/1 records. Ids are derived from the host and each entry's
+failed logins (btmp), or the sessions open in a utmp file (utmp), as logsphere/1 records. Ids are derived from the host and each entry's
 bytes: importing the same file twice, or overlapping rotated copies, yields the same records.
 
 Options:
@@ -23,7 +23,7 @@ Options:
 `;
 
 export interface ImportOptions {
-  kind: 'wtmp' | 'btmp';
+  kind: 'wtmp' | 'btmp' | 'utmp';
   files: string[];
   host: string | null;
   output: string | null;
@@ -44,8 +44,8 @@ export function parseImportArgs(args: string[]): ImportOptions | 'help' {
   });
   if (values.help) return 'help';
   const [kind, ...files] = positionals;
-  if (kind !== 'wtmp' && kind !== 'btmp') {
-    throw new UsageError(kind === undefined ? 'import: which format? wtmp or btmp' : `import: ${JSON.stringify(kind)} is not a format this release reads (wtmp, btmp)`);
+  if (kind !== 'wtmp' && kind !== 'btmp' && kind !== 'utmp') {
+    throw new UsageError(kind === undefined ? 'import: which format? wtmp, btmp or utmp' : `import: ${JSON.stringify(kind)} is not a format this release reads (wtmp, btmp, utmp)`);
   }
   if (files.length === 0) throw new UsageError(`import ${kind}: no FILE given`);
   const layout = values.layout ?? null;
