@@ -10,7 +10,7 @@ const two = (n: number) => String(n).padStart(2, '0');
 /** `Sat Nov 21 09:00` in local time, as util-linux last shows it. */
 export function shortTime(micros: Micros): string {
   const d = new Date(micros / 1000);
-  return `${days[d.getDay()]} ${months[d.getMonth()]} ${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+  return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
 export function clockTime(micros: Micros): string {
