@@ -102,6 +102,20 @@ describe.skipIf(lacking)('logsphere import wtmp against util-linux last', () => 
     expect(ours).toEqual(expected);
   });
 
+  it('does not end a login at the next login on its line, where last does (a listed difference)', () => {
+    const file = `${dir}/reused.bin`;
+    const text = row(2, 0, '~~', 'reboot', '~', '6.1.0-r', '0.0.0.0', '2024-09-01T07:00:00') +
+      row(7, 1100, 'ts/7', 'hank', 'pts/7', '192.0.2.70', '192.0.2.70', '2024-09-01T08:00:00') +
+      row(7, 1200, 'ts/7', 'ivy', 'pts/7', '192.0.2.71', '192.0.2.71', '2024-09-01T09:00:00') +
+      row(8, 1200, 'ts/7', '', 'pts/7', '', '0.0.0.0', '2024-09-01T09:30:00');
+    writeFileSync(file, spawnSync('utmpdump', ['-r'], { input: text }).stdout);
+    const theirs = lastSessions(file);
+    const ours = ourSessions(file);
+    expect(theirs.find((x) => x.user === 'hank')?.end).toBe('2024-09-01T09:00:00.000000Z');
+    expect(ours.find((x) => x.user === 'hank')?.end).toBe('still logged in');
+    expect(ours.find((x) => x.user === 'ivy')).toEqual(theirs.find((x) => x.user === 'ivy'));
+  });
+
   it('reads a 32-character user name, IPv6 addresses and each boot of a pid reused across boots', () => {
     const ours = ourSessions(utmpFile('history'));
     expect(ours.map((s) => s.user)).toContain(u32);
