@@ -2,7 +2,8 @@
 // hosts) as a LogSphere log and as a 1,000,000-record wtmp file, then, side by side in one run:
 //  - `logsphere last --json` over the log against util-linux `last -f` over the wtmp, and the
 //    peak memory of the logsphere run (GNU time's %M);
-//  - `logsphere sessions` with a warm checkpoint against `node -e 0`.
+//  - `logsphere sessions` with a warm checkpoint against `node -e 0`;
+//  - `logsphere import wtmp` of the 1,000,000-record wtmp against `utmpdump` of the same file.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,6 +64,18 @@ try {
   console.log(`sessions over the same log: cold (builds the checkpoint) ${(cold.ms / 1000).toFixed(2)} s`);
   console.log(`  node -e 0                     median ${n.toFixed(2)} ms`);
   console.log(`  logsphere sessions (warm)     median ${w.toFixed(2)} ms   ratio ${(w / n).toFixed(2)}`);
+
+  const imports = [];
+  const dumps = [];
+  for (let round = 0; round < Number(values.rounds); round++) {
+    imports.push(timed('/bin/sh', ['-c', `exec ${cli} import wtmp ${dir}/wtmp --host bench > /dev/null`]).ms);
+    dumps.push(timed('/bin/sh', ['-c', `exec utmpdump ${dir}/wtmp > /dev/null 2>&1`]).ms);
+  }
+  const im = median(imports);
+  const du = median(dumps);
+  console.log(`import of the 1,000,000-record wtmp:`);
+  console.log(`  logsphere import wtmp         median ${(im / 1000).toFixed(2)} s`);
+  console.log(`  utmpdump                      median ${(du / 1000).toFixed(2)} s   ratio logsphere/utmpdump ${(im / du).toFixed(2)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
