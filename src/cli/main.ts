@@ -18,9 +18,10 @@ const version = '0.1.0';
 
 const doctorUsage = `Usage: logsphere doctor
 
-Checks node, the log, run and state directories and their modes and owners, the PAM line, the
-boot unit, the boot record of the current boot and the spool. Prints one line per check
-(OK, WARN or FAIL) and exits 1 when any check fails.
+Checks node, the configuration (with env-schema), the log, run and state directories and
+their modes and owners, the PAM line, the boot unit, the boot record of the current boot, the
+spool, and — where /run/utmp exists — that every session utmp lists is known to LogSphere.
+Prints one line per check (OK, WARN or FAIL) and exits 1 when any check fails.
 `;
 
 function doctor(args: string[], config: Config, io: CommandIO): number {
