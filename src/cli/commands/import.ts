@@ -4,26 +4,32 @@
 import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { WtmpImporter } from '../../legacy/import-wtmp.ts';
+import { V2Importer } from '../../legacy/import-v2.ts';
+import { knownZone } from '../../legacy/zoned-time.ts';
+import type { SessionRecord } from '../../record/types.ts';
 import { detectLayout, forEachUtmp, type UtmpLayout } from '../../legacy/utmp.ts';
 import { toLine } from '../../record/build.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
 
-export const importUsage = `Usage: logsphere import wtmp|btmp|utmp FILE... [OPTIONS]
+export const importUsage = `Usage: logsphere import wtmp|btmp|utmp|logsphere-v2 FILE... [OPTIONS]
 
 Reads glibc accounting files and writes their logins, logouts, boots and shutdowns (wtmp) or
-failed logins (btmp), or the sessions open in a utmp file (utmp), as logsphere/1 records. Ids are derived from the host and each entry's
+failed logins (btmp), or the sessions open in a utmp file (utmp), as logsphere/1 records; or
+the JSONL of the older Python LogSphere tracker (logsphere-v2), keeping its session ids. Ids are derived from the host and each entry's
 bytes: importing the same file twice, or overlapping rotated copies, yields the same records.
 
 Options:
       --host HOST       the host the file comes from (default: this host)
       --output PATH     append the records to PATH instead of standard output
       --layout L        x86_64 (384-byte records) or time64 (400 bytes); default: detected
+      --tz ZONE         logsphere-v2: the zone its local times are in (default: this host's)
   -h, --help            show this help
 `;
 
 export interface ImportOptions {
-  kind: 'wtmp' | 'btmp' | 'utmp';
+  kind: 'wtmp' | 'btmp' | 'utmp' | 'logsphere-v2';
+  zone: string | null;
   files: string[];
   host: string | null;
   output: string | null;
@@ -39,18 +45,20 @@ export function parseImportArgs(args: string[]): ImportOptions | 'help' {
       host: { type: 'string' },
       output: { type: 'string' },
       layout: { type: 'string' },
+      tz: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return 'help';
   const [kind, ...files] = positionals;
-  if (kind !== 'wtmp' && kind !== 'btmp' && kind !== 'utmp') {
-    throw new UsageError(kind === undefined ? 'import: which format? wtmp, btmp or utmp' : `import: ${JSON.stringify(kind)} is not a format this release reads (wtmp, btmp, utmp)`);
+  if (kind !== 'wtmp' && kind !== 'btmp' && kind !== 'utmp' && kind !== 'logsphere-v2') {
+    throw new UsageError(kind === undefined ? 'import: which format? wtmp, btmp, utmp or logsphere-v2' : `import: ${JSON.stringify(kind)} is not a format this release reads (wtmp, btmp, utmp, logsphere-v2)`);
   }
+  if (values.tz !== undefined && !knownZone(values.tz)) throw new UsageError(`--tz: unknown time zone ${JSON.stringify(values.tz)}`);
   if (files.length === 0) throw new UsageError(`import ${kind}: no FILE given`);
   const layout = values.layout ?? null;
   if (layout !== null && layout !== 'x86_64' && layout !== 'time64') throw new UsageError(`--layout: expected x86_64 or time64, got ${JSON.stringify(layout)}`);
-  return { kind, files, host: values.host ?? null, output: values.output ?? null, layout };
+  return { kind, files, host: values.host ?? null, output: values.output ?? null, layout, zone: values.tz ?? null };
 }
 
 export function runImport(options: ImportOptions, localHostname: string, io: CommandIO): number {
@@ -74,10 +82,18 @@ export function runImport(options: ImportOptions, localHostname: string, io: Com
         const code = (error as { code?: string }).code;
         throw new Error(`Cannot read ${file}: ${code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? String(error))}`);
       }
-      const importer = new WtmpImporter({ host, source: options.kind }, (record) => {
+      const emit = (record: SessionRecord) => {
         text += toLine(record);
         flush(false);
-      });
+      };
+      if (options.kind === 'logsphere-v2') {
+        const zone = options.zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+        const importer = new V2Importer({ host, zone }, emit);
+        for (const line of data.toString('utf8').split('\n')) importer.addLine(line);
+        if (importer.malformed > 0) io.stderr(`logsphere: skipped ${importer.malformed} malformed line${importer.malformed === 1 ? '' : 's'} in ${file}\n`);
+        continue;
+      }
+      const importer = new WtmpImporter({ host, source: options.kind }, emit);
       const read = forEachUtmp(data, options.layout ?? detectLayout(data), (entry) => importer.add(entry));
       if (read.trailingBytes > 0) io.stderr(`logsphere: skipped a partial record of ${read.trailingBytes} bytes at the end of ${file}\n`);
       if (read.unknownTypes > 0) io.stderr(`logsphere: skipped ${read.unknownTypes} records of unknown type in ${file}\n`);

@@ -1,0 +1,54 @@
+// Local wall-clock times of a named zone (IANA, e.g. Europe/Berlin) to UTC microseconds, for
+// records written without an offset. A wall time that a DST change skips or repeats is taken
+// with the offset in force just before the change.
+
+import type { Micros } from '../record/time.ts';
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    // Throws RangeError for an unknown zone: the caller's usage error.
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** Whether `zone` names a time zone this Node.js knows. */
+export function knownZone(zone: string): boolean {
+  try {
+    formatter(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The zone's offset from UTC at an instant, in milliseconds. */
+function offsetAt(utcMs: number, zone: string): number {
+  const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
+  const asUtc = Date.UTC(Number(parts['year']), Number(parts['month']) - 1, Number(parts['day']), Number(parts['hour']), Number(parts['minute']), Number(parts['second']));
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+const wallPattern = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$/;
+
+/** `2024-03-31T02:30:00.5` in `zone` → UTC microseconds; null when the text is not such a time. */
+export function zonedToMicros(text: string, zone: string): Micros | null {
+  const m = wallPattern.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s = '0', frac = ''] = m;
+  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  const check = new Date(wall);
+  if (Number.isNaN(wall) || check.getUTCDate() !== Number(d) || check.getUTCMonth() !== Number(mo) - 1) return null;
+  const before = offsetAt(wall - 86_400_000 / 2, zone);
+  let utc = wall - before;
+  const after = offsetAt(utc, zone);
+  if (after !== before && offsetAt(wall - after, zone) === after) utc = wall - after;
+  return utc * 1000 + Number((frac + '000000').slice(0, 6));
+}
