@@ -9,6 +9,19 @@ describe('formatTimestamp()', () => {
   });
 });
 
+describe('formatTimestamp() against Date#toISOString', () => {
+  it('agrees on 100,000 instants from 1970 to 2400', () => {
+    let x = 12345;
+    for (let i = 0; i < 100_000; i++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      const micros = Math.floor((x / 2 ** 31) * 13_569_465_600e6) + (i % 1_000_000);
+      const ms = Math.floor(micros / 1000);
+      const expected = `${new Date(ms).toISOString().slice(0, -1)}${String(micros - ms * 1000).padStart(3, '0')}Z`;
+      expect(formatTimestamp(micros)).toBe(expected);
+    }
+  });
+});
+
 describe('parseTimestamp()', () => {
   it('reads back what formatTimestamp writes', () => {
     const micros = Date.UTC(2038, 0, 19, 3, 14, 8) * 1000 + 999_999;

@@ -25,11 +25,33 @@ export function nowMicros(): Micros {
   return epochMinusMonotonic + Number(process.hrtime.bigint() / 1000n);
 }
 
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * RFC 3339 UTC with six fractional digits, by arithmetic (days to a civil date, after Howard
+ * Hinnant's days_from_civil): several times faster than Date#toISOString, which counts when a
+ * million records are imported.
+ */
 export function formatTimestamp(micros: Micros): string {
-  const ms = Math.floor(micros / 1000);
-  const frac = String(micros - ms * 1000).padStart(3, '0');
-  // toISOString gives YYYY-MM-DDTHH:MM:SS.mmmZ; append the microsecond digits before Z.
-  return `${new Date(ms).toISOString().slice(0, -1)}${frac}Z`;
+  const totalSeconds = Math.floor(micros / 1e6);
+  const fraction = micros - totalSeconds * 1e6;
+  const days = Math.floor(totalSeconds / 86_400);
+  let rest = totalSeconds - days * 86_400;
+  const hour = Math.floor(rest / 3600);
+  rest -= hour * 3600;
+  const minute = Math.floor(rest / 60);
+  const second = rest - minute * 60;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const frac = String(fraction).padStart(6, '0');
+  return `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${frac}Z`;
 }
 
 const rfc3339 =
