@@ -107,8 +107,11 @@ function compressIpv6(groups: string[]): string {
   return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLength).join(':')}`;
 }
 
-/** Guesses the layout: the one whose size divides the file and whose records look sane. */
-export function detectLayout(data: Uint8Array): UtmpLayout {
+/**
+ * Guesses the layout: the one whose size divides the file and whose records look sane.
+ * `data` may be the start of a larger file of `fileLength` bytes.
+ */
+export function detectLayout(data: Uint8Array, fileLength = data.length): UtmpLayout {
   const score = (layout: UtmpLayout) => {
     const size = recordSize[layout];
     const o = offsets[layout];
@@ -124,7 +127,7 @@ export function detectLayout(data: Uint8Array): UtmpLayout {
       const usec = o.secBytes === 4 ? view.getInt32(base + o.usec, true) : Number(view.getBigInt64(base + o.usec, true));
       if (type >= 0 && type <= 9 && sec >= 0 && sec < 2 ** 36 && usec >= 0 && usec < 1_000_000) sane++;
     }
-    return sane / sample + (data.length % size === 0 ? 0.5 : 0);
+    return sane / sample + (fileLength % size === 0 ? 0.5 : 0);
   };
   return score('time64') > score('x86_64') ? 'time64' : 'x86_64';
 }

@@ -1,13 +1,13 @@
 // `logsphere import wtmp|btmp FILE...`: legacy accounting files as `logsphere/1` records, on
 // standard output or appended to --output.
 
-import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { WtmpImporter } from '../../legacy/import-wtmp.ts';
 import { V2Importer } from '../../legacy/import-v2.ts';
 import { knownZone } from '../../legacy/zoned-time.ts';
 import type { SessionRecord } from '../../record/types.ts';
-import { detectLayout, forEachUtmp, type UtmpLayout } from '../../legacy/utmp.ts';
+import { detectLayout, forEachUtmp, recordSize, type UtmpEntry, type UtmpLayout } from '../../legacy/utmp.ts';
 import { toLine } from '../../record/build.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
@@ -61,6 +61,50 @@ export function parseImportArgs(args: string[]): ImportOptions | 'help' {
   return { kind, files, host: values.host ?? null, output: values.output ?? null, layout, zone: values.tz ?? null };
 }
 
+function cannotRead(file: string, error: unknown): Error {
+  const code = (error as { code?: string }).code;
+  return new Error(`Cannot read ${file}: ${code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? String(error))}`);
+}
+
+function readInput(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw cannotRead(file, error);
+  }
+}
+
+/** Reads a utmp-format file a few thousand records at a time (wtmp files grow to gigabytes). */
+function forEachUtmpIn(file: string, layout: UtmpLayout | null, onEntry: (entry: UtmpEntry) => void) {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw cannotRead(file, error);
+  }
+  try {
+    const length = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(length, 400 * 256));
+    readSync(fd, head, 0, head.length, 0);
+    const chosen = layout ?? detectLayout(head, length);
+    const size = recordSize[chosen];
+    const chunk = Buffer.alloc(size * 4096);
+    let unknownTypes = 0;
+    let trailingBytes = 0;
+    for (let position = 0; position < length; ) {
+      const n = readSync(fd, chunk, 0, Math.min(chunk.length, length - position), position);
+      if (n === 0) break;
+      position += n;
+      const counts = forEachUtmp(chunk.subarray(0, n), chosen, onEntry);
+      unknownTypes += counts.unknownTypes;
+      trailingBytes = counts.trailingBytes; // only the last piece can end inside a record
+    }
+    return { unknownTypes, trailingBytes };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function runImport(options: ImportOptions, localHostname: string, io: CommandIO): number {
   const host = options.host ?? localHostname;
   const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = constants;
@@ -75,13 +119,6 @@ export function runImport(options: ImportOptions, localHostname: string, io: Com
   };
   try {
     for (const file of options.files) {
-      let data: Buffer;
-      try {
-        data = readFileSync(file);
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        throw new Error(`Cannot read ${file}: ${code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? String(error))}`);
-      }
       const emit = (record: SessionRecord) => {
         text += toLine(record);
         flush(false);
@@ -89,12 +126,12 @@ export function runImport(options: ImportOptions, localHostname: string, io: Com
       if (options.kind === 'logsphere-v2') {
         const zone = options.zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
         const importer = new V2Importer({ host, zone }, emit);
-        for (const line of data.toString('utf8').split('\n')) importer.addLine(line);
+        for (const line of readInput(file).toString('utf8').split('\n')) importer.addLine(line);
         if (importer.malformed > 0) io.stderr(`logsphere: skipped ${importer.malformed} malformed line${importer.malformed === 1 ? '' : 's'} in ${file}\n`);
         continue;
       }
       const importer = new WtmpImporter({ host, source: options.kind }, emit);
-      const read = forEachUtmp(data, options.layout ?? detectLayout(data), (entry) => importer.add(entry));
+      const read = forEachUtmpIn(file, options.layout, (entry) => importer.add(entry));
       if (read.trailingBytes > 0) io.stderr(`logsphere: skipped a partial record of ${read.trailingBytes} bytes at the end of ${file}\n`);
       if (read.unknownTypes > 0) io.stderr(`logsphere: skipped ${read.unknownTypes} records of unknown type in ${file}\n`);
     }
