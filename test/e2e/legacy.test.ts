@@ -43,13 +43,16 @@ const dumps: Record<string, string> = {
     row(8, 0, 'ts/0', '', 'pts/0', '', '0.0.0.0', '2024-06-01T09:02:00'),
 };
 
-function utmpFile(name: string): string {
+/** A binary file that `utmpdump -r` builds from dump text. */
+function dumpFile(name: string, text: string): string {
   const file = `${dir}/${name}.bin`;
-  const r = spawnSync('utmpdump', ['-r'], { input: dumps[name] });
+  const r = spawnSync('utmpdump', ['-r'], { input: text });
   expect(r.status).toBe(0);
   writeFileSync(file, r.stdout);
   return file;
 }
+
+const utmpFile = (name: string) => dumpFile(name, dumps[name] as string);
 
 const cli = (args: string[], input?: string) => spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env, input: input ?? '' });
 
@@ -103,12 +106,11 @@ describe.skipIf(lacking)('logsphere import wtmp against util-linux last', () => 
   });
 
   it('does not end a login at the next login on its line, where last does (a listed difference)', () => {
-    const file = `${dir}/reused.bin`;
     const text = row(2, 0, '~~', 'reboot', '~', '6.1.0-r', '0.0.0.0', '2024-09-01T07:00:00') +
       row(7, 1100, 'ts/7', 'hank', 'pts/7', '192.0.2.70', '192.0.2.70', '2024-09-01T08:00:00') +
       row(7, 1200, 'ts/7', 'ivy', 'pts/7', '192.0.2.71', '192.0.2.71', '2024-09-01T09:00:00') +
       row(8, 1200, 'ts/7', '', 'pts/7', '', '0.0.0.0', '2024-09-01T09:30:00');
-    writeFileSync(file, spawnSync('utmpdump', ['-r'], { input: text }).stdout);
+    const file = dumpFile('reused', text);
     const theirs = lastSessions(file);
     const ours = ourSessions(file);
     expect(theirs.find((x) => x.user === 'hank')?.end).toBe('2024-09-01T09:00:00.000000Z');
@@ -162,12 +164,11 @@ describe.skipIf(lacking)('logsphere import wtmp against util-linux last', () => 
   });
 
   it('imports the sessions open in a utmp file', () => {
-    const file = `${dir}/utmp.bin`;
     const text = row(2, 0, '~~', 'reboot', '~', '6.1.0-u', '0.0.0.0', '2024-08-01T07:00:00') +
       row(6, 900, 'tty2', 'LOGIN', 'tty2', '', '0.0.0.0', '2024-08-01T07:00:05') +
       row(7, 901, 'ts/0', 'gina', 'pts/0', '203.0.113.50', '203.0.113.50', '2024-08-01T08:00:00') +
       row(8, 902, 'ts/1', '', 'pts/1', '', '0.0.0.0', '2024-08-01T08:30:00');
-    writeFileSync(file, spawnSync('utmpdump', ['-r'], { input: text }).stdout);
+    const file = dumpFile('utmp', text);
     const records = cli(['import', 'utmp', file, '--host', 'h']).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(records.map((r) => [r.event, r.user, r.tty, r.source])).toEqual([
       ['boot', undefined, undefined, 'utmp'],
@@ -176,10 +177,9 @@ describe.skipIf(lacking)('logsphere import wtmp against util-linux last', () => 
   });
 
   it('turns btmp rows (LOGIN_PROCESS and USER_PROCESS) into auth_failure records', () => {
-    const file = `${dir}/btmp.bin`;
     const text = row(6, 5000, 'ssh', 'mallory', 'ssh:notty', '198.51.100.66', '198.51.100.66', '2024-07-01T10:00:00') +
       row(7, 5001, 'ssh', 'root', 'ssh:notty', '2001:db8::66', '2001:db8::66', '2024-07-01T10:00:05');
-    writeFileSync(file, spawnSync('utmpdump', ['-r'], { input: text }).stdout);
+    const file = dumpFile('btmp', text);
     const r = cli(['import', 'btmp', file, '--host', 'h']);
     const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(records.map((x) => [x.event, x.user, x.tty, x.rhost, x.ts, x.source])).toEqual([
