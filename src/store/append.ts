@@ -105,24 +105,42 @@ async function openLog(target: LogTarget): Promise<number> {
   return fd;
 }
 
+/** How the file ends: in a newline (or empty), or in a torn line, and whether it just changed. */
+type Tail = 'clean' | 'torn' | 'torn-recent';
+
 /**
- * True when the file ends in a torn line: non-empty, last byte not a newline, and the size not
- * moving. A concurrent append that crosses a page boundary makes the size visible before its
- * last bytes (ext4 updates i_size page by page), so a size that changes between two looks is
- * another writer at work, not a crash, and is looked at again.
+ * Looks at the last byte. A torn line is what a crash, or a write cut short by a full disk,
+ * leaves behind. But a line can also look torn while another hook's append is in progress: ext4
+ * makes the size visible page by page, and readers do not wait for the writer. A file changed in
+ * the last second is therefore `torn-recent`: not repaired in advance (that would leave an empty
+ * line after the other hook's record), but checked after writing (see ownLineStandsAlone).
  */
-async function endsTorn(fd: number): Promise<boolean> {
+async function tailOf(fd: number): Promise<Tail> {
+  const st = await afs.fstat(fd);
+  if (st.size === 0) return 'clean';
   const last = Buffer.alloc(1);
-  let size = (await afs.fstat(fd)).size;
-  for (let look = 0; look < 4; look++) {
-    if (size === 0) return false;
-    await afs.read(fd, last, size - 1);
-    if (last[0] === 0x0a) return false;
-    const now = (await afs.fstat(fd)).size;
-    if (now === size) return true;
-    size = now;
-  }
-  return true;
+  await afs.read(fd, last, st.size - 1);
+  if (last[0] === 0x0a) return 'clean';
+  return Date.now() - st.mtimeMs < recentMs ? 'torn-recent' : 'torn';
+}
+
+const recentMs = 1000;
+const newline = Buffer.from('\n');
+const verifyWindow = 1 << 18;
+
+/**
+ * After an append whose tail looked torn while the file was busy: true when `first` (our first
+ * line, unique by its event id) starts a line in the file's last 256 KiB, or cannot be found
+ * there (other hooks appended more since; then it was not glued to a torn line either, as far as
+ * can be known). False when it follows a torn fragment on the same line.
+ */
+async function ownLineStandsAlone(fd: number, first: Buffer): Promise<boolean> {
+  const { size } = await afs.fstat(fd);
+  const start = Math.max(0, size - verifyWindow);
+  const tail = Buffer.alloc(size - start);
+  await afs.read(fd, tail, start);
+  const at = tail.indexOf(first);
+  return at < 0 || (at === 0 && start === 0) || (at > 0 && tail[at - 1] === 0x0a);
 }
 
 async function writeAll(fd: number, data: Buffer): Promise<void> {
@@ -145,9 +163,15 @@ export async function appendLines(
     try {
       progress.claimed = claimSpool(target.runDir);
       const own = lines.map((l) => l.line).join('');
-      const prefix = (await endsTorn(fd)) ? '\n' : '';
-      await writeAll(fd, Buffer.from(prefix + (progress.claimed?.text ?? '') + own, 'utf8'));
+      const tail = await tailOf(fd);
+      const body = Buffer.from((progress.claimed?.text ?? '') + own, 'utf8');
+      await writeAll(fd, tail === 'torn' ? Buffer.concat([newline, body]) : body);
       progress.written = true;
+      if (tail === 'torn-recent' && !(await ownLineStandsAlone(fd, body.subarray(0, body.indexOf(0x0a) + 1)))) {
+        // Glued to a torn line after all: the glued copy is one malformed line for readers; this
+        // copy (same event ids, counted once) stands on its own line.
+        await writeAll(fd, body);
+      }
       if (target.fsync) await afs.fdatasync(fd);
     } finally {
       await afs.close(fd);

@@ -2,8 +2,9 @@
 // lines, hostile values, and every way the log path can refuse or fail.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
-  closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync,
+  closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
+import { parseLines } from '../../src/input/parse-lines.ts';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readLines, readRecords } from '../helpers/log.ts';
 import { hookBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
@@ -79,6 +80,8 @@ describe('logsphere-hook', () => {
     runHook({ ...s.env(), ...pamEnv('open_session', { PAM_TTY: 'pts/13' }) });
     const first = readFileSync(s.logFile, 'utf8');
     writeFileSync(s.logFile, `${first}{"schema":"logsphere/1","event_id":"0192`, { flag: 'w' });
+    // Left by a crash some time ago: nothing is writing the file now.
+    utimesSync(s.logFile, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     runHook({ ...s.env(), ...pamEnv('close_session', { PAM_TTY: 'pts/13' }) });
     const lines = readLines(s.logFile);
     expect(lines).toHaveLength(3);
@@ -86,6 +89,22 @@ describe('logsphere-hook', () => {
     const records = [lines[0], lines[2]].map((l) => JSON.parse(String(l)));
     expect(records.map((r) => r.event)).toEqual(['session_open', 'session_close']);
     expect(records[1].session_id).toBe(records[0].session_id);
+  });
+
+  it('keeps its record whole when a line that just changed turns out torn', () => {
+    runHook({ ...s.env(), ...pamEnv('open_session', { PAM_TTY: 'pts/14' }) });
+    const first = readFileSync(s.logFile, 'utf8');
+    // Torn a moment ago: it could have been another hook's append in progress, so the hook does
+    // not add a newline first; it finds its record glued to the fragment and writes it again.
+    writeFileSync(s.logFile, `${first}{"schema":"logsphere/1","event_id":"0193`, { flag: 'w' });
+    runHook({ ...s.env(), ...pamEnv('close_session', { PAM_TTY: 'pts/14' }) });
+    const lines = readLines(s.logFile);
+    expect(lines).toHaveLength(3);
+    expect(lines[1]?.startsWith('{"schema":"logsphere/1","event_id":"0193{"schema"')).toBe(true);
+    const parsed = parseLines(readFileSync(s.logFile, 'utf8'));
+    expect(parsed.malformed).toBe(1);
+    expect(parsed.records.map((r) => r.event)).toEqual(['session_open', 'session_close']);
+    expect(lines[2]).toBe(lines[1]?.slice('{"schema":"logsphere/1","event_id":"0193'.length));
   });
 
   it('writes hostile values as one valid, capped line each', () => {
