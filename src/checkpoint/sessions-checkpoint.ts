@@ -9,7 +9,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { InputFile } from '../input/inputs.ts';
 import { readInputText } from '../input/inputs.ts';
 import { forEachLine } from '../input/parse-lines.ts';
-import { reconcile } from '../reconcile/reconcile.ts';
+import { pairingKey, reconcile } from '../reconcile/reconcile.ts';
 import type { SessionRecord } from '../record/types.ts';
 
 export const checkpointVersion = 1;
@@ -121,9 +121,7 @@ export function usable(checkpoint: Checkpoint | null, files: readonly InputFile[
 export function prune(records: readonly SessionRecord[]): SessionRecord[] {
   const { sessions } = reconcile(records);
   const closedIds = new Set(sessions.filter((s) => s.end === 'logout').map((s) => s.session_id));
-  const closedKeys = new Set(
-    sessions.filter((s) => s.end === 'logout').map((s) => JSON.stringify([s.host, s.pid, s.pid_start, s.service, s.user, s.tty])),
-  );
+  const closedKeys = new Set(sessions.filter((s) => s.end === 'logout').map(pairingKey));
   const seen = new Set<string>();
   return records.filter((r) => {
     if (seen.has(r.event_id)) return false;
@@ -132,7 +130,7 @@ export function prune(records: readonly SessionRecord[]): SessionRecord[] {
     if (r.event === 'session_open') return !closedIds.has(r.session_id);
     if (r.event === 'session_close') {
       if (r.session_id !== null) return !closedIds.has(r.session_id);
-      return !closedKeys.has(JSON.stringify([r.host, r.pid, r.pid_start, r.service, r.user, r.tty]));
+      return !closedKeys.has(pairingKey(r));
     }
     return true;
   });

@@ -30,7 +30,7 @@ export interface HookInputs {
 
 export type HookOutcome =
   | { status: 'skipped'; reason: string; unexpected: boolean }
-  | { status: 'appended'; records: SessionRecord[]; result: AppendResult };
+  | { status: 'appended'; result: AppendResult };
 
 export function pendingLine(record: SessionRecord, at: Micros): PendingLine {
   return { order: at, id: record.event_id, line: build.toLine(record) };
@@ -89,5 +89,5 @@ export async function runHook(inputs: HookInputs, progress: HookProgress = newPr
   if ('skip' in built) return { status: 'skipped', reason: built.skip, unexpected: built.unexpected };
   progress.pending = pendingLine(built.record, built.at);
   const result = await appendLines(inputs.config, [progress.pending], progress);
-  return { status: 'appended', records: [built.record], result };
+  return { status: 'appended', result };
 }

@@ -92,7 +92,8 @@ function* chunksOf(fd: number): Generator<Buffer> {
   }
 }
 
-function openInput(path: string): number {
+/** Opens an input for reading; an InputError names the path and the reason. */
+export function openInput(path: string): number {
   try {
     return openSync(path, 'r');
   } catch (error) {

@@ -10,7 +10,6 @@ import type { SessionOpenRecord, SessionRecord } from '../record/types.ts';
 import { uuidV5 } from './name-id.ts';
 import { zonedToMicros } from './zoned-time.ts';
 
-const namespace = '6f1c0b3e-5d1a-4c8e-9a57-3f0e6b2d9c41';
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface V2Options {
@@ -48,7 +47,7 @@ export class V2Importer {
     private readonly emit: (record: SessionRecord) => void,
   ) {
     // The tracker recorded no boots: one name-based boot per host stands for "unknown".
-    this.bootId = uuidV5(`${options.host}\u0000logsphere-v2-boot`, namespace);
+    this.bootId = uuidV5(`${options.host}\u0000logsphere-v2-boot`);
   }
 
   addLine(line: string): void {
@@ -69,10 +68,10 @@ export class V2Importer {
     }
     const { host } = this.options;
     const original = r.session_id;
-    const sessionId = uuidPattern.test(original) ? original.toLowerCase() : uuidV5(`${host}\u0000v2-session\u0000${original}`, namespace);
+    const sessionId = uuidPattern.test(original) ? original.toLowerCase() : uuidV5(`${host}\u0000v2-session\u0000${original}`);
     const origin = { host, boot_id: this.bootId, source: 'logsphere-v2' as const };
     const login: build.Login = { user: r.user, uid: null, tty: r.tty, rhost: null, ruser: null, service: 'logsphere-v2', pid: 0, pid_start: 0 };
-    const eventId = uuidV5(`${host}\u0000v2-event\u0000${text}`, namespace);
+    const eventId = uuidV5(`${host}\u0000v2-event\u0000${text}`);
     let record: SessionRecord;
     if (r.login_time !== null) {
       const open = build.sessionOpen(origin, login, at, { event_id: eventId, session_id: sessionId });

@@ -10,13 +10,10 @@ import type { RecordSource, SessionRecord } from '../record/types.ts';
 import { uuidV5 } from './name-id.ts';
 import { UtType, type UtmpEntry } from './utmp.ts';
 
-/** The namespace of LogSphere's name-based ids. */
-const namespace = '6f1c0b3e-5d1a-4c8e-9a57-3f0e6b2d9c41';
-
 /** Name-based ids of one entry: UUIDv5 of the host, the kind of id and the entry's bytes. */
 function idsOf(host: string, entry: UtmpEntry) {
   const name = `${host}\u0000${Buffer.from(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength).toString('base64')}`;
-  return (kind: string) => uuidV5(`${kind}\u0000${name}`, namespace);
+  return (kind: string) => uuidV5(`${kind}\u0000${name}`);
 }
 
 const micros = (e: UtmpEntry): Micros => e.sec * 1_000_000 + e.usec;

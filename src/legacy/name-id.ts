@@ -16,7 +16,10 @@ function parseUuid(uuid: string): Buffer {
 
 const hex = (bytes: Buffer, from: number, to: number) => bytes.toString('hex', from, to);
 
-export function uuidV5(name: string | Buffer, namespace: string): string {
+/** The namespace of LogSphere's name-based ids (imports). */
+export const logsphereNamespace = '6f1c0b3e-5d1a-4c8e-9a57-3f0e6b2d9c41';
+
+export function uuidV5(name: string | Buffer, namespace = logsphereNamespace): string {
   crypto ??= process.getBuiltinModule?.('node:crypto') as typeof NodeCrypto | undefined;
   if (!crypto) throw new Error('Cannot hash names: node:crypto is not available (Node.js >= 20.16 needed for imports)');
   const input = Buffer.concat([parseUuid(namespace), typeof name === 'string' ? Buffer.from(name) : name]);

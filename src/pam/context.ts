@@ -5,14 +5,6 @@
 
 export const fieldCapBytes = 256;
 
-export type PamType =
-  | 'open_session'
-  | 'close_session'
-  | 'auth'
-  | 'account'
-  | 'password'
-  | 'setcred';
-
 export interface PamContext {
   type: string | null;
   user: string;

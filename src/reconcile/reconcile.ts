@@ -26,8 +26,8 @@ interface UnnamedClose {
   key: string;
 }
 
-/** The key a close with a null session id is paired by. */
-function pairingKey(r: { host: string; pid: number; pid_start: number; service: string; user: string; tty: string | null }): string {
+/** The key a close with a null session id is paired by (and the checkpoint prunes by). */
+export function pairingKey(r: { host: string; pid: number; pid_start: number; service: string; user: string; tty: string | null }): string {
   return JSON.stringify([r.host, r.pid, r.pid_start, r.service, r.user, r.tty]);
 }
 

@@ -7,6 +7,7 @@
 // can still fire when the filesystem hangs. When the log cannot be written, the lines go to the
 // spool and the next successful append writes them first.
 
+import type { Stats } from 'node:fs';
 import { fs } from '../sys/fs.ts';
 import { lookupGid } from '../sys/proc.ts';
 import { RefusedPathError, describeFileType, errorCode } from './errors.ts';
@@ -27,8 +28,6 @@ export interface LogTarget {
   logFile: string;
   runDir: string;
   fsync: boolean;
-  /** Group owning what the writer creates; default: `adm`, else root. */
-  groupId?: number;
 }
 
 export interface PendingLine {
@@ -49,8 +48,9 @@ export type AppendResult =
   | { status: 'written'; drained: number; syncError?: Error }
   | { status: 'spooled'; error: Error };
 
-function ownerGroup(target: LogTarget): number {
-  return target.groupId ?? lookupGid('adm') ?? 0;
+/** The group owning what the writer creates: `adm`, else root. */
+function ownerGroup(): number {
+  return lookupGid('adm') ?? 0;
 }
 
 async function ensureLogDir(target: LogTarget): Promise<void> {
@@ -63,7 +63,7 @@ async function ensureLogDir(target: LogTarget): Promise<void> {
   }
   try {
     await afs.mkdir(target.logDir, logDirMode);
-    await afs.chown(target.logDir, 0, ownerGroup(target));
+    await afs.chown(target.logDir, 0, ownerGroup());
   } catch (error) {
     if (errorCode(error) !== 'EEXIST') throw error;
   }
@@ -71,8 +71,11 @@ async function ensureLogDir(target: LogTarget): Promise<void> {
   if (!st.isDirectory()) throw new RefusedPathError(target.logDir, describeFileType(st.mode));
 }
 
-/** Opens the log for appending, creating it with the right owner and mode if it is missing. */
-async function openLog(target: LogTarget): Promise<number> {
+/**
+ * Opens the log for appending, creating it with the right owner and mode if it is missing.
+ * Returns its stat too: the type check and the torn-line check share one fstat.
+ */
+async function openLog(target: LogTarget): Promise<{ fd: number; st: Stats }> {
   let fd: number;
   try {
     fd = await afs.open(target.logFile, appendFlags);
@@ -88,7 +91,7 @@ async function openLog(target: LogTarget): Promise<number> {
       return openLog(target); // another hook created it first
     }
     try {
-      await afs.fchown(fd, 0, ownerGroup(target));
+      await afs.fchown(fd, 0, ownerGroup());
       await afs.fchmod(fd, logFileMode);
     } catch (error) {
       await afs.close(fd);
@@ -98,11 +101,11 @@ async function openLog(target: LogTarget): Promise<number> {
   try {
     const st = await afs.fstat(fd);
     if (!st.isFile()) throw new RefusedPathError(target.logFile, describeFileType(st.mode));
+    return { fd, st };
   } catch (error) {
     await afs.close(fd);
     throw error;
   }
-  return fd;
 }
 
 /** How the file ends: in a newline (or empty), or in a torn line, and whether it just changed. */
@@ -115,8 +118,7 @@ type Tail = 'clean' | 'torn' | 'torn-recent';
  * the last second is therefore `torn-recent`: not repaired in advance (that would leave an empty
  * line after the other hook's record), but checked after writing (see ownLineStandsAlone).
  */
-async function tailOf(fd: number): Promise<Tail> {
-  const st = await afs.fstat(fd);
+async function tailOf(fd: number, st: Stats): Promise<Tail> {
   if (st.size === 0) return 'clean';
   const last = Buffer.alloc(1);
   await afs.read(fd, last, st.size - 1);
@@ -159,11 +161,11 @@ export async function appendLines(
 ): Promise<AppendResult> {
   try {
     await ensureLogDir(target);
-    const fd = await openLog(target);
+    const { fd, st } = await openLog(target);
     try {
       progress.claimed = claimSpool(target.runDir);
       const own = lines.map((l) => l.line).join('');
-      const tail = await tailOf(fd);
+      const tail = await tailOf(fd, st);
       const body = Buffer.from((progress.claimed?.text ?? '') + own, 'utf8');
       await writeAll(fd, tail === 'torn' ? Buffer.concat([newline, body]) : body);
       progress.written = true;

@@ -1,7 +1,8 @@
 // `logsphere import wtmp|btmp FILE...`: legacy accounting files as `logsphere/1` records, on
 // standard output or appended to --output.
 
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { openInput, readInputText } from '../../input/inputs.ts';
 import { parseArgs } from 'node:util';
 import { WtmpImporter } from '../../legacy/import-wtmp.ts';
 import { V2Importer } from '../../legacy/import-v2.ts';
@@ -61,27 +62,9 @@ export function parseImportArgs(args: string[]): ImportOptions | 'help' {
   return { kind, files, host: values.host ?? null, output: values.output ?? null, layout, zone: values.tz ?? null };
 }
 
-function cannotRead(file: string, error: unknown): Error {
-  const code = (error as { code?: string }).code;
-  return new Error(`Cannot read ${file}: ${code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? String(error))}`);
-}
-
-function readInput(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw cannotRead(file, error);
-  }
-}
-
 /** Reads a utmp-format file a few thousand records at a time (wtmp files grow to gigabytes). */
 function forEachUtmpIn(file: string, layout: UtmpLayout | null, onEntry: (entry: UtmpEntry) => void) {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (error) {
-    throw cannotRead(file, error);
-  }
+  const fd = openInput(file);
   try {
     const length = fstatSync(fd).size;
     const head = Buffer.alloc(Math.min(length, 400 * 256));
@@ -126,7 +109,7 @@ export function runImport(options: ImportOptions, localHostname: string, io: Com
       if (options.kind === 'logsphere-v2') {
         const zone = options.zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
         const importer = new V2Importer({ host, zone }, emit);
-        for (const line of readInput(file).toString('utf8').split('\n')) importer.addLine(line);
+        for (const line of readInputText({ path: file }).split('\n')) importer.addLine(line);
         if (importer.malformed > 0) io.stderr(`logsphere: skipped ${importer.malformed} malformed line${importer.malformed === 1 ? '' : 's'} in ${file}\n`);
         continue;
       }
