@@ -2,6 +2,7 @@
 
 export interface CommandIO {
   env: Readonly<Record<string, string | undefined>>;
-  stdout: (text: string) => void;
+  /** Bytes may be kept by the writer: hand over a buffer that is not written to again. */
+  stdout: (text: string | Uint8Array) => void;
   stderr: (text: string) => void;
 }

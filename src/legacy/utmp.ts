@@ -34,8 +34,12 @@ export interface UtmpEntry {
   usec: number;
   /** ut_addr_v6 as text: IPv4 when only the first word is set, else IPv6; null when all zero. */
   addr: string | null;
-  /** The record's own bytes (for name-based ids). */
-  bytes: Uint8Array;
+  /**
+   * The record's own bytes are `data[offset, offset + size)` (for name-based ids). `data` may be
+   * a buffer the reader fills again for the next records: use it during the callback only.
+   */
+  data: Buffer;
+  offset: number;
 }
 
 export interface UtmpRead {
@@ -47,7 +51,8 @@ export interface UtmpRead {
   unknownTypes: number;
 }
 
-interface Offsets {
+/** Where a layout keeps each field (bytes from the start of a record). */
+export interface Offsets {
   type: number;
   pid: number;
   line: number;
@@ -60,7 +65,7 @@ interface Offsets {
   addr: number;
 }
 
-const offsets: Record<UtmpLayout, Offsets> = {
+export const offsets: Readonly<Record<UtmpLayout, Readonly<Offsets>>> = {
   // glibc <bits/utmp.h> on x86_64: ut_tv as two int32 (__WORDSIZE_TIME64_COMPAT32).
   x86_64: { type: 0, pid: 4, line: 8, id: 40, user: 44, host: 76, sec: 340, usec: 344, secBytes: 4, addr: 348 },
   // 64-bit time_t and suseconds_t, ut_session as int64: the fields after ut_exit move by 4 and
@@ -68,21 +73,28 @@ const offsets: Record<UtmpLayout, Offsets> = {
   time64: { type: 0, pid: 4, line: 8, id: 40, user: 44, host: 76, sec: 344, usec: 352, secBytes: 8, addr: 360 },
 };
 
-function text(bytes: Uint8Array, start: number, length: number): string {
+/** Where a text field ends: at its first NUL, or where the field ends when it fills it. */
+export function fieldEnd(data: Uint8Array, start: number, length: number): number {
+  const limit = start + length;
   let end = start;
-  while (end < start + length && bytes[end] !== 0) end++;
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+  while (end < limit && data[end] !== 0) end++;
+  return end;
 }
 
-function address(view: DataView, at: number): string | null {
-  const words = [0, 1, 2, 3].map((i) => view.getUint32(at + 4 * i, false));
-  if (words.every((w) => w === 0)) return null;
-  if (words[1] === 0 && words[2] === 0 && words[3] === 0) {
-    const w = words[0] as number;
-    return `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`;
-  }
+function text(data: Buffer, start: number, length: number): string {
+  const end = fieldEnd(data, start, length);
+  return end === start ? '' : data.toString('latin1', start, end);
+}
+
+/** ut_addr_v6 at `at` as text (see UtmpEntry.addr). */
+export function address(view: DataView, at: number): string | null {
+  const w0 = view.getUint32(at, false);
+  const w1 = view.getUint32(at + 4, false);
+  const w2 = view.getUint32(at + 8, false);
+  const w3 = view.getUint32(at + 12, false);
+  if ((w1 | w2 | w3) === 0) return w0 === 0 ? null : `${w0 >>> 24}.${(w0 >>> 16) & 255}.${(w0 >>> 8) & 255}.${w0 & 255}`;
   const groups: string[] = [];
-  for (const w of words) groups.push((w >>> 16).toString(16), (w & 0xffff).toString(16));
+  for (const w of [w0, w1, w2, w3]) groups.push((w >>> 16).toString(16), (w & 0xffff).toString(16));
   return compressIpv6(groups);
 }
 
@@ -132,12 +144,13 @@ export function detectLayout(data: Uint8Array, fileLength = data.length): UtmpLa
   return score('time64') > score('x86_64') ? 'time64' : 'x86_64';
 }
 
-/** Hands each entry to `onEntry` (entries are views on `data`); returns the counts of bytes and records skipped. */
+/** Hands each entry to `onEntry` (entries point into `bytes`); returns the counts of bytes and records skipped. */
 export function forEachUtmp(
-  data: Uint8Array,
+  bytes: Uint8Array,
   layout: UtmpLayout,
   onEntry: (entry: UtmpEntry) => void,
 ): { trailingBytes: number; unknownTypes: number } {
+  const data = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const size = recordSize[layout];
   const o = offsets[layout];
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -163,7 +176,8 @@ export function forEachUtmp(
       sec,
       usec,
       addr: address(view, base + o.addr),
-      bytes: data.subarray(base, base + size),
+      data,
+      offset: base,
     });
   }
   return { trailingBytes: data.length - count * size, unknownTypes };

@@ -8,7 +8,7 @@ import { WtmpImporter } from '../../legacy/import-wtmp.ts';
 import { V2Importer } from '../../legacy/import-v2.ts';
 import { knownZone } from '../../legacy/zoned-time.ts';
 import type { SessionRecord } from '../../record/types.ts';
-import { detectLayout, forEachUtmp, recordSize, type UtmpEntry, type UtmpLayout } from '../../legacy/utmp.ts';
+import { detectLayout, recordSize, type UtmpLayout } from '../../legacy/utmp.ts';
 import { toLine } from '../../record/build.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
@@ -62,27 +62,25 @@ export function parseImportArgs(args: string[]): ImportOptions | 'help' {
   return { kind, files, host: values.host ?? null, output: values.output ?? null, layout, zone: values.tz ?? null };
 }
 
-/** Reads a utmp-format file a few thousand records at a time (wtmp files grow to gigabytes). */
-function forEachUtmpIn(file: string, layout: UtmpLayout | null, onEntry: (entry: UtmpEntry) => void) {
+/** Imports a utmp-format file read a few thousand records at a time (wtmp files grow to gigabytes). */
+function importUtmpFile(file: string, options: ImportOptions, host: string, sink: (bytes: Buffer) => void) {
   const fd = openInput(file);
   try {
     const length = fstatSync(fd).size;
     const head = Buffer.alloc(Math.min(length, 400 * 256));
     readSync(fd, head, 0, head.length, 0);
-    const chosen = layout ?? detectLayout(head, length);
-    const size = recordSize[chosen];
-    const chunk = Buffer.alloc(size * 4096);
-    let unknownTypes = 0;
+    const layout = options.layout ?? detectLayout(head, length);
+    const importer = new WtmpImporter({ host, source: options.kind as 'wtmp' | 'btmp' | 'utmp', layout }, sink);
+    const chunk = Buffer.alloc(recordSize[layout] * 4096);
     let trailingBytes = 0;
     for (let position = 0; position < length; ) {
       const n = readSync(fd, chunk, 0, Math.min(chunk.length, length - position), position);
       if (n === 0) break;
       position += n;
-      const counts = forEachUtmp(chunk.subarray(0, n), chosen, onEntry);
-      unknownTypes += counts.unknownTypes;
-      trailingBytes = counts.trailingBytes; // only the last piece can end inside a record
+      trailingBytes = importer.addRecords(chunk.subarray(0, n)); // only the last piece can end inside a record
     }
-    return { unknownTypes, trailingBytes };
+    importer.finish();
+    return { unknownTypes: importer.unknownTypes, trailingBytes };
   } finally {
     closeSync(fd);
   }
@@ -92,33 +90,25 @@ export function runImport(options: ImportOptions, localHostname: string, io: Com
   const host = options.host ?? localHostname;
   const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = constants;
   const fd = options.output === null ? null : openSync(options.output, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o640);
-  // Written a megabyte at a time: a million entries make hundreds of megabytes of JSON.
-  let text = '';
-  const flush = (force: boolean) => {
-    if (text.length < (force ? 1 : 1 << 20)) return;
-    if (fd === null) io.stdout(text);
-    else writeSync(fd, text);
-    text = '';
+  const write = (bytes: Buffer) => {
+    if (fd === null) io.stdout(bytes);
+    else for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
   };
   try {
     for (const file of options.files) {
-      const emit = (record: SessionRecord) => {
-        text += toLine(record);
-        flush(false);
-      };
       if (options.kind === 'logsphere-v2') {
         const zone = options.zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-        const importer = new V2Importer({ host, zone }, emit);
+        const lines: string[] = [];
+        const importer = new V2Importer({ host, zone }, (record: SessionRecord) => lines.push(toLine(record)));
         for (const line of readInputText({ path: file }).split('\n')) importer.addLine(line);
+        if (lines.length > 0) write(Buffer.from(lines.join('')));
         if (importer.malformed > 0) io.stderr(`logsphere: skipped ${importer.malformed} malformed line${importer.malformed === 1 ? '' : 's'} in ${file}\n`);
         continue;
       }
-      const importer = new WtmpImporter({ host, source: options.kind }, emit);
-      const read = forEachUtmpIn(file, options.layout, (entry) => importer.add(entry));
+      const read = importUtmpFile(file, options, host, write);
       if (read.trailingBytes > 0) io.stderr(`logsphere: skipped a partial record of ${read.trailingBytes} bytes at the end of ${file}\n`);
       if (read.unknownTypes > 0) io.stderr(`logsphere: skipped ${read.unknownTypes} records of unknown type in ${file}\n`);
     }
-    flush(true);
   } finally {
     if (fd !== null) closeSync(fd);
   }
