@@ -1,6 +1,7 @@
 // Bundles the hook and the CLI into single-file ESM entry points (dist/), so that an installed
 // host needs no node_modules. Run by `npm run build`.
 import { chmodSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -48,10 +49,29 @@ const embedPino = {
   },
 };
 
+// The import's name worker as one CommonJS text in the CLI's file, started with
+// `new Worker(source, { eval: true })` (src/legacy/name-worker-source-embedded.ts).
+const nameWorkerBuild = await build({ ...common, format: 'cjs', entryPoints: ['src/legacy/name-worker.ts'], write: false, minify: true });
+const nameWorkerSource = nameWorkerBuild.outputFiles[0].text;
+
+const embedNameWorker = {
+  name: 'embed-name-worker',
+  setup(b) {
+    b.onResolve({ filter: /^logsphere:name-worker-source$/ }, () => ({ path: 'name-worker-source', namespace: 'logsphere' }));
+    b.onLoad({ filter: /.*/, namespace: 'logsphere' }, () => ({
+      contents: `export default ${JSON.stringify(nameWorkerSource)};`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /\/name-worker-source\.ts$/ }, (args) => ({
+      path: resolve(args.resolveDir, args.path).replace(/\.ts$/, '-embedded.ts'),
+    }));
+  },
+};
+
 await Promise.all([
   build({ ...common, entryPoints: ['src/hook/main.ts'], outfile: 'dist/logsphere-hook.mjs', banner: { js: shebang }, plugins: [embedPino] }),
   // The CLI's young generation is capped at 8 MB: `last` over a million events then peaks near
   // 135 MB instead of 150 MB (scripts/bench.sh), for a little more time in the collector.
-  build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/logsphere.mjs', banner: { js: `${shebang} --max-semi-space-size=8\n${requireShim}` } }),
+  build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/logsphere.mjs', banner: { js: `${shebang} --max-semi-space-size=8\n${requireShim}` }, plugins: [embedNameWorker] }),
 ]);
 for (const file of ['dist/logsphere-hook.mjs', 'dist/logsphere.mjs']) chmodSync(`${root}${file}`, 0o755);

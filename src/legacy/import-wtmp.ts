@@ -8,11 +8,11 @@
 // entries' fields (JsonBytes): user, line and host are latin-1 bytes in the file and are
 // written as the JSON of those characters, as JSON.stringify of the decoded text would be.
 
-import { JsonBytes } from '../record/json-bytes.ts';
+import { JsonBytes, latin1Slice } from '../record/json-bytes.ts';
 import type { Micros } from '../record/time.ts';
 import { schemaVersion, type RecordSource } from '../record/types.ts';
-import { RecordNames, uuidFromSha1Hex } from './name-id.ts';
-import { address, fieldEnd, offsets, recordSize, UtType, type UtmpLayout } from './utmp.ts';
+import { RecordNames } from './name-id.ts';
+import { address, fieldEnd, offsets, recordSize, UtType, type Offsets, type UtmpLayout } from './utmp.ts';
 
 export interface ImportOptions {
   host: string;
@@ -23,8 +23,9 @@ export interface ImportOptions {
 interface Open {
   pid: number;
   line: string;
-  /** Hex SHA-1 of the session id's name. */
-  session: string;
+  /** The session id: 36 bytes of `ids` from `sessionAt`. */
+  ids: Buffer;
+  sessionAt: number;
   at: Micros;
   /** The login's fields as written after session_id, kept as latin-1 text: its close carries the same. */
   login: string;
@@ -50,10 +51,72 @@ const nullText = bytesOf('null');
 const lineEnd = bytesOf('}\n');
 const quoteLineEnd = bytesOf('"}\n');
 
+/** Room for the longest line: user, line and host escaped twice (a close), ids, times and keys. */
+const longestLine = JsonBytes.latin1StringBound(32 + 32 + 256) * 2 + 1024;
+
 /** Does the text field at `start` hold exactly `text` (ASCII)? */
 function fieldIs(data: Uint8Array, start: number, length: number, text: string): boolean {
   for (let i = 0; i < text.length; i++) if (data[start + i] !== text.charCodeAt(i)) return false;
   return text.length === length || data[start + text.length] === 0;
+}
+
+/** What an entry becomes. */
+export const Kind = { unknown: 0, ignored: 1, boot: 2, shutdown: 3, failure: 4, open: 5, close: 6 } as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** Classifies the entry at `base` as the importer treats it (the name worker uses the same rules). */
+export function classify(data: Buffer, view: DataView, base: number, o: Offsets, source: RecordSource): Kind {
+  const type = view.getInt16(base + o.type, true);
+  if (type < 0 || type > 9) return Kind.unknown;
+  const onTilde = fieldIs(data, base + o.line, 32, '~');
+  if (type === UtType.BOOT_TIME || (onTilde && fieldIs(data, base + o.user, 32, 'reboot'))) return Kind.boot;
+  const level = view.getInt32(base + o.pid, true) & 0xff; // runlevel rows keep the level in ut_pid: '0' halt, '6' reboot
+  if (onTilde && (fieldIs(data, base + o.user, 32, 'shutdown') || (type === UtType.RUN_LVL && fieldIs(data, base + o.user, 32, 'runlevel') && (level === 0x30 || level === 0x36)))) {
+    return Kind.shutdown;
+  }
+  if (source === 'btmp' && (type === UtType.LOGIN_PROCESS || type === UtType.USER_PROCESS)) return Kind.failure;
+  if (type === UtType.USER_PROCESS) return Kind.open;
+  if (type === UtType.DEAD_PROCESS && source !== 'utmp') return Kind.close;
+  return Kind.ignored;
+}
+
+/**
+ * The names an entry's ids are made from, in the order the importer takes them: `p` (the boot
+ * before the file's first boot, on the first entry when it is not a boot), `b` (a boot), `s` (a
+ * session), `e` (the record's event).
+ */
+export function namesOf(kind: Kind, first: boolean): string {
+  if (kind === Kind.unknown) return '';
+  const p = first && kind !== Kind.boot ? 'p' : '';
+  if (kind === Kind.ignored) return p;
+  return `${p}${kind === Kind.boot ? 'b' : kind === Kind.open ? 's' : ''}e`;
+}
+
+/** Where nameIds is in a file: whether the first entry of a known type is still to come. */
+export interface NamingState {
+  first: boolean;
+}
+
+/**
+ * The ids of the entries in `data` (whole records only), 36 ASCII characters each, in the order
+ * namesOf gives: what the importer takes, whether made on its own thread or by the name worker.
+ */
+export function nameIds(data: Buffer, layout: UtmpLayout, source: RecordSource, names: RecordNames, state: NamingState): Buffer {
+  const size = recordSize[layout];
+  const o = offsets[layout];
+  const count = Math.floor(data.length / size);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const ids = Buffer.from(new ArrayBuffer(count * 3 * 36)); // transferable; three names at most
+  let at = 0;
+  for (let base = 0; base + size <= data.length; base += size) {
+    const kind = classify(data, view, base, o, source);
+    const wanted = namesOf(kind, state.first);
+    if (kind !== Kind.unknown) state.first = false;
+    if (wanted === '') continue;
+    names.load(data, base);
+    for (let i = 0; i < wanted.length; i++, at += 36) JsonBytes.uuidV5FromSha1(names.hex(wanted.charAt(i)), ids, at);
+  }
+  return ids.subarray(0, at);
 }
 
 /** Turns the entries of a utmp-format file, in file order, into lines of the log handed to `sink`. */
@@ -70,6 +133,10 @@ export class WtmpImporter {
   private origin: Buffer | null = null;
   private byPid = new Map<number, Open>();
   private byLine = new Map<string, Open>();
+  /** The ids of the records being added (nameIds) and where the next one starts. */
+  private ids: Buffer = Buffer.alloc(0);
+  private idAt = 0;
+  private readonly naming: NamingState = { first: true };
 
   constructor(
     private readonly options: ImportOptions,
@@ -81,12 +148,23 @@ export class WtmpImporter {
     this.out = new JsonBytes(sink);
   }
 
-  /** Takes the whole records at the start of `data`; returns how many bytes were left over. */
-  addRecords(data: Buffer): number {
+  /**
+   * Takes the whole records at the start of `data`; returns how many bytes were left over.
+   * `ids` are their ids when the name worker made them (nameIds); else they are made here.
+   */
+  addRecords(data: Buffer, ids?: Buffer): number {
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const count = Math.floor(data.length / this.size);
+    this.ids = ids ?? nameIds(data, this.options.layout, this.options.source, this.names, this.naming);
+    this.idAt = 0;
     for (let i = 0; i < count; i++) this.addRecord(data, view, i * this.size);
     return data.length - count * this.size;
+  }
+
+  /** Where the next id of the current record starts in `this.ids` (see namesOf for the order). */
+  private nextId(): number {
+    this.idAt += 36;
+    return this.idAt - 36;
   }
 
   /** Hands over the lines not yet handed over. */
@@ -94,9 +172,10 @@ export class WtmpImporter {
     this.out.flush();
   }
 
-  private setOrigin(bootHex: string): void {
+  private setOrigin(idAt: number): void {
     const { host, source } = this.options;
-    this.origin = bytesOf(`,"host":${JSON.stringify(host)},"boot_id":"${uuidFromSha1Hex(bootHex)}","source":"${source}","event":`);
+    const bootId = this.ids.toString('latin1', idAt, idAt + 36);
+    this.origin = bytesOf(`,"host":${JSON.stringify(host)},"boot_id":"${bootId}","source":"${source}","event":`);
     this.byPid = new Map();
     this.byLine = new Map();
   }
@@ -105,7 +184,7 @@ export class WtmpImporter {
   private writeHead(at: Micros): void {
     const { out } = this;
     out.raw(head);
-    out.uuidV5FromSha1(this.names.hex('e'));
+    out.copy(this.ids, this.nextId(), 36);
     out.raw(tsKey);
     out.timestamp(at);
     out.buf[out.pos++] = 0x22;
@@ -144,8 +223,9 @@ export class WtmpImporter {
 
   private addRecord(data: Buffer, view: DataView, base: number): void {
     const { o, out } = this;
-    const type = view.getInt16(base + o.type, true);
-    if (type < 0 || type > 9) {
+    const { source } = this.options;
+    const kind = classify(data, view, base, o, source);
+    if (kind === Kind.unknown) {
       this.unknownTypes++;
       return;
     }
@@ -153,16 +233,12 @@ export class WtmpImporter {
     const usec = o.secBytes === 4 ? view.getInt32(base + o.usec, true) : Number(view.getBigInt64(base + o.usec, true));
     const at = sec * 1_000_000 + usec;
     const pid = view.getInt32(base + o.pid, true);
-    const onTilde = fieldIs(data, base + o.line, 32, '~');
-    const { source } = this.options;
-    // Room for the longest line: three text fields escaped, ids, times and keys.
-    out.reserve(JsonBytes.latin1StringBound(32 + 32 + 256) * 2 + 1024);
-    this.names.load(data, base);
+    out.reserve(longestLine);
 
-    if (type === UtType.BOOT_TIME || (onTilde && fieldIs(data, base + o.user, 32, 'reboot'))) {
+    if (kind === Kind.boot) {
       // A boot is named by its own entry; what comes before the first boot of a file belongs to
       // a boot named after that file's first entry.
-      this.setOrigin(this.names.hex('b'));
+      this.setOrigin(this.nextId());
       this.writeHead(at);
       out.raw(bootKeys);
       out.latin1String(data, base + o.host, fieldEnd(data, base + o.host, 256));
@@ -171,30 +247,29 @@ export class WtmpImporter {
       out.raw(quoteLineEnd);
       return;
     }
-    if (this.origin === null) this.setOrigin(this.names.hex('p'));
+    if (this.origin === null) this.setOrigin(this.nextId());
 
-    const level = pid & 0xff; // runlevel rows keep the level in ut_pid: '0' halt, '6' reboot
-    if (onTilde && (fieldIs(data, base + o.user, 32, 'shutdown') || (type === UtType.RUN_LVL && fieldIs(data, base + o.user, 32, 'runlevel') && (level === 0x30 || level === 0x36)))) {
+    if (kind === Kind.shutdown) {
       this.writeHead(at);
       out.raw(shutdownKeys);
-    } else if (source === 'btmp' && (type === UtType.LOGIN_PROCESS || type === UtType.USER_PROCESS)) {
+    } else if (kind === Kind.failure) {
       this.writeHead(at);
       out.raw(authFailureKeys);
       this.writeLogin(data, view, base);
       out.raw(lineEnd);
-    } else if (type === UtType.USER_PROCESS) {
-      const session = this.names.hex('s');
+    } else if (kind === Kind.open) {
+      const sessionAt = this.nextId();
       this.writeHead(at);
       out.raw(sessionOpenKeys);
-      out.uuidV5FromSha1(session);
+      out.copy(this.ids, sessionAt, 36);
       out.buf[out.pos++] = 0x22;
       const loginStart = out.pos;
       this.writeLogin(data, view, base);
-      const open: Open = { pid, line: this.lineKey(data, base), session, at, login: out.latin1Slice(loginStart, out.pos) };
+      const open: Open = { pid, line: this.lineKey(data, base), ids: this.ids, sessionAt, at, login: out.latin1Slice(loginStart, out.pos) };
       out.raw(lineEnd);
       this.byPid.set(pid, open);
       this.byLine.set(open.line, open);
-    } else if (type === UtType.DEAD_PROCESS && source !== 'utmp') {
+    } else if (kind === Kind.close) {
       const line = this.lineKey(data, base);
       const open = this.byPid.get(pid) ?? (line === '' ? undefined : this.byLine.get(line));
       this.writeHead(at);
@@ -208,9 +283,9 @@ export class WtmpImporter {
       this.byPid.delete(open.pid);
       if (this.byLine.get(open.line) === open) this.byLine.delete(open.line);
       out.buf[out.pos++] = 0x22;
-      out.uuidV5FromSha1(open.session);
+      out.copy(open.ids, open.sessionAt, 36);
       out.buf[out.pos++] = 0x22;
-      out.ascii(open.login);
+      out.latin1Text(open.login);
       out.raw(loginTimeKey);
       out.timestamp(open.at);
       out.raw(durationKey);
@@ -224,7 +299,7 @@ export class WtmpImporter {
   private lineKey(data: Buffer, base: number): string {
     const start = base + this.o.line;
     const end = fieldEnd(data, start, 32);
-    return end === start ? '' : data.toString('latin1', start, end);
+    return end === start ? '' : latin1Slice(data, start, end);
   }
 }
 

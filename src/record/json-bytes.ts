@@ -10,12 +10,21 @@ const shortEscapes: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6
 /** The variant nibble of a UUID from the hex digit it replaces: the top two bits set to 10. */
 const variantDigits = '89ab89ab89ab89ab';
 
+/**
+ * Bytes as a string of the same latin-1 characters. Buffer#latin1Slice is what
+ * buf.toString('latin1', …) calls after checking its arguments; called directly it is twice as
+ * fast, which shows when a million entries are read.
+ */
+export function latin1Slice(buf: Buffer, start: number, end: number): string {
+  return (buf as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
+}
+
 /** A growing run of lines in a buffer that is handed to `sink` whenever it fills. */
 export class JsonBytes {
   buf: Buffer;
   pos = 0;
   private lastDay = Number.NaN;
-  private lastDate = '';
+  private lastDate: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly sink: (bytes: Buffer) => void,
@@ -52,8 +61,7 @@ export class JsonBytes {
     this.pos += n;
   }
 
-  /** Text whose characters are all below U+0100 written one byte each: ASCII that needs no
-   * escaping (ids, digits), or bytes kept as a latin-1 string (see latin1Slice). */
+  /** ASCII text that needs no escaping. */
   ascii(text: string): void {
     const { buf } = this;
     let pos = this.pos;
@@ -63,8 +71,27 @@ export class JsonBytes {
 
   /** A non-negative integer below 2^53. */
   integer(n: number): void {
-    if (n < 10) this.buf[this.pos++] = 0x30 + n;
-    else this.ascii(String(n));
+    let digits = 1;
+    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    const { buf } = this;
+    for (let i = this.pos + digits - 1, rest = n; i >= this.pos; i--) {
+      const tenth = Math.floor(rest / 10);
+      buf[i] = 0x30 + rest - tenth * 10;
+      rest = tenth;
+    }
+    this.pos += digits;
+  }
+
+  /** Text kept as latin-1 characters (see latin1Slice), written back as the same bytes. */
+  latin1Text(text: string): void {
+    this.pos += this.buf.write(text, this.pos, 'latin1');
+  }
+
+  /** `length` bytes of `src` from `start`, copied one by one (short runs: ids). */
+  copy(src: Uint8Array, start: number, length: number): void {
+    const { buf, pos } = this;
+    for (let i = 0; i < length; i++) buf[pos + i] = src[start + i] as number;
+    this.pos += length;
   }
 
   /**
@@ -126,9 +153,9 @@ export class JsonBytes {
     this.pos += digits + 1;
   }
 
-  /** The bytes from `start` to `end` as a string of the same latin-1 characters (ascii() writes them back). */
+  /** The bytes from `start` to `end` as a string of the same latin-1 characters (latin1Text() writes them back). */
   latin1Slice(start: number, end: number): string {
-    return this.buf.toString('latin1', start, end);
+    return latin1Slice(this.buf, start, end);
   }
 
   /** The most bytes latin1String writes for `length` source bytes. */
@@ -138,8 +165,12 @@ export class JsonBytes {
 
   /** The version-5 UUID made of a hex SHA-1 digest (RFC 9562: version nibble 5, variant 10). */
   uuidV5FromSha1(hex: string): void {
-    const { buf } = this;
-    const p = this.pos;
+    JsonBytes.uuidV5FromSha1(hex, this.buf, this.pos);
+    this.pos += 36;
+  }
+
+  /** Writes the 36 characters of the version-5 UUID made of a hex SHA-1 digest at `buf[p …]`. */
+  static uuidV5FromSha1(hex: string, buf: Uint8Array, p: number): void {
     for (let i = 0; i < 8; i++) buf[p + i] = hex.charCodeAt(i);
     buf[p + 8] = 0x2d;
     for (let i = 8; i < 12; i++) buf[p + 1 + i] = hex.charCodeAt(i);
@@ -151,7 +182,6 @@ export class JsonBytes {
     for (let i = 17; i < 20; i++) buf[p + 3 + i] = hex.charCodeAt(i);
     buf[p + 23] = 0x2d;
     for (let i = 20; i < 32; i++) buf[p + 4 + i] = hex.charCodeAt(i);
-    this.pos = p + 36;
   }
 
   /** RFC 3339 UTC with six fractional digits, as formatTimestamp writes it. */
@@ -159,10 +189,10 @@ export class JsonBytes {
     const seconds = Math.floor(micros / 1e6);
     const day = Math.floor(seconds / 86_400);
     if (day !== this.lastDay) {
-      this.lastDate = formatTimestamp(day * 86_400e6).slice(0, 11); // YYYY-MM-DDT
+      this.lastDate = Buffer.from(formatTimestamp(day * 86_400e6).slice(0, 11)); // YYYY-MM-DDT
       this.lastDay = day;
     }
-    this.ascii(this.lastDate);
+    this.copy(this.lastDate, 0, this.lastDate.length);
     // From here on every value is a small non-negative integer: `| 0` truncates.
     const rest = seconds - day * 86_400;
     const hour = (rest / 3600) | 0;

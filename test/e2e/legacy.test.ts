@@ -4,8 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WtmpImporter } from '../../src/legacy/import-wtmp.ts';
 import { readUtmp } from '../../src/legacy/utmp.ts';
-import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
+import { cliBundle, nodePath, repoRoot, requireBuilt } from '../helpers/paths.ts';
 import { missing } from '../helpers/require.ts';
 
 const lacking = missing({ commands: ['/usr/bin/utmpdump', '/usr/bin/last'] });
@@ -54,7 +55,7 @@ function dumpFile(name: string, text: string): string {
 
 const utmpFile = (name: string) => dumpFile(name, dumps[name] as string);
 
-const cli = (args: string[], input?: string) => spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env, input: input ?? '' });
+const cli = (args: string[], input?: string) => spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env, input: input ?? '', maxBuffer: 1 << 30 });
 
 /** util-linux last's view: one entry per session line of `last -F -w -i -f`. */
 function lastSessions(file: string) {
@@ -138,6 +139,29 @@ describe.skipIf(lacking)('logsphere import wtmp against util-linux last', () => 
     expect(partial.stdout).toBe(first.stdout);
     const twice = cli(['last', '--json', '--input', '-'], first.stdout + first.stdout);
     expect(JSON.parse(twice.stdout)).toEqual(JSON.parse(cli(['last', '--json', '--input', '-'], first.stdout).stdout));
+  });
+
+  it('imports a large file with the name worker to the same bytes as on one thread, counts included', () => {
+    // 36,000 logins over 2 hosts: 72,002 records, past the point where ids are made on a second thread.
+    const made = spawnSync(nodePath, [`${repoRoot}scripts/lib/gen-history.mjs`, `${dir}/large`, '--sessions', '36000', '--hosts', '2'], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    const file = `${dir}/large/wtmp`;
+    const unknown = Buffer.alloc(384);
+    unknown.writeInt16LE(77, 0);
+    appendFileSync(file, Buffer.concat([unknown, Buffer.alloc(10, 0x41)]));
+    const data = readFileSync(file);
+    const parts: Buffer[] = [];
+    const importer = new WtmpImporter({ host: 'h', source: 'wtmp', layout: 'x86_64' }, (bytes) => parts.push(Buffer.from(bytes)));
+    expect(importer.addRecords(data)).toBe(10);
+    importer.finish();
+    const oneThread = Buffer.concat(parts).toString();
+    expect(oneThread.split('\n')).toHaveLength(72_002 + 1);
+
+    const r = cli(['import', 'wtmp', file, '--host', 'h']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe(`logsphere: skipped a partial record of 10 bytes at the end of ${file}\nlogsphere: skipped 1 records of unknown type in ${file}\n`);
+    expect(r.stdout === oneThread).toBe(true); // (toBe would print megabytes on a mismatch)
+    expect(new Set(r.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { event_id: string }).event_id)).size).toBe(72_002);
   });
 
   it('reads the 64-bit-time layout (400-byte records), given or detected, as the x86_64 one', () => {
