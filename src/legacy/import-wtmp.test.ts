@@ -6,15 +6,15 @@ import { JsonBytes } from '../record/json-bytes.ts';
 import { formatTimestamp } from '../record/time.ts';
 import type { RecordSource } from '../record/types.ts';
 import { WtmpImporter } from './import-wtmp.ts';
-import { RecordNames } from './name-id.ts';
+import { RecordNames, uuidFromSha1Hex } from './name-id.ts';
 import { offsets, readUtmp, recordSize, UtType, type UtmpEntry, type UtmpLayout } from './utmp.ts';
 
 /** The importer's rules written the obvious way, one record object at a time. */
 function reference(data: Buffer, layout: UtmpLayout, host: string, source: RecordSource): string {
   const names = new RecordNames(host, recordSize[layout]);
   const id = (e: UtmpEntry, kind: string) => {
-    names.load(e.data, e.offset);
-    return names.id(kind);
+    names.load(data, e.index * recordSize[layout]);
+    return uuidFromSha1Hex(names.hex(kind));
   };
   const login = (e: UtmpEntry): build.Login => ({
     user: e.user, uid: null, tty: e.line === '' ? null : e.line.replace(/^\/dev\//, ''), rhost: e.host === '' ? e.addr : e.host,

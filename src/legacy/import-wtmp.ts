@@ -198,11 +198,11 @@ export class WtmpImporter {
     out.latin1String(data, base + o.user, fieldEnd(data, base + o.user, 32));
     out.raw(ttyKey);
     let line = base + o.line;
-    const lineEnd = fieldEnd(data, line, 32);
-    if (line === lineEnd) out.raw(nullText);
+    const lineStop = fieldEnd(data, line, 32);
+    if (line === lineStop) out.raw(nullText);
     else {
-      if (fieldStartsWithDev(data, line, lineEnd)) line += 5;
-      out.latin1String(data, line, lineEnd);
+      if (fieldStartsWithDev(data, line, lineStop)) line += 5;
+      out.latin1String(data, line, lineStop);
     }
     out.raw(rhostKey);
     const hostEnd = fieldEnd(data, base + o.host, 256);

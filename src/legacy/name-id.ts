@@ -66,8 +66,4 @@ export class RecordNames {
     return sha1Hex(this.name);
   }
 
-  /** The id of `kind` for the record loaded last. */
-  id(kind: string): string {
-    return uuidFromSha1Hex(this.hex(kind));
-  }
 }

@@ -34,12 +34,6 @@ export interface UtmpEntry {
   usec: number;
   /** ut_addr_v6 as text: IPv4 when only the first word is set, else IPv6; null when all zero. */
   addr: string | null;
-  /**
-   * The record's own bytes are `data[offset, offset + size)` (for name-based ids). `data` may be
-   * a buffer the reader fills again for the next records: use it during the callback only.
-   */
-  data: Buffer;
-  offset: number;
 }
 
 export interface UtmpRead {
@@ -176,8 +170,6 @@ export function forEachUtmp(
       sec,
       usec,
       addr: address(view, base + o.addr),
-      data,
-      offset: base,
     });
   }
   return { trailingBytes: data.length - count * size, unknownTypes };

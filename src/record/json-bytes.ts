@@ -50,15 +50,10 @@ export class JsonBytes {
 
   /** Bytes written as they are (parts of the line made once, as bytes). */
   raw(bytes: Uint8Array): void {
-    const n = bytes.length;
-    if (n > 64) {
-      this.buf.set(bytes, this.pos);
-    } else {
-      // A loop beats a call into set() for the short keys that make up most of a line.
-      const { buf, pos } = this;
-      for (let i = 0; i < n; i++) buf[pos + i] = bytes[i] as number;
-    }
-    this.pos += n;
+    // A loop beats a call into set() for the short keys that make up most of a line.
+    if (bytes.length <= 64) return this.copy(bytes, 0, bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
   }
 
   /** ASCII text that needs no escaping. */
