@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { bootId, kernelHostname } from '../sys/proc.ts';
 import { doctorChecks, formatChecks, installedHookPath } from './commands/doctor.ts';
+import { failed, failedUsage, parseFailedArgs } from './commands/failed.ts';
 import { importUsage, parseImportArgs, runImport } from './commands/import.ts';
 import { last, lastUsage, parseLastArgs } from './commands/last.ts';
 import { parseSessionsArgs, sessions, sessionsUsage } from './commands/sessions.ts';
@@ -15,6 +16,7 @@ import { validateCompiled } from '../config/validate-compiled.ts';
 import { UsageError, mainUsage } from './usage.ts';
 
 const version = '0.1.0';
+const commands = new Set(['sessions', 'last', 'failed', 'import', 'report', 'watch', 'doctor']);
 
 const doctorUsage = `Usage: logsphere doctor
 
@@ -75,6 +77,12 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
         io.stdout(lastUsage);
         return 0;
       }
+      case 'failed': {
+        const options = parseFailedArgs(rest, now);
+        if (options !== 'help') return failed(options, await hostConfig(io), io);
+        io.stdout(failedUsage);
+        return 0;
+      }
       case 'import': {
         const options = parseImportArgs(rest);
         if (options === 'help') {
@@ -102,7 +110,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      const known = command === 'sessions' || command === 'last' || command === 'import' || command === 'doctor';
+      const known = command !== undefined && commands.has(command);
       io.stderr(`logsphere: ${(error as Error).message}\nTry 'logsphere ${known ? `${command} ` : ''}--help'.\n`);
       return 2;
     }

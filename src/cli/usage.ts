@@ -11,7 +11,10 @@ Login-session accounting from the LogSphere session log.
 Commands:
   sessions    who is logged in now
   last        login history, newest first, with logout, down, crash and gone ends
-  import      read wtmp or btmp files into logsphere/1 records
+  failed      failed logins, newest first, or summarized by remote host or user
+  import      read wtmp, btmp, utmp, auth.log or older LogSphere files into logsphere/1 records
+  report      a security report over a period: text, markdown, JSON or self-contained HTML
+  watch       follow the log and alert on failure bursts, brute force, root and odd logins
   doctor      check the installation: node, paths and modes, the PAM line, the boot unit,
               the boot record of this boot, the spool
 

@@ -1,7 +1,7 @@
-// `logsphere import wtmp|btmp FILE...`: legacy accounting files as `logsphere/1` records, on
-// standard output or appended to --output.
+// `logsphere import wtmp|btmp|utmp|authlog|logsphere-v2 FILE...`: legacy accounting files and
+// logs as `logsphere/1` records, on standard output or appended to --output.
 
-import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { openInput, readInputText } from '../../input/inputs.ts';
 import { parseArgs } from 'node:util';
 import type * as WorkerThreads from 'node:worker_threads';
@@ -9,6 +9,7 @@ import { WtmpImporter } from '../../legacy/import-wtmp.ts';
 import { nameWorkerSource } from '../../legacy/name-worker-source.ts';
 import type { NameWorkerData, NameWorkerMessage } from '../../legacy/name-worker.ts';
 import { V2Importer } from '../../legacy/import-v2.ts';
+import { AuthlogImporter } from '../../legacy/import-authlog.ts';
 import { knownZone } from '../../legacy/zoned-time.ts';
 import type { SessionRecord } from '../../record/types.ts';
 import { detectLayout, recordSize, type UtmpLayout } from '../../legacy/utmp.ts';
@@ -16,24 +17,31 @@ import { toLine } from '../../record/build.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
 
-export const importUsage = `Usage: logsphere import wtmp|btmp|utmp|logsphere-v2 FILE... [OPTIONS]
+export const importUsage = `Usage: logsphere import wtmp|btmp|utmp|authlog|logsphere-v2 FILE... [OPTIONS]
 
 Reads glibc accounting files and writes their logins, logouts, boots and shutdowns (wtmp) or
-failed logins (btmp), or the sessions open in a utmp file (utmp), as logsphere/1 records; or
-the JSONL of the older Python LogSphere tracker (logsphere-v2), keeping its session ids. Ids are derived from the host and each entry's
-bytes: importing the same file twice, or overlapping rotated copies, yields the same records.
+failed logins (btmp), or the sessions open in a utmp file (utmp), as logsphere/1 records; sshd's
+failed logins from auth.log or syslog files (authlog: "Failed password", "Failed publickey",
+"Invalid user", "maximum authentication attempts exceeded"; .gz files too); or the JSONL of the
+older Python LogSphere tracker (logsphere-v2), keeping its session ids. Ids are derived from the
+host and each entry: importing the same file twice, or overlapping rotated copies, yields the
+same records.
 
 Options:
-      --host HOST       the host the file comes from (default: this host)
+      --host HOST       the host the file comes from (default: this host; authlog: the host
+                        each line names)
       --output PATH     append the records to PATH instead of standard output
       --layout L        x86_64 (384-byte records) or time64 (400 bytes); default: detected
-      --tz ZONE         logsphere-v2: the zone its local times are in (default: this host's)
+      --tz ZONE         logsphere-v2, authlog: the zone local times are in (default: this host's)
+      --year YYYY       authlog: the year of "Mon DD HH:MM:SS" times (default: inferred from
+                        the file's modification time, as the latest year not after it)
   -h, --help            show this help
 `;
 
 export interface ImportOptions {
-  kind: 'wtmp' | 'btmp' | 'utmp' | 'logsphere-v2';
+  kind: 'wtmp' | 'btmp' | 'utmp' | 'authlog' | 'logsphere-v2';
   zone: string | null;
+  year: number | null;
   files: string[];
   host: string | null;
   output: string | null;
@@ -50,19 +58,25 @@ export function parseImportArgs(args: string[]): ImportOptions | 'help' {
       output: { type: 'string' },
       layout: { type: 'string' },
       tz: { type: 'string' },
+      year: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return 'help';
   const [kind, ...files] = positionals;
-  if (kind !== 'wtmp' && kind !== 'btmp' && kind !== 'utmp' && kind !== 'logsphere-v2') {
-    throw new UsageError(kind === undefined ? 'import: which format? wtmp, btmp, utmp or logsphere-v2' : `import: ${JSON.stringify(kind)} is not a format this release reads (wtmp, btmp, utmp, logsphere-v2)`);
+  if (kind !== 'wtmp' && kind !== 'btmp' && kind !== 'utmp' && kind !== 'authlog' && kind !== 'logsphere-v2') {
+    throw new UsageError(kind === undefined ? 'import: which format? wtmp, btmp, utmp, authlog or logsphere-v2' : `import: ${JSON.stringify(kind)} is not a format this release reads (wtmp, btmp, utmp, authlog, logsphere-v2)`);
+  }
+  let year: number | null = null;
+  if (values.year !== undefined) {
+    year = Number(values.year);
+    if (!/^\d{4}$/.test(values.year) || year < 1970) throw new UsageError(`--year: expected a year such as 2026, got ${JSON.stringify(values.year)}`);
   }
   if (values.tz !== undefined && !knownZone(values.tz)) throw new UsageError(`--tz: unknown time zone ${JSON.stringify(values.tz)}`);
   if (files.length === 0) throw new UsageError(`import ${kind}: no FILE given`);
   const layout = values.layout ?? null;
   if (layout !== null && layout !== 'x86_64' && layout !== 'time64') throw new UsageError(`--layout: expected x86_64 or time64, got ${JSON.stringify(layout)}`);
-  return { kind, files, host: values.host ?? null, output: values.output ?? null, layout, zone: values.tz ?? null };
+  return { kind, files, host: values.host ?? null, output: values.output ?? null, layout, zone: values.tz ?? null, year };
 }
 
 /** Records per piece read from a utmp-format file (wtmp files grow to gigabytes). */
@@ -134,6 +148,30 @@ function importWithNameWorker(source: string, importer: WtmpImporter, job: Omit<
   return trailingBytes;
 }
 
+function importAuthlog(file: string, options: ImportOptions, io: CommandIO, write: (bytes: Buffer) => void): void {
+  const text = readInputText({ path: file });
+  // Classic timestamps have no year: the file's last write bounds them (standard input: now).
+  const reference = file === '-' ? Date.now() * 1000 : statSync(file).mtimeMs * 1000;
+  const zone = options.zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  let out: string[] = [];
+  const importer = new AuthlogImporter({ zone, year: options.year, reference, host: options.host }, (record) => {
+    out.push(toLine(record));
+    if (out.length >= 4096) {
+      write(Buffer.from(out.join('')));
+      out = [];
+    }
+  });
+  let start = 0;
+  for (let end = text.indexOf('\n'); start < text.length; end = text.indexOf('\n', start)) {
+    const stop = end === -1 ? text.length : end;
+    importer.addLine(text.slice(start, stop));
+    start = stop + 1;
+  }
+  if (out.length > 0) write(Buffer.from(out.join('')));
+  const { malformed } = importer.counts;
+  if (malformed > 0) io.stderr(`logsphere: skipped ${malformed} line${malformed === 1 ? '' : 's'} of ${file} that are not syslog lines\n`);
+}
+
 export function runImport(options: ImportOptions, localHostname: string, io: CommandIO): number {
   const host = options.host ?? localHostname;
   const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = constants;
@@ -144,6 +182,10 @@ export function runImport(options: ImportOptions, localHostname: string, io: Com
   };
   try {
     for (const file of options.files) {
+      if (options.kind === 'authlog') {
+        importAuthlog(file, options, io, write);
+        continue;
+      }
       if (options.kind === 'logsphere-v2') {
         const zone = options.zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
         const lines: string[] = [];

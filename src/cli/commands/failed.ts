@@ -1,0 +1,143 @@
+// `logsphere failed`: failed logins, newest first, in the manner of lastb; `--by rhost|user`
+// summarizes them with counts, first and last seen.
+
+import { parseArgs } from 'node:util';
+import type { Config } from '../../config/config.ts';
+import { FailureCollector, summarize, type Failure, type SummaryKey } from '../../failures/failures.ts';
+import { forEachRecord, malformedWarnings } from '../../input/inputs.ts';
+import type { Micros } from '../../record/time.ts';
+import { parseTimestamp } from '../../record/time.ts';
+import { cell, pad } from '../format/terminal.ts';
+import { isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
+import type { CommandIO } from '../io.ts';
+import { queryOptions } from '../query-options.ts';
+import { UsageError } from '../usage.ts';
+
+export const failedUsage = `Usage: logsphere failed [OPTIONS]
+
+Failed logins, newest first: user, tty, from, time, service, and where the record came from
+(pam: the hook's auth-failure branch; btmp, authlog: imports).
+
+Options:
+      --json              print the failures (or the summary) as a JSON array
+      --by rhost|user     one line per remote host or user: count, first and last seen
+  -n, --limit N           at most N lines
+      --since T           failures at or after T
+      --until T           failures at or before T
+      --user USER         only failures for USER
+      --host HOST         only failures on HOST
+      --time-format F     short (default) or iso
+      --input PATH        read PATH (file, directory, or - for stdin); repeatable
+  -w, --wide              do not cut long fields
+  -h, --help              show this help
+
+T is RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday, now, or relative: --since=-7d, -12h, -30m.
+`;
+
+export interface FailedOptions {
+  json: boolean;
+  by: SummaryKey | null;
+  limit: number | null;
+  since: Micros | null;
+  until: Micros | null;
+  user: string | null;
+  host: string | null;
+  timeFormat: 'short' | 'iso';
+  inputs: string[];
+  wide: boolean;
+}
+
+export function parseFailedArgs(args: string[], now: Micros): FailedOptions | 'help' {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      ...queryOptions,
+      by: { type: 'string' },
+      limit: { type: 'string', short: 'n' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      'time-format': { type: 'string', default: 'short' },
+    },
+  });
+  if (values.help) return 'help';
+  let limit: number | null = null;
+  if (values.limit !== undefined) {
+    limit = Number(values.limit);
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new UsageError(`-n: expected a number of lines, got ${JSON.stringify(values.limit)}`);
+  }
+  const by = values.by ?? null;
+  if (by !== null && by !== 'rhost' && by !== 'user') throw new UsageError(`--by: expected rhost or user, got ${JSON.stringify(by)}`);
+  const format = values['time-format'];
+  if (format !== 'short' && format !== 'iso') throw new UsageError(`--time-format: expected short or iso, got ${JSON.stringify(format)}`);
+  return {
+    json: values.json,
+    by,
+    limit,
+    since: values.since === undefined ? null : parseTimeArgument(values.since, now, '--since'),
+    until: values.until === undefined ? null : parseTimeArgument(values.until, now, '--until'),
+    user: values.user ?? null,
+    host: values.host ?? null,
+    timeFormat: format,
+    inputs: values.input ?? [],
+    wide: values.wide,
+  };
+}
+
+export function failureJson(f: Failure) {
+  return { event_id: f.event_id, ts: f.ts, host: f.host, user: f.user, uid: f.uid, tty: f.tty, rhost: f.rhost, service: f.service, source: f.source };
+}
+
+/** One object per line, as the other commands' --json. */
+export function jsonArray(items: readonly unknown[]): string {
+  return items.length === 0 ? '[]\n' : `[\n${items.map((i) => JSON.stringify(i)).join(',\n')}\n]\n`;
+}
+
+export function failed(options: FailedOptions, config: Config, io: CommandIO): number {
+  const collector = new FailureCollector(options);
+  const read = forEachRecord(options.inputs.length > 0 ? options.inputs : [config.logDir], (r) => collector.add(r));
+  for (const w of malformedWarnings(read)) io.stderr(`logsphere: ${w}\n`);
+  const failures = collector.sorted();
+  const limit = options.limit ?? Infinity;
+  const time = (ts: string) => {
+    const at = parseTimestamp(ts) ?? 0;
+    return options.timeFormat === 'iso' ? isoTime(at) : shortTime(at);
+  };
+  const w = options.wide;
+
+  if (options.by !== null) {
+    const rows = summarize(failures, options.by).slice(0, limit);
+    if (options.json) {
+      const other = options.by === 'rhost' ? 'users' : 'rhosts';
+      io.stdout(jsonArray(rows.map((r) => ({ [options.by as string]: r.key, count: r.count, first_seen: r.first_seen, last_seen: r.last_seen, [other]: r.distinct }))));
+      return 0;
+    }
+    const head = options.by === 'rhost' ? 'FROM' : 'USER';
+    const other = options.by === 'rhost' ? 'USERS' : 'FROM';
+    let out = `${pad(head, 24)} ${'COUNT'.padStart(7)} ${pad('FIRST SEEN', 16)}   ${pad('LAST SEEN', 16)} ${other.padStart(6)}\n`;
+    for (const r of rows) {
+      out += `${pad(cell(r.key ?? '-', 24, w), 24)} ${String(r.count).padStart(7)} ${pad(time(r.first_seen), 16)} - ${pad(time(r.last_seen), 16)} ${String(r.distinct).padStart(6)}\n`;
+    }
+    io.stdout(out);
+    return 0;
+  }
+
+  const newest = failures.reverse().slice(0, limit);
+  if (options.json) {
+    io.stdout(jsonArray(newest.map(failureJson)));
+    return 0;
+  }
+  const manyHosts = new Set(newest.map((f) => f.host)).size > 1;
+  let out = '';
+  for (const f of newest) {
+    const prefix = manyHosts ? `${pad(cell(f.host, 16, w), 16)} ` : '';
+    out += `${prefix}${pad(cell(f.user, 8, w), 8)} ${pad(cell(f.tty ?? '-', 12, w), 12)} ${pad(cell(f.rhost ?? '', 16, w), 16)} ${pad(time(f.ts), 16)}  ${pad(cell(f.service, 12, w), 12)} ${f.source}\n`;
+    if (out.length > 1 << 20) {
+      io.stdout(out);
+      out = '';
+    }
+  }
+  io.stdout(out);
+  return 0;
+}

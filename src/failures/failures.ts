@@ -1,0 +1,91 @@
+// Failed logins: the `auth_failure` records of the log (from the hook's auth-failure branch and
+// from btmp and auth.log imports), deduplicated by event id, and their summaries by remote host
+// or user — what `logsphere failed` shows and the report counts.
+
+import { parseTimestamp, type Micros } from '../record/time.ts';
+import type { AuthFailureRecord, SessionRecord } from '../record/types.ts';
+
+export interface Failure {
+  event_id: string;
+  at: Micros;
+  ts: string;
+  host: string;
+  user: string;
+  uid: number | null;
+  tty: string | null;
+  rhost: string | null;
+  service: string;
+  source: string;
+}
+
+export interface FailureFilter {
+  since: Micros | null;
+  until: Micros | null;
+  user: string | null;
+  host: string | null;
+}
+
+/** Collects the failures a filter lets through; a duplicated event id counts once. */
+export class FailureCollector {
+  readonly failures: Failure[] = [];
+  duplicates = 0;
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly filter: FailureFilter) {}
+
+  add(record: SessionRecord): void {
+    if (record.event !== 'auth_failure') return;
+    const f = this.filter;
+    const at = parseTimestamp(record.ts);
+    if (at === null || (f.since !== null && at < f.since) || (f.until !== null && at > f.until)) return;
+    if ((f.user !== null && record.user !== f.user) || (f.host !== null && record.host !== f.host)) return;
+    if (this.seen.has(record.event_id)) {
+      this.duplicates++;
+      return;
+    }
+    this.seen.add(record.event_id);
+    this.failures.push(failureOf(record, at));
+  }
+
+  /** Oldest first (file order is not trusted); ties keep reading order. */
+  sorted(): Failure[] {
+    return this.failures.sort((a, b) => a.at - b.at);
+  }
+}
+
+function failureOf(r: AuthFailureRecord, at: Micros): Failure {
+  return { event_id: r.event_id, at, ts: r.ts, host: r.host, user: r.user, uid: r.uid, tty: r.tty, rhost: r.rhost, service: r.service, source: r.source };
+}
+
+export type SummaryKey = 'rhost' | 'user';
+
+export interface FailureSummary {
+  /** The remote host or user; null for failures without a remote host. */
+  key: string | null;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+  /** Distinct users tried (by rhost) or remote hosts tried from (by user). */
+  distinct: number;
+}
+
+/** Failures grouped by remote host or user, most first (ties: latest first, then by name). */
+export function summarize(failures: readonly Failure[], by: SummaryKey): FailureSummary[] {
+  const groups = new Map<string | null, { count: number; first: Failure; last: Failure; other: Set<string | null> }>();
+  for (const f of failures) {
+    const key = by === 'rhost' ? f.rhost : f.user;
+    const g = groups.get(key);
+    if (!g) {
+      groups.set(key, { count: 1, first: f, last: f, other: new Set([by === 'rhost' ? f.user : f.rhost]) });
+      continue;
+    }
+    g.count++;
+    if (f.at < g.first.at) g.first = f;
+    if (f.at >= g.last.at) g.last = f;
+    g.other.add(by === 'rhost' ? f.user : f.rhost);
+  }
+  return [...groups.entries()]
+    .map(([key, g]) => ({ key, count: g.count, first_seen: g.first.ts, last_seen: g.last.ts, distinct: g.other.size, lastAt: g.last.at }))
+    .sort((a, b) => b.count - a.count || b.lastAt - a.lastAt || String(a.key).localeCompare(String(b.key)))
+    .map(({ lastAt: _, ...s }) => s);
+}
