@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { bootId, kernelHostname } from '../sys/proc.ts';
 import { doctorChecks, formatChecks, installedHookPath } from './commands/doctor.ts';
 import { failed, failedUsage, parseFailedArgs } from './commands/failed.ts';
+import { parseWatchArgs, watch, watchUsage } from './commands/watch.ts';
 import { importUsage, parseImportArgs, runImport } from './commands/import.ts';
 import { last, lastUsage, parseLastArgs } from './commands/last.ts';
 import { parseSessionsArgs, sessions, sessionsUsage } from './commands/sessions.ts';
@@ -82,6 +83,24 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
         if (options !== 'help') return failed(options, await hostConfig(io), io);
         io.stdout(failedUsage);
         return 0;
+      }
+      case 'watch': {
+        const options = parseWatchArgs(rest);
+        if (options === 'help') {
+          io.stdout(watchUsage);
+          return 0;
+        }
+        // SIGTERM (systemctl stop) and SIGINT end the watch after the record at hand.
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+        try {
+          return await watch(options, await hostConfig(io), io, stop.signal);
+        } finally {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+        }
       }
       case 'import': {
         const options = parseImportArgs(rest);

@@ -26,7 +26,19 @@ describe.each(validators)('loadConfig() with %s', (_name, validate) => {
       ignoreServices: ['cron', 'systemd-user'],
       fsync: true,
       configPath: null,
+      rulesPath: '/etc/logsphere/rules.json',
+      webhook: null,
+      mail: null,
     });
+  });
+
+  it('reads the alert delivery settings, and wants a sender and recipients with an SMTP host', () => {
+    const config = load({ LOGSPHERE_WEBHOOK_URL: 'http://127.0.0.1:9/hook', LOGSPHERE_WEBHOOK_RETRIES: '0', LOGSPHERE_SMTP_HOST: 'mail.example.org', LOGSPHERE_SMTP_STARTTLS: 'false', LOGSPHERE_MAIL_FROM: 'ls@example.org', LOGSPHERE_MAIL_TO: 'a@example.org,b@example.org' }, null, validate);
+    expect(config.webhook).toEqual({ url: 'http://127.0.0.1:9/hook', timeoutMs: 5000, retries: 0 });
+    expect(config.mail).toEqual({ host: 'mail.example.org', port: 25, starttls: false, user: null, password: null, caFile: null, from: 'ls@example.org', to: ['a@example.org', 'b@example.org'] });
+    expect(() => load({ LOGSPHERE_SMTP_HOST: 'mail.example.org' }, null, validate)).toThrow(/LOGSPHERE_MAIL_TO must be set when LOGSPHERE_SMTP_HOST is/);
+    expect(() => load({ LOGSPHERE_WEBHOOK_URL: 'ftp://x' }, null, validate)).toThrow(/LOGSPHERE_WEBHOOK_URL/);
+    expect(() => load({ LOGSPHERE_MAIL_TO: 'a@b,\nBcc: c@d' }, null, validate)).toThrow(/LOGSPHERE_MAIL_TO/);
   });
 
   it('lets the environment win over the file', () => {

@@ -18,6 +18,29 @@ export interface Config {
   fsync: boolean;
   /** The file the values came from, when there was one. */
   configPath: string | null;
+  /** The rules file of `logsphere watch` (built-in rules when it does not exist). */
+  rulesPath: string;
+  webhook: WebhookConfig | null;
+  mail: MailConfig | null;
+}
+
+export interface WebhookConfig {
+  url: string;
+  timeoutMs: number;
+  retries: number;
+}
+
+export interface MailConfig {
+  host: string;
+  port: number;
+  /** Required: the session is upgraded with STARTTLS before anything is sent, or not at all. */
+  starttls: boolean;
+  user: string | null;
+  password: string | null;
+  /** PEM file of the certificate authority the server's certificate must chain to (default: the system's). */
+  caFile: string | null;
+  from: string;
+  to: string[];
 }
 
 export interface ConfigIssue {
@@ -102,6 +125,29 @@ export function loadConfig(sources: ConfigSources, validate: EnvValidator): Conf
     ignoreServices: env.LOGSPHERE_IGNORE_SERVICES.split(',').filter((s) => s !== ''),
     fsync: env.LOGSPHERE_FSYNC,
     configPath: sources.fileText === null ? null : sources.filePath,
+    rulesPath: env.LOGSPHERE_RULES,
+    webhook: env.LOGSPHERE_WEBHOOK_URL === undefined ? null : { url: env.LOGSPHERE_WEBHOOK_URL, timeoutMs: env.LOGSPHERE_WEBHOOK_TIMEOUT_MS, retries: env.LOGSPHERE_WEBHOOK_RETRIES },
+    mail: mailConfig(env, sources),
+  };
+}
+
+function mailConfig(env: ValidatedEnv, sources: ConfigSources): MailConfig | null {
+  const host = env.LOGSPHERE_SMTP_HOST;
+  if (host === undefined) return null;
+  if (env.LOGSPHERE_MAIL_TO === undefined || env.LOGSPHERE_MAIL_FROM === undefined) {
+    throw new ConfigError(sources.fileText === null ? 'the environment' : `${sources.filePath} and the environment`, [
+      { variable: env.LOGSPHERE_MAIL_TO === undefined ? 'LOGSPHERE_MAIL_TO' : 'LOGSPHERE_MAIL_FROM', message: 'must be set when LOGSPHERE_SMTP_HOST is' },
+    ]);
+  }
+  return {
+    host,
+    port: env.LOGSPHERE_SMTP_PORT,
+    starttls: env.LOGSPHERE_SMTP_STARTTLS,
+    user: env.LOGSPHERE_SMTP_USER ?? null,
+    password: env.LOGSPHERE_SMTP_PASSWORD ?? null,
+    caFile: env.LOGSPHERE_SMTP_CA_FILE ?? null,
+    from: env.LOGSPHERE_MAIL_FROM,
+    to: env.LOGSPHERE_MAIL_TO.split(','),
   };
 }
 

@@ -15,6 +15,19 @@ export const configSchema = {
       default: 'cron,systemd-user',
     },
     LOGSPHERE_FSYNC: { type: 'boolean', default: true },
+    // Alerts (logsphere watch) and the report's mail.
+    LOGSPHERE_RULES: { type: 'string', pattern: '^/', default: '/etc/logsphere/rules.json' },
+    LOGSPHERE_WEBHOOK_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
+    LOGSPHERE_WEBHOOK_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: 600000, default: 5000 },
+    LOGSPHERE_WEBHOOK_RETRIES: { type: 'integer', minimum: 0, maximum: 100, default: 3 },
+    LOGSPHERE_SMTP_HOST: { type: 'string', pattern: '^[^\\s/]{1,253}$' },
+    LOGSPHERE_SMTP_PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 25 },
+    LOGSPHERE_SMTP_STARTTLS: { type: 'boolean', default: true },
+    LOGSPHERE_SMTP_USER: { type: 'string' },
+    LOGSPHERE_SMTP_PASSWORD: { type: 'string' },
+    LOGSPHERE_SMTP_CA_FILE: { type: 'string', pattern: '^/' },
+    LOGSPHERE_MAIL_FROM: { type: 'string', pattern: '^[^\\s<>@]+@[^\\s<>@]+$' },
+    LOGSPHERE_MAIL_TO: { type: 'string', pattern: '^[^\\s<>@,]+@[^\\s<>@,]+(,[^\\s<>@,]+@[^\\s<>@,]+)*$' },
   },
   required: [
     'LOGSPHERE_LOG_DIR',
@@ -22,6 +35,11 @@ export const configSchema = {
     'LOGSPHERE_STATE_DIR',
     'LOGSPHERE_IGNORE_SERVICES',
     'LOGSPHERE_FSYNC',
+    'LOGSPHERE_RULES',
+    'LOGSPHERE_WEBHOOK_TIMEOUT_MS',
+    'LOGSPHERE_WEBHOOK_RETRIES',
+    'LOGSPHERE_SMTP_PORT',
+    'LOGSPHERE_SMTP_STARTTLS',
   ],
 } as const;
 
@@ -38,6 +56,18 @@ export interface ValidatedEnv {
   LOGSPHERE_HOSTNAME?: string;
   LOGSPHERE_IGNORE_SERVICES: string;
   LOGSPHERE_FSYNC: boolean;
+  LOGSPHERE_RULES: string;
+  LOGSPHERE_WEBHOOK_URL?: string;
+  LOGSPHERE_WEBHOOK_TIMEOUT_MS: number;
+  LOGSPHERE_WEBHOOK_RETRIES: number;
+  LOGSPHERE_SMTP_HOST?: string;
+  LOGSPHERE_SMTP_PORT: number;
+  LOGSPHERE_SMTP_STARTTLS: boolean;
+  LOGSPHERE_SMTP_USER?: string;
+  LOGSPHERE_SMTP_PASSWORD?: string;
+  LOGSPHERE_SMTP_CA_FILE?: string;
+  LOGSPHERE_MAIL_FROM?: string;
+  LOGSPHERE_MAIL_TO?: string;
 }
 
 /** The defaults of the schema: what validation yields when no variable is set at all. */
