@@ -7,6 +7,7 @@ import { bootId, kernelHostname } from '../sys/proc.ts';
 import { doctorChecks, formatChecks, installedHookPath } from './commands/doctor.ts';
 import { failed, failedUsage, parseFailedArgs } from './commands/failed.ts';
 import { parseWatchArgs, watch, watchUsage } from './commands/watch.ts';
+import { parseReportArgs, report, reportUsage } from './commands/report.ts';
 import { importUsage, parseImportArgs, runImport } from './commands/import.ts';
 import { last, lastUsage, parseLastArgs } from './commands/last.ts';
 import { parseSessionsArgs, sessions, sessionsUsage } from './commands/sessions.ts';
@@ -82,6 +83,12 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
         const options = parseFailedArgs(rest, now);
         if (options !== 'help') return failed(options, await hostConfig(io), io);
         io.stdout(failedUsage);
+        return 0;
+      }
+      case 'report': {
+        const options = parseReportArgs(rest, now);
+        if (options !== 'help') return await report(options, await hostConfig(io), io, now);
+        io.stdout(reportUsage);
         return 0;
       }
       case 'watch': {

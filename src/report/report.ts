@@ -1,0 +1,223 @@
+// The security report over a period: sessions per user and host, session time, peak concurrent
+// sessions, crashes and gone sessions, failed logins by remote host and user, the alerts watch
+// raised, logins and failures per day, concurrent sessions over time, and optionally web-server
+// errors. Built from reconciled sessions, failures and alerts; rendered elsewhere.
+
+import type { Alert } from '../alerts/engine.ts';
+import { summarize, type Failure, type FailureSummary } from '../failures/failures.ts';
+import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
+import type { Session } from '../reconcile/types.ts';
+import type { AccessSummary } from './access-log.ts';
+
+export const reportSchema = 'logsphere-report/1';
+
+export interface UserRow {
+  user: string;
+  sessions: number;
+  total_s: number;
+  longest_s: number;
+  hosts: number;
+}
+
+export interface HostRow {
+  host: string;
+  sessions: number;
+  users: number;
+  total_s: number;
+  longest_s: number;
+  crashes: number;
+  gone: number;
+}
+
+export interface DayRow {
+  /** Local date, YYYY-MM-DD. */
+  date: string;
+  logins: number;
+  failures: number;
+}
+
+export interface ConcurrencyPoint {
+  /** Start of the bucket. */
+  t: string;
+  /** The most sessions open at once within the bucket. */
+  sessions: number;
+}
+
+export interface Report {
+  schema: typeof reportSchema;
+  generated_at: string;
+  since: string;
+  until: string;
+  hosts: string[];
+  totals: {
+    sessions: number;
+    users: number;
+    session_s: number;
+    longest_s: number;
+    failures: number;
+    alerts: number;
+    crashes: number;
+    gone: number;
+    still_open: number;
+    peak_concurrent: number;
+    peak_at: string | null;
+  };
+  ends: Record<'logout' | 'down' | 'crash' | 'gone' | 'open', number>;
+  by_user: UserRow[];
+  by_host: HostRow[];
+  failures_by_rhost: FailureSummary[];
+  failures_by_user: FailureSummary[];
+  alerts_by_rule: Array<{ rule: string; severity: string; count: number }>;
+  recent_alerts: Array<Pick<Alert, 'ts' | 'rule' | 'severity' | 'host' | 'message'>>;
+  daily: DayRow[];
+  concurrency: { bucket_s: number; points: ConcurrencyPoint[] };
+  access: AccessSummary | null;
+  warnings: string[];
+}
+
+export interface ReportInput {
+  sessions: Iterable<Session>;
+  failures: readonly Failure[];
+  alerts: readonly Alert[];
+  access: AccessSummary | null;
+  since: Micros;
+  until: Micros;
+  now: Micros;
+  warnings: string[];
+}
+
+const top = 10;
+
+/** Local calendar date of an instant. */
+export function localDate(at: Micros): string {
+  const d = new Date(at / 1000);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** Local dates from `since` to `until`, inclusive. */
+function daysOf(since: Micros, until: Micros): string[] {
+  const days: string[] = [];
+  const d = new Date(since / 1000);
+  d.setHours(12, 0, 0, 0); // noon: DST changes never skip a date
+  while (d.getTime() * 1000 <= until || localDate(d.getTime() * 1000) === localDate(until)) {
+    days.push(localDate(d.getTime() * 1000));
+    d.setDate(d.getDate() + 1);
+    if (days.length > 3700) break;
+  }
+  return days;
+}
+
+export function buildReport(input: ReportInput): Report {
+  const { since, until } = input;
+  const users = new Map<string, UserRow & { hostSet: Set<string> }>();
+  const hosts = new Map<string, HostRow & { userSet: Set<string> }>();
+  const ends = { logout: 0, down: 0, crash: 0, gone: 0, open: 0 };
+  const daily = new Map(daysOf(since, until).map((date) => [date, { date, logins: 0, failures: 0 }]));
+  const changes: Array<[Micros, number]> = [];
+  let sessions = 0;
+  let sessionS = 0;
+  let longest = 0;
+
+  for (const s of input.sessions) {
+    const login = parseTimestamp(s.login_time);
+    if (login === null) continue;
+    const logout = s.logout_time !== null ? parseTimestamp(s.logout_time) ?? login : s.end === 'gone' ? login : input.now;
+    if (login > until || logout < since) continue;
+    sessions++;
+    const from = Math.max(login, since);
+    const to = Math.min(logout, until);
+    const inPeriod = Math.max(0, durationSeconds(from, to));
+    const whole = s.duration_s ?? Math.max(0, durationSeconds(login, logout));
+    sessionS += inPeriod;
+    longest = Math.max(longest, whole);
+    ends[s.end ?? 'open']++;
+    if (login >= since) {
+      const day = daily.get(localDate(login));
+      if (day) day.logins++;
+    }
+    if (to > from) changes.push([from, 1], [to, -1]);
+
+    let u = users.get(s.user);
+    if (!u) users.set(s.user, (u = { user: s.user, sessions: 0, total_s: 0, longest_s: 0, hosts: 0, hostSet: new Set() }));
+    u.sessions++;
+    u.total_s += inPeriod;
+    u.longest_s = Math.max(u.longest_s, whole);
+    u.hostSet.add(s.host);
+    let h = hosts.get(s.host);
+    if (!h) hosts.set(s.host, (h = { host: s.host, sessions: 0, users: 0, total_s: 0, longest_s: 0, crashes: 0, gone: 0, userSet: new Set() }));
+    h.sessions++;
+    h.total_s += inPeriod;
+    h.longest_s = Math.max(h.longest_s, whole);
+    h.userSet.add(s.user);
+    if (s.end === 'crash') h.crashes++;
+    if (s.end === 'gone') h.gone++;
+  }
+
+  // Concurrent sessions: a sweep over starts and ends (an end before a start at the same instant).
+  changes.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const span = until - since;
+  const bucketS = span <= 2 * 86_400_000_000 ? 3600 : span <= 31 * 86_400_000_000 ? 3600 * 6 : 86400;
+  const bucketCount = Math.max(1, Math.ceil(span / (bucketS * 1e6)));
+  const peaks = new Array<number>(bucketCount).fill(0);
+  let open = 0;
+  let peak = 0;
+  let peakAt: Micros | null = null;
+  let bucket = 0;
+  let ci = 0;
+  for (; bucket < bucketCount; bucket++) {
+    const end = since + (bucket + 1) * bucketS * 1e6;
+    peaks[bucket] = open;
+    while (ci < changes.length && (changes[ci] as [Micros, number])[0] < end) {
+      const [at, delta] = changes[ci++] as [Micros, number];
+      open += delta;
+      if (open > (peaks[bucket] as number)) peaks[bucket] = open;
+      if (open > peak) [peak, peakAt] = [open, at];
+    }
+  }
+
+  for (const f of input.failures) {
+    const day = daily.get(localDate(f.at));
+    if (day) day.failures++;
+  }
+  const alertsByRule = new Map<string, { rule: string; severity: string; count: number }>();
+  for (const a of input.alerts) {
+    const r = alertsByRule.get(a.rule) ?? { rule: a.rule, severity: a.severity, count: 0 };
+    r.count++;
+    alertsByRule.set(a.rule, r);
+  }
+
+  const byCount = <T extends { sessions: number; total_s: number }>(a: T, b: T) => b.sessions - a.sessions || b.total_s - a.total_s;
+  return {
+    schema: reportSchema,
+    generated_at: formatTimestamp(input.now),
+    since: formatTimestamp(since),
+    until: formatTimestamp(until),
+    hosts: [...hosts.keys()].sort(),
+    totals: {
+      sessions,
+      users: users.size,
+      session_s: round(sessionS),
+      longest_s: round(longest),
+      failures: input.failures.length,
+      alerts: input.alerts.length,
+      crashes: ends.crash,
+      gone: ends.gone,
+      still_open: ends.open,
+      peak_concurrent: peak,
+      peak_at: peakAt === null ? null : formatTimestamp(peakAt),
+    },
+    ends,
+    by_user: [...users.values()].sort(byCount).map(({ hostSet, ...u }) => ({ ...u, total_s: round(u.total_s), longest_s: round(u.longest_s), hosts: hostSet.size })),
+    by_host: [...hosts.values()].sort(byCount).map(({ userSet, ...h }) => ({ ...h, total_s: round(h.total_s), longest_s: round(h.longest_s), users: userSet.size })),
+    failures_by_rhost: summarize(input.failures, 'rhost').slice(0, top),
+    failures_by_user: summarize(input.failures, 'user').slice(0, top),
+    alerts_by_rule: [...alertsByRule.values()].sort((a, b) => b.count - a.count || (a.rule < b.rule ? -1 : 1)),
+    recent_alerts: [...input.alerts].sort((a, b) => (a.ts < b.ts ? 1 : -1)).slice(0, 20).map((a) => ({ ts: a.ts, rule: a.rule, severity: a.severity, host: a.host, message: a.message })),
+    daily: [...daily.values()],
+    concurrency: { bucket_s: bucketS, points: peaks.map((sessions, i) => ({ t: formatTimestamp(since + i * bucketS * 1e6), sessions })) },
+    access: input.access,
+    warnings: input.warnings,
+  };
+}
+
+const round = (seconds: number) => Math.round(seconds * 1e6) / 1e6;
