@@ -1,0 +1,80 @@
+import { appendFileSync, mkdtempSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LogTail } from './tail.ts';
+
+let dir: string;
+let log: string;
+beforeEach(() => {
+  dir = mkdtempSync(`${tmpdir()}/ls-tail-`);
+  log = `${dir}/sessions.jsonl`;
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('LogTail', () => {
+  it('reads whole lines as they are appended and keeps a partial line for later', () => {
+    writeFileSync(log, 'a\nb\npart');
+    const tail = new LogTail(log, 'start');
+    expect(tail.read().lines).toEqual(['a', 'b']);
+    expect(tail.read().lines).toEqual([]);
+    appendFileSync(log, 'ial\nc\n');
+    expect(tail.read().lines).toEqual(['partial', 'c']);
+    tail.close();
+  });
+
+  it('starts at the end when asked', () => {
+    writeFileSync(log, 'old\n');
+    const tail = new LogTail(log, 'end');
+    appendFileSync(log, 'new\n');
+    expect(tail.read().lines).toEqual(['new']);
+    tail.close();
+  });
+
+  it('follows a rename-style rotation: the rest of the old file, then the new one', () => {
+    writeFileSync(log, '1\n');
+    const tail = new LogTail(log, 'start');
+    expect(tail.read().lines).toEqual(['1']);
+    appendFileSync(log, '2\ntorn');
+    renameSync(log, `${dir}/sessions-20261121T000000Z.jsonl`);
+    expect(tail.read()).toEqual({ lines: ['2'], rotations: 0, truncations: 0 }); // no new file yet: waits
+    writeFileSync(log, '3\n');
+    expect(tail.read()).toEqual({ lines: ['torn', '3'], rotations: 1, truncations: 0 });
+    tail.close();
+  });
+
+  it('reads a truncated file again from its start', () => {
+    writeFileSync(log, 'aaaa\nbbbb\n');
+    const tail = new LogTail(log, 'start');
+    tail.read();
+    truncateSync(log, 0);
+    appendFileSync(log, 'c\n');
+    expect(tail.read()).toEqual({ lines: ['c'], rotations: 0, truncations: 1 });
+    tail.close();
+  });
+
+  it('resumes from a saved position, also in a file rotated away meanwhile', () => {
+    writeFileSync(log, '1\n2\n');
+    const first = new LogTail(log, 'start');
+    first.read();
+    const saved = first.position();
+    first.close();
+    appendFileSync(log, '3\n');
+    renameSync(log, `${dir}/sessions-1.jsonl`);
+    writeFileSync(log, '4\n');
+    const second = new LogTail(log, saved ?? 'start');
+    expect(second.read().lines).toEqual(['3', '4']);
+    second.close();
+  });
+
+  it('waits for a log that does not exist yet and refuses a symlink in its place', () => {
+    const tail = new LogTail(log, 'start');
+    expect(tail.read().lines).toEqual([]);
+    writeFileSync(`${dir}/elsewhere`, 'secret\n');
+    const link = `${dir}/link.jsonl`;
+    symlinkSync(`${dir}/elsewhere`, link);
+    expect(new LogTail(link, 'start').read().lines).toEqual([]);
+    writeFileSync(log, 'x\n');
+    expect(tail.read().lines).toEqual(['x']);
+    tail.close();
+  });
+});
