@@ -116,6 +116,6 @@ describe('parseRules()', () => {
 
   it('says what is wrong with a file that is not a rules file', () => {
     expect(parseRules('{', 'UTC').errors[0]).toMatch(/^not JSON: /);
-    expect(parseRules('{"rule": []}', 'UTC').errors).toEqual(['expected {"rules": [...]} or an array of rules']);
+    expect(parseRules('{"rule": []}', 'UTC')).toEqual({ rules: [], errors: ['expected {"rules": [...]} or an array of rules'], invalid: 0 });
   });
 });

@@ -65,6 +65,8 @@ export interface ParsedRules {
   rules: Rule[];
   /** One message per rule left out (or for the file as a whole). */
   errors: string[];
+  /** Rules left out as invalid. */
+  invalid: number;
 }
 
 /** `90s`, `10m`, `2h`, `1d`, or a number of seconds. */
@@ -163,10 +165,10 @@ export function parseRules(text: string, zone: string): ParsedRules {
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    return { rules: [], errors: [`not JSON: ${(error as Error).message}`] };
+    return { rules: [], errors: [`not JSON: ${(error as Error).message}`], invalid: 0 };
   }
   const list = Array.isArray(doc) ? doc : typeof doc === 'object' && doc !== null ? (doc as { rules?: unknown }).rules : undefined;
-  if (!Array.isArray(list)) return { rules: [], errors: ['expected {"rules": [...]} or an array of rules'] };
+  if (!Array.isArray(list)) return { rules: [], errors: ['expected {"rules": [...]} or an array of rules'], invalid: 0 };
   const rules: Rule[] = [];
   const errors: string[] = [];
   const names = new Set<string>();
@@ -189,5 +191,5 @@ export function parseRules(text: string, zone: string): ParsedRules {
     names.add(parsed.name);
     rules.push(parsed);
   });
-  return { rules, errors };
+  return { rules, errors, invalid: errors.length };
 }

@@ -72,19 +72,19 @@ export function parseWatchArgs(args: string[]): WatchOptions | 'help' {
 const hostZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /** The rules in force and the problems found; throws when there is nothing to run. */
-export function loadRules(options: WatchOptions, config: Config, io: CommandIO): { rules: Rule[]; errors: string[]; source: string } {
+export function loadRules(options: WatchOptions, config: Config, io: CommandIO): { rules: Rule[]; errors: string[]; invalid: number; source: string } {
   const path = options.rules ?? config.rulesPath;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'ENOENT' && options.rules === null) return { rules: defaultRules(hostZone()), errors: [], source: 'built-in rules' };
+    if (code === 'ENOENT' && options.rules === null) return { rules: defaultRules(hostZone()), errors: [], invalid: 0, source: 'built-in rules' };
     throw new Error(`Cannot read the rules file ${path}: ${code ?? String(error)}`);
   }
   const parsed = parseRules(text, hostZone());
   for (const e of parsed.errors) io.stderr(`logsphere: ${path}: ${e}\n`);
-  if (parsed.errors.length > 0) io.stderr(`logsphere: ${path}: ${parsed.errors.length} invalid rule${parsed.errors.length === 1 ? '' : 's'} left out\n`);
+  if (parsed.invalid > 0) io.stderr(`logsphere: ${path}: ${parsed.invalid} invalid rule${parsed.invalid === 1 ? '' : 's'} left out\n`);
   return { ...parsed, source: path };
 }
 

@@ -1,0 +1,260 @@
+// logsphere watch as a process: alerts while the log grows and rotates, restarts (SIGTERM and
+// SIGKILL) without a repeated or missing alert, webhook delivery to a real HTTP server, mail to a
+// real SMTP server with STARTTLS and authentication, malformed rules and log lines.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as build from '../../src/record/build.ts';
+import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
+import { missing } from '../helpers/require.ts';
+import { waitFor } from '../helpers/sshd.ts';
+import { runCli, startWatch, type WatchProcess } from '../helpers/watch.ts';
+
+const origin = { host: 'web1', boot_id: '00000000-0000-4000-8000-000000000001', source: 'pam' } as const;
+const t0 = Date.UTC(2026, 10, 20, 10, 0, 0) * 1000;
+const login = (user: string, rhost: string): build.Login => ({ user, uid: null, tty: 'ssh', rhost, ruser: null, service: 'sshd', pid: 4000, pid_start: 9 });
+const failLine = (i: number, rhost: string, user = 'root') => `${JSON.stringify(build.authFailure(origin, login(user, rhost), t0 + i * 1_000_000))}\n`;
+const burst = (start: number, rhost: string, n = 5) => Array.from({ length: n }, (_, i) => failLine(start + i, rhost)).join('');
+const rules = JSON.stringify({ rules: [{ type: 'failures_by_rhost', threshold: 5, window: '10m' }, { type: 'brute_force_success', threshold: 5, window: '1h' }] });
+
+let dir: string;
+const running: WatchProcess[] = [];
+function setup() {
+  dir = mkdtempSync(`${tmpdir()}/ls-watch-`);
+  mkdirSync(`${dir}/log`);
+  mkdirSync(`${dir}/state`);
+  writeFileSync(`${dir}/rules.json`, rules);
+  return { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none`, TZ: 'UTC' };
+}
+function watch(args: string[], env: Record<string, string>) {
+  const w = startWatch(['--rules', `${dir}/rules.json`, ...args], env);
+  running.push(w);
+  return w;
+}
+const log = () => `${dir}/log/sessions.jsonl`;
+const checkpoint = () => JSON.parse(readFileSync(`${dir}/state/watch.checkpoint.json`, 'utf8')) as { position: { offset: number } | null; pending: unknown[] };
+
+beforeAll(() => requireBuilt());
+afterEach(async () => {
+  for (const w of running.splice(0)) await w.stop('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('logsphere watch', () => {
+  it('alerts on what is appended, across restarts and a rotation, each alert exactly once', async () => {
+    const env = setup();
+    writeFileSync(log(), burst(0, '192.0.2.100')); // the past: learned, not alerted
+    let w = watch([], env);
+    await waitFor('the first checkpoint', () => (existsSync(`${dir}/state/watch.checkpoint.json`) ? true : null));
+    appendFileSync(log(), burst(1000, '192.0.2.1'));
+    expect((await w.waitAlerts(1)).map((a) => a['rhost'])).toEqual(['192.0.2.1']);
+    const seen = [...w.alerts()];
+
+    // A clean stop (systemctl stop), records appended while it is down, a start.
+    expect(await w.stop('SIGTERM')).toBe(0);
+    appendFileSync(log(), burst(2000, '192.0.2.2'));
+    w = watch([], env);
+    seen.push(...(await w.waitAlerts(1)));
+
+    // Half a burst read, then SIGKILL once the checkpoint holds it; the rest of the burst and a
+    // rotation happen while it is down.
+    appendFileSync(log(), burst(3000, '192.0.2.3', 3));
+    const size = readFileSync(log()).length;
+    await waitFor('the checkpoint to reach the end of the log', () => (checkpoint().position?.offset === size ? true : null));
+    await w.stop('SIGKILL');
+    appendFileSync(log(), burst(3003, '192.0.2.3', 2));
+    renameSync(log(), `${dir}/log/sessions-20261120T100000Z.jsonl`);
+    writeFileSync(log(), burst(4000, '192.0.2.4'));
+    w = watch([], env);
+    seen.push(...(await w.waitAlerts(2)));
+    // Rotated while running.
+    renameSync(log(), `${dir}/log/sessions-20261120T110000Z.jsonl`);
+    writeFileSync(log(), burst(5000, '192.0.2.5'));
+    seen.push(...(await w.waitAlerts(3)).slice(2));
+    expect(await w.stop('SIGTERM')).toBe(0);
+
+    expect(seen.map((a) => a['rhost'])).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5']);
+    expect(new Set(seen.map((a) => a['alert_id'])).size).toBe(5);
+    // alerts.jsonl holds the same alerts, once each.
+    const kept = readFileSync(`${dir}/state/alerts.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(kept.map((a) => a['alert_id'])).toEqual(seen.map((a) => a['alert_id']));
+    expect(checkpoint().pending).toEqual([]);
+  });
+
+  it('with --from-start alerts on the whole log, and reports malformed lines and rules without stopping', () => {
+    const env = setup();
+    writeFileSync(`${dir}/rules.json`, JSON.stringify({ rules: [{ type: 'failures_by_rhost', threshold: 5, window: '10m' }, { type: 'root_login', ignore_rhosts: 'all' }, { type: 'nope' }] }));
+    writeFileSync(log(), `${burst(0, '192.0.2.1', 2)}not json\n{"torn\n\u001b[2J\n${burst(2, '192.0.2.1', 3)}`);
+    const r = spawnSync(nodePath, [cliBundle, 'watch', '--rules', `${dir}/rules.json`, '--from-start', '--once'], { env, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).count)).toEqual([5]);
+    expect(r.stderr).toContain('rule 2: "ignore_rhosts" must be an array of strings');
+    expect(r.stderr).toContain('rule 3: "type" must be one of');
+    expect(r.stderr).toContain('2 invalid rules left out');
+    expect(r.stderr).toContain('skipped 3 malformed lines');
+    // --check exits 1 on a bad rules file; a file with no good rule at all is an error.
+    expect(spawnSync(nodePath, [cliBundle, 'watch', '--rules', `${dir}/rules.json`, '--check'], { env }).status).toBe(1);
+    writeFileSync(`${dir}/rules.json`, '{"rules": [');
+    const broken = spawnSync(nodePath, [cliBundle, 'watch', '--rules', `${dir}/rules.json`, '--once'], { env, encoding: 'utf8' });
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toMatch(/rules\.json: not JSON: .*\nlogsphere: No rule to run: .*rules\.json has no valid rule\n/);
+  });
+});
+
+describe('alert delivery', () => {
+  let server: Server;
+  const requests: Array<{ body: string; type: string | undefined }> = [];
+  let failFirst = 0;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        requests.push({ body, type: req.headers['content-type'] });
+        res.statusCode = req.url === '/always-500' || failFirst-- > 0 ? 500 : 204;
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const url = (path: string) => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+
+  it('posts each alert to the webhook, retrying on 500 until it is taken', async () => {
+    const env = setup();
+    requests.length = 0;
+    failFirst = 2;
+    writeFileSync(log(), burst(0, '192.0.2.9'));
+    const r = await runCli(['watch', '--rules', `${dir}/rules.json`, '--from-start', '--once'], { ...env, LOGSPHERE_WEBHOOK_URL: url('/hook'), LOGSPHERE_WEBHOOK_RETRIES: '3' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(requests).toHaveLength(3);
+    const printed = JSON.parse(r.stdout);
+    for (const q of requests) {
+      expect(q.type).toBe('application/json');
+      expect(JSON.parse(q.body)).toEqual(printed);
+    }
+    expect(r.stderr).not.toContain('gave up');
+  });
+
+  it('gives up after its retries with a logged error, and the alert is still printed and kept', async () => {
+    const env = setup();
+    requests.length = 0;
+    writeFileSync(log(), burst(0, '192.0.2.9'));
+    const r = await runCli(['watch', '--rules', `${dir}/rules.json`, '--from-start', '--once'], { ...env, LOGSPHERE_WEBHOOK_URL: url('/always-500'), LOGSPHERE_WEBHOOK_RETRIES: '2' });
+    expect(r.status).toBe(0);
+    expect(requests).toHaveLength(3);
+    const alert = JSON.parse(r.stdout);
+    expect(r.stderr).toContain(`webhook: gave up on alert ${alert.alert_id} (failures_by_rhost) after 3 attempts: HTTP 500`);
+    expect(readFileSync(`${dir}/state/alerts.jsonl`, 'utf8')).toBe(r.stdout);
+    // Nothing listening: a connection error, also retried and given up.
+    const refused = await runCli(['watch', '--rules', `${dir}/rules.json`, '--once'], { ...env, LOGSPHERE_STATE_DIR: `${dir}/log`, LOGSPHERE_WEBHOOK_URL: 'http://127.0.0.1:9/x', LOGSPHERE_WEBHOOK_RETRIES: '1' });
+    expect(refused.status).toBe(0);
+  });
+});
+
+const noOpenssl = missing({ commands: ['/usr/bin/openssl'] });
+
+describe.skipIf(noOpenssl)('mail over SMTP', () => {
+  let smtp: SMTPServer;
+  let port = 0;
+  let certDir: string;
+  const mails: Array<{ from: string; to: string[]; secure: boolean; user: string | undefined; raw: string }> = [];
+  beforeAll(async () => {
+    certDir = mkdtempSync(`${tmpdir()}/ls-smtp-`);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '2', '-keyout', `${certDir}/key.pem`, '-out', `${certDir}/cert.pem`], { stdio: 'ignore' });
+    smtp = new SMTPServer({
+      key: readFileSync(`${certDir}/key.pem`),
+      cert: readFileSync(`${certDir}/cert.pem`),
+      authMethods: ['PLAIN', 'LOGIN'],
+      onAuth(auth, _session, callback) {
+        if (auth.username === 'alerts' && auth.password === 's3cret pass') callback(null, { user: auth.username });
+        else callback(new Error('Invalid username or password'));
+      },
+      onData(stream, session, callback) {
+        let raw = '';
+        stream.on('data', (d: Buffer) => (raw += d.toString()));
+        stream.on('end', () => {
+          mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), secure: session.secure, user: session.user as string | undefined, raw });
+          callback();
+        });
+      },
+      logger: false,
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    port = (smtp.server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    rmSync(certDir, { recursive: true, force: true });
+  });
+
+  const mailEnv = () => ({
+    LOGSPHERE_SMTP_HOST: '127.0.0.1', LOGSPHERE_SMTP_PORT: String(port), LOGSPHERE_SMTP_STARTTLS: 'true', LOGSPHERE_SMTP_CA_FILE: `${certDir}/cert.pem`,
+    LOGSPHERE_SMTP_USER: 'alerts', LOGSPHERE_SMTP_PASSWORD: 's3cret pass', LOGSPHERE_MAIL_FROM: 'logsphere@web1.example', LOGSPHERE_MAIL_TO: 'sec@example.org,ops@example.org',
+  });
+  /** Header value and the decoded base64 body of a single-part message (or of each part). */
+  function parse(raw: string) {
+    const [head = '', ...rest] = raw.split('\r\n\r\n');
+    const subjectLine = /^Subject: (.*(?:\r\n .*)*)/m.exec(head)?.[1] ?? '';
+    const subject = subjectLine.split('\r\n ').map((w) => w.replace(/^=\?UTF-8\?B\?(.*)\?=$/, (_, b64: string) => Buffer.from(b64, 'base64').toString())).join('');
+    const bodies = raw.includes('multipart/mixed')
+      ? raw.split(/\r\n--logsphere-[^\r\n]*\r\n/).slice(1).map((p) => ({ head: p.split('\r\n\r\n')[0] ?? '', body: Buffer.from(p.split('\r\n\r\n')[1] ?? '', 'base64').toString() }))
+      : [{ head, body: Buffer.from(rest.join('\r\n\r\n'), 'base64').toString() }];
+    return { head, subject, bodies };
+  }
+
+  it('mails each alert over STARTTLS with the configured credentials', async () => {
+    const env = setup();
+    mails.length = 0;
+    writeFileSync(log(), burst(0, '203.0.113.7'));
+    const r = await runCli(['watch', '--rules', `${dir}/rules.json`, '--from-start', '--once'], { ...env, ...mailEnv() });
+    expect(r.status, r.stderr).toBe(0);
+    expect(mails).toHaveLength(1);
+    const mail = mails[0] as (typeof mails)[number];
+    expect(mail).toMatchObject({ from: 'logsphere@web1.example', to: ['sec@example.org', 'ops@example.org'], secure: true, user: 'alerts' });
+    const { head, subject, bodies } = parse(mail.raw);
+    expect(subject).toBe('[LogSphere] warning: 5 failed logins from 203.0.113.7 within 10m on web1');
+    expect(head).toContain('To: sec@example.org, ops@example.org');
+    const alert = JSON.parse(r.stdout);
+    expect(bodies[0]?.body).toContain(`"alert_id": "${alert.alert_id}"`);
+    expect(bodies[0]?.body.startsWith('5 failed logins from 203.0.113.7 within 10m on web1\n')).toBe(true);
+  });
+
+  it('reports a refused login and a server without STARTTLS, and never sends in the clear', async () => {
+    const env = setup();
+    mails.length = 0;
+    writeFileSync(log(), burst(0, '203.0.113.7'));
+    const wrong = await runCli(['watch', '--rules', `${dir}/rules.json`, '--from-start', '--once'], { ...env, ...mailEnv(), LOGSPHERE_SMTP_PASSWORD: 'nope' });
+    expect(wrong.status).toBe(0);
+    expect(wrong.stderr).toMatch(/mail: could not send alert .* AUTH PLAIN: the server answered 535/);
+    expect(mails).toHaveLength(0);
+    // A server that does not offer STARTTLS gets nothing: not the password, not the alert.
+    let plainAuth = 0;
+    const plain = new SMTPServer({ hideSTARTTLS: true, allowInsecureAuth: true, onAuth: (_a, _s, cb) => (plainAuth++, cb(null, { user: 'x' })), onData: (stream, _s, cb) => (stream.resume(), stream.on('end', () => (mails.push({ from: '', to: [], secure: false, user: undefined, raw: '' }), cb()))), logger: false });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const plainPort = String((plain.server.address() as AddressInfo).port);
+    const clear = await runCli(['watch', '--rules', `${dir}/rules.json`, '--from-start', '--once'], { ...env, ...mailEnv(), LOGSPHERE_SMTP_PORT: plainPort, LOGSPHERE_STATE_DIR: `${dir}/log` });
+    await new Promise<void>((resolve) => plain.close(() => resolve()));
+    expect(clear.stderr).toContain('127.0.0.1 does not offer STARTTLS (LOGSPHERE_SMTP_STARTTLS is on)');
+    expect(plainAuth).toBe(0);
+    expect(mails).toHaveLength(0);
+  });
+
+  it('mails the report with the HTML attached', async () => {
+    const env = setup();
+    mails.length = 0;
+    writeFileSync(log(), burst(0, '203.0.113.7'));
+    const r = await runCli(['report', '--since', '2026-11-19', '--until', '2026-11-21', '--format', 'html', '--output', `${dir}/state/report.html`, '--mail'], { ...env, ...mailEnv() });
+    expect(r.status, r.stderr).toBe(0);
+    expect(mails).toHaveLength(1);
+    const { subject, bodies } = parse((mails[0] as (typeof mails)[number]).raw);
+    expect(subject).toBe('LogSphere security report 2026-11-19 – 2026-11-21: 5 failed logins, 0 alerts');
+    expect(bodies[0]?.body).toContain('Failed logins: 5; alerts fired: 0');
+    expect(bodies[1]?.head).toContain('Content-Disposition: attachment; filename="logsphere-report-2026-11-21.html"');
+    expect(bodies[1]?.body).toBe(readFileSync(`${dir}/state/report.html`, 'utf8'));
+  });
+});
