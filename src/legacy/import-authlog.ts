@@ -19,8 +19,11 @@ const classicLine = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\S
 /** `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM) host prog[pid]: message`. */
 const rfc3339Line = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2}) (\S+) ([^\s[:]+)(?:\[(\d+)\])?: (.*)$/;
 
-/** The programs whose lines are read: sshd, and sshd-session of OpenSSH 9.8 and later. */
-const sshPrograms = new Set(['sshd', 'sshd-session']);
+/**
+ * The programs whose lines are read: sshd, sshd-session (OpenSSH 9.8 and later), and sshd run
+ * under another name (its syslog tag is its program name, e.g. a second instance `sshd-backup`).
+ */
+const sshProgram = /sshd/;
 
 // The messages (OpenSSH auth.c, auth2.c). The user name is the client's and may contain spaces
 // or " from ": the patterns take the *last* " from ADDRESS" of the line.
@@ -104,7 +107,7 @@ export function parseAuthlogLine(line: string, options: AuthlogOptions): LineRes
     [host, program, pid, message] = [r[4] as string, r[5] as string, r[6], r[7] as string];
   }
   if (at === null) return { kind: 'malformed' };
-  if (!sshPrograms.has(program)) return { kind: 'other' };
+  if (!sshProgram.test(program)) return { kind: 'other' };
   const what = parseSshdMessage(message);
   if (what === null) return { kind: 'other' };
   return { kind: 'event', event: { ...what, at, host, pid: pid === undefined ? 0 : Number(pid) } };

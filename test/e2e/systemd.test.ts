@@ -14,6 +14,25 @@ describe.skipIf(missing({ commands: ['/usr/bin/systemd-analyze', '/usr/bin/syste
     expect(r.status).toBe(0);
   });
 
+  it.each(['logsphere-watch.service', 'logsphere-report.service', 'logsphere-report.timer'])('%s passes systemd-analyze verify', (unit) => {
+    const r = spawnSync('systemd-analyze', ['verify', `${repoRoot}services/${unit}`], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('logsphere-watch.service is long-running, restarts on failure and is hardened', () => {
+    const unit = readFileSync(`${repoRoot}services/logsphere-watch.service`, 'utf8');
+    expect(unit).toMatch(/^Type=simple$/m);
+    expect(unit).toMatch(/^Restart=on-failure$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/usr\/local\/lib\/logsphere\/logsphere watch$/m);
+    const r = spawnSync('systemd-analyze', ['security', '--offline=yes', `${repoRoot}services/logsphere-watch.service`], { encoding: 'utf8' });
+    const score = Number(/Overall exposure level for logsphere-watch\.service: ([\d.]+)/.exec(r.stdout)?.[1]);
+    expect(score, r.stdout.slice(-300)).toBeLessThan(3);
+    const timer = readFileSync(`${repoRoot}services/logsphere-report.timer`, 'utf8');
+    expect(timer).toMatch(/^OnCalendar=Mon \*-\*-\* 06:00:00$/m);
+    expect(timer).toMatch(/^Persistent=true$/m);
+  });
+
   it('systemd-analyze verify fails on a broken unit (the check can fail)', () => {
     const dir = mkdtempSync(`${tmpdir()}/ls-unit-`);
     try {

@@ -2,7 +2,7 @@
 // name, its own keys and test user, the built hook on its PAM stack. Stopped by its own pid.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { hookBundle } from './paths.ts';
@@ -16,6 +16,9 @@ export interface Sshd {
   service: string;
   logFile: string;
   runDir: string;
+  /** With the syslog option: what rsyslogd wrote, classic and RFC 3339 timestamps. */
+  authLog: string;
+  authLogRfc3339: string;
   /** ssh client arguments for a key login, before the remote command. */
   sshArgs(extra?: string[]): string[];
   stop(): Promise<void>;
@@ -42,7 +45,52 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-export async function startSshd(): Promise<Sshd> {
+export interface SshdOptions {
+  /**
+   * Log through syslog to a private rsyslogd instead of sshd's -E file: sshd runs in a mount
+   * namespace of its own whose /dev/log is the private rsyslogd's socket, and rsyslogd writes
+   * `authLog` (classic timestamps) and `authLogRfc3339` as a host's auth.log would be.
+   */
+  syslog?: boolean;
+}
+
+/** A private rsyslogd listening on its own socket; stopped by its own pid. */
+async function startRsyslog(dir: string): Promise<{ socket: string; stop: () => Promise<void> }> {
+  mkdirSync(`${dir}/rsyslog`, { mode: 0o700 });
+  const socket = `${dir}/rsyslog/log.sock`;
+  writeFileSync(
+    `${dir}/rsyslog/rsyslog.conf`,
+    [
+      `global(workDirectory="${dir}/rsyslog")`,
+      'module(load="imuxsock" SysSock.Use="off")',
+      `input(type="imuxsock" Socket="${socket}" RateLimit.Interval="0")`,
+      `action(type="omfile" file="${dir}/auth.log" template="RSYSLOG_TraditionalFileFormat")`,
+      `action(type="omfile" file="${dir}/auth-rfc3339.log" template="RSYSLOG_FileFormat")`,
+    ].join('\n') + '\n',
+  );
+  execFileSync('/usr/sbin/rsyslogd', ['-N1', '-f', `${dir}/rsyslog/rsyslog.conf`], { stdio: 'ignore' });
+  const daemon = spawn('/usr/sbin/rsyslogd', ['-n', '-f', `${dir}/rsyslog/rsyslog.conf`, '-i', `${dir}/rsyslog/rsyslogd.pid`], { stdio: 'ignore' });
+  await waitFor('rsyslogd to create its socket', () => (existsSync(socket) ? true : null));
+  return {
+    socket,
+    async stop() {
+      if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGTERM');
+      await waitFor('rsyslogd to exit', () => (daemon.exitCode !== null || daemon.signalCode !== null ? true : null));
+    },
+  };
+}
+
+/** The shell commands that give a mount namespace a private /dev whose /dev/log is `socket`. */
+function privateDev(dir: string, socket: string): string {
+  return [
+    `mkdir -p ${dir}/hostpts`, `mount --bind /dev/pts ${dir}/hostpts`, 'mount -t tmpfs -o mode=755,nosuid tmpfs /dev',
+    'mknod -m 666 /dev/null c 1 3', 'mknod -m 666 /dev/zero c 1 5', 'mknod -m 666 /dev/random c 1 8', 'mknod -m 666 /dev/urandom c 1 9',
+    'mknod -m 666 /dev/tty c 5 0', 'mkdir /dev/pts', `mount --bind ${dir}/hostpts /dev/pts`, `umount ${dir}/hostpts`, 'ln -s pts/ptmx /dev/ptmx',
+    `ln -s ${socket} /dev/log`,
+  ].join(' && ');
+}
+
+export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const dir = mkdtempSync(`${tmpdir()}/logsphere-sshd-`);
   chmodSync(dir, 0o755);
   const tag = randomBytes(3).toString('hex');
@@ -81,13 +129,15 @@ export async function startSshd(): Promise<Sshd> {
     ].join('\n') + '\n',
   );
   execFileSync(`${dir}/${pam.name}`, ['-t', '-f', `${dir}/sshd_config`]);
-  const daemon: ChildProcess = spawn(`${dir}/${pam.name}`, ['-D', '-f', `${dir}/sshd_config`, '-E', `${dir}/sshd.log`], {
-    stdio: 'ignore',
-  });
+  const rsyslog = options.syslog ? await startRsyslog(dir) : null;
+  const daemon: ChildProcess = rsyslog
+    ? spawn('/usr/bin/unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', `${privateDev(dir, rsyslog.socket)} && exec ${dir}/${pam.name} -D -f ${dir}/sshd_config`], { stdio: 'ignore' })
+    : spawn(`${dir}/${pam.name}`, ['-D', '-f', `${dir}/sshd_config`, '-E', `${dir}/sshd.log`], { stdio: 'ignore' });
   await waitFor('sshd to listen', async () => ((await portOpen(port)) ? true : null));
 
   return {
     dir, user, uid, port, service: pam.name, logFile: `${dir}/log/sessions.jsonl`, runDir: `${dir}/run`,
+    authLog: `${dir}/auth.log`, authLogRfc3339: `${dir}/auth-rfc3339.log`,
     sshArgs(extra = []) {
       // ssh takes the first value of an option: the extra ones come first.
       return [
@@ -99,6 +149,7 @@ export async function startSshd(): Promise<Sshd> {
       const pid = Number(readFileSync(`${dir}/sshd.pid`, 'utf8').trim());
       if (pid === daemon.pid) process.kill(pid, 'SIGTERM');
       await waitFor('sshd to exit', () => (daemon.exitCode !== null || daemon.signalCode !== null ? true : null));
+      await rsyslog?.stop();
       spawnSync('pkill', ['-KILL', '-u', user]);
       await waitFor(`processes of ${user} to end`, () => (spawnSync('pgrep', ['-u', user]).status === 1 ? true : null));
       execFileSync('userdel', ['-r', user], { stdio: 'ignore' });
