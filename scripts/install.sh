@@ -6,6 +6,7 @@
 #   before it is enabled, and the enabled stack is proven again; on any failure it is rolled back.
 #
 #   sudo ./scripts/install.sh               install or update (idempotent)
+#   sudo ./scripts/install.sh --with-auth-failures   also record failed logins (auth stack)
 #   sudo ./scripts/install.sh --uninstall   remove everything it added (the log is kept)
 #   sudo ./scripts/install.sh --uninstall --purge   also remove the log and state directories
 set -euo pipefail
@@ -18,6 +19,8 @@ unit_dir=/usr/local/lib/systemd/system
 tmpfiles_dir=/usr/local/lib/tmpfiles.d
 pam_dir=${LOGSPHERE_PAM_DIR:-/etc/pam.d}
 pam_profile=/usr/share/pam-configs/logsphere
+auth_profile=/usr/share/pam-configs/logsphere-auth-failure
+auth_line="auth optional pam_exec.so quiet $hook auth-failure"
 pam_line=$(grep -v '^#' "$repo/pam/logsphere-session" | grep -m1 'pam_exec.so')
 marker='# logsphere: session accounting (scripts/install.sh)'
 
@@ -25,14 +28,16 @@ say() { printf 'logsphere install: %s\n' "$*"; }
 die() { printf 'logsphere install: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 mode=install
 purge=no
+auth_failures=no
 for arg in "$@"; do
   case "$arg" in
     --uninstall) mode=uninstall ;;
+    --with-auth-failures) auth_failures=yes ;;
     --purge) purge=yes ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
@@ -156,7 +161,85 @@ enable_pam() {
   fi
 }
 
+# Runs `authenticate` for user $2 through PAM service $1 with the hook writing to a temporary
+# log (standard input empty: a password prompt fails), and prints how many auth_failure records
+# for that user arrived, then the pamtester status.
+count_auth_failures() {
+  local service=$1 user=$2 tmp status=0 n
+  tmp=$(mktemp -d)
+  pamtester -E "LOGSPHERE_LOG_DIR=$tmp/log" -E "LOGSPHERE_RUN_DIR=$tmp/run" -E LOGSPHERE_FSYNC=false \
+    "$service" "$user" authenticate </dev/null >"$tmp/pamtester.out" 2>&1 || status=$?
+  n=0
+  [ -f "$tmp/log/sessions.jsonl" ] && n=$(grep -cF "\"event\":\"auth_failure\"" "$tmp/log/sessions.jsonl" | head -1)
+  grep -qF "\"user\":\"$user\"" "$tmp/log/sessions.jsonl" 2>/dev/null || n=0
+  rm -rf "$tmp"
+  echo "$n $status"
+}
+
+# The auth-failure line on throwaway services first: a failing password module must reach it
+# (one record), a succeeding one must jump past it (no record, authentication succeeds).
+prove_auth_line() {
+  local service="logsphere-install-check-$$" file result
+  file="$pam_dir/$service"
+  for outcome in fail pass; do
+    local first=pam_deny.so
+    [ "$outcome" = pass ] && first=pam_permit.so
+    printf '%s\n' "auth [success=2 default=ignore] $first" "$auth_line" 'auth requisite pam_deny.so' \
+      'auth required pam_permit.so' 'account required pam_permit.so' >"$file"
+    result=$(count_auth_failures "$service" logsphere-install-check)
+    rm -f "$file"
+    if [ "$outcome" = fail ] && { [ "${result%% *}" != 1 ] || [ "${result##* }" = 0 ]; }; then
+      die "the auth-failure line did not record a failed authentication on a throwaway service ($result); nothing was changed"
+    fi
+    if [ "$outcome" = pass ] && [ "$result" != "0 0" ]; then
+      die "the auth-failure line recorded or refused a successful authentication on a throwaway service ($result); nothing was changed"
+    fi
+  done
+}
+
+# The host's auth stack after the change: an unknown user fails and is recorded; with the
+# password module swapped for pam_permit, success jumps past the hook.
+prove_auth_stack() {
+  local service="logsphere-install-check-$$" file result
+  file="$pam_dir/$service"
+  printf '%s\n' '@include common-auth' 'account required pam_permit.so' >"$file"
+  result=$(count_auth_failures "$service" "logsphere-no-such-user-$$")
+  rm -f "$file"
+  [ "${result%% *}" = 1 ] && [ "${result##* }" != 0 ] || { echo "a failed authentication was not recorded ($result)" >&2; return 1; }
+  sed 's/pam_unix\.so.*$/pam_permit.so/' "$pam_dir/common-auth" >"$file"
+  printf '%s\n' 'account required pam_permit.so' >>"$file"
+  result=$(count_auth_failures "$service" root)
+  rm -f "$file"
+  [ "$result" = "0 0" ] || { echo "a successful authentication was recorded or refused ($result)" >&2; return 1; }
+}
+
+enable_auth_failures() {
+  ensure_pamtester
+  prove_auth_line
+  command -v pam-auth-update >/dev/null && [ "$pam_dir" = /etc/pam.d ] ||
+    die "failed-login records need pam-auth-update (Debian, Ubuntu); elsewhere add the line of $repo/pam/logsphere-auth-failure to the auth stack by hand, as shown there"
+  local backup
+  backup=$(mktemp -d)
+  cp -a "$pam_dir"/common-auth "$backup"/
+  install -m 0644 "$repo/pam/pam-configs/logsphere-auth-failure" "$auth_profile"
+  pam-auth-update --package --enable logsphere-auth-failure
+  if ! grep -qF "$hook auth-failure" "$pam_dir/common-auth" || ! prove_auth_stack; then
+    pam-auth-update --package --remove logsphere-auth-failure || true
+    rm -f "$auth_profile"
+    cp -a "$backup"/common-auth "$pam_dir"/
+    rm -rf "$backup"
+    die "the auth stack did not behave as proven after pam-auth-update; the change was rolled back"
+  fi
+  rm -rf "$backup"
+  say "PAM: failed logins recorded through pam-auth-update ($auth_profile), in $pam_dir/common-auth"
+}
+
 disable_pam() {
+  if [ -f "$auth_profile" ] && command -v pam-auth-update >/dev/null; then
+    pam-auth-update --package --remove logsphere-auth-failure
+    rm -f "$auth_profile"
+    say "PAM: auth-failure profile removed, $pam_dir/common-auth regenerated"
+  fi
   if [ -f "$pam_profile" ] && command -v pam-auth-update >/dev/null; then
     pam-auth-update --package --remove logsphere
     rm -f "$pam_profile"
@@ -211,6 +294,13 @@ install_all() {
   say "directories: /var/log/logsphere /run/logsphere /var/lib/logsphere"
 
   enable_pam
+  [ "$auth_failures" = yes ] && enable_auth_failures
+
+  install -d -m 0755 /usr/local/lib/systemd/system
+  for unit in logsphere-watch.service logsphere-report.service logsphere-report.timer; do
+    install -m 0644 "$repo/services/$unit" "$unit_dir/$unit"
+  done
+  say "units logsphere-watch.service and logsphere-report.timer installed (enable them with systemctl enable --now)"
 
   if systemd_running; then
     systemctl daemon-reload
@@ -232,7 +322,10 @@ uninstall_all() {
     # Disabled, not stopped: stopping would record a shutdown that is not happening.
     systemctl disable logsphere-boot.service || true
   fi
-  rm -f "$unit_dir/logsphere-boot.service" "$tmpfiles_dir/logsphere.conf"
+  if systemd_running; then
+    systemctl disable --now logsphere-watch.service logsphere-report.timer 2>/dev/null || true
+  fi
+  rm -f "$unit_dir/logsphere-boot.service" "$unit_dir/logsphere-watch.service" "$unit_dir/logsphere-report.service" "$unit_dir/logsphere-report.timer" "$tmpfiles_dir/logsphere.conf"
   systemd_running && systemctl daemon-reload || true
   rm -f /usr/local/bin/logsphere /usr/local/bin/logsphere-hook
   rm -rf "$prefix" /run/logsphere

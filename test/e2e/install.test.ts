@@ -88,6 +88,26 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
     expect(new Set(boots.map((b) => b['boot_id'])).size).toBe(boots.length);
   });
 
+  it('with --with-auth-failures records failed authentications through the host auth stack', () => {
+    const r = install(['--with-auth-failures'], { LOGSPHERE_SKIP_BUILD: 'yes' });
+    expect(r.status, r.stderr).toBe(0);
+    const auth = readFileSync('/etc/pam.d/common-auth', 'utf8').split('\n').filter((l) => l.startsWith('auth'));
+    const unix = auth.findIndex((l) => l.includes('pam_unix.so'));
+    expect(auth[unix]).toMatch(/^auth\s+\[success=2 default=ignore\]\s+pam_unix\.so/);
+    expect(auth[unix + 1]).toMatch(/^auth\s+optional\s+pam_exec\.so quiet \/usr\/local\/lib\/logsphere\/logsphere-hook auth-failure$/);
+    expect(auth[unix + 2]).toMatch(/^auth\s+requisite\s+pam_deny\.so/);
+    const service = pamService('logsphere-test', ['@include common-auth', 'account required pam_permit.so']);
+    try {
+      const p = spawnSync('pamtester', ['-E', `LOGSPHERE_LOG_DIR=${scratch}/authlog`, '-E', `LOGSPHERE_RUN_DIR=${scratch}/run`, '-I', 'rhost=198.51.100.77', service.name, 'nosuchuser-ls', 'authenticate'], { encoding: 'utf8', input: '' });
+      expect(p.status).not.toBe(0);
+      const records = readRecords(`${scratch}/authlog/sessions.jsonl`);
+      expect(records).toEqual([expect.objectContaining({ event: 'auth_failure', user: 'nosuchuser-ls', rhost: '198.51.100.77', service: service.name, uid: null, source: 'pam' })]);
+      expect(JSON.stringify(records)).not.toMatch(/password|authtok/i);
+    } finally {
+      service.remove();
+    }
+  });
+
   it('uninstalls everything it added and restores /etc/pam.d byte for byte', () => {
     const r = install(['--uninstall', ...(logExisted ? [] : ['--purge'])]);
     expect(r.status, r.stderr).toBe(0);
@@ -95,7 +115,8 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
     for (const path of [
       '/usr/local/lib/logsphere', '/usr/local/bin/logsphere', '/usr/local/bin/logsphere-hook',
       '/usr/local/lib/systemd/system/logsphere-boot.service', '/usr/local/lib/tmpfiles.d/logsphere.conf',
-      '/usr/share/pam-configs/logsphere', '/run/logsphere',
+      '/usr/share/pam-configs/logsphere', '/usr/share/pam-configs/logsphere-auth-failure', '/run/logsphere',
+      '/usr/local/lib/systemd/system/logsphere-watch.service', '/usr/local/lib/systemd/system/logsphere-report.timer',
     ]) {
       expect(existsSync(path), path).toBe(false);
     }
