@@ -3,6 +3,8 @@
 //
 //   { "rules": [ { "type": "failures_by_rhost", "threshold": 5, "window": "10m" }, … ] }
 
+import { knownZone } from '../legacy/zoned-time.ts';
+
 export type Severity = 'info' | 'notice' | 'warning' | 'critical';
 const severities: readonly Severity[] = ['info', 'notice', 'warning', 'critical'];
 
@@ -87,15 +89,6 @@ function parseClock(value: string): number | null {
 }
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-
-function knownZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const allowedKeys: Record<RuleType, readonly string[]> = {
   failures_by_rhost: ['threshold', 'window'],

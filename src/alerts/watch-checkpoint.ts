@@ -4,7 +4,8 @@
 // skips one, and delivers what a stop interrupted. Written atomically and synced (temp file,
 // fsync, rename), mode 0600.
 
-import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { replaceFileSync } from '../store/replace-file.ts';
 import type { TailPosition } from '../input/tail.ts';
 import type { Alert, EngineState } from './engine.ts';
 
@@ -41,13 +42,5 @@ export function loadWatchCheckpoint(path: string, log: string): WatchCheckpoint 
 }
 
 export function saveWatchCheckpoint(path: string, checkpoint: WatchCheckpoint): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-  try {
-    writeSync(fd, JSON.stringify(checkpoint));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
+  replaceFileSync(path, JSON.stringify(checkpoint), 0o600);
 }

@@ -1,4 +1,6 @@
-// The options `sessions` and `last` share, for node:util parseArgs.
+// The options the query commands share, for node:util parseArgs, and their checks.
+
+import { UsageError } from './usage.ts';
 
 export const queryOptions = {
   json: { type: 'boolean', default: false },
@@ -8,3 +10,16 @@ export const queryOptions = {
   wide: { type: 'boolean', short: 'w', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
+
+/** `-n N`: a number of lines, or null when not given. */
+export function parseLimit(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const limit = Number(value);
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new UsageError(`-n: expected a number of lines, got ${JSON.stringify(value)}`);
+  return limit;
+}
+
+export function parseTimeFormat(value: string): 'short' | 'iso' {
+  if (value !== 'short' && value !== 'iso') throw new UsageError(`--time-format: expected short or iso, got ${JSON.stringify(value)}`);
+  return value;
+}

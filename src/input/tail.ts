@@ -68,11 +68,6 @@ export class LogTail {
     return this.fd === null ? null : { dev: this.dev, ino: this.ino, offset: this.offset };
   }
 
-  /** The file's size now minus the position: what is left to read of the open file. */
-  behind(): number {
-    return this.fd === null ? 0 : Math.max(0, fstatSync(this.fd).size - this.offset);
-  }
-
   /** Reads what was appended since the last call (at most about `maxBytes` of it). */
   read(maxBytes = 8 * chunkBytes): TailRead {
     const result: TailRead = { lines: [], rotations: 0, truncations: 0 };

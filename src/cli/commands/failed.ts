@@ -10,7 +10,7 @@ import { parseTimestamp } from '../../record/time.ts';
 import { cell, pad } from '../format/terminal.ts';
 import { isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
-import { queryOptions } from '../query-options.ts';
+import { parseLimit, parseTimeFormat, queryOptions } from '../query-options.ts';
 import { UsageError } from '../usage.ts';
 
 export const failedUsage = `Usage: logsphere failed [OPTIONS]
@@ -62,15 +62,10 @@ export function parseFailedArgs(args: string[], now: Micros): FailedOptions | 'h
     },
   });
   if (values.help) return 'help';
-  let limit: number | null = null;
-  if (values.limit !== undefined) {
-    limit = Number(values.limit);
-    if (!Number.isSafeInteger(limit) || limit < 0) throw new UsageError(`-n: expected a number of lines, got ${JSON.stringify(values.limit)}`);
-  }
+  const limit = parseLimit(values.limit);
   const by = values.by ?? null;
   if (by !== null && by !== 'rhost' && by !== 'user') throw new UsageError(`--by: expected rhost or user, got ${JSON.stringify(by)}`);
-  const format = values['time-format'];
-  if (format !== 'short' && format !== 'iso') throw new UsageError(`--time-format: expected short or iso, got ${JSON.stringify(format)}`);
+  const format = parseTimeFormat(values['time-format']);
   return {
     json: values.json,
     by,

@@ -7,9 +7,8 @@ import { parseTimestamp, type Micros } from '../../record/time.ts';
 import { cell, pad } from '../format/terminal.ts';
 import { clockTime, duration, isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
-import { queryOptions } from '../query-options.ts';
+import { parseLimit, parseTimeFormat, queryOptions } from '../query-options.ts';
 import { loadReconciled, localHost, localLiveness } from '../session-source.ts';
-import { UsageError } from '../usage.ts';
 import { sessionJson } from './sessions.ts';
 
 export const lastUsage = `Usage: logsphere last [OPTIONS]
@@ -62,13 +61,8 @@ export function parseLastArgs(args: string[], now: Micros): LastOptions | 'help'
     },
   });
   if (values.help) return 'help';
-  let limit: number | null = null;
-  if (values.limit !== undefined) {
-    limit = Number(values.limit);
-    if (!Number.isSafeInteger(limit) || limit < 0) throw new UsageError(`-n: expected a number of lines, got ${JSON.stringify(values.limit)}`);
-  }
-  const format = values['time-format'];
-  if (format !== 'short' && format !== 'iso') throw new UsageError(`--time-format: expected short or iso, got ${JSON.stringify(format)}`);
+  const limit = parseLimit(values.limit);
+  const format = parseTimeFormat(values['time-format']);
   return {
     json: values.json,
     limit,

@@ -2,7 +2,8 @@
 // markdown, JSON or one self-contained HTML file; written to a file (atomically) and mailed
 // when asked to.
 
-import { closeSync, constants, existsSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { replaceFileSync } from '../../store/replace-file.ts';
 import { parseArgs } from 'node:util';
 import { alertSchema, type Alert } from '../../alerts/engine.ts';
 import { sendMail, type MailPart } from '../../alerts/smtp.ts';
@@ -116,18 +117,6 @@ export function render(report: Report, format: ReportOptions['format']): string 
   }
 }
 
-function writeAtomically(path: string, text: string): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o640);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
-}
-
 export function buildReportFrom(options: ReportOptions, config: Config, now: Micros): { report: Report; warnings: string[] } {
   const collector = new FailureCollector({ since: options.since, until: options.until, user: null, host: null });
   const loaded = loadReconciled(options.inputs, config, localLiveness(localHost(config)), (r) => collector.add(r));
@@ -160,7 +149,7 @@ export async function report(options: ReportOptions, config: Config, io: Command
   for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
   const text = render(built, options.format);
   if (options.output === null) io.stdout(text);
-  else writeAtomically(options.output, text);
+  else replaceFileSync(options.output, text, 0o640);
   if (!options.mail) return 0;
   if (config.mail === null) {
     io.stderr('logsphere: --mail: no mail configured (LOGSPHERE_SMTP_HOST, LOGSPHERE_MAIL_FROM, LOGSPHERE_MAIL_TO); report not mailed\n');
