@@ -25,6 +25,8 @@ describe.each(validators)('loadConfig() with %s', (_name, validate) => {
       hostname: null,
       ignoreServices: ['cron', 'systemd-user'],
       fsync: true,
+      maxBytes: 16777216,
+      keepDays: 365,
       configPath: null,
       rulesPath: '/etc/logsphere/rules.json',
       webhook: null,

@@ -16,6 +16,10 @@ export interface Config {
   hostname: string | null;
   ignoreServices: string[];
   fsync: boolean;
+  /** Size at which the writer rotates the log (0: never, rotation is left to logrotate). */
+  maxBytes: number;
+  /** Days rotated segments are kept by `logsphere rotate` (0: for ever). */
+  keepDays: number;
   /** The file the values came from, when there was one. */
   configPath: string | null;
   /** The rules file of `logsphere watch` (built-in rules when it does not exist). */
@@ -124,6 +128,8 @@ export function loadConfig(sources: ConfigSources, validate: EnvValidator): Conf
     hostname: env.LOGSPHERE_HOSTNAME ?? null,
     ignoreServices: env.LOGSPHERE_IGNORE_SERVICES.split(',').filter((s) => s !== ''),
     fsync: env.LOGSPHERE_FSYNC,
+    maxBytes: env.LOGSPHERE_MAX_BYTES,
+    keepDays: env.LOGSPHERE_KEEP_DAYS,
     configPath: sources.fileText === null ? null : sources.filePath,
     rulesPath: env.LOGSPHERE_RULES,
     webhook: env.LOGSPHERE_WEBHOOK_URL === undefined ? null : { url: env.LOGSPHERE_WEBHOOK_URL, timeoutMs: env.LOGSPHERE_WEBHOOK_TIMEOUT_MS, retries: env.LOGSPHERE_WEBHOOK_RETRIES },

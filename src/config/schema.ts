@@ -15,6 +15,10 @@ export const configSchema = {
       default: 'cron,systemd-user',
     },
     LOGSPHERE_FSYNC: { type: 'boolean', default: true },
+    // Rotation by size (0: never, e.g. when logrotate rotates) and retention of rotated segments
+    // in days (0: keep them all).
+    LOGSPHERE_MAX_BYTES: { type: 'integer', anyOf: [{ const: 0 }, { minimum: 4096 }], maximum: 1099511627776, default: 16777216 },
+    LOGSPHERE_KEEP_DAYS: { type: 'integer', minimum: 0, maximum: 36500, default: 365 },
     // Alerts (logsphere watch) and the report's mail.
     LOGSPHERE_RULES: { type: 'string', pattern: '^/', default: '/etc/logsphere/rules.json' },
     LOGSPHERE_WEBHOOK_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
@@ -35,6 +39,8 @@ export const configSchema = {
     'LOGSPHERE_STATE_DIR',
     'LOGSPHERE_IGNORE_SERVICES',
     'LOGSPHERE_FSYNC',
+    'LOGSPHERE_MAX_BYTES',
+    'LOGSPHERE_KEEP_DAYS',
     'LOGSPHERE_RULES',
     'LOGSPHERE_WEBHOOK_TIMEOUT_MS',
     'LOGSPHERE_WEBHOOK_RETRIES',
@@ -56,6 +62,8 @@ export interface ValidatedEnv {
   LOGSPHERE_HOSTNAME?: string;
   LOGSPHERE_IGNORE_SERVICES: string;
   LOGSPHERE_FSYNC: boolean;
+  LOGSPHERE_MAX_BYTES: number;
+  LOGSPHERE_KEEP_DAYS: number;
   LOGSPHERE_RULES: string;
   LOGSPHERE_WEBHOOK_URL?: string;
   LOGSPHERE_WEBHOOK_TIMEOUT_MS: number;

@@ -1,34 +1,24 @@
 // The append-only writer of the session log. Each call writes its lines with one write(2) on an
-// O_APPEND descriptor, so concurrent hooks never interleave inside a line. It refuses symlinks
-// and anything but a regular file at the log path (O_NOFOLLOW, and O_NONBLOCK so that a FIFO or
-// device cannot block the open), creates the directory 0750 and the file 0640 owned by group
-// adm, starts on a fresh line when a crash left the last line torn, and fdatasyncs unless told
-// not to. Log-directory calls are asynchronous (libuv's thread pool) so that the hook's deadline
-// can still fire when the filesystem hangs. When the log cannot be written, the lines go to the
-// spool and the next successful append writes them first.
+// O_APPEND descriptor, so concurrent hooks never interleave inside a line. It starts on a fresh
+// line when a crash left the last line torn, and fdatasyncs unless told not to. When the log has
+// reached LOGSPHERE_MAX_BYTES, the writer that notices rotates it first (rotate-log.ts), with the
+// writers coordinated through the rotation gate (rotation-gate.ts). When the log cannot be
+// written, the lines go to the spool and the next successful append writes them first.
 
 import type { Stats } from 'node:fs';
-import { fs } from '../sys/fs.ts';
-import { lookupGid } from '../sys/proc.ts';
-import { RefusedPathError, describeFileType, errorCode } from './errors.ts';
 import { claimSpool, spoolLines, type ClaimedSpool } from './spool.ts';
 import * as afs from './fs-async.ts';
+import { ensureLogDir, openLog, type LogTarget } from './log-file.ts';
+import { rotateLog } from './rotate-log.ts';
+import { enterAsWriter, rotationUnderWay, waitUntil } from './rotation-gate.ts';
 
-const { constants } = fs;
+export { logDirMode, logFileMode, type LogTarget } from './log-file.ts';
 
-const { O_RDWR, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;
-// Read access too: the torn-line check reads the last byte through the same descriptor.
-const appendFlags = O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK;
-
-export const logDirMode = 0o750;
-export const logFileMode = 0o640;
-
-export interface LogTarget {
-  logDir: string;
-  logFile: string;
-  runDir: string;
-  fsync: boolean;
-}
+/** How long a writer waits for a rotation to finish, and a rotation for writers, before giving up. */
+const gateWaitMs = 1500;
+const drainWaitMs = 500;
+/** Attempts to get past rotations before the lines go to the spool. */
+const maxRounds = 4;
 
 export interface PendingLine {
   /** Sort key in the spool: the record's time in microseconds. */
@@ -47,66 +37,6 @@ export interface AppendProgress {
 export type AppendResult =
   | { status: 'written'; drained: number; syncError?: Error }
   | { status: 'spooled'; error: Error };
-
-/** The group owning what the writer creates: `adm`, else root. */
-function ownerGroup(): number {
-  return lookupGid('adm') ?? 0;
-}
-
-async function ensureLogDir(target: LogTarget): Promise<void> {
-  try {
-    const st = await afs.lstat(target.logDir);
-    if (!st.isDirectory()) throw new RefusedPathError(target.logDir, describeFileType(st.mode));
-    return;
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
-  }
-  try {
-    await afs.mkdir(target.logDir, logDirMode);
-    await afs.chown(target.logDir, 0, ownerGroup());
-  } catch (error) {
-    if (errorCode(error) !== 'EEXIST') throw error;
-  }
-  const st = await afs.lstat(target.logDir);
-  if (!st.isDirectory()) throw new RefusedPathError(target.logDir, describeFileType(st.mode));
-}
-
-/**
- * Opens the log for appending, creating it with the right owner and mode if it is missing.
- * Returns its stat too: the type check and the torn-line check share one fstat.
- */
-async function openLog(target: LogTarget): Promise<{ fd: number; st: Stats }> {
-  let fd: number;
-  try {
-    fd = await afs.open(target.logFile, appendFlags);
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === 'ELOOP') throw new RefusedPathError(target.logFile, 'a symbolic link');
-    if (code === 'ENXIO') throw new RefusedPathError(target.logFile, 'a FIFO without a reader');
-    if (code !== 'ENOENT') throw error;
-    try {
-      fd = await afs.open(target.logFile, appendFlags | O_CREAT | O_EXCL, logFileMode);
-    } catch (createError) {
-      if (errorCode(createError) !== 'EEXIST') throw createError;
-      return openLog(target); // another hook created it first
-    }
-    try {
-      await afs.fchown(fd, 0, ownerGroup());
-      await afs.fchmod(fd, logFileMode);
-    } catch (error) {
-      await afs.close(fd);
-      throw error;
-    }
-  }
-  try {
-    const st = await afs.fstat(fd);
-    if (!st.isFile()) throw new RefusedPathError(target.logFile, describeFileType(st.mode));
-    return { fd, st };
-  } catch (error) {
-    await afs.close(fd);
-    throw error;
-  }
-}
 
 /** How the file ends: in a newline (or empty), or in a torn line, and whether it just changed. */
 type Tail = 'clean' | 'torn' | 'torn-recent';
@@ -150,33 +80,73 @@ async function writeAll(fd: number, data: Buffer): Promise<void> {
   while (offset < data.length) offset += await afs.write(fd, data, offset);
 }
 
+/** Thrown when rotations kept the writer from appending in time; the lines are spooled. */
+export class RotationWaitError extends Error {
+  override name = 'RotationWaitError';
+}
+
+function needsRotation(target: LogTarget, st: Stats, adding: number): boolean {
+  return target.maxBytes > 0 && st.size > 0 && st.size + adding > target.maxBytes;
+}
+
+/** Writes `own` (after any spooled lines) to the open log; the torn-line handling is here. */
+async function writeLines(target: LogTarget, fd: number, st: Stats, own: string, progress: AppendProgress): Promise<void> {
+  progress.claimed = claimSpool(target.runDir);
+  const tail = await tailOf(fd, st);
+  const body = Buffer.from((progress.claimed?.text ?? '') + own, 'utf8');
+  await writeAll(fd, tail === 'torn' ? Buffer.concat([newline, body]) : body);
+  progress.written = true;
+  if (tail === 'torn-recent' && !(await ownLineStandsAlone(fd, body.subarray(0, body.indexOf(0x0a) + 1)))) {
+    // Glued to a torn line after all: the glued copy is one malformed line for readers; this
+    // copy (same event ids, counted once) stands on its own line.
+    await writeAll(fd, body);
+  }
+  if (target.fsync) await afs.fdatasync(fd);
+}
+
 /**
- * Appends lines to the log, spooled ones first. On failure the lines are spooled and the
- * result says why; only a failure to spool as well is thrown.
+ * Appends lines to the log, spooled ones first, rotating it first when it is full. On failure
+ * the lines are spooled and the result says why; only a failure to spool as well is thrown.
  */
 export async function appendLines(
   target: LogTarget,
   lines: readonly PendingLine[],
   progress: AppendProgress = { claimed: null, written: false },
 ): Promise<AppendResult> {
+  const own = lines.map((l) => l.line).join('');
+  const adding = Buffer.byteLength(own);
   try {
     await ensureLogDir(target);
-    const { fd, st } = await openLog(target);
-    try {
-      progress.claimed = claimSpool(target.runDir);
-      const own = lines.map((l) => l.line).join('');
-      const tail = await tailOf(fd, st);
-      const body = Buffer.from((progress.claimed?.text ?? '') + own, 'utf8');
-      await writeAll(fd, tail === 'torn' ? Buffer.concat([newline, body]) : body);
-      progress.written = true;
-      if (tail === 'torn-recent' && !(await ownLineStandsAlone(fd, body.subarray(0, body.indexOf(0x0a) + 1)))) {
-        // Glued to a torn line after all: the glued copy is one malformed line for readers; this
-        // copy (same event ids, counted once) stands on its own line.
-        await writeAll(fd, body);
+    // Set when a rotation found writers busy for too long: this append goes to the full file,
+    // a later one rotates it.
+    let overfull = false;
+    for (let round = 1; ; round++) {
+      if (round > maxRounds) throw new RotationWaitError(`Cannot append to ${target.logFile}: still rotating after ${maxRounds} attempts`);
+      const ticket = enterAsWriter(target.runDir);
+      if (ticket === null) {
+        if (!(await waitUntil(target.runDir, () => !rotationUnderWay(target.runDir), gateWaitMs))) {
+          throw new RotationWaitError(`Cannot append to ${target.logFile}: a rotation has been under way for ${gateWaitMs} ms`);
+        }
+        continue;
       }
-      if (target.fsync) await afs.fdatasync(fd);
-    } finally {
-      await afs.close(fd);
+      let full: { dev: number; ino: number } | null = null;
+      try {
+        const { fd, st } = await openLog(target);
+        try {
+          if (!overfull && needsRotation(target, st, adding)) full = { dev: st.dev, ino: st.ino };
+          else await writeLines(target, fd, st, own, progress);
+        } finally {
+          await afs.close(fd);
+        }
+      } finally {
+        ticket.leave();
+      }
+      if (full === null) break;
+      const rotation = await rotateLog(target, { minBytes: 1, expect: full, waitMs: drainWaitMs, now: () => new Date() });
+      if (rotation.status === 'busy' && rotation.by === 'writers') overfull = true;
+      else if (rotation.status === 'busy' && !(await waitUntil(target.runDir, () => !rotationUnderWay(target.runDir), gateWaitMs))) {
+        throw new RotationWaitError(`Cannot append to ${target.logFile}: a rotation has been under way for ${gateWaitMs} ms`);
+      }
     }
   } catch (caught) {
     const error = caught instanceof Error ? caught : new Error(String(caught));

@@ -44,3 +44,15 @@ export const read = (fd: number, buffer: Buffer, position: number) =>
   call<number>((d) => fs.read(fd, buffer, 0, buffer.length, position, d));
 export const write = (fd: number, buffer: Buffer, offset: number) =>
   call<number>((d) => fs.write(fd, buffer, offset, buffer.length - offset, null, d));
+export const rename = (from: string, to: string) => callVoid((d) => fs.rename(from, to, d));
+export const fsync = (fd: number) => callVoid((d) => fs.fsync(fd, d));
+
+/** Makes a rename in `dir` durable. */
+export async function syncDir(dir: string): Promise<void> {
+  const fd = await open(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  try {
+    await fsync(fd);
+  } finally {
+    await close(fd);
+  }
+}

@@ -1,6 +1,7 @@
 // A login storm: 500 sessions opening and closing at once, each pair from its own parent
-// process as under sshd. No line may be lost, torn or duplicated.
+// process as under sshd. No line may be lost, torn or duplicated — also while the log rotates.
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratch } from '../helpers/hook.ts';
 import { readLines, validateAgainstSchema } from '../helpers/log.ts';
@@ -8,26 +9,31 @@ import { hookBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 
 const sessions = 500;
 
+/** Runs `sessions` open+close pairs at once; resolves with their exit statuses. */
+function storm(env: Record<string, string>): Promise<Array<number | null>> {
+  // One shell per session runs open then close, so both hooks have the same parent (the key).
+  const script = `
+    export PAM_USER=storm PAM_SERVICE=sshd PAM_RHOST=192.0.2.$(( $1 % 250 )) PAM_TTY=pts/$1
+    PAM_TYPE=open_session ${nodePath} ${hookBundle}
+    PAM_TYPE=close_session ${nodePath} ${hookBundle}`;
+  return Promise.all(
+    Array.from({ length: sessions }, (_, i) =>
+      new Promise<number | null>((resolve, reject) => {
+        const child = spawn('/bin/sh', ['-c', script, 'storm', String(i)], { env, stdio: 'ignore' });
+        child.on('error', reject);
+        child.on('close', resolve);
+      }),
+    ),
+  );
+}
+
 describe('500 simultaneous sessions', () => {
   const s = scratch();
   beforeAll(requireBuilt);
   afterAll(() => s.cleanup());
 
   it('leave 1000 well-formed lines, unique event ids, every open with its close', async () => {
-    // One shell per session runs open then close, so both hooks have the same parent (the key).
-    const script = `
-      export PAM_USER=storm PAM_SERVICE=sshd PAM_RHOST=192.0.2.$(( $1 % 250 )) PAM_TTY=pts/$1
-      PAM_TYPE=open_session ${nodePath} ${hookBundle}
-      PAM_TYPE=close_session ${nodePath} ${hookBundle}`;
-    const env = s.env({ LOGSPHERE_FSYNC: 'true' });
-    const started = Array.from({ length: sessions }, (_, i) =>
-      new Promise<number | null>((resolve, reject) => {
-        const child = spawn('/bin/sh', ['-c', script, 'storm', String(i)], { env, stdio: 'ignore' });
-        child.on('error', reject);
-        child.on('close', resolve);
-      }),
-    );
-    expect(new Set(await Promise.all(started))).toEqual(new Set([0]));
+    expect(new Set(await storm(s.env({ LOGSPHERE_FSYNC: 'true' })))).toEqual(new Set([0]));
 
     const lines = readLines(s.logFile);
     expect(lines).toHaveLength(2 * sessions);
@@ -45,6 +51,35 @@ describe('500 simultaneous sessions', () => {
       expect(close, `no close for ${String(open['tty'])}`).toBeDefined();
       expect(close?.['tty']).toBe(open['tty']);
       expect(close?.['pid']).toBe(open['pid']);
+    }
+  }, 300_000);
+
+  it('with LOGSPHERE_MAX_BYTES small, rotate several times and keep every line exactly once across the segments', async () => {
+    const r = scratch();
+    try {
+      const maxBytes = 65536;
+      expect(new Set(await storm(r.env({ LOGSPHERE_FSYNC: 'true', LOGSPHERE_MAX_BYTES: String(maxBytes) })))).toEqual(new Set([0]));
+      const names = readdirSync(r.logDir).sort();
+      const segments = names.filter((n) => /^sessions-\d{8}T\d{6}Z(-\d+)?\.jsonl$/.test(n));
+      expect(names.filter((n) => !segments.includes(n))).toEqual(['sessions.jsonl']);
+      expect(segments.length).toBeGreaterThanOrEqual(5);
+      // Nothing waits in the spool: every record is in a file.
+      expect(existsSync(`${r.runDir}/spool`) ? readdirSync(`${r.runDir}/spool`) : []).toEqual([]);
+      const lines: string[] = [];
+      for (const name of names) {
+        const text = readFileSync(`${r.logDir}/${name}`, 'utf8');
+        expect(text === '' || text.endsWith('\n'), `${name} ends in a whole line`).toBe(true);
+        lines.push(...text.split('\n').slice(0, -1));
+      }
+      expect(lines).toHaveLength(2 * sessions);
+      const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(records.filter((rec) => !validateAgainstSchema(rec))).toEqual([]);
+      expect(new Set(records.map((rec) => rec['event_id'])).size).toBe(2 * sessions);
+      // No announced writer and no rotation marker is left behind.
+      expect(readdirSync(`${r.runDir}/writers`)).toEqual([]);
+      expect(readdirSync(r.runDir).filter((n) => n.includes('rotating'))).toEqual([]);
+    } finally {
+      r.cleanup();
     }
   }, 300_000);
 });

@@ -15,7 +15,7 @@ function healthyHost(): DoctorOptions {
   dir = mkdtempSync(`${tmpdir()}/ls-doctor-`);
   const config: Config = {
     logDir: `${dir}/log`, logFile: `${dir}/log/sessions.jsonl`, runDir: `${dir}/run`, stateDir: `${dir}/state`,
-    hostname: null, ignoreServices: [], fsync: true, configPath: null, rulesPath: `${dir}/rules.json`, webhook: null, mail: null,
+    hostname: null, ignoreServices: [], fsync: true, maxBytes: 16777216, keepDays: 365, configPath: null, rulesPath: `${dir}/rules.json`, webhook: null, mail: null,
   };
   mkdirSync(config.logDir, { mode: 0o750 });
   chmodSync(config.logDir, 0o750);

@@ -1,0 +1,87 @@
+// The log file itself: its directory (0750) and the file (0640), both group adm, created when
+// missing; symlinks and anything but a regular file at the log path are refused (O_NOFOLLOW, and
+// O_NONBLOCK so that a FIFO or device cannot block the open). Calls are asynchronous (libuv's
+// thread pool) so that the hook's deadline can still fire when the filesystem hangs.
+
+import type { Stats } from 'node:fs';
+import { fs } from '../sys/fs.ts';
+import { lookupGid } from '../sys/proc.ts';
+import { RefusedPathError, describeFileType, errorCode } from './errors.ts';
+import * as afs from './fs-async.ts';
+
+const { O_RDWR, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+// Read access too: the torn-line check reads the last byte through the same descriptor.
+const appendFlags = O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK;
+
+export const logDirMode = 0o750;
+export const logFileMode = 0o640;
+
+export interface LogTarget {
+  logDir: string;
+  logFile: string;
+  runDir: string;
+  fsync: boolean;
+  /** Size at which the writer rotates the log; 0: never. */
+  maxBytes: number;
+}
+
+/** The group owning what the writer creates: `adm`, else root. */
+function ownerGroup(): number {
+  return lookupGid('adm') ?? 0;
+}
+
+export async function ensureLogDir(target: LogTarget): Promise<void> {
+  try {
+    const st = await afs.lstat(target.logDir);
+    if (!st.isDirectory()) throw new RefusedPathError(target.logDir, describeFileType(st.mode));
+    return;
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
+  try {
+    await afs.mkdir(target.logDir, logDirMode);
+    await afs.chown(target.logDir, 0, ownerGroup());
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') throw error;
+  }
+  const st = await afs.lstat(target.logDir);
+  if (!st.isDirectory()) throw new RefusedPathError(target.logDir, describeFileType(st.mode));
+}
+
+/**
+ * Opens the log for appending, creating it with the right owner and mode if it is missing.
+ * Returns its stat too: the type check and the torn-line check share one fstat.
+ */
+export async function openLog(target: LogTarget): Promise<{ fd: number; st: Stats }> {
+  let fd: number;
+  try {
+    fd = await afs.open(target.logFile, appendFlags);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ELOOP') throw new RefusedPathError(target.logFile, 'a symbolic link');
+    if (code === 'ENXIO') throw new RefusedPathError(target.logFile, 'a FIFO without a reader');
+    if (code !== 'ENOENT') throw error;
+    try {
+      fd = await afs.open(target.logFile, appendFlags | O_CREAT | O_EXCL, logFileMode);
+    } catch (createError) {
+      if (errorCode(createError) !== 'EEXIST') throw createError;
+      return openLog(target); // another hook created it first
+    }
+    try {
+      await afs.fchown(fd, 0, ownerGroup());
+      await afs.fchmod(fd, logFileMode);
+    } catch (error) {
+      await afs.close(fd);
+      throw error;
+    }
+  }
+  try {
+    const st = await afs.fstat(fd);
+    if (!st.isFile()) throw new RefusedPathError(target.logFile, describeFileType(st.mode));
+    return { fd, st };
+  } catch (error) {
+    await afs.close(fd);
+    throw error;
+  }
+}
+
