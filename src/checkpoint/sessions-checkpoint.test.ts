@@ -1,8 +1,9 @@
 import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import { compressSegment } from '../store/compress-segment.ts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expandInputs } from '../input/inputs.ts';
-import { parseLines } from '../input/parse-lines.ts';
+import { expandInputs, readRecords } from '../input/inputs.ts';
 import { reconcile } from '../reconcile/reconcile.ts';
 import * as build from '../record/build.ts';
 import type { SessionOpenRecord, SessionRecord } from '../record/types.ts';
@@ -46,7 +47,7 @@ function batch(open: SessionOpenRecord[], size: number): SessionRecord[] {
 const text = (records: SessionRecord[]) => records.map(build.toLine).join('');
 /** What `sessions` needs from a full read: every session that did not end with a logout. */
 const current = (records: SessionRecord[]) => reconcile(records).sessions.filter((s) => s.end !== 'logout');
-const fullRead = () => current(expandInputs([dir]).flatMap((f) => parseLines(readFileSync(f.path, 'utf8')).records));
+const fullRead = () => current(readRecords([dir]).records);
 const viaCheckpoint = (c: Checkpoint) => current(c.kept);
 
 describe('the sessions checkpoint', () => {
@@ -80,16 +81,49 @@ describe('the sessions checkpoint', () => {
     expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
   });
 
-  it('reads everything again after rotation (rename and a new file)', () => {
+  it('follows rotation without reading everything again: rename, new file, compression, logrotate\'s shift, retention', async () => {
     dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
     const open: SessionOpenRecord[] = [];
     writeFileSync(`${dir}/sessions.jsonl`, text(batch(open, 200)));
-    const first = catchUp(null, expandInputs([dir]));
+    let step = catchUp(null, expandInputs([dir]));
+    // Appended, then renamed by the writer's rotation, then a new live file.
+    appendFileSync(`${dir}/sessions.jsonl`, text(batch(open, 50)));
     renameSync(`${dir}/sessions.jsonl`, `${dir}/sessions-20261121T090000Z.jsonl`);
     writeFileSync(`${dir}/sessions.jsonl`, text(batch(open, 100)));
-    const after = catchUp(first.checkpoint, expandInputs([dir]));
-    expect(after.fullRead).toBe(true);
-    expect(viaCheckpoint(after.checkpoint)).toEqual(fullRead());
+    step = catchUp(step.checkpoint, expandInputs([dir]));
+    expect(step.fullRead).toBe(false);
+    expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
+    // The segment compressed by logsphere rotate; another rotation that came and went meanwhile.
+    await compressSegment(`${dir}/sessions-20261121T090000Z.jsonl`);
+    appendFileSync(`${dir}/sessions.jsonl`, text(batch(open, 30)));
+    renameSync(`${dir}/sessions.jsonl`, `${dir}/sessions-20261121T100000Z.jsonl`);
+    writeFileSync(`${dir}/sessions.jsonl`, text(batch(open, 40)));
+    renameSync(`${dir}/sessions.jsonl`, `${dir}/sessions-20261121T110000Z.jsonl`);
+    writeFileSync(`${dir}/sessions.jsonl`, text(batch(open, 40)));
+    step = catchUp(step.checkpoint, expandInputs([dir]));
+    expect(step.fullRead).toBe(false);
+    expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
+    // logrotate in create mode: renamed to .1, later shifted to .2 and compressed.
+    appendFileSync(`${dir}/sessions.jsonl`, text(batch(open, 30)));
+    renameSync(`${dir}/sessions.jsonl`, `${dir}/sessions.jsonl.1`);
+    writeFileSync(`${dir}/sessions.jsonl`, text(batch(open, 30)));
+    step = catchUp(step.checkpoint, expandInputs([dir]));
+    renameSync(`${dir}/sessions.jsonl.1`, `${dir}/sessions.jsonl.2`);
+    writeFileSync(`${dir}/sessions.jsonl.2.gz`, gzipSync(readFileSync(`${dir}/sessions.jsonl.2`)));
+    rmSync(`${dir}/sessions.jsonl.2`);
+    step = catchUp(step.checkpoint, expandInputs([dir]));
+    expect(step.fullRead).toBe(false);
+    expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
+    // Retention removes the oldest segment: its open sessions stay known to the checkpoint.
+    const before = viaCheckpoint(step.checkpoint);
+    rmSync(`${dir}/sessions-20261121T090000Z.jsonl.gz`);
+    step = catchUp(step.checkpoint, expandInputs([dir]));
+    expect(step.fullRead).toBe(false);
+    expect(viaCheckpoint(step.checkpoint)).toEqual(before);
+    // A file that is not part of the log's rotation may repeat history: everything is read again.
+    writeFileSync(`${dir}/imported.jsonl`, text(batch([], 10)));
+    step = catchUp(step.checkpoint, expandInputs([dir]));
+    expect(step.fullRead).toBe(true);
   });
 
   it('reads everything again after truncation, and after a rewrite in place', () => {

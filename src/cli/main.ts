@@ -8,6 +8,7 @@ import { doctorChecks, formatChecks, installedHookPath } from './commands/doctor
 import { failed, failedUsage, parseFailedArgs } from './commands/failed.ts';
 import { parseWatchArgs, watch, watchUsage } from './commands/watch.ts';
 import { parseReportArgs, report, reportUsage } from './commands/report.ts';
+import { parseRotateArgs, rotate, rotateUsage } from './commands/rotate.ts';
 import { importUsage, parseImportArgs, runImport } from './commands/import.ts';
 import { last, lastUsage, parseLastArgs } from './commands/last.ts';
 import { parseSessionsArgs, sessions, sessionsUsage } from './commands/sessions.ts';
@@ -18,7 +19,7 @@ import { validateCompiled } from '../config/validate-compiled.ts';
 import { UsageError, mainUsage } from './usage.ts';
 
 const version = '0.1.0';
-const commands = new Set(['sessions', 'last', 'failed', 'import', 'report', 'watch', 'doctor']);
+const commands = new Set(['sessions', 'last', 'failed', 'import', 'report', 'watch', 'rotate', 'follow', 'doctor']);
 
 const doctorUsage = `Usage: logsphere doctor
 
@@ -108,6 +109,12 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
         }
+      }
+      case 'rotate': {
+        const options = parseRotateArgs(rest);
+        if (options !== 'help') return await rotate(options, await hostConfig(io), io, Date.now());
+        io.stdout(rotateUsage);
+        return 0;
       }
       case 'import': {
         const options = parseImportArgs(rest);

@@ -15,6 +15,8 @@ Commands:
   import      read wtmp, btmp, utmp, auth.log or older LogSphere files into logsphere/1 records
   report      a security report over a period: text, markdown, JSON or self-contained HTML
   watch       follow the log and alert on failure bursts, brute force, root and odd logins
+  follow      print records as they are appended (raw, ECS or OpenTelemetry), resumable
+  rotate      rotate the log by size, compress rotated segments, apply retention
   doctor      check the installation: node, paths and modes, the PAM line, the boot unit,
               the boot record of this boot, the spool
 

@@ -31,6 +31,23 @@ describe('inputs', () => {
     expect(malformedWarnings(result)).toEqual([`skipped 1 malformed line in ${dir}/sessions-20261121T000000Z.jsonl`]);
   });
 
+  it('read logrotate\'s segments too, imports before the log, and a .gz only once its plain file is gone', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-inputs-`);
+    writeFileSync(`${dir}/sessions.jsonl`, line(5));
+    writeFileSync(`${dir}/sessions.jsonl.1`, line(4));
+    writeFileSync(`${dir}/sessions.jsonl.2.gz`, gzipSync(line(3)));
+    writeFileSync(`${dir}/sessions-20261121T000000Z.jsonl`, line(2));
+    writeFileSync(`${dir}/sessions-20261121T000000Z.jsonl.gz`, gzipSync(line(2)));
+    writeFileSync(`${dir}/wtmp-import.jsonl`, line(1));
+    writeFileSync(`${dir}/.sessions-20261121T000000Z.jsonl.gz.77.tmp`, 'partial');
+    utimesSync(`${dir}/sessions.jsonl.2.gz`, new Date(1000), new Date(1000));
+    utimesSync(`${dir}/sessions.jsonl.1`, new Date(2000), new Date(2000));
+    expect(expandInputs([dir]).map((f) => f.path.slice(dir.length + 1))).toEqual([
+      'wtmp-import.jsonl', 'sessions.jsonl.2.gz', 'sessions.jsonl.1', 'sessions-20261121T000000Z.jsonl', 'sessions.jsonl',
+    ]);
+    expect(readRecords([dir]).records).toHaveLength(5);
+  });
+
   it('name the path and the reason when an input cannot be read', () => {
     dir = mkdtempSync(`${tmpdir()}/ls-inputs-`);
     expect(() => readRecords([`${dir}/missing.jsonl`])).toThrow(InputError);

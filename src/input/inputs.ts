@@ -1,9 +1,13 @@
-// Where commands read records from: files, directories (their current `*.jsonl` and rotated
-// `*.jsonl.gz`, oldest first) and `-` for standard input. The default is the log directory.
+// Where commands read records from: files, directories and `-` for standard input. The default
+// is the log directory. A directory gives the session log and its rotated segments, oldest first
+// (any naming of segments.ts: the writer's own, logrotate's numbered or dated, compressed or
+// not), after any other `*.jsonl` and `*.jsonl.gz` files in it (imports), oldest first.
 
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { logFileName } from '../config/config.ts';
 import type { SessionRecord } from '../record/types.ts';
+import { listSegments, parseSegmentName } from '../store/segments.ts';
 import { forEachLine } from './parse-lines.ts';
 
 export interface InputFile {
@@ -51,26 +55,31 @@ export function expandInputs(paths: readonly string[]): InputFile[] {
       files.push({ path });
       continue;
     }
+    const dir = path.replace(/\/+$/, '') || '/';
     let names: string[];
     try {
-      names = readdirSync(path).filter((n) => logName.test(n) && !n.startsWith('.'));
+      names = readdirSync(dir);
     } catch (error) {
       const { code, detail } = describe(error);
       throw new InputError(path, code, detail);
     }
-    // Oldest first: rotated segments by modification time, then name; the live file last.
-    const dated = names.map((name) => {
-      const file = `${path.replace(/\/+$/, '')}/${name}`;
-      let mtime = 0;
-      try {
-        mtime = statSync(file).mtimeMs;
-      } catch {
-        // vanished: reading it will say so
-      }
-      return { file, name, mtime, live: name === 'sessions.jsonl' };
-    });
-    dated.sort((a, b) => Number(a.live) - Number(b.live) || a.mtime - b.mtime || (a.name < b.name ? -1 : 1));
-    for (const d of dated) files.push({ path: d.file });
+    const present = new Set(names);
+    const others = names
+      .filter((n) => logName.test(n) && !n.startsWith('.') && parseSegmentName(logFileName, n) === null)
+      .filter((n) => !(n.endsWith('.gz') && present.has(n.slice(0, -3))))
+      .map((name) => {
+        const file = `${dir}/${name}`;
+        let mtime = 0;
+        try {
+          mtime = statSync(file).mtimeMs;
+        } catch {
+          // vanished: reading it will say so
+        }
+        return { file, name, mtime };
+      })
+      .sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : 1));
+    for (const o of others) files.push({ path: o.file });
+    for (const segment of listSegments(dir, logFileName)) files.push({ path: segment.path });
   }
   return files;
 }

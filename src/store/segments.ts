@@ -85,7 +85,8 @@ export function listSegments(dir: string, logName: string): Segment[] {
   const present = new Set(names);
   const seen = new Set<string>();
   const segments: Segment[] = [];
-  for (const name of names) {
+  // The live name first: a second name of the live file is the one left out.
+  for (const name of present.has(logName) ? [logName, ...names.filter((n) => n !== logName)] : names) {
     const parsed = parseSegmentName(logName, name);
     if (parsed === null) continue;
     if (parsed.compressed && present.has(name.slice(0, -3))) continue;
