@@ -7,6 +7,7 @@ import { bootId, kernelHostname } from '../sys/proc.ts';
 import { doctorChecks, formatChecks, installedHookPath } from './commands/doctor.ts';
 import { failed, failedUsage, parseFailedArgs } from './commands/failed.ts';
 import { parseWatchArgs, watch, watchUsage } from './commands/watch.ts';
+import { follow, followUsage, parseFollowArgs } from './commands/follow.ts';
 import { parseReportArgs, report, reportUsage } from './commands/report.ts';
 import { parseRotateArgs, rotate, rotateUsage } from './commands/rotate.ts';
 import { importUsage, parseImportArgs, runImport } from './commands/import.ts';
@@ -63,6 +64,20 @@ async function hostConfig(io: CommandIO, checking = false): Promise<Config> {
   return loadConfig(sources, validateWithEnvSchema);
 }
 
+/** Runs a long-lived command; SIGTERM (systemctl stop) and SIGINT end it after the batch at hand. */
+async function untilSignal(command: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    return await command(stop.signal);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
 export async function run(argv: string[], io: CommandIO): Promise<number> {
   const [command, ...rest] = argv;
   const now = Date.now() * 1000;
@@ -98,17 +113,17 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
           io.stdout(watchUsage);
           return 0;
         }
-        // SIGTERM (systemctl stop) and SIGINT end the watch after the record at hand.
-        const stop = new AbortController();
-        const onSignal = () => stop.abort();
-        process.once('SIGTERM', onSignal);
-        process.once('SIGINT', onSignal);
-        try {
-          return await watch(options, await hostConfig(io), io, stop.signal);
-        } finally {
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
+        const config = await hostConfig(io);
+        return await untilSignal((signal) => watch(options, config, io, signal));
+      }
+      case 'follow': {
+        const options = parseFollowArgs(rest);
+        if (options === 'help') {
+          io.stdout(followUsage);
+          return 0;
         }
+        const config = await hostConfig(io);
+        return await untilSignal((signal) => follow(options, config, io, signal, process.stdout.isTTY === true));
       }
       case 'rotate': {
         const options = parseRotateArgs(rest);

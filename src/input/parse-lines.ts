@@ -28,16 +28,21 @@ export function forEachLine(text: string, onRecord: (record: SessionRecord) => v
     start = end + 1;
     if (line.endsWith('\r')) line = line.slice(0, -1);
     if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      malformed++;
-      continue;
-    }
-    const checked = validateRecord(value);
-    if (checked.ok) onRecord(checked.record);
+    const record = parseRecordLine(line);
+    if (record !== null) onRecord(record);
     else malformed++;
   }
   return malformed;
+}
+
+/** One line (without its newline) as a record; null when it is not a `logsphere/1` record. */
+export function parseRecordLine(line: string): SessionRecord | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  const checked = validateRecord(value);
+  return checked.ok ? checked.record : null;
 }

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdtempSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compressSegment } from '../store/compress-segment.ts';
 import { LogTail } from './tail.ts';
 
 let dir: string;
@@ -59,10 +60,67 @@ describe('LogTail', () => {
     const saved = first.position();
     first.close();
     appendFileSync(log, '3\n');
-    renameSync(log, `${dir}/sessions-1.jsonl`);
+    renameSync(log, `${dir}/sessions-20261121T000000Z.jsonl`);
     writeFileSync(log, '4\n');
     const second = new LogTail(log, saved ?? 'start');
     expect(second.read().lines).toEqual(['3', '4']);
+    second.close();
+  });
+
+  it('reads every segment rotated while it was stopped, in rotation order, compressed or not, then the live file', async () => {
+    writeFileSync(log, '1\n2\n');
+    const first = new LogTail(log, 'start');
+    expect(first.read().lines).toEqual(['1', '2']);
+    const saved = first.position();
+    first.close();
+    appendFileSync(log, '3\n');
+    renameSync(log, `${dir}/sessions-20261121T000000Z.jsonl`);
+    writeFileSync(log, '4\n');
+    renameSync(log, `${dir}/sessions-20261121T000000Z-1.jsonl`);
+    writeFileSync(log, '5\n');
+    renameSync(log, `${dir}/sessions-20261121T000001Z.jsonl`);
+    writeFileSync(log, '6\n');
+    // The saved file and the next one compressed meanwhile.
+    await compressSegment(`${dir}/sessions-20261121T000000Z.jsonl`);
+    await compressSegment(`${dir}/sessions-20261121T000000Z-1.jsonl`);
+    const second = new LogTail(log, saved ?? 'start');
+    expect(second.read()).toEqual({ lines: ['3', '4', '5', '6'], rotations: 3, truncations: 0 });
+    appendFileSync(log, '7\n');
+    expect(second.read().lines).toEqual(['7']);
+    second.close();
+    // From the oldest segment: everything once.
+    const all = new LogTail(log, 'oldest');
+    expect(all.read().lines).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    all.close();
+  });
+
+  it('goes on after the segment it was reading when that one is compressed and removed under it', async () => {
+    writeFileSync(log, '1\n');
+    const tail = new LogTail(log, 'start');
+    expect(tail.read().lines).toEqual(['1']);
+    appendFileSync(log, '2\n');
+    renameSync(log, `${dir}/sessions-20261121T000000Z.jsonl`);
+    writeFileSync(log, '3\n');
+    await compressSegment(`${dir}/sessions-20261121T000000Z.jsonl`);
+    renameSync(log, `${dir}/sessions-20261121T000001Z.jsonl`);
+    writeFileSync(log, '4\n');
+    expect(tail.read().lines).toEqual(['2', '3', '4']);
+    tail.close();
+  });
+
+  it('warns and continues after a saved position that was removed by retention', () => {
+    writeFileSync(log, '1\n');
+    const first = new LogTail(log, 'start');
+    first.read();
+    const saved = first.position();
+    first.close();
+    renameSync(log, `${dir}/sessions-20261121T000000Z.jsonl`);
+    writeFileSync(log, '2\n');
+    rmSync(`${dir}/sessions-20261121T000000Z.jsonl`);
+    const warnings: string[] = [];
+    const second = new LogTail(log, saved ?? 'start', (m) => warnings.push(m));
+    expect(second.read().lines).toEqual(['2']);
+    expect(warnings).toEqual([expect.stringMatching(/no longer in the log; continuing with sessions.jsonl/)]);
     second.close();
   });
 

@@ -4,19 +4,19 @@
 // and mail when configured. Position, rule state and undelivered alerts live in a checkpoint in
 // the state directory, so a restart neither repeats nor misses an alert.
 
-import { closeSync, constants, openSync, readFileSync, statSync, watch as watchDir, writeSync, type FSWatcher } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AlertEngine, type Alert } from '../../alerts/engine.ts';
 import { mailAlert, postWebhook } from '../../alerts/deliver.ts';
 import { defaultRules, parseRules, type Rule } from '../../alerts/rules.ts';
 import { loadWatchCheckpoint, saveWatchCheckpoint, watchCheckpointName, type PendingAlert, type WatchCheckpoint } from '../../alerts/watch-checkpoint.ts';
 import type { Config } from '../../config/config.ts';
-import { logFileName } from '../../config/config.ts';
 import { forEachLine } from '../../input/parse-lines.ts';
 import { LogTail } from '../../input/tail.ts';
 import type { SessionRecord } from '../../record/types.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
+import { ChangeWaiter, logPathOf } from '../log-path.ts';
 
 export const watchUsage = `Usage: logsphere watch [OPTIONS]
 
@@ -88,49 +88,6 @@ export function loadRules(options: WatchOptions, config: Config, io: CommandIO):
   return { ...parsed, source: path };
 }
 
-function logPathOf(options: WatchOptions, config: Config): string {
-  if (options.input === null) return config.logFile;
-  try {
-    if (statSync(options.input).isDirectory()) return `${options.input.replace(/\/+$/, '')}/${logFileName}`;
-  } catch {
-    // Not there yet: followed once it appears.
-  }
-  return options.input;
-}
-
-/** Resolves when something in `dir` changes, after `ms`, or when `signal` aborts. */
-class ChangeWaiter {
-  private watcher: FSWatcher | null = null;
-  private wake: (() => void) | null = null;
-
-  constructor(dir: string) {
-    try {
-      this.watcher = watchDir(dir, { persistent: false }, () => this.wake?.());
-      this.watcher.on('error', () => undefined);
-    } catch {
-      this.watcher = null; // polling only
-    }
-  }
-
-  wait(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done);
-      this.wake = done;
-    });
-  }
-
-  close(): void {
-    this.watcher?.close();
-  }
-}
-
 export async function watch(options: WatchOptions, config: Config, io: CommandIO, signal: AbortSignal): Promise<number> {
   const { rules, errors, source } = loadRules(options, config, io);
   if (options.check) {
@@ -140,7 +97,7 @@ export async function watch(options: WatchOptions, config: Config, io: CommandIO
   }
   if (rules.length === 0) throw new Error(`No rule to run: ${source} has no valid rule`);
 
-  const log = logPathOf(options, config);
+  const log = logPathOf(options.input, config);
   const checkpointPath = `${config.stateDir}/${watchCheckpointName}`;
   const alertsPath = `${config.stateDir}/alerts.jsonl`;
   const stored = loadWatchCheckpoint(checkpointPath, log);
