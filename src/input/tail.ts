@@ -99,6 +99,8 @@ export interface TailWarning {
 
 export class LogTail {
   private src: Source | null = null;
+  /** The end of the last file finished, while nothing of the next one has been read. */
+  private finished: TailPosition | null = null;
   private readonly dir: string;
   private readonly logName: string;
 
@@ -119,9 +121,15 @@ export class LogTail {
     }
   }
 
+  /**
+   * Where the tail stands. At the very start of a file the end of the file before it is given
+   * instead: a file of which nothing was read cannot be recognised by its content once it has been
+   * compressed, the one before it can.
+   */
   position(): TailPosition | null {
     const s = this.src;
-    if (s === null) return null;
+    if (s === null) return this.finished;
+    if (s.offset === 0 && this.finished !== null) return this.finished;
     const start = Math.max(0, s.offset - tailBytes);
     const before = s.data !== null ? s.data.subarray(start, s.offset) : readRange(s.fd as number, start, s.offset - start);
     return { dev: s.dev, ino: s.ino, offset: s.offset, name: s.name, order: s.order, seq: s.seq, compressed: s.data !== null, tail: before.toString('hex') };
@@ -146,6 +154,7 @@ export class LogTail {
       // Finished: the rest of this file (a torn last line too), then the next file in rotation order.
       this.readLines(src, result.lines, Infinity, true);
       result.rotations++;
+      this.finished = this.position();
       if (!this.advance()) return result;
     }
   }
@@ -245,6 +254,7 @@ export class LogTail {
   private replace(next: Source): void {
     if (this.src?.fd != null) closeSync(this.src.fd);
     this.src = next;
+    if (next.offset > 0) this.finished = null;
   }
 
   /** Moves from the finished file to the next one in rotation order; false when there is none yet. */
@@ -290,8 +300,9 @@ export class LogTail {
       (this.src as Source).offset = at.offset;
       return;
     }
-    // Compressed since: the `.gz` segment with the same bytes before the offset.
-    if (at.tail !== undefined && !at.compressed) {
+    // Compressed since: the `.gz` segment with the same bytes before the offset (at offset 0
+    // there are none to compare).
+    if (at.tail !== undefined && !at.compressed && at.offset > 0) {
       for (const s of segments) {
         if (!s.compressed) continue;
         if (this.openSegment(s, at.offset) && verify(this.src as Source)) {

@@ -1,0 +1,126 @@
+// logsphere follow as a process: killed with SIGKILL at random points and started again from its
+// checkpoint while the writer appends and rotates the log and logsphere rotate compresses
+// segments; its output file ends up holding every record once, in the order written.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, watch } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as build from '../../src/record/build.ts';
+import { appendLines, type LogTarget } from '../../src/store/append.ts';
+import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
+import { waitFor } from '../helpers/sshd.ts';
+import { runCli } from '../helpers/watch.ts';
+
+let dir = '';
+const children: ChildProcess[] = [];
+beforeAll(() => requireBuilt());
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let seed = 7;
+const random = (n: number) => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+  return seed % n;
+};
+
+const origin = { host: 'web1', boot_id: '00000000-0000-4000-8000-000000000001', source: 'pam' } as const;
+let clock = Date.UTC(2026, 10, 21, 9) * 1000;
+
+/** A record with hostile values now and then: escapes, C1 controls, long strings. */
+function nextLine(i: number): { line: string; id: string } {
+  clock += 1_000_000;
+  const user = i % 17 === 0 ? `evil\u001b[31m\u009b${'x'.repeat(200)}` : `user${i % 13}`;
+  const login: build.Login = { user, uid: i % 5 === 0 ? null : 1000 + (i % 13), tty: `pts/${i % 40}`, rhost: i % 3 === 0 ? '2001:db8::7' : `192.0.2.${i % 250}`, ruser: null, service: 'sshd', pid: 5000 + i, pid_start: i };
+  const record = i % 4 === 0 ? build.authFailure(origin, login, clock) : build.sessionOpen(origin, login, clock);
+  return { line: build.toLine(record), id: record.event_id };
+}
+
+const lines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '') : []);
+
+describe('logsphere follow --checkpoint', () => {
+  it('killed with SIGKILL 20 times while the log grows and rotates, puts out every record once, in order', async () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-follow-`);
+    mkdirSync(`${dir}/log`);
+    const target: LogTarget = { logDir: `${dir}/log`, logFile: `${dir}/log/sessions.jsonl`, runDir: `${dir}/run`, fsync: false, maxBytes: 262144 };
+    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none`, LOGSPHERE_MAX_BYTES: '262144', LOGSPHERE_KEEP_DAYS: '0', PATH: '/usr/bin:/bin' };
+    const output = `${dir}/out.jsonl`;
+    const written: string[] = [];
+    let n = 0;
+    /** Appends `count` records through the writer, in batches of 1-200 lines (one write each). */
+    const append = async (count: number) => {
+      while (count > 0) {
+        const size = Math.min(count, 1 + random(200));
+        const batch = Array.from({ length: size }, () => nextLine(n++));
+        const result = await appendLines(target, batch.map((b) => ({ order: clock, id: b.id, line: b.line })));
+        expect(result.status).toBe('written');
+        for (const b of batch) written.push(b.line.slice(0, -1));
+        count -= size;
+      }
+    };
+    const start = () => {
+      const out = openSync(output, 'a');
+      const child = spawn(nodePath, [cliBundle, 'follow', '--checkpoint', 'ship', '--from-start', '--input', `${dir}/log`], { env, stdio: ['ignore', out, 'pipe'] });
+      closeSync(out);
+      children.push(child);
+      return child;
+    };
+    const killAfter = (child: ChildProcess, ms: number) =>
+      new Promise<void>((resolve) => {
+        // Fault injection at a random moment (not synchronisation): the assertions hold whenever it lands.
+        setTimeout(() => {
+          if (child.exitCode !== null || child.signalCode !== null) resolve();
+          else {
+            child.on('exit', () => resolve());
+            child.kill('SIGKILL');
+          }
+        }, ms);
+      });
+
+    /** Kills as soon as the output file grows: between a batch put out and its checkpoint saved. */
+    const killOnOutput = (child: ChildProcess) =>
+      new Promise<void>((resolve) => {
+        const watcher = watch(output, () => {
+          watcher.close();
+          child.kill('SIGKILL');
+        });
+        child.on('exit', () => {
+          watcher.close();
+          resolve();
+        });
+      });
+
+    await append(3000);
+    for (let round = 0; round < 20; round++) {
+      const child = start();
+      // Appending while it runs; killed right after it puts out a batch, or at a random moment.
+      const adding = append(1000 + random(3000));
+      await (round % 2 === 0 ? killOnOutput(child) : killAfter(child, random(round % 4 === 3 ? 5 : 400)));
+      await adding;
+      expect(child.signalCode).toBe('SIGKILL');
+      if (round % 5 === 4) {
+        const rotated = await runCli(['rotate'], env);
+        expect(rotated.status, rotated.stderr).toBe(0);
+      }
+    }
+    const segments = readdirSync(`${dir}/log`);
+    expect(segments.filter((s) => s.endsWith('.jsonl.gz')).length).toBeGreaterThan(3);
+    expect(segments.filter((s) => /^sessions-\d{8}T\d{6}Z(-\d+)?\.jsonl(\.gz)?$/.test(s)).length).toBeGreaterThan(10);
+
+    // The last run reads to the end and stops.
+    const out = openSync(output, 'a');
+    const last = spawn(nodePath, [cliBundle, 'follow', '--checkpoint', 'ship', '--once', '--input', `${dir}/log`], { env, stdio: ['ignore', out, 'pipe'] });
+    closeSync(out);
+    let stderr = '';
+    last.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise((resolve) => last.on('close', resolve));
+    expect(last.exitCode, stderr).toBe(0);
+    const got = lines(output);
+    expect(got.length).toBe(written.length);
+    expect(got).toEqual(written);
+    const checkpoint = JSON.parse(readFileSync(`${dir}/state/follow-ship.json`, 'utf8')) as { records: number; lastEventId: string };
+    expect(checkpoint.records).toBe(written.length);
+    expect(checkpoint.lastEventId).toBe((JSON.parse(written[written.length - 1] as string) as { event_id: string }).event_id);
+  }, 300_000);
+});
