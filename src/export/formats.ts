@@ -4,17 +4,10 @@
 import type { SessionRecord } from '../record/types.ts';
 import { toEcs } from './ecs.ts';
 import { toOtel } from './otel.ts';
+import { jsonText } from '../record/json-text.ts';
 
 export type OutputFormat = 'raw' | 'ecs' | 'otel';
 export const outputFormats: readonly OutputFormat[] = ['raw', 'ecs', 'otel'];
-
-/**
- * JSON text with DEL, the C1 controls and the Unicode line separators escaped too (JSON.stringify
- * leaves them raw): still the same JSON value, and safe on a terminal.
- */
-export function jsonLine(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** The output line (without newline) for a record read from the log as `line`. */
 export function formatRecord(format: OutputFormat, record: SessionRecord, line: string): string {
@@ -22,8 +15,8 @@ export function formatRecord(format: OutputFormat, record: SessionRecord, line: 
     case 'raw':
       return line;
     case 'ecs':
-      return jsonLine(toEcs(record));
+      return jsonText(toEcs(record));
     case 'otel':
-      return jsonLine(toOtel(record));
+      return jsonText(toOtel(record));
   }
 }

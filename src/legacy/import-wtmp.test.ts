@@ -1,5 +1,6 @@
 // The importer writes lines byte by byte; here a plain reference (decoded entries, the record
 // builders, JSON.stringify) must give the same bytes for hostile and ordinary entries alike.
+import { jsonText } from '../record/json-text.ts';
 import { describe, expect, it } from 'vitest';
 import * as build from '../record/build.ts';
 import { JsonBytes } from '../record/json-bytes.ts';
@@ -162,8 +163,12 @@ describe('JsonBytes', () => {
     }
   });
 
-  it('writes every latin-1 byte as JSON.stringify writes the character', () => {
+  it('writes every latin-1 byte as jsonText writes the character: DEL and C1 escaped too', () => {
     const bytes = Buffer.from(Array.from({ length: 255 }, (_, i) => i + 1));
-    expect(written((out) => out.latin1String(bytes, 0, bytes.length))).toBe(JSON.stringify(bytes.toString('latin1')));
+    const text = written((out) => out.latin1String(bytes, 0, bytes.length));
+    expect(text).toBe(jsonText(bytes.toString('latin1')));
+    expect(JSON.parse(text)).toBe(bytes.toString('latin1'));
+    expect(text).toContain('~\\u007f\\u0080');
+    expect(/[\u007f-\u009f]/.test(text)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 // Builders for `logsphere/1` records. Key order is fixed here so that every line of the log
 // reads the same way; JSON.stringify does the escaping (control characters become \uXXXX).
 
+import { jsonText } from './json-text.ts';
 import { newId } from './ids.ts';
 import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from './time.ts';
 import {
@@ -113,5 +114,5 @@ export function shutdown(origin: Origin, at: Micros, ids: Ids = {}): ShutdownRec
 
 /** The record as one line of the log, newline included. */
 export function toLine(record: SessionRecord): string {
-  return `${JSON.stringify(record)}\n`;
+  return `${jsonText(record)}\n`;
 }

@@ -1,6 +1,6 @@
 // Lines of the log written as bytes, field by field, for importers that turn millions of entries
 // into records: no record object, no string per line, no UTF-8 encoding of a large string at the
-// end. What it writes is what JSON.stringify would (the importer's tests compare the two).
+// end. What it writes is what jsonText would (the importer's tests compare the two).
 
 import { formatTimestamp, type Micros } from './time.ts';
 
@@ -91,7 +91,8 @@ export class JsonBytes {
 
   /**
    * Latin-1 bytes as a JSON string, quotes included: `"` and `\` escaped, control characters as
-   * JSON.stringify writes them, bytes from 0x80 as the two-byte UTF-8 of U+0080..U+00FF.
+   * jsonText writes them (C0 as JSON.stringify does; DEL and C1 as \u00XX), bytes from 0xA0 as
+   * the two-byte UTF-8 of U+00A0..U+00FF.
    */
   latin1String(src: Uint8Array, start: number, end: number): void {
     const { buf } = this;
@@ -99,10 +100,10 @@ export class JsonBytes {
     buf[pos++] = 0x22;
     for (let i = start; i < end; i++) {
       const b = src[i] as number;
-      if (b >= 0x20 && b < 0x80) {
+      if (b >= 0x20 && b < 0x7f) {
         if (b === 0x22 || b === 0x5c) buf[pos++] = 0x5c;
         buf[pos++] = b;
-      } else if (b >= 0x80) {
+      } else if (b >= 0xa0) {
         buf[pos++] = 0xc0 | (b >> 6);
         buf[pos++] = 0x80 | (b & 0x3f);
       } else {
