@@ -35,7 +35,7 @@ async function waitFor<T>(what: string, probe: () => T | null | Promise<T | null
 }
 export { waitFor };
 
-function portOpen(port: number): Promise<boolean> {
+export function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port }, () => {
       socket.destroy();
