@@ -297,7 +297,7 @@ install_all() {
   [ "$auth_failures" = yes ] && enable_auth_failures
 
   install -d -m 0755 /usr/local/lib/systemd/system
-  for unit in logsphere-watch.service logsphere-report.service logsphere-report.timer; do
+  for unit in logsphere-watch.service logsphere-report.service logsphere-report.timer logsphere-rotate.service logsphere-rotate.timer; do
     install -m 0644 "$repo/services/$unit" "$unit_dir/$unit"
   done
   say "units logsphere-watch.service and logsphere-report.timer installed (enable them with systemctl enable --now)"
@@ -306,7 +306,8 @@ install_all() {
     systemctl daemon-reload
     systemctl enable logsphere-boot.service
     systemctl start logsphere-boot.service
-    say "unit logsphere-boot.service enabled and started"
+    systemctl enable --now logsphere-rotate.timer
+    say "units logsphere-boot.service and logsphere-rotate.timer enabled and started"
   else
     say "unit installed in $unit_dir (systemd is not running here)"
     record_boot_without_systemd
@@ -323,9 +324,9 @@ uninstall_all() {
     systemctl disable logsphere-boot.service || true
   fi
   if systemd_running; then
-    systemctl disable --now logsphere-watch.service logsphere-report.timer 2>/dev/null || true
+    systemctl disable --now logsphere-watch.service logsphere-report.timer logsphere-rotate.timer 2>/dev/null || true
   fi
-  rm -f "$unit_dir/logsphere-boot.service" "$unit_dir/logsphere-watch.service" "$unit_dir/logsphere-report.service" "$unit_dir/logsphere-report.timer" "$tmpfiles_dir/logsphere.conf"
+  rm -f "$unit_dir/logsphere-boot.service" "$unit_dir/logsphere-watch.service" "$unit_dir/logsphere-report.service" "$unit_dir/logsphere-report.timer" "$unit_dir/logsphere-rotate.service" "$unit_dir/logsphere-rotate.timer" "$tmpfiles_dir/logsphere.conf"
   systemd_running && systemctl daemon-reload || true
   rm -f /usr/local/bin/logsphere /usr/local/bin/logsphere-hook
   rm -rf "$prefix" /run/logsphere

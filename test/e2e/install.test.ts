@@ -84,6 +84,7 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
     const r = install();
     expect(r.status, r.stderr).toBe(0);
     expect(snapshot('/etc/pam.d')).toEqual(pamInstalled);
+    for (const unit of ['logsphere-rotate.service', 'logsphere-rotate.timer']) expect(existsSync(`/usr/local/lib/systemd/system/${unit}`), unit).toBe(true);
     const boots = readRecords('/var/log/logsphere/sessions.jsonl').filter((x) => x.event === 'boot');
     expect(new Set(boots.map((b) => b['boot_id'])).size).toBe(boots.length);
   });
@@ -117,6 +118,7 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
       '/usr/local/lib/systemd/system/logsphere-boot.service', '/usr/local/lib/tmpfiles.d/logsphere.conf',
       '/usr/share/pam-configs/logsphere', '/usr/share/pam-configs/logsphere-auth-failure', '/run/logsphere',
       '/usr/local/lib/systemd/system/logsphere-watch.service', '/usr/local/lib/systemd/system/logsphere-report.timer',
+      '/usr/local/lib/systemd/system/logsphere-rotate.service', '/usr/local/lib/systemd/system/logsphere-rotate.timer',
     ]) {
       expect(existsSync(path), path).toBe(false);
     }

@@ -14,7 +14,7 @@ describe.skipIf(missing({ commands: ['/usr/bin/systemd-analyze', '/usr/bin/syste
     expect(r.status).toBe(0);
   });
 
-  it.each(['logsphere-watch.service', 'logsphere-report.service', 'logsphere-report.timer'])('%s passes systemd-analyze verify', (unit) => {
+  it.each(['logsphere-watch.service', 'logsphere-report.service', 'logsphere-report.timer', 'logsphere-rotate.service', 'logsphere-rotate.timer'])('%s passes systemd-analyze verify', (unit) => {
     const r = spawnSync('systemd-analyze', ['verify', `${repoRoot}services/${unit}`], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -30,6 +30,20 @@ describe.skipIf(missing({ commands: ['/usr/bin/systemd-analyze', '/usr/bin/syste
     expect(score, r.stdout.slice(-300)).toBeLessThan(3);
     const timer = readFileSync(`${repoRoot}services/logsphere-report.timer`, 'utf8');
     expect(timer).toMatch(/^OnCalendar=Mon \*-\*-\* 06:00:00$/m);
+    expect(timer).toMatch(/^Persistent=true$/m);
+  });
+
+  it('logsphere-rotate.service runs logsphere rotate daily, hardened, writing only the log and run directories', () => {
+    const unit = readFileSync(`${repoRoot}services/logsphere-rotate.service`, 'utf8');
+    expect(unit).toMatch(/^Type=oneshot$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/usr\/local\/lib\/logsphere\/logsphere rotate$/m);
+    expect(unit).toMatch(/^ReadWritePaths=\/var\/log\/logsphere \/run\/logsphere$/m);
+    expect(unit).toMatch(/^ProtectSystem=strict$/m);
+    const r = spawnSync('systemd-analyze', ['security', '--offline=yes', `${repoRoot}services/logsphere-rotate.service`], { encoding: 'utf8' });
+    const score = Number(/Overall exposure level for logsphere-rotate\.service: ([\d.]+)/.exec(r.stdout)?.[1]);
+    expect(score, r.stdout.slice(-300)).toBeLessThan(2);
+    const timer = readFileSync(`${repoRoot}services/logsphere-rotate.timer`, 'utf8');
+    expect(timer).toMatch(/^OnCalendar=daily$/m);
     expect(timer).toMatch(/^Persistent=true$/m);
   });
 
