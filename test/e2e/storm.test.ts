@@ -1,11 +1,13 @@
 // A login storm: 500 sessions opening and closing at once, each pair from its own parent
 // process as under sshd. No line may be lost, torn or duplicated — also while the log rotates.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { listSegments } from '../../src/store/segments.ts';
+import { waitFor } from '../helpers/sshd.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratch } from '../helpers/hook.ts';
 import { readLines, validateAgainstSchema } from '../helpers/log.ts';
-import { hookBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
+import { cliBundle, hookBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 
 const sessions = 500;
 
@@ -56,6 +58,12 @@ describe('500 simultaneous sessions', () => {
 
   it('with LOGSPHERE_MAX_BYTES small, rotate several times and keep every line exactly once across the segments', async () => {
     const r = scratch();
+    // A follower reads along: it moves to each new file after a rotation, so a line written to a
+    // segment after its rotation would be missing from its output.
+    mkdirSync(r.logDir, { mode: 0o750 });
+    const out = openSync(`${r.dir}/follow.jsonl`, 'a');
+    const follower = spawn(nodePath, [cliBundle, 'follow', '--from-start', '--input', r.logDir], { env: r.env(), stdio: ['ignore', out, 'ignore'] });
+    closeSync(out);
     try {
       const maxBytes = 65536;
       expect(new Set(await storm(r.env({ LOGSPHERE_FSYNC: 'true', LOGSPHERE_MAX_BYTES: String(maxBytes) })))).toEqual(new Set([0]));
@@ -78,7 +86,12 @@ describe('500 simultaneous sessions', () => {
       // No announced writer and no rotation marker is left behind.
       expect(readdirSync(`${r.runDir}/writers`)).toEqual([]);
       expect(readdirSync(r.runDir).filter((n) => n.includes('rotating'))).toEqual([]);
+      // The follower's output: every line once, in the order of the segments.
+      const followed = () => readFileSync(`${r.dir}/follow.jsonl`, 'utf8').split('\n').slice(0, -1);
+      await waitFor('the follower to catch up', () => (followed().length >= lines.length ? true : null), 60_000);
+      expect(followed()).toEqual(listSegments(r.logDir, 'sessions.jsonl').flatMap((seg) => readFileSync(seg.path, 'utf8').split('\n').slice(0, -1)));
     } finally {
+      follower.kill('SIGKILL');
       r.cleanup();
     }
   }, 300_000);
