@@ -7,11 +7,15 @@
 #  - a login storm: 500 simultaneous open/close pairs, events per second (fsync on and off);
 #  - a history of 1,000,000 events: `logsphere last --json` against util-linux `last -f` over
 #    the same logins as wtmp, its peak memory, and `logsphere sessions` with a warm checkpoint
-#    against `node -e 0` (scripts/lib/bench-history.mjs).
-# Usage: scripts/bench.sh [--runs N] [--storm N]   (the history part: HISTORY=no skips it)
+#    against `node -e 0` (scripts/lib/bench-history.mjs);
+#  - `logsphere follow --format ecs|otel|raw` over a 1,000,000-event log (events/s), and a
+#    writer's append latency with and without a rotation in flight (scripts/lib/bench-follow.mjs).
+# Usage: scripts/bench.sh [--runs N] [--storm N]
+#   (HISTORY=no skips the history part, FOLLOW=no the follow and rotation part)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
 node scripts/lib/bench-hook.mjs "$@"
 [ "${HISTORY:-yes}" = no ] || node scripts/lib/bench-history.mjs
+[ "${FOLLOW:-yes}" = no ] || node scripts/lib/bench-follow.mjs

@@ -288,7 +288,7 @@ install_all() {
     systemd-tmpfiles --create "$tmpfiles_dir/logsphere.conf"
   else
     install -d -m 0755 /run/logsphere /run/logsphere/sessions /var/lib/logsphere
-    install -d -m 0700 /run/logsphere/spool
+    install -d -m 0700 /run/logsphere/spool /run/logsphere/writers
     install -d -m 0750 -g "$(getent group adm >/dev/null && echo adm || echo root)" /var/log/logsphere
   fi
   say "directories: /var/log/logsphere /run/logsphere /var/lib/logsphere"

@@ -44,6 +44,14 @@ async function freeSegmentPath(target: LogTarget, at: Date): Promise<string> {
 
 /** Renames the live log to a new segment once no writer has it open. */
 export async function rotateLog(target: LogTarget, request: RotateRequest): Promise<RotationOutcome> {
+  // A look before the hold: writers are not held off for a log that needs no rotation.
+  try {
+    const st = await afs.lstat(target.logFile);
+    if (st.isFile() && (st.size === 0 || st.size < request.minBytes)) return { status: 'not-needed', reason: `${st.size} bytes` };
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return { status: 'not-needed', reason: 'no log file' };
+    throw error;
+  }
   const hold = beginRotation(target.runDir);
   if (hold === null) return { status: 'busy', by: 'rotation', reason: 'another rotation is under way' };
   try {

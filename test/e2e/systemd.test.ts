@@ -84,6 +84,7 @@ describe.skipIf(missing({ commands: ['/usr/bin/systemd-analyze', '/usr/bin/syste
       expect(mode('/run/logsphere')).toBe(0o755);
       expect(mode('/run/logsphere/sessions')).toBe(0o755);
       expect(mode('/run/logsphere/spool')).toBe(0o700);
+      expect(mode('/run/logsphere/writers')).toBe(0o700);
       expect(mode('/var/log/logsphere')).toBe(0o750);
       expect(mode('/var/lib/logsphere')).toBe(0o755);
       if (process.getuid?.() === 0) expect(statSync(`${root}/var/log/logsphere`).gid).toBe(lookupGid('adm'));
