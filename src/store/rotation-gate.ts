@@ -15,6 +15,9 @@
 // miss nothing. A writer or rotation that dies leaves its file behind; it is recognised as dead
 // by its pid and start time and ignored (a dead rotation's marker is removed by whoever finds it).
 //
+// An announcement is per process (pid and start time): a process appends one batch at a time,
+// as the hook does.
+//
 // Waiting is bounded: a writer waits at most `waitMs` for a rotation to finish (then its record
 // goes to the spool, written by the next append), a rotation at most `waitMs` for writers to
 // finish (then it gives up; the next writer tries again).
