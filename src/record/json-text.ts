@@ -3,9 +3,10 @@
 // JSON value, and no line of the log carries a control character raw (syslog relays such as
 // rsyslog would rewrite those bytes on the way).
 
-const unsafe = /[\u007f-\u009f\u2028\u2029]/g;
+const unsafe = /[\u007f-\u009f\u2028\u2029]/;
+const unsafeAll = new RegExp(unsafe.source, 'g');
 
 export function jsonText(value: unknown): string {
   const text = JSON.stringify(value);
-  return unsafe.test(text) ? text.replace(unsafe, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : text;
+  return unsafe.test(text) ? text.replace(unsafeAll, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : text;
 }
