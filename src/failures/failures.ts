@@ -16,6 +16,8 @@ export interface Failure {
   rhost: string | null;
   service: string;
   source: string;
+  /** The record itself, when the collector keeps them (for ECS or OpenTelemetry output). */
+  record?: AuthFailureRecord;
 }
 
 export interface FailureFilter {
@@ -31,7 +33,10 @@ export class FailureCollector {
   duplicates = 0;
   private readonly seen = new Set<string>();
 
-  constructor(private readonly filter: FailureFilter) {}
+  constructor(
+    private readonly filter: FailureFilter,
+    private readonly keepRecords = false,
+  ) {}
 
   add(record: SessionRecord): void {
     if (record.event !== 'auth_failure') return;
@@ -44,7 +49,9 @@ export class FailureCollector {
       return;
     }
     this.seen.add(record.event_id);
-    this.failures.push(failureOf(record, at));
+    const failure = failureOf(record, at);
+    if (this.keepRecords) failure.record = record;
+    this.failures.push(failure);
   }
 
   /** Oldest first (file order is not trusted); ties keep reading order. */

@@ -2,7 +2,7 @@
 // checkpoint while the writer appends and rotates the log and logsphere rotate compresses
 // segments; its output file ends up holding every record once, in the order written.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, watch } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, truncateSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
@@ -123,4 +123,48 @@ describe('logsphere follow --checkpoint', () => {
     expect(checkpoint.records).toBe(written.length);
     expect(checkpoint.lastEventId).toBe((JSON.parse(written[written.length - 1] as string) as { event_id: string }).event_id);
   }, 300_000);
+
+  it('starts at the end without --from-start, reads a truncated log again, and maps to ECS and OpenTelemetry', async () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-follow-`);
+    mkdirSync(`${dir}/log`);
+    const target: LogTarget = { logDir: `${dir}/log`, logFile: `${dir}/log/sessions.jsonl`, runDir: `${dir}/run`, fsync: false, maxBytes: 0 };
+    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none`, PATH: '/usr/bin:/bin' };
+    const put = async (count: number) => {
+      const batch = Array.from({ length: count }, (_, i) => nextLine(1000 + i));
+      await appendLines(target, batch.map((b) => ({ order: 1, id: b.id, line: b.line })));
+      return batch;
+    };
+    await put(3); // before the follower starts: not printed
+    const child = spawn(nodePath, [cliBundle, 'follow', '--format', 'ecs'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    const docs = () => out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { event: { id: string; action: string } });
+    // Started once it has opened the log: its file descriptors show it.
+    await waitFor('follow to open the log', () => (readdirSync(`/proc/${child.pid}/fd`).some((fd) => { try { return readlinkSync(`/proc/${child.pid}/fd/${fd}`) === `${dir}/log/sessions.jsonl`; } catch { return false; } }) ? true : null));
+    const second = await put(2);
+    await waitFor('two ECS documents', () => (docs().length >= 2 ? true : null));
+    expect(docs().map((d) => d.event.id)).toEqual(second.map((b) => b.id));
+    // copytruncate-style truncation: read again from the start.
+    truncateSync(`${dir}/log/sessions.jsonl`, 0);
+    const third = await put(1);
+    await waitFor('a third document', () => (docs().length >= 3 ? true : null));
+    expect(docs().map((d) => d.event.id)).toEqual([...second, ...third].map((b) => b.id));
+    expect(err).toBe('');
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(child.exitCode).toBe(0);
+
+    const otel = await runCli(['follow', '--from-start', '--once', '--format', 'otel'], env);
+    expect(otel.status, otel.stderr).toBe(0);
+    const records = otel.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { Attributes: Record<string, unknown>; Timestamp: string });
+    expect(records.map((r) => r.Attributes['log.record.uid'])).toEqual(third.map((b) => b.id));
+    const failed = await runCli(['failed', '--json', '--format', 'ecs'], env);
+    expect(failed.status, failed.stderr).toBe(0);
+    const failures = JSON.parse(failed.stdout) as Array<{ event: { action: string; outcome: string } }>;
+    expect(failures.length).toBe(1) // the truncated log holds the last batch only;
+    expect(failures.every((f) => f.event.action === 'user_login' && f.event.outcome === 'failure')).toBe(true);
+  }, 60_000);
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parseFailedArgs } from './failed.ts';
+import { parseFollowArgs } from './follow.ts';
 import { parseLastArgs } from './last.ts';
+import { parseRotateArgs } from './rotate.ts';
 import { parseSessionsArgs } from './sessions.ts';
 
 const now = Date.UTC(2026, 10, 21, 12) * 1000;
@@ -37,5 +40,60 @@ describe('parseLastArgs()', () => {
     [['--since', 'soon'], /--since: cannot read time/],
   ])('rejects %j', (args, message) => {
     expect(() => parseLastArgs(args, now)).toThrow(message);
+  });
+});
+
+describe('parseFollowArgs()', () => {
+  it.each([
+    [[], { format: 'raw', checkpoint: null, fromStart: false, input: null, once: false }],
+    [['--format', 'ecs', '--checkpoint', 'siem', '--from-start'], { format: 'ecs', checkpoint: 'siem', fromStart: true }],
+    [['--format=otel', '--input', '/var/log/logsphere', '--once'], { format: 'otel', input: '/var/log/logsphere', once: true }],
+  ] as const)('%j', (args, expected) => {
+    expect(parseFollowArgs([...args])).toMatchObject(expected);
+  });
+
+  it.each([
+    [['--format', 'json'], /--format: expected one of raw, ecs, otel/],
+    [['--input', '-'], /standard input cannot be followed/],
+    [['extra'], /Unexpected argument|positional/],
+  ])('rejects %j', (args, message) => {
+    expect(() => parseFollowArgs(args)).toThrow(message);
+  });
+});
+
+describe('parseRotateArgs()', () => {
+  it.each([
+    [[], { now: false, compress: true, holdFor: null, releaseFor: null }],
+    [['--now', '--no-compress'], { now: true, compress: false }],
+    [['--hold-for', '4242'], { holdFor: 4242 }],
+    [['--release-for', '4242'], { releaseFor: 4242 }],
+  ] as const)('%j', (args, expected) => {
+    expect(parseRotateArgs([...args])).toMatchObject(expected);
+  });
+
+  it.each([
+    [['--hold-for', '0'], /--hold-for: not a process id/],
+    [['--hold-for', '1', '--release-for', '1'], /separate steps/],
+    [['--now', '--hold-for', '1'], /--now does not go with/],
+  ])('rejects %j', (args, message) => {
+    expect(() => parseRotateArgs(args)).toThrow(message);
+  });
+});
+
+describe('parseFailedArgs()', () => {
+  it.each([
+    [[], { json: false, format: null, by: null }],
+    [['--json', '--format', 'ecs'], { json: true, format: 'ecs' }],
+    [['--by', 'rhost', '-n', '3'], { by: 'rhost', limit: 3 }],
+  ] as const)('%j', (args, expected) => {
+    expect(parseFailedArgs([...args], now)).toMatchObject(expected);
+  });
+
+  it.each([
+    [['--format', 'ecs'], /--format goes with --json/],
+    [['--json', '--format', 'ecs', '--by', 'user'], /without --by/],
+    [['--json', '--format', 'raw'], /expected ecs or otel/],
+  ])('rejects %j', (args, message) => {
+    expect(() => parseFailedArgs(args, now)).toThrow(message);
   });
 });

@@ -5,6 +5,10 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../../config/config.ts';
 import { FailureCollector, summarize, type Failure, type SummaryKey } from '../../failures/failures.ts';
 import { forEachRecord, malformedWarnings } from '../../input/inputs.ts';
+import { toEcs } from '../../export/ecs.ts';
+import { toOtel } from '../../export/otel.ts';
+import { jsonText } from '../../record/json-text.ts';
+import type { AuthFailureRecord } from '../../record/types.ts';
 import type { Micros } from '../../record/time.ts';
 import { parseTimestamp } from '../../record/time.ts';
 import { cell, pad } from '../format/terminal.ts';
@@ -20,6 +24,8 @@ Failed logins, newest first: user, tty, from, time, service, and where the recor
 
 Options:
       --json              print the failures (or the summary) as a JSON array
+      --format ecs|otel   with --json: the failure records as ECS documents or OpenTelemetry
+                          log records (docs/collectors.md)
       --by rhost|user     one line per remote host or user: count, first and last seen
   -n, --limit N           at most N lines
       --since T           failures at or after T
@@ -36,6 +42,8 @@ T is RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday, now, or relative: --since=-
 
 export interface FailedOptions {
   json: boolean;
+  /** With --json: the records mapped to ECS or OpenTelemetry instead of failure objects. */
+  format: 'ecs' | 'otel' | null;
   by: SummaryKey | null;
   limit: number | null;
   since: Micros | null;
@@ -55,6 +63,7 @@ export function parseFailedArgs(args: string[], now: Micros): FailedOptions | 'h
     options: {
       ...queryOptions,
       by: { type: 'string' },
+      format: { type: 'string' },
       limit: { type: 'string', short: 'n' },
       since: { type: 'string' },
       until: { type: 'string' },
@@ -66,8 +75,12 @@ export function parseFailedArgs(args: string[], now: Micros): FailedOptions | 'h
   const by = values.by ?? null;
   if (by !== null && by !== 'rhost' && by !== 'user') throw new UsageError(`--by: expected rhost or user, got ${JSON.stringify(by)}`);
   const format = parseTimeFormat(values['time-format']);
+  const recordFormat = values.format ?? null;
+  if (recordFormat !== null && recordFormat !== 'ecs' && recordFormat !== 'otel') throw new UsageError(`--format: expected ecs or otel, got ${JSON.stringify(recordFormat)}`);
+  if (recordFormat !== null && (!values.json || by !== null)) throw new UsageError('--format goes with --json, without --by');
   return {
     json: values.json,
+    format: recordFormat,
     by,
     limit,
     since: values.since === undefined ? null : parseTimeArgument(values.since, now, '--since'),
@@ -86,11 +99,11 @@ export function failureJson(f: Failure) {
 
 /** One object per line, as the other commands' --json. */
 export function jsonArray(items: readonly unknown[]): string {
-  return items.length === 0 ? '[]\n' : `[\n${items.map((i) => JSON.stringify(i)).join(',\n')}\n]\n`;
+  return items.length === 0 ? '[]\n' : `[\n${items.map((i) => jsonText(i)).join(',\n')}\n]\n`;
 }
 
 export function failed(options: FailedOptions, config: Config, io: CommandIO): number {
-  const collector = new FailureCollector(options);
+  const collector = new FailureCollector(options, options.format !== null);
   const read = forEachRecord(options.inputs.length > 0 ? options.inputs : [config.logDir], (r) => collector.add(r));
   for (const w of malformedWarnings(read)) io.stderr(`logsphere: ${w}\n`);
   const failures = collector.sorted();
@@ -120,7 +133,8 @@ export function failed(options: FailedOptions, config: Config, io: CommandIO): n
 
   const newest = failures.reverse().slice(0, limit);
   if (options.json) {
-    io.stdout(jsonArray(newest.map(failureJson)));
+    const map = options.format === 'ecs' ? toEcs : options.format === 'otel' ? toOtel : null;
+    io.stdout(map === null ? jsonArray(newest.map(failureJson)) : jsonArray(newest.map((f) => map(f.record as AuthFailureRecord))));
     return 0;
   }
   const manyHosts = new Set(newest.map((f) => f.host)).size > 1;
