@@ -102,7 +102,7 @@ export async function watch(options: WatchOptions, config: Config, io: CommandIO
   const alertsPath = `${config.stateDir}/alerts.jsonl`;
   const stored = loadWatchCheckpoint(checkpointPath, log);
   const engine = new AlertEngine(rules, stored?.engine ?? null);
-  const tail = new LogTail(log, stored?.position ?? 'start');
+  const tail = new LogTail(log, stored?.position ?? 'start', (message) => io.stderr(`logsphere: ${message}\n`));
   let pending: PendingAlert[] = stored?.pending ?? [];
   let lastEventId = stored?.lastEventId ?? null;
   let raised = stored?.alertsRaised ?? 0;
