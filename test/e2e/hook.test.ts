@@ -5,7 +5,7 @@ import {
   closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { parseLines } from '../../src/input/parse-lines.ts';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readLines, readRecords } from '../helpers/log.ts';
 import { hookBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 import { pamEnv, runHook, scratch } from '../helpers/hook.ts';
@@ -21,6 +21,7 @@ afterEach(() => {
   s.cleanup();
   s = scratch();
 });
+afterAll(() => s.cleanup()); // the one made after the last test
 
 function spooled(runDir: string): string[] {
   const dir = `${runDir}/spool`;

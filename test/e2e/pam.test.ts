@@ -1,7 +1,7 @@
 // The hook on a real PAM stack: pamtester drives libpam, pam_exec runs the built hook.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { scratch } from '../helpers/hook.ts';
 import { readRecords } from '../helpers/log.ts';
 import { pamService, type PamService } from '../helpers/pam.ts';
@@ -22,6 +22,7 @@ describe.skipIf(lacking)('the hook under pam_exec (pamtester)', () => {
     s.cleanup();
     s = scratch();
   });
+  afterAll(() => s.cleanup()); // the one made after the last test
 
   const sessionStack = [
     'auth required pam_permit.so',
