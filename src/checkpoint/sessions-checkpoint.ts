@@ -9,11 +9,11 @@
 // before it (truncated or rewritten in place), a new file that is not part of the log's
 // rotation — throws the checkpoint away and reads all.
 
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { logFileName } from '../config/config.ts';
-import type { InputFile } from '../input/inputs.ts';
+import { gunzipInput, type InputFile } from '../input/inputs.ts';
 import { forEachLine } from '../input/parse-lines.ts';
+import { readRange } from '../input/read-range.ts';
 import { pairingKey, reconcile } from '../reconcile/reconcile.ts';
 import type { SessionRecord } from '../record/types.ts';
 import { parseSegmentName } from '../store/segments.ts';
@@ -49,16 +49,6 @@ export interface Catchup {
   fullRead: boolean;
 }
 
-function readRange(fd: number, start: number, length: number): Buffer {
-  const buffer = Buffer.alloc(length);
-  let got = 0;
-  while (got < length) {
-    const n = readSync(fd, buffer, got, length - got, start + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return buffer.subarray(0, got);
-}
 
 /** Hands whole lines of `data` from `offset` to `onText`; returns the offset after the last one. */
 function linesFrom(data: Buffer, offset: number, onText: (text: string) => void): number {
@@ -112,10 +102,10 @@ function openFile(file: InputFile): Opened {
   let data: Buffer | null = null;
   if (file.path.endsWith('.gz')) {
     try {
-      data = gunzipSync(readFileSync(fd));
+      data = gunzipInput(file.path, readFileSync(fd));
     } catch (error) {
       closeSync(fd);
-      throw new Error(`Cannot read ${file.path}: not a readable gzip file (${(error as Error).message})`);
+      throw error;
     }
   }
   return { file, fd, dev: st.dev, ino: st.ino, size: st.size, data };

@@ -1,8 +1,9 @@
-// What `watch` and `follow` share: which log file they follow, and waiting for it to change.
+// What `watch` and `follow` share: which log file they follow, and reading it as it grows.
 
 import { statSync, watch as watchDir, type FSWatcher } from 'node:fs';
 import type { Config } from '../config/config.ts';
 import { logFileName } from '../config/config.ts';
+import type { LogTail, TailRead } from '../input/tail.ts';
 
 /** The log file a follower reads: `--input` (a file, or a directory holding sessions.jsonl) or the configured one. */
 export function logPathOf(input: string | null, config: Config): string {
@@ -16,7 +17,7 @@ export function logPathOf(input: string | null, config: Config): string {
 }
 
 /** Resolves when something in `dir` changes, after `ms`, or when `signal` aborts. */
-export class ChangeWaiter {
+class ChangeWaiter {
   private watcher: FSWatcher | null = null;
   private wake: (() => void) | null = null;
 
@@ -48,3 +49,30 @@ export class ChangeWaiter {
   }
 }
 
+
+/**
+ * Reads `tail` until `signal` aborts — or, with `once`, until the end of the log — and hands each
+ * read that found something (lines, a rotation, a truncation) to `onRead`. When nothing is new it
+ * waits for a change in the log's directory (at most a second).
+ */
+export async function followTail(
+  tail: LogTail,
+  options: { once: boolean; maxBytes?: number },
+  signal: AbortSignal,
+  onRead: (read: TailRead) => void | Promise<void>,
+): Promise<void> {
+  const waiter = options.once ? null : new ChangeWaiter(tail.path.slice(0, tail.path.lastIndexOf('/')) || '/');
+  try {
+    while (!signal.aborted) {
+      const read = tail.read(options.maxBytes);
+      if (read.lines.length > 0 || read.rotations > 0 || read.truncations > 0) {
+        await onRead(read);
+        continue;
+      }
+      if (options.once) break;
+      await (waiter as ChangeWaiter).wait(1000, signal);
+    }
+  } finally {
+    waiter?.close();
+  }
+}

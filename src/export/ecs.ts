@@ -4,8 +4,8 @@
 // place for stay under `logsphere.*`. The mapping is documented field by field in
 // docs/collectors.md. Output is deterministic: the same record gives the same bytes.
 
+import { isIP } from 'node:net';
 import type { SessionRecord } from '../record/types.ts';
-import { isIpAddress } from './ip.ts';
 
 export const ecsVersion = '8.11.0';
 
@@ -72,7 +72,7 @@ export function toEcs(record: SessionRecord): Record<string, Json> {
     doc['process'] = { pid: record.pid };
     const related: Record<string, Json> = { user: [record.user] };
     if (record.rhost !== null) {
-      if (isIpAddress(record.rhost)) {
+      if (isIP(record.rhost) !== 0) {
         doc['source'] = { ip: record.rhost };
         related['ip'] = [record.rhost];
       } else {

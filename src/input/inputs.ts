@@ -120,14 +120,16 @@ export function readInputText(file: InputFile): string {
   } finally {
     if (fd !== 0) closeSync(fd);
   }
-  if (file.path.endsWith('.gz')) {
-    try {
-      data = gunzipSync(data);
-    } catch (error) {
-      throw new InputError(file.path, undefined, `not a readable gzip file (${(error as Error).message})`);
-    }
+  return (file.path.endsWith('.gz') ? gunzipInput(file.path, data) : data).toString('utf8');
+}
+
+/** The content of a compressed input; an InputError names it when it is not gzip. */
+export function gunzipInput(path: string, data: Buffer): Buffer {
+  try {
+    return gunzipSync(data);
+  } catch (error) {
+    throw new InputError(path, undefined, `not a readable gzip file (${(error as Error).message})`);
   }
-  return data.toString('utf8');
 }
 
 /**

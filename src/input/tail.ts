@@ -10,8 +10,9 @@
 // compressed, as the `.gz` segment whose content has the same bytes before that offset.
 
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { compareSegments, listSegments, type Segment } from '../store/segments.ts';
+import { gunzipInput } from './inputs.ts';
+import { readRange } from './read-range.ts';
 
 export interface TailPosition {
   dev: number;
@@ -74,7 +75,7 @@ function gunzipFile(path: string): Buffer | null {
   const fd = openNoFollow(path);
   if (fd === null) return null;
   try {
-    return gunzipSync(readFileSync(fd));
+    return gunzipInput(path, readFileSync(fd));
   } catch {
     return null;
   } finally {
@@ -82,16 +83,6 @@ function gunzipFile(path: string): Buffer | null {
   }
 }
 
-function readRange(fd: number, start: number, length: number): Buffer {
-  const buffer = Buffer.alloc(length);
-  let got = 0;
-  while (got < length) {
-    const n = readSync(fd, buffer, got, length - got, start + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return buffer.subarray(0, got);
-}
 
 export interface TailWarning {
   (message: string): void;
@@ -130,9 +121,13 @@ export class LogTail {
     const s = this.src;
     if (s === null) return this.finished;
     if (s.offset === 0 && this.finished !== null) return this.finished;
-    const start = Math.max(0, s.offset - tailBytes);
-    const before = s.data !== null ? s.data.subarray(start, s.offset) : readRange(s.fd as number, start, s.offset - start);
-    return { dev: s.dev, ino: s.ino, offset: s.offset, name: s.name, order: s.order, seq: s.seq, compressed: s.data !== null, tail: before.toString('hex') };
+    return { dev: s.dev, ino: s.ino, offset: s.offset, name: s.name, order: s.order, seq: s.seq, compressed: s.data !== null, tail: this.bytesBefore(s, s.offset) };
+  }
+
+  /** The last bytes before `offset` in `src`, hex: what identifies a position by content. */
+  private bytesBefore(src: Source, offset: number): string {
+    const start = Math.max(0, offset - tailBytes);
+    return (src.data !== null ? src.data.subarray(start, offset) : readRange(src.fd as number, start, offset - start)).toString('hex');
   }
 
   /** Reads what was appended since the last call (at most about `maxBytes` of it). */
@@ -288,13 +283,7 @@ export class LogTail {
   /** Continues at a saved position. */
   private resume(at: TailPosition): void {
     const segments = this.segments();
-    const verify = (s: Source) => {
-      if (at.tail === undefined) return true;
-      const start = Math.max(0, at.offset - tailBytes);
-      if (this.sizeOf(s) < at.offset) return false;
-      const before = s.data !== null ? s.data.subarray(start, at.offset) : readRange(s.fd as number, start, at.offset - start);
-      return before.toString('hex') === at.tail;
-    };
+    const verify = (s: Source) => at.tail === undefined || (this.sizeOf(s) >= at.offset && this.bytesBefore(s, at.offset) === at.tail);
     const same = segments.find((s) => s.dev === at.dev && s.ino === at.ino && s.compressed === (at.compressed ?? false));
     if (same !== undefined && this.openSegment(same, at.offset) && verify(this.src as Source)) {
       (this.src as Source).offset = at.offset;

@@ -4,7 +4,7 @@
 
 import { errorCode, RefusedPathError, describeFileType } from './errors.ts';
 import * as afs from './fs-async.ts';
-import { ensureLogDir, openLog, type LogTarget } from './log-file.ts';
+import { openLog, type LogTarget } from './log-file.ts';
 import { beginRotation, liveWriters, waitUntil } from './rotation-gate.ts';
 import { rotatedName } from './segments.ts';
 
@@ -73,7 +73,6 @@ export async function rotateLog(target: LogTarget, request: RotateRequest): Prom
     const segment = await freeSegmentPath(target, request.now());
     await afs.rename(target.logFile, segment);
     // The new live file right away, so that tailers find it; then the renames made durable.
-    await ensureLogDir(target);
     await afs.close((await openLog(target)).fd);
     if (target.fsync) await afs.syncDir(target.logDir);
     return { status: 'rotated', segment, bytes: st.size };

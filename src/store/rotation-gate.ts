@@ -106,21 +106,24 @@ export function enterAsWriter(runDir: string): WriterTicket | null {
   return ticket;
 }
 
-/** Whether a live rotation holds the marker; a dead one's marker is removed. */
-export function rotationUnderWay(runDir: string): boolean {
+/** The marker: its inode and the owner it names (null when garbled); null when there is none. */
+function readMarker(runDir: string): { ino: number; owner: ProcessIdentity | null } | null {
   const marker = markerPath(runDir);
-  let text: string;
-  let ino: number;
   try {
-    ino = lstatSync(marker).ino;
-    text = readFileSync(marker, 'utf8');
+    const ino = lstatSync(marker).ino;
+    return { ino, owner: parseId(readFileSync(marker, 'utf8')) };
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return false;
+    if (errorCode(error) === 'ENOENT') return null;
     throw error;
   }
-  const owner = parseId(text);
-  if (owner !== null && runs(owner)) return true;
-  removeStaleMarker(runDir, ino);
+}
+
+/** Whether a live rotation holds the marker; a dead one's marker is removed. */
+export function rotationUnderWay(runDir: string): boolean {
+  const marker = readMarker(runDir);
+  if (marker === null) return false;
+  if (marker.owner !== null && runs(marker.owner)) return true;
+  removeStaleMarker(runDir, marker.ino);
   return false;
 }
 
@@ -190,19 +193,9 @@ function releaseMarker(runDir: string, ino: number): void {
 
 /** Releases the marker held for `owner` (logrotate's postrotate); false when it holds none. */
 export function endRotationOf(runDir: string, owner: ProcessIdentity): boolean {
-  const marker = markerPath(runDir);
-  let text: string;
-  let ino: number;
-  try {
-    ino = lstatSync(marker).ino;
-    text = readFileSync(marker, 'utf8');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return false;
-    throw error;
-  }
-  const holder = parseId(text);
-  if (holder === null || holder.pid !== owner.pid || holder.start !== owner.start) return false;
-  releaseMarker(runDir, ino);
+  const marker = readMarker(runDir);
+  if (marker?.owner?.pid !== owner.pid || marker.owner.start !== owner.start) return false;
+  releaseMarker(runDir, marker.ino);
   return true;
 }
 

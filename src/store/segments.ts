@@ -5,7 +5,9 @@
 // Any of them may be compressed (`.gz`); while `logsphere rotate` compresses one, both the plain
 // file and the finished `.gz` may exist for a moment: the plain one is read, the `.gz` skipped.
 
-import { lstatSync, readdirSync } from 'node:fs';
+import { fs } from '../sys/fs.ts';
+
+const { lstatSync, readdirSync } = fs;
 
 export type SegmentScheme = 'live' | 'rotated' | 'numbered' | 'dated';
 

@@ -9,15 +9,16 @@
 // line a kill cut short. On a pipe it cannot look back: records after the checkpoint may be put
 // out again (at least once; the event id is the key to drop them downstream).
 
-import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { followCheckpointPath, loadFollowCheckpoint, saveFollowCheckpoint, type FollowCheckpoint } from '../../checkpoint/follow-checkpoint.ts';
 import type { Config } from '../../config/config.ts';
 import { formatRecord, outputFormats, type OutputFormat } from '../../export/formats.ts';
 import { parseRecordLine } from '../../input/parse-lines.ts';
+import { readRange } from '../../input/read-range.ts';
 import { LogTail, type TailStart } from '../../input/tail.ts';
 import type { CommandIO } from '../io.ts';
-import { ChangeWaiter, logPathOf } from '../log-path.ts';
+import { followTail, logPathOf } from '../log-path.ts';
 import { UsageError } from '../usage.ts';
 
 export const followUsage = `Usage: logsphere follow [OPTIONS]
@@ -101,14 +102,7 @@ function outputFileTail(): { last: string | null; partial: string } | null {
     const again = fstatSync(fd);
     if (again.dev !== st.dev || again.ino !== st.ino) return null;
     const length = Math.min(again.size, 4 << 20);
-    const buffer = Buffer.alloc(length);
-    let got = 0;
-    while (got < length) {
-      const n = readSync(fd, buffer, got, length - got, again.size - length + got);
-      if (n === 0) break;
-      got += n;
-    }
-    const text = buffer.subarray(0, got).toString('utf8');
+    const text = readRange(fd, again.size - length, length).toString('utf8');
     const end = text.lastIndexOf('\n');
     const partial = text.slice(end + 1);
     if (end < 0) return { last: null, partial };
@@ -196,25 +190,10 @@ export async function follow(options: FollowOptions, config: Config, io: Command
   }
   if (checkpointPath !== null && stored === null) save();
 
-  const waiter = options.once ? null : new ChangeWaiter(log.slice(0, log.lastIndexOf('/')) || '/');
-  try {
-    while (!signal.aborted) {
-      const read = tail.read(batchBytes);
-      if (read.lines.length > 0) {
-        emit(format(read.lines));
-        save();
-        continue;
-      }
-      if (read.rotations > 0 || read.truncations > 0) {
-        save();
-        continue;
-      }
-      if (options.once) break;
-      await (waiter as ChangeWaiter).wait(1000, signal);
-    }
-  } finally {
-    waiter?.close();
-  }
+  await followTail(tail, { once: options.once, maxBytes: batchBytes }, signal, (read) => {
+    if (read.lines.length > 0) emit(format(read.lines));
+    save();
+  });
   save();
   tail.close();
   return 0;

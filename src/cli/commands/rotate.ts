@@ -108,19 +108,20 @@ function release(pid: number, config: Config, io: CommandIO): number {
 
 const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
-/** Segments among `candidates` holding the open record of a session still open. */
-function segmentsWithOpenSessions(candidates: readonly Segment[], config: Config): Set<string> {
-  const found = new Set<string>();
-  if (candidates.length === 0) return found;
+/** The ids of the sessions still open, from the whole log. */
+function openSessionIds(config: Config): Set<string> {
   const loaded = loadReconciled([config.logDir], config, localLiveness(localHost(config)));
   const open = new Set<string>();
   for (let i = 0; i < loaded.count; i++) if (loaded.endOf(i) === null) open.add(loaded.session(i).session_id);
-  if (open.size === 0) return found;
-  for (const segment of candidates) {
-    forEachRecordIn({ path: segment.path }, (r) => {
-      if (r.event === 'session_open' && open.has(r.session_id)) found.add(segment.path);
-    });
-  }
+  return open;
+}
+
+/** Whether `segment` holds the session_open of one of `open`. */
+function startsOneOf(segment: Segment, open: ReadonlySet<string>): boolean {
+  let found = false;
+  forEachRecordIn({ path: segment.path }, (r) => {
+    if (r.event === 'session_open' && open.has(r.session_id)) found = true;
+  });
   return found;
 }
 
@@ -150,10 +151,9 @@ export async function rotate(options: RotateOptions, config: Config, io: Command
     }
   }
 
-  const segments = listSegments(config.logDir, logFileName);
-  const candidates = retentionPlan(segments, config.keepDays, nowMs, () => false).remove;
-  const protectedPaths = segmentsWithOpenSessions(candidates, config);
-  const plan = retentionPlan(segments, config.keepDays, nowMs, (s) => protectedPaths.has(s.path));
+  // The whole log is read for open sessions only when some segment is past retention.
+  let open: Set<string> | null = null;
+  const plan = retentionPlan(listSegments(config.logDir, logFileName), config.keepDays, nowMs, (segment) => startsOneOf(segment, (open ??= openSessionIds(config))));
   for (const segment of plan.remove) {
     unlinkSync(segment.path);
     io.stdout(`removed ${segment.name} (last written ${new Date(segment.mtimeMs).toISOString()}, more than ${config.keepDays} days ago)\n`);

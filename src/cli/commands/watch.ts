@@ -16,7 +16,7 @@ import { LogTail } from '../../input/tail.ts';
 import type { SessionRecord } from '../../record/types.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
-import { ChangeWaiter, logPathOf } from '../log-path.ts';
+import { followTail, logPathOf } from '../log-path.ts';
 
 export const watchUsage = `Usage: logsphere watch [OPTIONS]
 
@@ -157,32 +157,22 @@ export async function watch(options: WatchOptions, config: Config, io: CommandIO
   }
 
   const channels = (): PendingAlert['to'] => ['stdout', ...(config.webhook ? ['webhook' as const] : []), ...(config.mail ? ['mail' as const] : [])];
-  const waiter = options.once ? null : new ChangeWaiter(log.slice(0, log.lastIndexOf('/')) || '/');
-  try {
-    while (!signal.aborted) {
-      const read = tail.read();
-      if (read.rotations > 0) warn(`${log} was rotated; following the new file`);
-      if (read.truncations > 0) warn(`${log} was truncated; reading it again from the start`);
-      if (read.lines.length > 0) {
-        const alerts = evaluate(read.lines);
-        raised += alerts.length;
-        pending = pending.concat(alerts.map((alert) => ({ alert, to: channels() })));
-        save(); // the outbox first: a stop from here on delivers these on the next start
-        await deliver();
-        continue;
-      }
-      if (read.rotations > 0 || read.truncations > 0) {
-        save();
-        continue;
-      }
-      if (options.once) break;
-      await (waiter as ChangeWaiter).wait(1000, signal);
+  await followTail(tail, options, signal, async (read) => {
+    if (read.rotations > 0) warn(`${log} was rotated; following the new file`);
+    if (read.truncations > 0) warn(`${log} was truncated; reading it again from the start`);
+    if (read.lines.length === 0) {
+      save();
+      return;
     }
-  } finally {
-    waiter?.close();
-    tail.close();
-  }
+    const alerts = evaluate(read.lines);
+    raised += alerts.length;
+    pending = pending.concat(alerts.map((alert) => ({ alert, to: channels() })));
+    save(); // the outbox first: a stop from here on delivers these on the next start
+    await deliver();
+  });
+  // Saved while the tail is open: its position is where the next start goes on.
   save();
+  tail.close();
   return 0;
 }
 
