@@ -42,7 +42,10 @@ useradd -m -s /bin/bash "$user"
 install -d -m700 -o "$user" -g "$user" "/home/$user/.ssh"
 install -m600 -o "$user" -g "$user" "$dir/client_key.pub" "/home/$user/.ssh/authorized_keys"
 printf 'LOGSPHERE_LOG_DIR=%s/log\nLOGSPHERE_RUN_DIR=%s/run\nLOGSPHERE_STATE_DIR=%s\n' "$dir" "$dir" "$dir" >"$dir/logsphere.env"
-hook="/usr/bin/env LOGSPHERE_CONFIG=$dir/logsphere.env $repo/dist/logsphere-hook.mjs"
+chmod 0644 "$dir/logsphere.env"
+# The hook reads its configuration from a root-owned file named on its PAM line, never from its
+# environment; the CLI reads the same file through LOGSPHERE_CONFIG.
+hook="$repo/dist/logsphere-hook.mjs --config=$dir/logsphere.env"
 cat >"/etc/pam.d/$service" <<PAM
 auth required pam_permit.so
 account required pam_unix.so

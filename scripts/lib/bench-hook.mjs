@@ -1,6 +1,6 @@
 // The measurements behind scripts/bench.sh (see there).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,9 +24,20 @@ function timed(cmd, args, env) {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+/** Writes the hook's config file (log and run directories in `dir`); returns its --config= argument. */
+function configFile(dir, extra) {
+  const values = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, ...extra };
+  const path = `${dir}/hook.env`;
+  writeFileSync(path, Object.entries(values).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o644 });
+  chmodSync(path, 0o644);
+  return `--config=${path}`;
+}
+
 function startup() {
   const dir = mkdtempSync(`${tmpdir()}/logsphere-bench-`);
-  const base = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none.env`, PAM_USER: 'root', PAM_SERVICE: 'sshd', PAM_RHOST: '192.0.2.1' };
+  // The hook reads its configuration from a root-owned file named on its PAM line.
+  const args = [hook, configFile(dir, {})];
+  const base = { PAM_USER: 'root', PAM_SERVICE: 'sshd', PAM_RHOST: '192.0.2.1' };
   const samples = { node: [], esm: [], open: [], close: [] };
   // The floor of any ESM entry point: Node 20 loads its ESM loader for an .mjs main module.
   writeFileSync(`${dir}/empty.mjs`, '');
@@ -36,8 +47,8 @@ function startup() {
       const tty = `pts/${i}`;
       samples.node.push(timed(node, ['-e', '0'], {}));
       samples.esm.push(timed(node, [`${dir}/empty.mjs`], {}));
-      samples.open.push(timed(node, [hook], { ...base, PAM_TYPE: 'open_session', PAM_TTY: tty }));
-      samples.close.push(timed(node, [hook], { ...base, PAM_TYPE: 'close_session', PAM_TTY: tty }));
+      samples.open.push(timed(node, args, { ...base, PAM_TYPE: 'open_session', PAM_TTY: tty }));
+      samples.close.push(timed(node, args, { ...base, PAM_TYPE: 'close_session', PAM_TTY: tty }));
     }
     const lines = readFileSync(`${dir}/log/sessions.jsonl`, 'utf8').trim().split('\n').length;
     if (lines !== 2 * runs) throw new Error(`expected ${2 * runs} records, found ${lines}`);
@@ -58,9 +69,10 @@ function startup() {
 
 async function storm(fsync) {
   const dir = mkdtempSync(`${tmpdir()}/logsphere-storm-`);
-  const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none.env`, LOGSPHERE_FSYNC: String(fsync) };
+  const env = {};
+  const config = configFile(dir, { LOGSPHERE_FSYNC: String(fsync) });
   const script = `export PAM_USER=storm PAM_SERVICE=sshd PAM_TTY=pts/$1
-    PAM_TYPE=open_session ${node} ${hook} && PAM_TYPE=close_session ${node} ${hook}`;
+    PAM_TYPE=open_session ${node} ${hook} ${config} && PAM_TYPE=close_session ${node} ${hook} ${config}`;
   const start = process.hrtime.bigint();
   const statuses = await Promise.all(
     Array.from({ length: stormSize }, (_, i) => new Promise((resolve) => {

@@ -59,6 +59,7 @@ function doctor(args: string[], config: Config, io: CommandIO): number {
  */
 async function hostConfig(io: CommandIO, checking = false): Promise<Config> {
   const sources = configSources(io.env);
+  if (sources.warning !== null) io.stderr(`logsphere: ${sources.warning}\n`);
   if (!checking || !needsValidation(sources)) return loadConfig(sources, validateCompiled);
   const { validateWithEnvSchema } = await import('../config/validate-env-schema.ts');
   return loadConfig(sources, validateWithEnvSchema);

@@ -1,17 +1,96 @@
-// Where configuration comes from on a host: the config file (if any) and the environment.
+// Where configuration comes from on a host.
+//
+// The hook runs as root inside every login, started by pam_exec with the PAM environment, which
+// users can write to (Debian's sshd stack reads ~/.pam_environment). So it takes nothing from its
+// environment: its configuration is the root-owned config file alone, the default one or the one
+// named by `--config=FILE` on its PAM line (which only root can write). The file is opened
+// without following a link and without blocking (a FIFO or device there is refused at once),
+// must be a regular file owned by root and writable by nobody else, and is read up to a cap.
+//
+// The CLI, run by a person, reads the same file (or LOGSPHERE_CONFIG) and its environment, which
+// wins. Run as root it checks the file as the hook does; run by anyone else, a file it may not
+// read (a 0600 file) leaves it with the defaults and a warning: a read-only query still answers.
 
-import { configPathFrom, type ConfigSources } from './config.ts';
-import { errorCode } from '../store/errors.ts';
+import { configPathFrom, defaultConfigPath, type ConfigSources } from './config.ts';
+import { describeFileType, errorCode } from '../store/errors.ts';
 import { fs } from '../sys/fs.ts';
 
-export function configSources(env: Readonly<Record<string, string | undefined>>): ConfigSources {
-  const filePath = configPathFrom(env);
-  let fileText: string | null = null;
-  try {
-    // existsSync first: a thrown ENOENT costs the hook a stack trace, and most hosts have no file.
-    if (fs.existsSync(filePath)) fileText = fs.readFileSync(filePath, 'utf8');
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = fs.constants;
+
+/** A config file is a few hundred bytes; anything this large is not one. */
+export const maxConfigBytes = 64 * 1024;
+
+/** Thrown when a configuration file is not one root can trust. */
+export class UntrustedFileError extends Error {
+  override name = 'UntrustedFileError';
+  readonly path: string;
+  constructor(path: string, why: string) {
+    super(`Refusing to read configuration from ${path}: ${why}`);
+    this.path = path;
   }
-  return { env, fileText, filePath };
+}
+
+/**
+ * Reads a configuration file: null when it does not exist. `owners`, when given, are the uids
+ * that may own it, and then it must not be writable by group or others.
+ */
+export function readConfigFile(path: string, owners: readonly number[] | null): string | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') throw new UntrustedFileError(path, 'a symbolic link');
+    throw error;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new UntrustedFileError(path, describeFileType(st.mode));
+    if (owners !== null) {
+      if (!owners.includes(st.uid)) throw new UntrustedFileError(path, `owned by uid ${st.uid}, not root`);
+      if ((st.mode & 0o022) !== 0) {
+        throw new UntrustedFileError(path, `writable by group or others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`);
+      }
+    }
+    if (st.size > maxConfigBytes) throw new UntrustedFileError(path, `larger than ${maxConfigBytes} bytes`);
+    const buffer = Buffer.alloc(maxConfigBytes + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) {
+      n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+    }
+    if (length > maxConfigBytes) throw new UntrustedFileError(path, `larger than ${maxConfigBytes} bytes`);
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The uids root may take configuration from: root only; an unprivileged run also its own. */
+function trustedOwners(): number[] {
+  const euid = process.geteuid?.() ?? 0;
+  return euid === 0 ? [0] : [0, euid];
+}
+
+/**
+ * The hook's configuration: the file named on its PAM line (`--config=FILE`), else the default
+ * file, else the defaults. Its environment is not consulted at all.
+ */
+export function hookConfigSources(configPath: string | null): ConfigSources {
+  const filePath = configPath ?? defaultConfigPath;
+  const fileText = readConfigFile(filePath, trustedOwners());
+  if (fileText === null && configPath !== null) throw new UntrustedFileError(filePath, 'it does not exist');
+  return { env: {}, fileText, filePath };
+}
+
+/** The CLI's configuration sources, and a warning when the file exists but may not be read. */
+export function configSources(env: Readonly<Record<string, string | undefined>>): ConfigSources & { warning: string | null } {
+  const filePath = configPathFrom(env);
+  const root = (process.geteuid?.() ?? 0) === 0;
+  try {
+    return { env, fileText: readConfigFile(filePath, root ? [0] : null), filePath, warning: null };
+  } catch (error) {
+    if (root || errorCode(error) !== 'EACCES') throw error;
+    return { env, fileText: null, filePath, warning: `Cannot read ${filePath}: EACCES; using the defaults and the environment` };
+  }
 }

@@ -1,6 +1,7 @@
 // Entry point of logsphere-hook, run by pam_exec (and by logsphere-boot.service). It never fails
 // a login: every outcome it can return from exits 0, problems go to stderr through pino, and it
-// gives up 2 s after it started.
+// gives up 2 s after it started. Its configuration is the root-owned config file alone
+// (config-file.ts): pam_exec hands it the PAM environment, which users can write to.
 //
 // The deadline: log-directory I/O runs on libuv's thread pool, so the main thread stays free
 // when a filesystem hangs. Once 2 s have passed and a filesystem call has been waiting for 1 s,
@@ -11,13 +12,14 @@
 // itself with SIGKILL (pam_exec logs the signal; the line is optional, the login goes on).
 
 import { loadConfig, type Config } from '../config/config.ts';
-import { configSources } from '../config/config-file.ts';
+import { hookConfigSources } from '../config/config-file.ts';
 import { validateCompiled } from '../config/validate-compiled.ts';
 import { diagnostics } from '../diag/logger.ts';
 import { nowMicros } from '../record/time.ts';
 import { oldestPendingMs } from '../store/fs-async.ts';
 import { blockedInKernel, threadStates } from '../sys/threads.ts';
 import { spoolLines } from '../store/spool.ts';
+import { hookArguments } from './plan.ts';
 import { newProgress, runHook } from './run-hook.ts';
 
 const deadlineMs = 2000;
@@ -64,22 +66,28 @@ async function main(): Promise<void> {
   deadline = setTimeout(check, Math.max(0, deadlineMs - process.uptime() * 1000)).unref();
 
   try {
-    config = loadConfig(configSources(process.env), validateCompiled);
+    const argv = hookArguments(process.argv.slice(2));
+    if ('error' in argv) throw new Error(`Nothing recorded: ${argv.error}`);
+    // The configuration comes from the root-owned file alone; the environment (the PAM
+    // environment, which users can write to) is read for the PAM items only (pam/context.ts).
+    config = loadConfig(hookConfigSources(argv.configPath), validateCompiled);
     const outcome = await runHook(
-      { args: process.argv.slice(2), env: process.env, config, parentPid: process.ppid, now: nowMicros },
+      { args: argv.args, env: process.env, config, parentPid: process.ppid, now: nowMicros },
       progress,
     );
     finished = true;
-    if (outcome.status === 'appended' && outcome.result.status === 'spooled') {
-      await report(
-        'warn',
-        { event_id: progress.pending?.id, path: config.logFile, err: outcome.result.error },
-        `Cannot append record to ${config.logFile}: kept in ${config.runDir}/spool`,
-      );
-    } else if (outcome.status === 'appended' && outcome.result.status === 'written' && outcome.result.syncError) {
-      await report('warn', { path: config.logFile, err: outcome.result.syncError }, `Cannot sync ${config.logFile}`);
-    } else if (outcome.status === 'skipped' && outcome.unexpected) {
-      await report('warn', {}, `Nothing recorded: ${outcome.reason}`);
+    if (outcome.status === 'skipped') {
+      if (outcome.unexpected) await report('warn', {}, `Nothing recorded: ${outcome.reason}`);
+      return;
+    }
+    const { result } = outcome;
+    if (result.status === 'spooled') {
+      await report('warn', { event_id: progress.pending?.id, path: config.logFile, err: result.error }, `Cannot append record to ${config.logFile}: kept in ${config.runDir}/spool`);
+      return;
+    }
+    if (result.syncError) await report('warn', { path: config.logFile, err: result.syncError }, `Cannot sync ${config.logFile}`);
+    if (result.rejected > 0) {
+      await report('warn', { rejected: result.rejected }, `Refusing to append spooled entries that are not logsphere/1 records: ${result.rejected} moved to ${config.runDir}/spool/rejected`);
     }
   } catch (error) {
     finished = true;

@@ -9,6 +9,20 @@ export type HookTask =
   | { kind: 'shutdown' }
   | { kind: 'skip'; reason: string; unexpected: boolean };
 
+/**
+ * Splits the hook's arguments into the config file named on its PAM line and the rest:
+ * `--config=FILE` (an absolute path), before the command. pam_exec passes only what the PAM
+ * line says, and only root writes PAM lines: this is how a test or a proof points the hook at
+ * another (root-owned) file, never through the environment.
+ */
+export function hookArguments(argv: readonly string[]): { configPath: string | null; args: string[] } | { error: string } {
+  const first = argv[0];
+  if (first === undefined || !first.startsWith('--config')) return { configPath: null, args: [...argv] };
+  const path = first.startsWith('--config=') ? first.slice('--config='.length) : null;
+  if (path === null || !path.startsWith('/')) return { error: `--config needs an absolute path as --config=FILE (got ${JSON.stringify(first)})` };
+  return { configPath: path, args: argv.slice(1) };
+}
+
 export function planHook(args: readonly string[], pamType: string | null, service: string, ignoreServices: readonly string[]): HookTask {
   const command = args[0];
   if (args.length > 1) return { kind: 'skip', reason: `unexpected arguments: ${args.slice(1).join(' ')}`, unexpected: true };

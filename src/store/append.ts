@@ -35,7 +35,7 @@ export interface AppendProgress {
 }
 
 export type AppendResult =
-  | { status: 'written'; drained: number; syncError?: Error }
+  | { status: 'written'; drained: number; rejected: number; syncError?: Error }
   | { status: 'spooled'; error: Error };
 
 /** How the file ends: in a newline (or empty), or in a torn line, and whether it just changed. */
@@ -153,20 +153,20 @@ export async function appendLines(
     if (progress.written) {
       // The lines are in the file; only fdatasync or close failed. Spooling them again would
       // duplicate them, so report the error and keep them where they are.
-      return { status: 'written', drained: commitClaim(progress), syncError: error };
+      return { status: 'written', ...commitClaim(progress), syncError: error };
     }
     progress.claimed?.release();
     progress.claimed = null;
     spoolLines(target.runDir, lines);
     return { status: 'spooled', error };
   }
-  return { status: 'written', drained: commitClaim(progress) };
+  return { status: 'written', ...commitClaim(progress) };
 }
 
-function commitClaim(progress: AppendProgress): number {
+function commitClaim(progress: AppendProgress): { drained: number; rejected: number } {
   const claimed = progress.claimed;
   progress.claimed = null;
-  if (!claimed) return 0;
+  if (!claimed) return { drained: 0, rejected: 0 };
   claimed.commit();
-  return claimed.text.split('\n').length - 1;
+  return { drained: claimed.text.split('\n').length - 1, rejected: claimed.rejected };
 }

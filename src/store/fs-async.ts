@@ -34,7 +34,6 @@ function callVoid(run: (done: (error: NodeJS.ErrnoException | null) => void) => 
 export const lstat = (path: string) => call<Stats>((d) => fs.lstat(path, d));
 export const fstat = (fd: number) => call<Stats>((d) => fs.fstat(fd, d));
 export const mkdir = (path: string, mode: number) => callVoid((d) => fs.mkdir(path, { mode }, (e) => d(e)));
-export const chown = (path: string, uid: number, gid: number) => callVoid((d) => fs.chown(path, uid, gid, d));
 export const open = (path: string, flags: number, mode?: number) => call<number>((d) => fs.open(path, flags, mode, d));
 export const close = (fd: number) => callVoid((d) => fs.close(fd, d));
 export const fchown = (fd: number, uid: number, gid: number) => callVoid((d) => fs.fchown(fd, uid, gid, d));

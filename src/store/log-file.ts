@@ -9,7 +9,7 @@ import { lookupGid } from '../sys/proc.ts';
 import { RefusedPathError, describeFileType, errorCode } from './errors.ts';
 import * as afs from './fs-async.ts';
 
-const { O_RDWR, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+const { O_RDWR, O_RDONLY, O_APPEND, O_CREAT, O_EXCL, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 // Read access too: the torn-line check reads the last byte through the same descriptor.
 const appendFlags = O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK;
 
@@ -30,6 +30,11 @@ function ownerGroup(): number {
   return lookupGid('adm') ?? 0;
 }
 
+/**
+ * Makes sure the log directory exists and is a directory. One it creates is given group adm
+ * through a descriptor opened without following links (fchown), never by path: between the
+ * mkdir and a chown by path, a link could be swapped in.
+ */
 export async function ensureLogDir(target: LogTarget): Promise<void> {
   try {
     const st = await afs.lstat(target.logDir);
@@ -38,14 +43,26 @@ export async function ensureLogDir(target: LogTarget): Promise<void> {
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') throw error;
   }
+  let created = true;
   try {
     await afs.mkdir(target.logDir, logDirMode);
-    await afs.chown(target.logDir, 0, ownerGroup());
   } catch (error) {
     if (errorCode(error) !== 'EEXIST') throw error;
+    created = false;
   }
-  const st = await afs.lstat(target.logDir);
-  if (!st.isDirectory()) throw new RefusedPathError(target.logDir, describeFileType(st.mode));
+  let fd: number;
+  try {
+    fd = await afs.open(target.logDir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ELOOP' || code === 'ENOTDIR') throw new RefusedPathError(target.logDir, code === 'ELOOP' ? 'a symbolic link' : 'not a directory');
+    throw error;
+  }
+  try {
+    if (created) await afs.fchown(fd, 0, ownerGroup());
+  } finally {
+    await afs.close(fd);
+  }
 }
 
 /**

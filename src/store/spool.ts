@@ -2,9 +2,13 @@
 // a refused path) wait in RUN_DIR/spool, one file per record, until the next successful append
 // takes them, oldest first, and writes them ahead of its own record. The run directory is a
 // local tmpfs, so these calls are synchronous; a claim is a rename, so two hooks never both take
-// the same record.
+// the same record. A spooled entry is appended only when it is one `logsphere/1` record, and then
+// re-encoded as the writer encodes records; anything else is moved aside to spool/rejected and
+// counted, never appended.
 
 import { fs } from '../sys/fs.ts';
+import { toLine } from '../record/build.ts';
+import { validateRecord } from '../record/validate.ts';
 import { RefusedPathError, describeFileType, errorCode } from './errors.ts';
 
 const {
@@ -20,7 +24,10 @@ const {
   writeSync,
 } = fs;
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = constants;
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY } = constants;
+
+/** A record is under 8 KiB; a spool entry larger than this is not one. */
+const maxEntryBytes = 64 * 1024;
 
 export function spoolDirOf(runDir: string): string {
   return `${runDir}/spool`;
@@ -67,9 +74,15 @@ export function spoolLines(runDir: string, entries: ReadonlyArray<{ order: numbe
   }
 }
 
+export function rejectedDirOf(runDir: string): string {
+  return `${spoolDirOf(runDir)}/rejected`;
+}
+
 export interface ClaimedSpool {
   /** Spooled lines, oldest first, ready to be written ahead of a new record. */
   text: string;
+  /** Entries that were not one `logsphere/1` record: moved to spool/rejected, not appended. */
+  rejected: number;
   /** Remove the claimed files once their lines are in the log. */
   commit(): void;
   /** Put the claimed files back for a later writer. */
@@ -122,6 +135,55 @@ export function spooledNames(runDir: string): string[] {
   return waitingRecords(runDir).map((w) => w.name);
 }
 
+/**
+ * The line to append for a claimed entry: its record re-encoded, or null when the entry is not
+ * a regular file holding exactly one valid `logsphere/1` record.
+ */
+function recordLine(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (error) {
+    if (errorCode(error) === 'ELOOP') return null;
+    throw error;
+  }
+  let text: string;
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size > maxEntryBytes) return null;
+    text = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+  if (body.includes('\n')) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  const checked = validateRecord(value);
+  return checked.ok ? toLine(checked.record) : null;
+}
+
+/** Moves an entry that is not a record out of the way, keeping it for an administrator to see. */
+function rejectEntry(runDir: string, claim: string, name: string): void {
+  const dir = rejectedDirOf(runDir);
+  ensureDirSync(dir, 0o700);
+  renameSync(claim, `${dir}/${name}`);
+}
+
+/** How many spool entries were refused as not being records (for `doctor`). */
+export function rejectedCount(runDir: string): number {
+  try {
+    return readdirSync(rejectedDirOf(runDir)).length;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
 /** Takes every waiting record; null when the spool is empty. */
 export function claimSpool(runDir: string): ClaimedSpool | null {
   const waiting = waitingRecords(runDir);
@@ -129,6 +191,7 @@ export function claimSpool(runDir: string): ClaimedSpool | null {
   const dir = spoolDirOf(runDir);
   const claimed: Array<{ name: string; claim: string }> = [];
   let text = '';
+  let rejected = 0;
   for (const { name, file } of waiting) {
     const claim = `${dir}/.claimed-${process.pid}-${name}`;
     try {
@@ -137,19 +200,19 @@ export function claimSpool(runDir: string): ClaimedSpool | null {
       if (errorCode(error) === 'ENOENT') continue; // another writer took it
       throw error;
     }
-    const fd = openSync(claim, O_RDONLY | O_NOFOLLOW);
-    let line: string;
-    try {
-      line = readFileSync(fd, 'utf8');
-    } finally {
-      closeSync(fd);
+    const line = recordLine(claim);
+    if (line === null) {
+      rejectEntry(runDir, claim, name);
+      rejected++;
+      continue;
     }
     claimed.push({ name, claim });
-    text += line.endsWith('\n') ? line : `${line}\n`;
+    text += line;
   }
-  if (claimed.length === 0) return null;
+  if (claimed.length === 0 && rejected === 0) return null;
   return {
     text,
+    rejected,
     commit() {
       for (const c of claimed) unlinkSync(c.claim);
     },

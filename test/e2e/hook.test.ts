@@ -2,13 +2,13 @@
 // lines, hostile values, and every way the log path can refuse or fail.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
-  closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync,
+  chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { parseLines } from '../../src/input/parse-lines.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readLines, readRecords } from '../helpers/log.ts';
 import { hookBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
-import { pamEnv, runHook, scratch } from '../helpers/hook.ts';
+import { pamEnv, runHook, scratch, writeConfigFile } from '../helpers/hook.ts';
 import { missing } from '../helpers/require.ts';
 import { lookupGid } from '../../src/sys/proc.ts';
 
@@ -30,8 +30,8 @@ function spooled(runDir: string): string[] {
 
 describe('logsphere-hook', () => {
   it('writes an open and a close that share a session id, with the modes of DESIGN.md', () => {
-    const open = runHook({ ...s.env(), ...pamEnv('open_session', { PAM_TTY: '/dev/pts/11', PAM_RUSER: 'bob', XDG_SESSION_ID: 'c7' }) });
-    const close = runHook({ ...s.env(), ...pamEnv('close_session', { PAM_TTY: '/dev/pts/11', PAM_RUSER: 'bob', XDG_SESSION_ID: 'c7' }) });
+    const open = runHook(pamEnv('open_session', { PAM_TTY: '/dev/pts/11', PAM_RUSER: 'bob', XDG_SESSION_ID: 'c7' }), s.hook());
+    const close = runHook(pamEnv('close_session', { PAM_TTY: '/dev/pts/11', PAM_RUSER: 'bob', XDG_SESSION_ID: 'c7' }), s.hook());
     expect([open.status, close.status]).toEqual([0, 0]);
     expect(open.stderr + close.stderr).toBe('');
     const [o, c] = readRecords(s.logFile);
@@ -48,15 +48,15 @@ describe('logsphere-hook', () => {
   });
 
   it('writes a close without an open with a null session id', () => {
-    runHook({ ...s.env(), ...pamEnv('close_session', { PAM_TTY: 'pts/12' }) });
+    runHook(pamEnv('close_session', { PAM_TTY: 'pts/12' }), s.hook());
     const [c] = readRecords(s.logFile);
     expect(c).toMatchObject({ event: 'session_close', session_id: null });
     expect(c).not.toHaveProperty('login_time');
   });
 
   it('records boot with kernel and boot_time, and shutdown', () => {
-    runHook(s.env(), ['boot']);
-    runHook(s.env(), ['shutdown']);
+    runHook({}, s.hook(['boot']));
+    runHook({}, s.hook(['shutdown']));
     const [boot, shutdown] = readRecords(s.logFile);
     expect(boot).toMatchObject({ event: 'boot', source: 'systemd', kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim() });
     expect(boot?.['boot_id']).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
@@ -65,25 +65,25 @@ describe('logsphere-hook', () => {
   });
 
   it('skips ignored services and PAM types other than sessions, and exits 0', () => {
-    expect(runHook({ ...s.env(), ...pamEnv('open_session', { PAM_SERVICE: 'cron' }) }).status).toBe(0);
-    expect(runHook({ ...s.env(), ...pamEnv('auth') }).status).toBe(0);
+    expect(runHook(pamEnv('open_session', { PAM_SERVICE: 'cron' }), s.hook()).status).toBe(0);
+    expect(runHook(pamEnv('auth'), s.hook()).status).toBe(0);
     expect(existsSync(s.logFile)).toBe(false);
   });
 
   it('exits 0 and names the variable when the configuration is bad', () => {
-    const r = runHook({ ...s.env({ LOGSPHERE_FSYNC: 'sometimes' }), ...pamEnv('open_session') });
+    const r = runHook(pamEnv('open_session'), s.hook([], { LOGSPHERE_FSYNC: 'sometimes' }));
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('LOGSPHERE_FSYNC must be boolean');
     expect(existsSync(s.logFile)).toBe(false);
   });
 
   it('starts on a fresh line after a torn last line', () => {
-    runHook({ ...s.env(), ...pamEnv('open_session', { PAM_TTY: 'pts/13' }) });
+    runHook(pamEnv('open_session', { PAM_TTY: 'pts/13' }), s.hook());
     const first = readFileSync(s.logFile, 'utf8');
     writeFileSync(s.logFile, `${first}{"schema":"logsphere/1","event_id":"0192`, { flag: 'w' });
     // Left by a crash some time ago: nothing is writing the file now.
     utimesSync(s.logFile, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
-    runHook({ ...s.env(), ...pamEnv('close_session', { PAM_TTY: 'pts/13' }) });
+    runHook(pamEnv('close_session', { PAM_TTY: 'pts/13' }), s.hook());
     const lines = readLines(s.logFile);
     expect(lines).toHaveLength(3);
     expect(lines[1]).toBe('{"schema":"logsphere/1","event_id":"0192');
@@ -93,12 +93,12 @@ describe('logsphere-hook', () => {
   });
 
   it('keeps its record whole when a line that just changed turns out torn', () => {
-    runHook({ ...s.env(), ...pamEnv('open_session', { PAM_TTY: 'pts/14' }) });
+    runHook(pamEnv('open_session', { PAM_TTY: 'pts/14' }), s.hook());
     const first = readFileSync(s.logFile, 'utf8');
     // Torn a moment ago: it could have been another hook's append in progress, so the hook does
     // not add a newline first; it finds its record glued to the fragment and writes it again.
     writeFileSync(s.logFile, `${first}{"schema":"logsphere/1","event_id":"0193`, { flag: 'w' });
-    runHook({ ...s.env(), ...pamEnv('close_session', { PAM_TTY: 'pts/14' }) });
+    runHook(pamEnv('close_session', { PAM_TTY: 'pts/14' }), s.hook());
     const lines = readLines(s.logFile);
     expect(lines).toHaveLength(3);
     expect(lines[1]?.startsWith('{"schema":"logsphere/1","event_id":"0193{"schema"')).toBe(true);
@@ -115,9 +115,9 @@ describe('logsphere-hook', () => {
       // The largest value execve(2) passes in one variable is 128 KiB (MAX_ARG_STRLEN).
       { PAM_USER: 'u'.repeat(131_000), PAM_RHOST: 'r'.repeat(131_000) },
     ];
-    for (const fields of hostile) runHook({ ...s.env(), ...pamEnv('auth', fields) }, ['auth-failure']);
+    for (const fields of hostile) runHook(pamEnv('auth', fields), s.hook(['auth-failure']));
     // Invalid UTF-8 cannot be built as a JS string: pass the raw bytes through env(1).
-    execFileSync('/bin/bash', ['-c', `exec /usr/bin/env -i ${Object.entries(s.env()).map(([k, v]) => `${k}=${v}`).join(' ')} PAM_TYPE=auth PAM_SERVICE=logsphere-test PAM_USER=$'\\xff\\xfe\\xc3bad' ${nodePath} ${hookBundle} auth-failure`]);
+    execFileSync('/bin/bash', ['-c', `exec /usr/bin/env -i PAM_TYPE=auth PAM_SERVICE=logsphere-test PAM_USER=$'\\xff\\xfe\\xc3bad' ${nodePath} ${hookBundle} ${s.hook(['auth-failure']).join(' ')}`]);
     const records = readRecords(s.logFile);
     expect(records).toHaveLength(4);
     expect(readFileSync(s.logFile, 'utf8').split('\n')).toHaveLength(5);
@@ -135,7 +135,7 @@ describe('logsphere-hook', () => {
     mkdirSync(s.logDir, { mode: 0o750 });
     writeFileSync(`${s.dir}/target`, 'untouched\n');
     symlinkSync(`${s.dir}/target`, s.logFile);
-    const r = runHook({ ...s.env(), ...pamEnv('open_session', { PAM_TTY: 'pts/15' }) });
+    const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/15' }), s.hook());
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('a symbolic link');
     expect(readFileSync(`${s.dir}/target`, 'utf8')).toBe('untouched\n');
@@ -145,7 +145,7 @@ describe('logsphere-hook', () => {
   it('refuses a symlinked log directory', () => {
     mkdirSync(`${s.dir}/elsewhere`);
     symlinkSync(`${s.dir}/elsewhere`, s.logDir);
-    const r = runHook({ ...s.env(), ...pamEnv('open_session', { PAM_TTY: 'pts/16' }) });
+    const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/16' }), s.hook());
     expect(r.status).toBe(0);
     expect(readdirSync(`${s.dir}/elsewhere`)).toEqual([]);
     expect(spooled(s.runDir)).toHaveLength(1);
@@ -154,7 +154,7 @@ describe('logsphere-hook', () => {
   it('does not block on a FIFO at the log path, with or without a reader', async () => {
     mkdirSync(s.logDir, { mode: 0o750 });
     execFileSync('mkfifo', [s.logFile]);
-    const r = runHook({ ...s.env(), ...pamEnv('open_session', { PAM_TTY: 'pts/17' }) });
+    const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/17' }), s.hook());
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('FIFO');
     // With a reader attached the open succeeds; the type check must still refuse it.
@@ -162,13 +162,110 @@ describe('logsphere-hook', () => {
     let read = '';
     reader.stdout.on('data', (d: Buffer) => (read += d.toString()));
     const fd = openSync(s.logFile, 'w'); // opens once cat has the FIFO open for reading
-    const r2 = runHook({ ...s.env(), ...pamEnv('open_session', { PAM_TTY: 'pts/18' }) });
+    const r2 = runHook(pamEnv('open_session', { PAM_TTY: 'pts/18' }), s.hook());
     closeSync(fd);
     await new Promise((resolve) => reader.on('close', resolve));
     expect(r2.status).toBe(0);
     expect(r2.stderr).toContain('a FIFO');
     expect(read).toBe('');
     expect(spooled(s.runDir)).toHaveLength(2);
+  });
+});
+
+describe('logsphere-hook configuration', () => {
+  it('takes no configuration from its environment (the PAM environment users write to)', () => {
+    // What a ~/.pam_environment can put into the PAM environment at close_session.
+    writeConfigFile(`${s.dir}/user.env`, { LOGSPHERE_LOG_DIR: `${s.dir}/user-log-from-file` });
+    const userEnv = {
+      LOGSPHERE_LOG_DIR: `${s.dir}/user-log`, LOGSPHERE_RUN_DIR: `${s.dir}/user-run`, LOGSPHERE_STATE_DIR: `${s.dir}/user-state`,
+      LOGSPHERE_CONFIG: `${s.dir}/user.env`, LOGSPHERE_IGNORE_SERVICES: 'logsphere-test', LOGSPHERE_HOSTNAME: 'forged',
+      LOGSPHERE_MAX_BYTES: '4096',
+    };
+    const open = runHook({ ...pamEnv('open_session', { PAM_TTY: 'pts/30' }), ...userEnv }, s.hook());
+    const close = runHook({ ...pamEnv('close_session', { PAM_TTY: 'pts/30' }), ...userEnv }, s.hook());
+    expect(open.stderr + close.stderr).toBe('');
+    const records = readRecords(s.logFile);
+    expect(records.map((r) => r.event)).toEqual(['session_open', 'session_close']);
+    expect(records[1]?.['session_id']).toBe(records[0]?.['session_id']);
+    expect(records[0]?.['host']).not.toBe('forged');
+    for (const name of ['user-log', 'user-run', 'user-state', 'user-log-from-file']) expect(existsSync(`${s.dir}/${name}`), name).toBe(false);
+  });
+
+  it('reads the default root-owned file only, not LOGSPHERE_CONFIG, when no --config is given', () => {
+    writeConfigFile(`${s.dir}/user.env`, { LOGSPHERE_LOG_DIR: `${s.dir}/user-log` });
+    // IGNORE_SERVICES in the environment would skip it; the record is attempted where the
+    // default file (or the defaults) say, never in the user's directory.
+    const r = runHook({ ...pamEnv('open_session', { PAM_SERVICE: 'cron' }), LOGSPHERE_CONFIG: `${s.dir}/user.env`, LOGSPHERE_IGNORE_SERVICES: '' });
+    expect(r.status).toBe(0);
+    expect(existsSync(`${s.dir}/user-log`)).toBe(false);
+  });
+
+  it.each([
+    ['a symbolic link', (path: string) => { writeConfigFile(`${path}.real`, {}); symlinkSync(`${path}.real`, path); }, 'a symbolic link'],
+    ['a FIFO', (path: string) => execFileSync('mkfifo', [path]), 'a FIFO'],
+    ['a directory', (path: string) => mkdirSync(path), 'a directory'],
+    ['group-writable', (path: string) => writeConfigFile(path, {}, 0o664), 'writable by group or others (mode 0664)'],
+    ['world-writable', (path: string) => writeConfigFile(path, {}, 0o646), 'writable by group or others (mode 0646)'],
+    ['larger than 64 KiB', (path: string) => writeFileSync(path, `# ${'x'.repeat(70_000)}\n`, { mode: 0o644 }), 'larger than 65536 bytes'],
+    ['missing', () => undefined, 'it does not exist'],
+  ])('refuses a --config file that is %s, at once, and records nothing', (_what, make, why) => {
+    const path = `${s.dir}/refused.env`;
+    make(path);
+    const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/31' }), [`--config=${path}`]);
+    expect(r.status).toBe(0);
+    expect(r.signal).toBeNull();
+    expect(r.stderr).toContain(`Refusing to read configuration from ${path}: ${why}`);
+    expect(existsSync(s.logDir)).toBe(false);
+  });
+
+  it.skipIf(missing({ root: true }))('refuses a --config file not owned by root', () => {
+    const [arg] = s.hook();
+    const path = String(arg).slice('--config='.length);
+    chownSync(path, 65534, 65534);
+    const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/32' }), [`--config=${path}`]);
+    expect(r.stderr).toContain(`Refusing to read configuration from ${path}: owned by uid 65534, not root`);
+    expect(existsSync(s.logDir)).toBe(false);
+  });
+
+  it('refuses a relative --config path', () => {
+    const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/33' }), ['--config=hook.env']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('--config needs an absolute path');
+  });
+
+  it('creates the log directory with group adm through its descriptor', () => {
+    runHook(pamEnv('open_session', { PAM_TTY: 'pts/34' }), s.hook());
+    const st = statSync(s.logDir);
+    expect(st.mode & 0o7777).toBe(0o750);
+    if (process.getuid?.() === 0) expect(st.gid).toBe(lookupGid('adm') ?? 0);
+  });
+
+  it('appends spooled records, re-encoded, and moves anything else aside without appending it', () => {
+    // A record kept in the spool earlier (a symlinked log path refuses the write)...
+    mkdirSync(s.logDir, { mode: 0o750 });
+    symlinkSync(`${s.dir}/nowhere`, s.logFile);
+    runHook(pamEnv('open_session', { PAM_TTY: 'pts/35' }), s.hook());
+    expect(spooled(s.runDir)).toHaveLength(1);
+    // ...and entries that are not records: raw bytes, two records in one entry, a link.
+    const spool = `${s.runDir}/spool`;
+    const [kept] = spooled(s.runDir);
+    const valid = readFileSync(`${spool}/${kept}`, 'utf8');
+    writeFileSync(`${spool}/00000000000000001-raw.jsonl`, 'root ALL=(ALL) NOPASSWD: ALL\n\u001b[2J\n');
+    writeFileSync(`${spool}/00000000000000002-two.jsonl`, valid + valid);
+    writeFileSync(`${spool}/00000000000000003-escape.jsonl`, valid.replace('"pam"', '"pam\u001b[2J"'));
+    symlinkSync('/etc/shadow', `${spool}/00000000000000004-link.jsonl`);
+    unlinkSync(s.logFile);
+    const r = runHook(pamEnv('close_session', { PAM_TTY: 'pts/35' }), s.hook());
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`spooled entries that are not logsphere/1 records: 4 moved to ${s.runDir}/spool/rejected`);
+    const records = readRecords(s.logFile);
+    expect(records.map((x) => x.event)).toEqual(['session_open', 'session_close']);
+    expect(records[1]?.['session_id']).toBe(records[0]?.['session_id']);
+    expect(readFileSync(s.logFile, 'utf8')).not.toMatch(/NOPASSWD|\u001b|root:/);
+    expect(readdirSync(`${spool}/rejected`).sort()).toEqual([
+      '00000000000000001-raw.jsonl', '00000000000000002-two.jsonl', '00000000000000003-escape.jsonl', '00000000000000004-link.jsonl',
+    ]);
+    expect(spooled(s.runDir)).toEqual(['rejected']);
   });
 });
 
@@ -179,14 +276,14 @@ describe('logsphere-hook when the log directory cannot be written', () => {
     mkdirSync(s.logDir);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0750', 'logsphere-ro', s.logDir]);
     mounts.push(s.logDir);
-    runHook({ ...s.env(), ...pamEnv('open_session', { PAM_TTY: 'pts/19' }) });
+    runHook(pamEnv('open_session', { PAM_TTY: 'pts/19' }), s.hook());
     execFileSync('mount', ['-o', 'remount,ro', s.logDir]);
-    const r = runHook({ ...s.env(), ...pamEnv('close_session', { PAM_TTY: 'pts/19' }) });
+    const r = runHook(pamEnv('close_session', { PAM_TTY: 'pts/19' }), s.hook());
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('EROFS');
     expect(spooled(s.runDir)).toHaveLength(1);
     execFileSync('mount', ['-o', 'remount,rw', s.logDir]);
-    runHook({ ...s.env(), ...pamEnv('auth', { PAM_TTY: 'pts/19' }) }, ['auth-failure']);
+    runHook(pamEnv('auth', { PAM_TTY: 'pts/19' }), s.hook(['auth-failure']));
     expect(readRecords(s.logFile).map((x) => x.event)).toEqual(['session_open', 'session_close', 'auth_failure']);
     expect(spooled(s.runDir)).toEqual([]);
   });
@@ -196,13 +293,13 @@ describe('logsphere-hook when the log directory cannot be written', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0750', 'logsphere-full', s.logDir]);
     mounts.push(s.logDir);
     spawnSync('/bin/dd', ['if=/dev/zero', `of=${s.logDir}/filler`, 'bs=4k'], { stdio: 'ignore' });
-    const r1 = runHook({ ...s.env(), ...pamEnv('open_session', { PAM_TTY: 'pts/20' }) });
-    const r2 = runHook({ ...s.env(), ...pamEnv('close_session', { PAM_TTY: 'pts/20' }) });
+    const r1 = runHook(pamEnv('open_session', { PAM_TTY: 'pts/20' }), s.hook());
+    const r2 = runHook(pamEnv('close_session', { PAM_TTY: 'pts/20' }), s.hook());
     expect([r1.status, r2.status]).toEqual([0, 0]);
     expect(r1.stderr).toContain('ENOSPC');
     expect(spooled(s.runDir)).toHaveLength(2);
     execFileSync('rm', [`${s.logDir}/filler`]);
-    runHook(s.env(), ['boot']);
+    runHook({}, s.hook(['boot']));
     const records = readRecords(s.logFile);
     expect(records.map((x) => x.event)).toEqual(['session_open', 'session_close', 'boot']);
     expect(records[1]?.['session_id']).toBe(records[0]?.['session_id']);
@@ -221,7 +318,7 @@ describe('logsphere-hook when the log directory cannot be written', () => {
           stdio: ['ignore', 'pipe', 'pipe', fuse],
         });
         mounts.push(hung);
-        const r = runHook({ ...s.env({ LOGSPHERE_LOG_DIR: `${hung}/log` }), ...pamEnv('open_session', { PAM_TTY: 'pts/21' }) });
+        const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/21' }), s.hook([], { LOGSPHERE_LOG_DIR: `${hung}/log` }));
         // process.exit() would wait for the stuck I/O thread, so the hook ends itself by SIGKILL.
         expect(r.signal).toBe('SIGKILL');
         expect(r.stderr).toContain('giving up');
@@ -229,7 +326,7 @@ describe('logsphere-hook when the log directory cannot be written', () => {
       } finally {
         closeSync(fuse); // aborts the connection: the mount answers ENOTCONN from now on
       }
-      runHook(s.env(), ['shutdown']);
+      runHook({}, s.hook(['shutdown']));
       expect(readRecords(s.logFile).map((x) => x.event)).toEqual(['session_open', 'shutdown']);
     },
   );

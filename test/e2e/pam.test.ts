@@ -24,20 +24,20 @@ describe.skipIf(lacking)('the hook under pam_exec (pamtester)', () => {
   });
   afterAll(() => s.cleanup()); // the one made after the last test
 
-  const sessionStack = [
+  // The hook's configuration: a root-owned file named on the PAM line, as a proof run does.
+  const sessionStack = () => [
     'auth required pam_permit.so',
     'account required pam_permit.so',
     'session required pam_permit.so',
-    `session optional pam_exec.so quiet ${hookBundle}`,
+    `session optional pam_exec.so quiet ${hookBundle} ${s.hook().join(' ')}`,
   ];
 
   function pamtester(name: string, items: string[], ops: string[]) {
-    const env = Object.entries(s.env()).flatMap(([k, v]) => ['-E', `${k}=${v}`]);
-    return spawnSync('pamtester', ['-v', ...env, ...items, name, 'root', ...ops], { encoding: 'utf8', input: '' });
+    return spawnSync('pamtester', ['-v', ...items, name, 'root', ...ops], { encoding: 'utf8', input: '' });
   }
 
   it('records an open/close pair with one session id and the PAM items', () => {
-    service = pamService('logsphere-test', sessionStack);
+    service = pamService('logsphere-test', sessionStack());
     const before = ticksNow();
     const r = pamtester(service.name, ['-I', 'tty=/dev/pts/9', '-I', 'rhost=203.0.113.7', '-I', 'ruser=carol'], ['open_session', 'close_session']);
     const after = ticksNow();
@@ -62,7 +62,7 @@ describe.skipIf(lacking)('the hook under pam_exec (pamtester)', () => {
 
   const failureBranch = (first: string) => [
     `auth [success=2 default=ignore] ${first}`,
-    `auth optional pam_exec.so quiet ${hookBundle} auth-failure`,
+    `auth optional pam_exec.so quiet ${hookBundle} ${s.hook(['auth-failure']).join(' ')}`,
     'auth requisite pam_deny.so',
     'auth required pam_permit.so',
     'account required pam_permit.so',
@@ -88,7 +88,7 @@ describe.skipIf(lacking)('the hook under pam_exec (pamtester)', () => {
   });
 
   it('caps the largest PAM items that can reach it and marks them truncated', () => {
-    service = pamService('logsphere-test', sessionStack);
+    service = pamService('logsphere-test', sessionStack());
     // A 1 MB item cannot reach the hook through PAM: one argv or environment string is at most
     // 128 KiB (MAX_ARG_STRLEN), and this libpam already answers "System error" for a 20 KB item.
     // 8 KB passes PAM; the hook's cap on the largest values execve allows is in hook.test.ts.

@@ -38,7 +38,7 @@ describe.skipIf(lacking)('sessions and last on real logins', () => {
   function bootAgain(id: string) {
     writeFileSync(`${sshd.dir}/boot_id`, `${id}\n`);
     const r = spawnSync('unshare', ['-m', '/bin/sh', '-c',
-      `mount --bind ${sshd.dir}/boot_id /proc/sys/kernel/random/boot_id && exec ${nodePath} ${hookBundle} boot`], { env: env(), encoding: 'utf8' });
+      `mount --bind ${sshd.dir}/boot_id /proc/sys/kernel/random/boot_id && exec ${nodePath} ${hookBundle} --config=${sshd.dir}/logsphere.env boot`], { env: env(), encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
   }
   const lastById = () => new Map(cli(['last', '--json']).json().map((s) => [s['session_id'], s]));
@@ -80,7 +80,7 @@ describe.skipIf(lacking)('sessions and last on real logins', () => {
   });
 
   it('ends an open session as down after shutdown and boot', () => {
-    const shutdown = spawnSync(nodePath, [hookBundle, 'shutdown'], { env: env(), encoding: 'utf8' });
+    const shutdown = spawnSync(nodePath, [hookBundle, `--config=${sshd.dir}/logsphere.env`, 'shutdown'], { env: env(), encoding: 'utf8' });
     expect(shutdown.status, shutdown.stderr).toBe(0);
     bootAgain('00000000-0000-4000-8000-00000000b001');
     const session = lastById().get(live['session_id']);

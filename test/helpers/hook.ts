@@ -1,7 +1,7 @@
 // Runs the built hook as a real subprocess, as pam_exec does: a clean environment holding only
 // what the fixture gives (no PATH).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { hookBundle, nodePath } from './paths.ts';
 
@@ -29,21 +29,44 @@ export function runHookAsync(env: Record<string, string>, args: string[] = []): 
   });
 }
 
-/** A temporary directory with log/ and run/ paths for one test, removed by cleanup(). */
+/**
+ * A temporary directory with log/ and run/ paths for one test, removed by cleanup(). The hook
+ * takes its configuration only from a root-owned file named on its command line (as on a PAM
+ * line): hook() writes one and returns the arguments that name it. env() is the same
+ * configuration as environment variables, for the CLI.
+ */
 export function scratch(prefix = 'logsphere-test-') {
   const dir = mkdtempSync(`${tmpdir()}/${prefix}`);
+  let configs = 0;
+  const settings = (extra: Record<string, string>): Record<string, string> => ({
+    LOGSPHERE_LOG_DIR: `${dir}/log`,
+    LOGSPHERE_RUN_DIR: `${dir}/run`,
+    ...extra,
+  });
   return {
     dir,
     logDir: `${dir}/log`,
     logFile: `${dir}/log/sessions.jsonl`,
     runDir: `${dir}/run`,
     env(extra: Record<string, string> = {}): Record<string, string> {
-      return { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none.env`, ...extra };
+      return { ...settings(extra), LOGSPHERE_CONFIG: `${dir}/none.env` };
+    },
+    /** Writes a config file (mode 0644) and returns the hook's arguments: --config=FILE, then `args`. */
+    hook(args: string[] = [], extra: Record<string, string> = {}): string[] {
+      const file = `${dir}/hook-${++configs}.env`;
+      writeConfigFile(file, settings(extra));
+      return [`--config=${file}`, ...args];
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A config file as an administrator writes one: KEY=VALUE lines, mode 0644. */
+export function writeConfigFile(path: string, values: Record<string, string>, mode = 0o644): void {
+  writeFileSync(path, Object.entries(values).map(([k, v]) => `${k}=${v}\n`).join(''), { mode });
+  chmodSync(path, mode);
 }
 
 export function pamEnv(type: string, fields: Record<string, string> = {}): Record<string, string> {

@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sy
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { hookBundle } from './paths.ts';
+import { writeConfigFile } from './hook.ts';
 import { pamService, type PamService } from './pam.ts';
 
 export interface Sshd {
@@ -106,8 +107,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   execFileSync('install', ['-d', '-m700', '-o', user, '-g', user, `/home/${user}/.ssh`]);
   execFileSync('install', ['-m600', '-o', user, '-g', user, `${dir}/client_key.pub`, `/home/${user}/.ssh/authorized_keys`]);
 
-  writeFileSync(`${dir}/logsphere.env`, `LOGSPHERE_LOG_DIR=${dir}/log\nLOGSPHERE_RUN_DIR=${dir}/run\nLOGSPHERE_STATE_DIR=${dir}\nLOGSPHERE_FSYNC=false\n`);
-  const hook = `/usr/bin/env LOGSPHERE_CONFIG=${dir}/logsphere.env ${hookBundle}`;
+  // The hook's configuration is a root-owned file named on its PAM line; the CLI reads the same
+  // file through LOGSPHERE_CONFIG.
+  writeConfigFile(`${dir}/logsphere.env`, { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: dir, LOGSPHERE_FSYNC: 'false' });
+  const hook = `${hookBundle} --config=${dir}/logsphere.env`;
   const pam: PamService = pamService('logsphere-sshd', [
     `auth [success=2 default=ignore] pam_unix.so`,
     `auth optional pam_exec.so quiet ${hook} auth-failure`,
