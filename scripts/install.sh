@@ -4,6 +4,10 @@
 #   the tmpfiles.d snippet, the log/run/state directories, and the PAM session line
 #   (pam-auth-update on Debian). The PAM line is proven with pamtester on a throwaway service
 #   before it is enabled, and the enabled stack is proven again; on any failure it is rolled back.
+#   A PAM service that would run the hook and reads users' environment files (pam_env
+#   user_readenv=1, as Debian's sshd does) has that turned off first: those values reach the hook,
+#   which runs as root, and NODE_OPTIONS or LD_PRELOAD among them would run a user's code in it.
+#   What was changed is kept in /var/lib/logsphere/pam-saved and put back by --uninstall.
 #
 #   sudo ./scripts/install.sh               install or update (idempotent)
 #   sudo ./scripts/install.sh --with-auth-failures   also record failed logins (auth stack)
@@ -23,12 +27,13 @@ auth_profile=/usr/share/pam-configs/logsphere-auth-failure
 auth_line="auth optional pam_exec.so quiet $hook auth-failure"
 pam_line=$(grep -v '^#' "$repo/pam/logsphere-session" | grep -m1 'pam_exec.so')
 marker='# logsphere: session accounting (scripts/install.sh)'
+pam_saved=/var/lib/logsphere/pam-saved
 
 say() { printf 'logsphere install: %s\n' "$*"; }
 die() { printf 'logsphere install: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 mode=install
@@ -56,14 +61,26 @@ check_node() {
 
 systemd_running() { [ -d /run/systemd/system ]; }
 
-# Runs open_session and close_session through PAM service $1 with the hook writing to a
-# temporary log, and checks that both records arrived with one session id.
+# The proofs point the hook at a temporary log through a root-owned config file named on the PAM
+# line (--config=FILE): the hook takes nothing from its environment.
+proof_config() {
+  local tmp=$1
+  printf 'LOGSPHERE_LOG_DIR=%s/log\nLOGSPHERE_RUN_DIR=%s/run\nLOGSPHERE_FSYNC=false\n' "$tmp" "$tmp" >"$tmp/logsphere.env"
+  chmod 0644 "$tmp/logsphere.env"
+}
+
+# Copies PAM file $2 to $3 with the hook's lines pointed at the config file of $1.
+copy_with_proof_config() {
+  local tmp=$1 from=$2 to=$3
+  sed "s|$hook|$hook --config=$tmp/logsphere.env|" "$pam_dir/$from" >"$pam_dir/$to"
+}
+
+# Runs open_session and close_session through PAM service $1, whose hook lines name the config
+# file in $2, and checks that both records arrived in $2/log with one session id.
 prove_pam_service() {
-  local service=$1 tmp ok
-  tmp=$(mktemp -d)
+  local service=$1 tmp=$2 ok
   ok=no
-  if pamtester -E "LOGSPHERE_LOG_DIR=$tmp/log" -E "LOGSPHERE_RUN_DIR=$tmp/run" -E LOGSPHERE_FSYNC=false \
-       -I tty=pts/99 "$service" root open_session close_session >"$tmp/pamtester.out" 2>&1 &&
+  if pamtester -I tty=pts/99 "$service" root open_session close_session >"$tmp/pamtester.out" 2>&1 &&
      "$node" -e '
        const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
        const open = lines.find((r) => r.event === "session_open");
@@ -73,7 +90,6 @@ prove_pam_service() {
     ok=yes
   fi
   [ "$ok" = yes ] || sed 's/^/  /' "$tmp/pamtester.out" >&2 || true
-  rm -rf "$tmp"
   [ "$ok" = yes ]
 }
 
@@ -91,27 +107,118 @@ ensure_pamtester() {
 
 # The line on a throwaway service: proven before anything of the host's PAM changes.
 prove_line() {
-  local service="logsphere-install-check-$$"
+  local service="logsphere-install-check-$$" tmp status=0
   local file="$pam_dir/$service"
+  tmp=$(mktemp -d)
+  proof_config "$tmp"
   printf '%s\n' 'auth required pam_permit.so' 'account required pam_permit.so' \
-    'session required pam_permit.so' "$pam_line" >"$file"
-  if ! prove_pam_service "$service"; then
-    rm -f "$file"
-    die "the PAM line does not record sessions on a throwaway service; nothing was changed"
-  fi
+    'session required pam_permit.so' "$pam_line --config=$tmp/logsphere.env" >"$file"
+  prove_pam_service "$service" "$tmp" || status=$?
   rm -f "$file"
+  rm -rf "$tmp"
+  [ "$status" -eq 0 ] || die "the PAM line does not record sessions on a throwaway service; nothing was changed"
 }
 
-# The host's own session stack after the change: proven through a throwaway service that
-# includes it.
+# The host's own session stack after the change, proven through a throwaway service that includes
+# a copy of it whose hook lines name a temporary config file (the only difference).
 prove_stack() {
-  local stack=$1 service="logsphere-install-check-$$"
+  local stack=$1 service="logsphere-install-check-$$" tmp status=0
   local file="$pam_dir/$service"
-  printf '%s\n' 'auth required pam_permit.so' 'account required pam_permit.so' "@include $stack" >"$file"
-  local status=0
-  prove_pam_service "$service" || status=$?
-  rm -f "$file"
+  tmp=$(mktemp -d)
+  proof_config "$tmp"
+  copy_with_proof_config "$tmp" "$stack" "$service-stack"
+  printf '%s\n' 'auth required pam_permit.so' 'account required pam_permit.so' "@include $service-stack" >"$file"
+  prove_pam_service "$service" "$tmp" || status=$?
+  rm -f "$file" "$pam_dir/$service-stack"
+  rm -rf "$tmp"
   return $status
+}
+
+# The PAM files service file $1 reads: itself and, recursively, what it includes (@include,
+# include, substack), as names in $pam_dir, one per line. Uses and extends $visited.
+stack_files() {
+  local name=${1#"$pam_dir"/} inc
+  case " $visited " in *" $name "*) return 0 ;; esac
+  visited="$visited $name"
+  [ -f "$pam_dir/$name" ] || return 0
+  printf '%s\n' "$name"
+  for inc in $(active_lines "$name" | awk '{ if ($1 == "@include") print $2; else if ($2 == "include" || $2 == "substack") print $3 }'); do
+    stack_files "$inc"
+  done
+}
+
+# The lines of PAM file $1 that PAM reads: from `#` to the end of a line is a comment.
+active_lines() { sed -e 's/#.*$//' -e '/^[[:space:]]*$/d' "$pam_dir/$1"; }
+
+# The PAM files with a pam_env line reading users' environment files (user_readenv=1) in a
+# service that runs the hook, or will once the files named in $@ run it.
+user_env_files() {
+  local f g t files runs
+  for f in "$pam_dir"/*; do
+    [ -f "$f" ] || continue
+    visited=""
+    files=$(stack_files "${f##*/}")
+    runs=no
+    for g in $files; do
+      active_lines "$g" | grep -qF "$hook" && runs=yes
+      for t in "$@"; do [ "$g" = "$t" ] && runs=yes; done
+    done
+    [ "$runs" = yes ] || continue
+    for g in $files; do
+      active_lines "$g" | grep -E 'pam_env\.so' | grep -qE '(^|[[:space:]])user_readenv=1([[:space:]]|$)' && printf '%s\n' "$g"
+    done
+  done | sort -u
+}
+
+# Replaces PAM file $1 with file $2 through a rename, keeping its owner and mode.
+replace_pam_file() {
+  local target=$1 source=$2 temp
+  temp=$(mktemp "$(dirname "$target")/.${target##*/}.logsphere-XXXXXX")
+  cat "$source" >"$temp"
+  chown --reference="$target" "$temp"
+  chmod --reference="$target" "$temp"
+  mv -f "$temp" "$target"
+}
+
+# Turns user_readenv off where a service runs (or will run) the hook: pam_exec hands the hook,
+# which runs as root, the PAM environment, and with user_readenv=1 a user's ~/.pam_environment
+# fills it (NODE_OPTIONS, LD_PRELOAD ...). The original is kept in $pam_saved for --uninstall.
+turn_off_user_env() {
+  local name f edited
+  for name in $(user_env_files "$@"); do
+    f="$pam_dir/$name"
+    install -d -m 0700 "$pam_saved"
+    # A file changed since it was edited here (a package upgrade) becomes the original to restore.
+    if [ ! -f "$pam_saved/$name" ] || [ "$(sha256sum <"$f")" != "$(cat "$pam_saved/$name.written" 2>/dev/null)" ]; then
+      cp -p "$f" "$pam_saved/$name"
+    fi
+    edited=$(mktemp)
+    sed '/^[[:space:]]*[^#[:space:]].*pam_env\.so/ s/\(^\|[[:space:]]\)user_readenv=1\([[:space:]]\|$\)/\1user_readenv=0\2/g' "$f" >"$edited"
+    replace_pam_file "$f" "$edited"
+    rm -f "$edited"
+    sha256sum <"$f" >"$pam_saved/$name.written"
+    say "PAM: $f read users' ~/.pam_environment (pam_env user_readenv=1) in a stack that runs the hook as root: turned off (user_readenv=0); --uninstall restores it"
+  done
+  [ -z "$(user_env_files "$@")" ] || die "cannot turn off user_readenv in: $(user_env_files "$@" | tr '\n' ' ')"
+}
+
+# Puts back the files turn_off_user_env changed, unless they changed again since.
+restore_user_env() {
+  local saved name f
+  [ -d "$pam_saved" ] || return 0
+  for saved in "$pam_saved"/*; do
+    [ -f "$saved" ] || continue
+    case "$saved" in *.written) continue ;; esac
+    name=${saved##*/}
+    f="$pam_dir/$name"
+    if [ -f "$f" ] && [ "$(sha256sum <"$f")" = "$(cat "$saved.written" 2>/dev/null)" ]; then
+      replace_pam_file "$f" "$saved"
+      say "PAM: $f restored as it was before the install"
+    else
+      say "PAM: $f changed since the install; left as it is (user_readenv stays as it is now)"
+    fi
+  done
+  rm -rf "$pam_saved"
 }
 
 generic_session_file() {
@@ -126,6 +233,7 @@ enable_pam() {
   prove_line
   if command -v pam-auth-update >/dev/null && [ "$pam_dir" = /etc/pam.d ]; then
     local backup
+    turn_off_user_env common-session common-session-noninteractive
     backup=$(mktemp -d)
     cp -a "$pam_dir"/common-session* "$backup"/ 2>/dev/null || true
     install -m 0644 "$repo/pam/pam-configs/logsphere" "$pam_profile"
@@ -142,6 +250,7 @@ enable_pam() {
   else
     local stack
     stack=$(generic_session_file) || die "no session stack found in $pam_dir; add this line by hand after pam_systemd.so: $pam_line"
+    turn_off_user_env "$stack"
     if ! grep -qF "$marker" "$pam_dir/$stack"; then
       cp -a "$pam_dir/$stack" "$pam_dir/.$stack.logsphere-backup"
       # After pam_systemd.so when present, else at the end of the session lines.
@@ -159,58 +268,71 @@ enable_pam() {
     fi
     say "PAM: line added to $pam_dir/$stack"
   fi
+  turn_off_user_env
 }
 
-# Runs `authenticate` for user $2 through PAM service $1 with the hook writing to a temporary
-# log (standard input empty: a password prompt fails), and prints how many auth_failure records
+# Runs `authenticate` for user $2 through PAM service $1, whose hook lines name the config file
+# in $3 (standard input empty: a password prompt fails), and prints how many auth_failure records
 # for that user arrived, then the pamtester status.
 count_auth_failures() {
-  local service=$1 user=$2 tmp status=0 n
-  tmp=$(mktemp -d)
-  pamtester -E "LOGSPHERE_LOG_DIR=$tmp/log" -E "LOGSPHERE_RUN_DIR=$tmp/run" -E LOGSPHERE_FSYNC=false \
-    "$service" "$user" authenticate </dev/null >"$tmp/pamtester.out" 2>&1 || status=$?
+  local service=$1 user=$2 tmp=$3 status=0 n
+  pamtester "$service" "$user" authenticate </dev/null >"$tmp/pamtester.out" 2>&1 || status=$?
   n=0
   [ -f "$tmp/log/sessions.jsonl" ] && n=$(grep -cF "\"event\":\"auth_failure\"" "$tmp/log/sessions.jsonl" | head -1)
   grep -qF "\"user\":\"$user\"" "$tmp/log/sessions.jsonl" 2>/dev/null || n=0
-  rm -rf "$tmp"
+  rm -rf "$tmp/log" "$tmp/run"
   echo "$n $status"
 }
 
 # The auth-failure line on throwaway services first: a failing password module must reach it
 # (one record), a succeeding one must jump past it (no record, authentication succeeds).
 prove_auth_line() {
-  local service="logsphere-install-check-$$" file result
+  local service="logsphere-install-check-$$" file result tmp
   file="$pam_dir/$service"
+  tmp=$(mktemp -d)
+  proof_config "$tmp"
   for outcome in fail pass; do
     local first=pam_deny.so
     [ "$outcome" = pass ] && first=pam_permit.so
-    printf '%s\n' "auth [success=2 default=ignore] $first" "$auth_line" 'auth requisite pam_deny.so' \
-      'auth required pam_permit.so' 'account required pam_permit.so' >"$file"
-    result=$(count_auth_failures "$service" logsphere-install-check)
+    printf '%s\n' "auth [success=2 default=ignore] $first" "auth optional pam_exec.so quiet $hook --config=$tmp/logsphere.env auth-failure" \
+      'auth requisite pam_deny.so' 'auth required pam_permit.so' 'account required pam_permit.so' >"$file"
+    result=$(count_auth_failures "$service" logsphere-install-check "$tmp")
     rm -f "$file"
     if [ "$outcome" = fail ] && { [ "${result%% *}" != 1 ] || [ "${result##* }" = 0 ]; }; then
+      rm -rf "$tmp"
       die "the auth-failure line did not record a failed authentication on a throwaway service ($result); nothing was changed"
     fi
     if [ "$outcome" = pass ] && [ "$result" != "0 0" ]; then
+      rm -rf "$tmp"
       die "the auth-failure line recorded or refused a successful authentication on a throwaway service ($result); nothing was changed"
     fi
   done
+  rm -rf "$tmp"
 }
 
-# The host's auth stack after the change: an unknown user fails and is recorded; with the
-# password module swapped for pam_permit, success jumps past the hook.
+# The host's auth stack after the change (a copy whose hook line names a temporary config file):
+# an unknown user fails and is recorded; with the password module swapped for pam_permit,
+# success jumps past the hook.
 prove_auth_stack() {
-  local service="logsphere-install-check-$$" file result
+  local service="logsphere-install-check-$$" file result tmp status=0
   file="$pam_dir/$service"
-  printf '%s\n' '@include common-auth' 'account required pam_permit.so' >"$file"
-  result=$(count_auth_failures "$service" "logsphere-no-such-user-$$")
-  rm -f "$file"
-  [ "${result%% *}" = 1 ] && [ "${result##* }" != 0 ] || { echo "a failed authentication was not recorded ($result)" >&2; return 1; }
-  sed 's/pam_unix\.so.*$/pam_permit.so/' "$pam_dir/common-auth" >"$file"
-  printf '%s\n' 'account required pam_permit.so' >>"$file"
-  result=$(count_auth_failures "$service" root)
-  rm -f "$file"
-  [ "$result" = "0 0" ] || { echo "a successful authentication was recorded or refused ($result)" >&2; return 1; }
+  tmp=$(mktemp -d)
+  proof_config "$tmp"
+  copy_with_proof_config "$tmp" common-auth "$service-auth"
+  printf '%s\n' "@include $service-auth" 'account required pam_permit.so' >"$file"
+  result=$(count_auth_failures "$service" "logsphere-no-such-user-$$" "$tmp")
+  if [ "${result%% *}" = 1 ] && [ "${result##* }" != 0 ]; then
+    sed 's/pam_unix\.so.*$/pam_permit.so/' "$pam_dir/$service-auth" >"$file"
+    printf '%s\n' 'account required pam_permit.so' >>"$file"
+    result=$(count_auth_failures "$service" root "$tmp")
+    [ "$result" = "0 0" ] || { echo "a successful authentication was recorded or refused ($result)" >&2; status=1; }
+  else
+    echo "a failed authentication was not recorded ($result)" >&2
+    status=1
+  fi
+  rm -f "$file" "$pam_dir/$service-auth"
+  rm -rf "$tmp"
+  return $status
 }
 
 enable_auth_failures() {
@@ -219,6 +341,7 @@ enable_auth_failures() {
   command -v pam-auth-update >/dev/null && [ "$pam_dir" = /etc/pam.d ] ||
     die "failed-login records need pam-auth-update (Debian, Ubuntu); elsewhere add the line of $repo/pam/logsphere-auth-failure to the auth stack by hand, as shown there"
   local backup
+  turn_off_user_env common-auth
   backup=$(mktemp -d)
   cp -a "$pam_dir"/common-auth "$backup"/
   install -m 0644 "$repo/pam/pam-configs/logsphere-auth-failure" "$auth_profile"
@@ -245,14 +368,21 @@ disable_pam() {
     rm -f "$pam_profile"
     say "PAM: profile removed, $pam_dir/common-session regenerated"
   fi
-  local f
+  local f edited
   for f in "$pam_dir"/*; do
     [ -f "$f" ] && grep -qF "$marker" "$f" || continue
-    awk -v marker="$marker" 'skip { skip = 0; next } $0 == marker { skip = 1; next } { print }' "$f" >"$f.logsphere-new"
-    chmod --reference="$f" "$f.logsphere-new"
-    mv -f "$f.logsphere-new" "$f"
+    # The marker, and the line after it only when it is the hook's own line.
+    edited=$(mktemp)
+    awk -v marker="$marker" -v hook="$hook" '
+      skip && index($0, hook) && $0 ~ /pam_exec\.so/ { skip = 0; next }
+      { skip = 0 }
+      $0 == marker { skip = 1; next }
+      { print }' "$f" >"$edited"
+    replace_pam_file "$f" "$edited"
+    rm -f "$edited"
     say "PAM: line removed from $f"
   done
+  restore_user_env
 }
 
 record_boot_without_systemd() {

@@ -1,16 +1,18 @@
 // scripts/install.sh on this host: install, prove, repeat, uninstall; /etc/pam.d must come back
 // byte for byte. Runs only where LogSphere is not installed already.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRecords } from '../helpers/log.ts';
 import { pamService } from '../helpers/pam.ts';
-import { repoRoot } from '../helpers/paths.ts';
+import { hookBundle, nodePath, repoRoot } from '../helpers/paths.ts';
+import { writeConfigFile } from '../helpers/hook.ts';
 import { missing } from '../helpers/require.ts';
 
 const lacking =
-  missing({ root: true, commands: ['/usr/bin/pamtester', '/usr/sbin/pam-auth-update'] }) ??
+  missing({ root: true, commands: ['/usr/bin/pamtester', '/usr/sbin/pam-auth-update', '/usr/bin/gcc'] }) ??
   (existsSync('/usr/local/lib/logsphere') ? 'LogSphere is installed on this host already' : null);
 
 function snapshot(dir: string): Record<string, string> {
@@ -24,12 +26,25 @@ function snapshot(dir: string): Record<string, string> {
 const install = (args: string[] = [], env: Record<string, string> = {}) =>
   spawnSync('bash', [`${repoRoot}scripts/install.sh`, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, input: '' });
 
+const installedLog = '/var/log/logsphere/sessions.jsonl';
+
 describe.skipIf(lacking)('scripts/install.sh', () => {
+  // A service laid out like Debian 12's sshd: the session stack, then pam_env reading the user's
+  // ~/.pam_environment. At close_session those values are in the PAM environment pam_exec hands
+  // the hook, which runs as root.
+  const sshdLike = lacking
+    ? null
+    : pamService('logsphere-sshd', [
+        'auth required pam_permit.so', 'account required pam_permit.so', '@include common-session',
+        'session required pam_env.so # [1]', 'session required pam_env.so user_readenv=1 envfile=/etc/default/locale',
+      ]);
   const pamBefore = snapshot('/etc/pam.d');
+  let installOutput = '';
   const logExisted = existsSync('/var/log/logsphere');
   const scratch = mkdtempSync(`${tmpdir()}/ls-install-`);
   afterAll(() => {
     if (existsSync('/usr/local/lib/logsphere')) install(['--uninstall', ...(logExisted ? [] : ['--purge'])]);
+    sshdLike?.remove();
     rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -47,6 +62,7 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
 
   it('installs, and the host session stack records sessions', () => {
     const r = install();
+    installOutput = r.stdout;
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('PAM: enabled through pam-auth-update');
     // It ends with `logsphere sessions`: its table header is the last thing printed.
@@ -59,12 +75,13 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
 
     const service = pamService('logsphere-test', ['auth required pam_permit.so', 'account required pam_permit.so', '@include common-session']);
     try {
-      const p = spawnSync('pamtester', ['-E', `LOGSPHERE_LOG_DIR=${scratch}/log`, '-E', `LOGSPHERE_RUN_DIR=${scratch}/run`, '-I', 'tty=pts/42', service.name, 'root', 'open_session', 'close_session'], { encoding: 'utf8' });
+      const p = spawnSync('pamtester', ['-I', 'tty=pts/42', service.name, 'root', 'open_session', 'close_session'], { encoding: 'utf8' });
       expect(p.status, p.stderr).toBe(0);
     } finally {
       service.remove();
     }
-    const records = readRecords(`${scratch}/log/sessions.jsonl`);
+    // The installed hook writes where the host's configuration says: the log of the install.
+    const records = readRecords(installedLog).filter((x) => x['service'] === service.name);
     expect(records.map((x) => x.event)).toEqual(['session_open', 'session_close']);
     expect(records[1]?.['session_id']).toBe(records[0]?.['session_id']);
   });
@@ -77,6 +94,88 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
     expect(d.stdout).toMatch(/^OK\s+log directory: \/var\/log\/logsphere 0750/m);
     expect(d.stdout).not.toMatch(/^FAIL/m);
     expect(d.status).toBe(0);
+  });
+
+  it("turned off user_readenv where the hook runs; a user's ~/.pam_environment steers nothing in the hook", () => {
+    const service = sshdLike as NonNullable<typeof sshdLike>;
+    expect(installOutput).toContain(`PAM: ${service.path} read users' ~/.pam_environment (pam_env user_readenv=1) in a stack that runs the hook as root: turned off (user_readenv=0)`);
+    expect(readFileSync(service.path, 'utf8')).toContain('\nsession required pam_env.so user_readenv=0 envfile=/etc/default/locale\n');
+
+    const user = `lsenv${randomBytes(3).toString('hex')}`;
+    execFileSync('useradd', ['-m', '-s', '/bin/bash', user]);
+    const home = `/home/${user}`;
+    // An unfixed service for the control run: the hook under test, then pam_env reading the file.
+    writeConfigFile(`${scratch}/control.env`, { LOGSPHERE_LOG_DIR: `${scratch}/control-log`, LOGSPHERE_RUN_DIR: `${scratch}/control-run` });
+    const unfixed = pamService('logsphere-unfixed', [
+      'auth required pam_permit.so', 'account required pam_permit.so', 'session required pam_permit.so',
+      `session optional pam_exec.so quiet ${hookBundle} --config=${scratch}/control.env`, 'session required pam_env.so user_readenv=1',
+    ]);
+    try {
+      const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
+      const marks = `${scratch}/marks`;
+      chmodSync(scratch, 0o711);
+      mkdirSync(marks);
+      chmodSync(marks, 0o1777);
+      // What the user controls: a shared library for LD_PRELOAD, a script for NODE_OPTIONS, a
+      // config file, and the environment file pam_env reads. Each payload leaves a mark named
+      // after the uid it ran as.
+      writeFileSync(`${scratch}/preload.c`, [
+        '#include <stdio.h>', '#include <unistd.h>',
+        `__attribute__((constructor)) static void mark(void) { char p[512]; snprintf(p, sizeof p, "${marks}/preload-uid-%d", (int)geteuid()); FILE *f = fopen(p, "w"); if (f) fclose(f); }`,
+      ].join('\n'));
+      execFileSync('gcc', ['-shared', '-fPIC', '-o', `${home}/p.so`, `${scratch}/preload.c`]);
+      writeFileSync(`${home}/x.cjs`, `require('node:fs').writeFileSync('${marks}/node-options-uid-' + process.geteuid(), '');\n`);
+      writeFileSync(`${home}/evil.env`, `LOGSPHERE_LOG_DIR=${home}/evil-log-from-config\n`);
+      writeFileSync(`${home}/.pam_environment`, [
+        `NODE_OPTIONS DEFAULT=--require=${home}/x.cjs`, `LD_PRELOAD DEFAULT=${home}/p.so`, `LOGSPHERE_LOG_DIR DEFAULT=${home}/evil-log`,
+        `LOGSPHERE_CONFIG DEFAULT=${home}/evil.env`, `LOGSPHERE_RUN_DIR DEFAULT=${home}/evil-run`, '',
+      ].join('\n'));
+      for (const f of ['p.so', 'x.cjs', 'evil.env', '.pam_environment']) chownSync(`${home}/${f}`, uid, uid);
+
+      // The payloads work: run by the user, each leaves its mark.
+      execFileSync('runuser', ['-u', user, '--', '/usr/bin/env', `LD_PRELOAD=${home}/p.so`, '/bin/true']);
+      execFileSync('runuser', ['-u', user, '--', '/usr/bin/env', `NODE_OPTIONS=--require=${home}/x.cjs`, nodePath, '-e', '0']);
+      expect(readdirSync(marks).sort()).toEqual([`node-options-uid-${uid}`, `preload-uid-${uid}`]);
+      rmSync(marks, { recursive: true });
+      mkdirSync(marks);
+      chmodSync(marks, 0o1777);
+
+      // Control: where user_readenv is left on, the close_session hook runs the user's code as root.
+      const control = spawnSync('pamtester', ['-I', 'tty=pts/44', unfixed.name, user, 'open_session', 'close_session'], { encoding: 'utf8' });
+      expect(control.status, control.stderr).toBe(0);
+      expect(readdirSync(marks).sort()).toEqual(['node-options-uid-0', 'preload-uid-0']);
+      rmSync(marks, { recursive: true });
+      mkdirSync(marks);
+      chmodSync(marks, 0o1777);
+
+      // Through the service the installer fixed: nothing of the user's ran, nothing was written
+      // outside the log, and the log holds the user's open and close with one session id.
+      const p = spawnSync('pamtester', ['-I', 'tty=pts/43', service.name, user, 'open_session', 'close_session'], { encoding: 'utf8' });
+      expect(p.status, p.stderr).toBe(0);
+      expect(readdirSync(marks)).toEqual([]);
+      for (const path of [`${home}/evil-log`, `${home}/evil-log-from-config`, `${home}/evil-run`]) expect(existsSync(path), path).toBe(false);
+      const records = readRecords(installedLog).filter((x) => x['user'] === user);
+      expect(records.map((x) => [x.event, x['service'], x['tty']])).toEqual([
+        ['session_open', service.name, 'pts/43'], ['session_close', service.name, 'pts/43'],
+      ]);
+      expect(records[1]?.['session_id']).toBe(records[0]?.['session_id']);
+    } finally {
+      unfixed.remove();
+      spawnSync('userdel', ['-r', user], { stdio: 'ignore' });
+    }
+  });
+
+  it("makes logsphere doctor fail while a service that runs the hook reads users' environment files", () => {
+    const exposed = pamService('logsphere-exposed', ['@include common-session', 'session required pam_env.so user_readenv=1']);
+    try {
+      const d = spawnSync('/usr/local/bin/logsphere', ['doctor'], { encoding: 'utf8' });
+      expect(d.status).toBe(1);
+      expect(d.stdout).toMatch(new RegExp(`^FAIL\\s+pam environment: ${exposed.name} \\(${exposed.path} line 2\\): runs the hook`, 'm'));
+    } finally {
+      exposed.remove();
+    }
+    const d = spawnSync('/usr/local/bin/logsphere', ['doctor'], { encoding: 'utf8' });
+    expect(d.stdout).toMatch(/^OK\s+pam environment: no service that runs the hook reads users' environment files/m);
   });
 
   it('is idempotent', () => {
@@ -99,9 +198,9 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
     expect(auth[unix + 2]).toMatch(/^auth\s+requisite\s+pam_deny\.so/);
     const service = pamService('logsphere-test', ['@include common-auth', 'account required pam_permit.so']);
     try {
-      const p = spawnSync('pamtester', ['-E', `LOGSPHERE_LOG_DIR=${scratch}/authlog`, '-E', `LOGSPHERE_RUN_DIR=${scratch}/run`, '-I', 'rhost=198.51.100.77', service.name, 'nosuchuser-ls', 'authenticate'], { encoding: 'utf8', input: '' });
+      const p = spawnSync('pamtester', ['-I', 'rhost=198.51.100.77', service.name, 'nosuchuser-ls', 'authenticate'], { encoding: 'utf8', input: '' });
       expect(p.status).not.toBe(0);
-      const records = readRecords(`${scratch}/authlog/sessions.jsonl`);
+      const records = readRecords(installedLog).filter((x) => x['service'] === service.name);
       expect(records).toEqual([expect.objectContaining({ event: 'auth_failure', user: 'nosuchuser-ls', rhost: '198.51.100.77', service: service.name, uid: null, source: 'pam' })]);
       expect(JSON.stringify(records)).not.toMatch(/password|authtok/i);
     } finally {
@@ -112,6 +211,7 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
   it('uninstalls everything it added and restores /etc/pam.d byte for byte', () => {
     const r = install(['--uninstall', ...(logExisted ? [] : ['--purge'])]);
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`PAM: ${sshdLike?.path} restored as it was before the install`);
     expect(snapshot('/etc/pam.d')).toEqual(pamBefore);
     for (const path of [
       '/usr/local/lib/logsphere', '/usr/local/bin/logsphere', '/usr/local/bin/logsphere-hook',
@@ -122,5 +222,21 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
     ]) {
       expect(existsSync(path), path).toBe(false);
     }
+  });
+
+  it('--uninstall on a stack without pam-auth-update removes the marker and only a line carrying the hook', () => {
+    const pamDir = `${scratch}/pam.d`;
+    mkdirSync(pamDir, { recursive: true });
+    const marker = '# logsphere: session accounting (scripts/install.sh)';
+    writeFileSync(`${pamDir}/system-auth`, ['session required pam_unix.so', marker, 'session optional pam_exec.so quiet /usr/local/lib/logsphere/logsphere-hook', 'session optional pam_systemd.so', ''].join('\n'), { mode: 0o640 });
+    chmodSync(`${pamDir}/system-auth`, 0o640);
+    // An administrator removed the hook's line by hand and put another in its place.
+    writeFileSync(`${pamDir}/system-login`, [marker, 'session required pam_limits.so', 'session optional pam_lastlog.so', ''].join('\n'));
+    const r = install(['--uninstall'], { LOGSPHERE_PAM_DIR: pamDir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(`${pamDir}/system-auth`, 'utf8')).toBe('session required pam_unix.so\nsession optional pam_systemd.so\n');
+    expect(readFileSync(`${pamDir}/system-login`, 'utf8')).toBe('session required pam_limits.so\nsession optional pam_lastlog.so\n');
+    expect(readdirSync(pamDir).sort()).toEqual(['system-auth', 'system-login']);
+    expect(statSync(`${pamDir}/system-auth`).mode & 0o777).toBe(0o640);
   });
 });

@@ -95,6 +95,22 @@ describe('doctorChecks()', () => {
     expect(doctorChecks(options).find((c) => c.name === 'utmp')?.status).toBe('OK');
   });
 
+  it("fails while a service that runs the hook reads users' environment files, through includes", () => {
+    const options = healthyHost();
+    expect(doctorChecks(options).find((c) => c.name === 'pam environment')?.status).toBe('OK');
+    // Debian 12's sshd: the session stack included, then pam_env reading ~/.pam_environment.
+    writeFileSync(`${dir}/pam.d/sshd`, '@include common-session\nsession required pam_env.so # [1]\nsession required pam_env.so user_readenv=1 envfile=/etc/default/locale\n');
+    // A service that reads them without the hook, and one with the option only in a comment.
+    writeFileSync(`${dir}/pam.d/other-service`, 'session required pam_env.so user_readenv=1\n');
+    writeFileSync(`${dir}/pam.d/login`, 'session include common-session\nsession required pam_env.so readenv=1 # not user_readenv=1\n');
+    expect(doctorChecks(options).find((c) => c.name === 'pam environment')).toMatchObject({
+      status: 'FAIL',
+      detail: expect.stringMatching(new RegExp(`^sshd \\(${dir}/pam\\.d/sshd line 3\\): runs the hook and reads users' ~/\\.pam_environment`)),
+    });
+    writeFileSync(`${dir}/pam.d/sshd`, '@include common-session\nsession required pam_env.so user_readenv=0 envfile=/etc/default/locale\n');
+    expect(doctorChecks(options).find((c) => c.name === 'pam environment')?.status).toBe('OK');
+  });
+
   it('warns, not fails, about the unit when systemd is not running', () => {
     const options = healthyHost();
     expect(statusOf({ ...options, systemdRunning: false })['unit']).toBe('WARN');

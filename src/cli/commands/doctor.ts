@@ -8,6 +8,7 @@ import { spooledNames } from '../../store/spool.ts';
 import { errorCode } from '../../store/errors.ts';
 import { listOpenSessions } from '../../store/open-sessions.ts';
 import { readUtmp, UtType } from '../../legacy/utmp.ts';
+import { hookServicesReadingUserEnvironment } from '../../pam/pam-stack.ts';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 
@@ -125,6 +126,24 @@ function checkPam(options: DoctorOptions): Check {
   return { status: 'OK', name: 'pam', detail: files };
 }
 
+/**
+ * Fails while a service that runs the hook reads users' environment files: pam_exec hands the
+ * hook, run as root, the PAM environment, and NODE_OPTIONS or LD_PRELOAD there act before node's
+ * first line. install.sh turns user_readenv off in such services.
+ */
+function checkUserEnvironment(options: DoctorOptions): Check {
+  const exposed = hookServicesReadingUserEnvironment(options.pamDir, options.hookPath);
+  if (exposed.length === 0) {
+    return { status: 'OK', name: 'pam environment', detail: "no service that runs the hook reads users' environment files" };
+  }
+  const where = exposed.map((e) => `${e.service} (${e.line.file} line ${e.line.number})`).join(', ');
+  return {
+    status: 'FAIL',
+    name: 'pam environment',
+    detail: `${where}: runs the hook and reads users' ~/.pam_environment (pam_env user_readenv=1), so a user can run code as root at logout; set user_readenv=0 there (install.sh does)`,
+  };
+}
+
 function checkUnit(options: DoctorOptions): Check {
   const dir = options.unitDirs.find((d) => existsSync(`${d}/${unitName}`));
   if (!dir) return { status: 'FAIL', name: 'unit', detail: `${unitName} is not installed (${options.unitDirs.join(', ')})` };
@@ -228,6 +247,7 @@ export function doctorChecks(options: DoctorOptions): Check[] {
     checkPath('run directory', config.runDir, 'directory', { mode: 0o755, gid: null }, 'FAIL'),
     checkPath('state directory', config.stateDir, 'directory', { mode: 0o755, gid: null }, 'WARN'),
     checkPam(options),
+    checkUserEnvironment(options),
     checkUnit(options),
     checkBootRecord(options),
     checkSpool(options),
