@@ -58,7 +58,7 @@ const embedNameWorker = {
   name: 'embed-name-worker',
   setup(b) {
     b.onResolve({ filter: /^logsphere:name-worker-source$/ }, () => ({ path: 'name-worker-source', namespace: 'logsphere' }));
-    b.onLoad({ filter: /.*/, namespace: 'logsphere' }, () => ({
+    b.onLoad({ filter: /^name-worker-source$/, namespace: 'logsphere' }, () => ({
       contents: `export default ${JSON.stringify(nameWorkerSource)};`,
       loader: 'js',
     }));
@@ -68,10 +68,37 @@ const embedNameWorker = {
   },
 };
 
+// nodemailer as one CommonJS text in the CLI's file, compiled on the first mail sent
+// (src/mail/load-nodemailer-embedded.ts): the commands that send none never parse it.
+const nodemailerBuild = await build({
+  ...common,
+  format: 'cjs',
+  stdin: { contents: "module.exports = { createTransport: require('nodemailer').createTransport };", resolveDir: root, loader: 'js' },
+  write: false,
+  minify: true,
+});
+const nodemailerSource = nodemailerBuild.outputFiles[0].text;
+
+const embedNodemailer = {
+  name: 'embed-nodemailer',
+  setup(b) {
+    b.onResolve({ filter: /^logsphere:nodemailer-source$/ }, () => ({ path: 'nodemailer-source', namespace: 'logsphere' }));
+    b.onLoad({ filter: /^nodemailer-source$/, namespace: 'logsphere' }, () => ({
+      contents: `export default ${JSON.stringify(nodemailerSource)};`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /\/load-nodemailer\.ts$/ }, (args) => ({
+      path: resolve(args.resolveDir, args.path).replace(/\.ts$/, '-embedded.ts'),
+    }));
+    // Nothing else may bring nodemailer in as code.
+    b.onResolve({ filter: /^nodemailer(\/|$)/ }, (args) => ({ errors: [{ text: `nodemailer is embedded as text, not imported (from ${args.importer})` }] }));
+  },
+};
+
 await Promise.all([
   build({ ...common, entryPoints: ['src/hook/main.ts'], outfile: 'dist/logsphere-hook.mjs', banner: { js: shebang }, plugins: [embedPino] }),
   // The CLI's young generation is capped at 8 MB: `last` over a million events then peaks near
   // 135 MB instead of 150 MB (scripts/bench.sh), for a little more time in the collector.
-  build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/logsphere.mjs', banner: { js: `${shebang} --max-semi-space-size=8\n${requireShim}` }, plugins: [embedNameWorker] }),
+  build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/logsphere.mjs', banner: { js: `${shebang} --max-semi-space-size=8\n${requireShim}` }, plugins: [embedNameWorker, embedNodemailer] }),
 ]);
 for (const file of ['dist/logsphere-hook.mjs', 'dist/logsphere.mjs']) chmodSync(`${root}${file}`, 0o755);

@@ -5,7 +5,7 @@
 
 import type { MailConfig, WebhookConfig } from '../config/config.ts';
 import type { Alert } from './engine.ts';
-import { sendMail } from './smtp.ts';
+import { sendMail, type MailMessage } from '../mail/send-mail.ts';
 
 export interface DeliveryLog {
   (message: string): void;
@@ -49,20 +49,21 @@ export async function postWebhook(config: WebhookConfig, alert: Alert, log: Deli
   return false;
 }
 
-export function alertMail(alert: Alert) {
+export function alertMail(alert: Alert): MailMessage {
   return {
     subject: `[LogSphere] ${alert.severity}: ${alert.message}`,
     parts: [{ contentType: 'text/plain', body: `${alert.message}\n\n${JSON.stringify(alert, null, 2)}\n` }],
   };
 }
 
-/** Mails one alert; true when the server accepted it. */
+/** Mails one alert; true when the server accepted it (for one recipient at least). */
 export async function mailAlert(config: MailConfig, alert: Alert, log: DeliveryLog): Promise<boolean> {
   try {
-    await sendMail(config, alertMail(alert));
+    const sent = await sendMail(config, alertMail(alert));
+    if (sent.rejected.length > 0) log(`mail: ${config.host}:${config.port} refused alert ${alert.alert_id} (${alert.rule}) for ${sent.rejected.join(', ')}`);
     return true;
   } catch (error) {
-    log(`mail: could not send alert ${alert.alert_id} (${alert.rule}) through ${config.host}:${config.port}: ${(error as Error).message}`);
+    log(`mail: could not send alert ${alert.alert_id} (${alert.rule}): ${(error as Error).message}`);
     return false;
   }
 }

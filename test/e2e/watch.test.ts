@@ -12,6 +12,7 @@ import * as build from '../../src/record/build.ts';
 import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 import { missing } from '../helpers/require.ts';
 import { waitFor } from '../helpers/sshd.ts';
+import { parseMail, startMitm } from '../helpers/smtp.ts';
 import { runCli, startWatch, type WatchProcess } from '../helpers/watch.ts';
 
 const origin = { host: 'web1', boot_id: '00000000-0000-4000-8000-000000000001', source: 'pam' } as const;
@@ -196,16 +197,6 @@ describe.skipIf(noOpenssl)('mail over SMTP', () => {
     LOGSPHERE_SMTP_HOST: '127.0.0.1', LOGSPHERE_SMTP_PORT: String(port), LOGSPHERE_SMTP_STARTTLS: 'true', LOGSPHERE_SMTP_CA_FILE: `${certDir}/cert.pem`,
     LOGSPHERE_SMTP_USER: 'alerts', LOGSPHERE_SMTP_PASSWORD: 's3cret pass', LOGSPHERE_MAIL_FROM: 'logsphere@web1.example', LOGSPHERE_MAIL_TO: 'sec@example.org,ops@example.org',
   });
-  /** Header value and the decoded base64 body of a single-part message (or of each part). */
-  function parse(raw: string) {
-    const [head = '', ...rest] = raw.split('\r\n\r\n');
-    const subjectLine = /^Subject: (.*(?:\r\n .*)*)/m.exec(head)?.[1] ?? '';
-    const subject = subjectLine.split('\r\n ').map((w) => w.replace(/^=\?UTF-8\?B\?(.*)\?=$/, (_, b64: string) => Buffer.from(b64, 'base64').toString())).join('');
-    const bodies = raw.includes('multipart/mixed')
-      ? raw.split(/\r\n--logsphere-[^\r\n]*\r\n/).slice(1).map((p) => ({ head: p.split('\r\n\r\n')[0] ?? '', body: Buffer.from(p.split('\r\n\r\n')[1] ?? '', 'base64').toString() }))
-      : [{ head, body: Buffer.from(rest.join('\r\n\r\n'), 'base64').toString() }];
-    return { head, subject, bodies };
-  }
 
   it('mails each alert over STARTTLS with the configured credentials', async () => {
     const env = setup();
@@ -216,7 +207,7 @@ describe.skipIf(noOpenssl)('mail over SMTP', () => {
     expect(mails).toHaveLength(1);
     const mail = mails[0] as (typeof mails)[number];
     expect(mail).toMatchObject({ from: 'logsphere@web1.example', to: ['sec@example.org', 'ops@example.org'], secure: true, user: 'alerts' });
-    const { head, subject, bodies } = parse(mail.raw);
+    const { head, subject, bodies } = parseMail(mail.raw);
     expect(subject).toBe('[LogSphere] warning: 5 failed logins from 203.0.113.7 within 10m on web1');
     expect(head).toContain('To: sec@example.org, ops@example.org');
     const alert = JSON.parse(r.stdout);
@@ -234,12 +225,12 @@ describe.skipIf(noOpenssl)('mail over SMTP', () => {
     expect(mails).toHaveLength(0);
     // A server that does not offer STARTTLS gets nothing: not the password, not the alert.
     let plainAuth = 0;
-    const plain = new SMTPServer({ hideSTARTTLS: true, allowInsecureAuth: true, onAuth: (_a, _s, cb) => (plainAuth++, cb(null, { user: 'x' })), onData: (stream, _s, cb) => (stream.resume(), stream.on('end', () => (mails.push({ from: '', to: [], secure: false, user: undefined, raw: '' }), cb()))), logger: false });
+    const plain = new SMTPServer({ hideSTARTTLS: true, disabledCommands: ['STARTTLS'], allowInsecureAuth: true, onAuth: (_a, _s, cb) => (plainAuth++, cb(null, { user: 'x' })), onData: (stream, _s, cb) => (stream.resume(), stream.on('end', () => (mails.push({ from: '', to: [], secure: false, user: undefined, raw: '' }), cb()))), logger: false });
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
     const plainPort = String((plain.server.address() as AddressInfo).port);
     const clear = await runCli(['watch', '--rules', `${dir}/rules.json`, '--from-start', '--once'], { ...env, ...mailEnv(), LOGSPHERE_SMTP_PORT: plainPort, LOGSPHERE_STATE_DIR: `${dir}/log` });
     await new Promise<void>((resolve) => plain.close(() => resolve()));
-    expect(clear.stderr).toContain('127.0.0.1 does not offer STARTTLS (LOGSPHERE_SMTP_STARTTLS is on)');
+    expect(clear.stderr).toMatch(new RegExp(`mail: could not send alert .*: Cannot send mail to 127\\.0\\.0\\.1:${plainPort}: the server refused STARTTLS \\(LOGSPHERE_SMTP_STARTTLS is on\\): 5\\d\\d `));
     expect(plainAuth).toBe(0);
     expect(mails).toHaveLength(0);
   });
@@ -251,10 +242,35 @@ describe.skipIf(noOpenssl)('mail over SMTP', () => {
     const r = await runCli(['report', '--since', '2026-11-19', '--until', '2026-11-21', '--format', 'html', '--output', `${dir}/state/report.html`, '--mail'], { ...env, ...mailEnv() });
     expect(r.status, r.stderr).toBe(0);
     expect(mails).toHaveLength(1);
-    const { subject, bodies } = parse((mails[0] as (typeof mails)[number]).raw);
+    const { subject, bodies } = parseMail((mails[0] as (typeof mails)[number]).raw);
     expect(subject).toBe('LogSphere security report 2026-11-19 – 2026-11-21: 5 failed logins, 0 alerts');
     expect(bodies[0]?.body).toContain('Failed logins: 5; alerts fired: 0');
-    expect(bodies[1]?.head).toContain('Content-Disposition: attachment; filename="logsphere-report-2026-11-21.html"');
+    expect(bodies[1]?.head).toMatch(/^Content-Disposition: attachment; filename="?logsphere-report-2026-11-21\.html"?$/m);
     expect(bodies[1]?.body).toBe(readFileSync(`${dir}/state/report.html`, 'utf8'));
+  });
+
+  it('fails the report and the alert mail when a man in the middle injects replies before TLS, and nothing is delivered', async () => {
+    const env = setup();
+    mails.length = 0;
+    writeFileSync(log(), burst(0, '203.0.113.7'));
+    // After the server's "220" to STARTTLS, in the same packet: the rest of a transaction, all accepted.
+    const forged = '250-mitm\r\n250 AUTH PLAIN\r\n235 2.7.0 Accepted\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n354 Go ahead\r\n250 2.0.0 Ok: queued\r\n';
+    const mitm = await startMitm(port, { afterStartTlsReply: forged });
+    try {
+      const via = { ...env, ...mailEnv(), LOGSPHERE_SMTP_PORT: String(mitm.port) };
+      const injected = new RegExp(`Cannot send mail to 127\\.0\\.0\\.1:${mitm.port}: the server sent \\d+ bytes in plain text after agreeing to STARTTLS`);
+      const r = await runCli(['report', '--since', '2026-11-19', '--until', '2026-11-21', '--output', `${dir}/state/report.txt`, '--mail'], via);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^logsphere: ${injected.source}`));
+      expect(r.stderr).not.toContain('mailed');
+      const w = await runCli(['watch', '--rules', `${dir}/rules.json`, '--from-start', '--once'], via);
+      expect(w.status, w.stderr).toBe(0);
+      expect(w.stderr).toMatch(new RegExp(`mail: could not send alert .*: ${injected.source}`));
+      // Two sessions (the report's, the alert's), each ended at STARTTLS: nothing else went in the clear.
+      expect(mitm.clientText()).toMatch(/^(EHLO [^\r\n]+\r\nSTARTTLS\r\n){2}$/);
+    } finally {
+      await mitm.close();
+    }
+    expect(mails).toHaveLength(0);
   });
 });

@@ -6,10 +6,10 @@ import { existsSync } from 'node:fs';
 import { replaceFileSync } from '../../store/replace-file.ts';
 import { parseArgs } from 'node:util';
 import { alertSchema, type Alert } from '../../alerts/engine.ts';
-import { sendMail, type MailPart } from '../../alerts/smtp.ts';
 import type { Config } from '../../config/config.ts';
 import { FailureCollector } from '../../failures/failures.ts';
 import { readInputText } from '../../input/inputs.ts';
+import { sendMail, type MailPart } from '../../mail/send-mail.ts';
 import { parseTimestamp, type Micros } from '../../record/time.ts';
 import { AccessLogSummarizer } from '../../report/access-log.ts';
 import { renderHtml, renderMarkdown, renderText } from '../../report/render.ts';
@@ -158,7 +158,9 @@ export async function report(options: ReportOptions, config: Config, io: Command
   const period = `${built.since.slice(0, 10)} – ${built.until.slice(0, 10)}`;
   const parts: MailPart[] = [{ contentType: 'text/plain', body: options.format === 'text' ? text : renderText(built) }];
   parts.push({ contentType: 'text/html', filename: `logsphere-report-${built.until.slice(0, 10)}.html`, body: options.format === 'html' ? text : renderHtml(built) });
-  await sendMail(config.mail, { subject: `LogSphere security report ${period}: ${built.totals.failures} failed logins, ${built.totals.alerts} alerts`, parts });
-  io.stderr(`logsphere: report mailed to ${config.mail.to.join(', ')}\n`);
-  return 0;
+  const sent = await sendMail(config.mail, { subject: `LogSphere security report ${period}: ${built.totals.failures} failed logins, ${built.totals.alerts} alerts`, parts });
+  io.stderr(`logsphere: report mailed to ${sent.accepted.join(', ')}\n`);
+  if (sent.rejected.length === 0) return 0;
+  io.stderr(`logsphere: Cannot mail the report to ${sent.rejected.join(', ')}: refused by ${config.mail.host}:${config.mail.port}\n`);
+  return 1;
 }
