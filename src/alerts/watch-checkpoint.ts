@@ -5,7 +5,7 @@
 // fsync, rename), mode 0600.
 
 import { readFileSync } from 'node:fs';
-import { replaceFileSync } from '../store/replace-file.ts';
+import { ensureOwnDirSync, replaceFileSync } from '../store/atomic-file.ts';
 import type { TailPosition } from '../input/tail.ts';
 import type { Alert, EngineState } from './engine.ts';
 
@@ -42,5 +42,6 @@ export function loadWatchCheckpoint(path: string, log: string): WatchCheckpoint 
 }
 
 export function saveWatchCheckpoint(path: string, checkpoint: WatchCheckpoint): void {
+  ensureOwnDirSync(path.slice(0, path.lastIndexOf('/')), 0o755);
   replaceFileSync(path, JSON.stringify(checkpoint), 0o600);
 }

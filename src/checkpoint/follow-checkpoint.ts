@@ -3,10 +3,10 @@
 // and the bytes before it) and the event id of the last record put out. Written atomically and
 // synced (temp file, fsync, rename), mode 0600.
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { OutputFormat } from '../export/formats.ts';
 import type { TailPosition } from '../input/tail.ts';
-import { replaceFileSync } from '../store/replace-file.ts';
+import { ensureOwnDirSync, replaceFileSync } from '../store/atomic-file.ts';
 
 export interface FollowCheckpoint {
   version: 1;
@@ -45,6 +45,6 @@ export function loadFollowCheckpoint(path: string): FollowCheckpoint | null {
 }
 
 export function saveFollowCheckpoint(path: string, checkpoint: FollowCheckpoint): void {
-  mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true, mode: 0o750 });
+  ensureOwnDirSync(path.slice(0, path.lastIndexOf('/')), 0o755);
   replaceFileSync(path, JSON.stringify(checkpoint), 0o600);
 }

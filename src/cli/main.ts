@@ -57,9 +57,9 @@ function doctor(args: string[], config: Config, io: CommandIO): number {
  * 90 ms, measured with --cpu-prof), three times what `sessions` may take in all. `doctor`, whose
  * job is checking the installation, validates with env-schema itself.
  */
-async function hostConfig(io: CommandIO, checking = false): Promise<Config> {
-  const sources = configSources(io.env);
-  if (sources.warning !== null) io.stderr(`logsphere: ${sources.warning}\n`);
+async function hostConfig(io: CommandIO, checking = false, secrets = false): Promise<Config> {
+  const sources = configSources(io.env, { secrets });
+  for (const warning of sources.warnings) io.stderr(`logsphere: ${warning}\n`);
   if (!checking || !needsValidation(sources)) return loadConfig(sources, validateCompiled);
   const { validateWithEnvSchema } = await import('../config/validate-env-schema.ts');
   return loadConfig(sources, validateWithEnvSchema);
@@ -104,7 +104,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
       }
       case 'report': {
         const options = parseReportArgs(rest, now);
-        if (options !== 'help') return await report(options, await hostConfig(io), io, now);
+        if (options !== 'help') return await report(options, await hostConfig(io, false, options.mail), io, now);
         io.stdout(reportUsage);
         return 0;
       }
@@ -114,7 +114,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
           io.stdout(watchUsage);
           return 0;
         }
-        const config = await hostConfig(io);
+        const config = await hostConfig(io, false, true);
         return await untilSignal((signal) => watch(options, config, io, signal));
       }
       case 'follow': {

@@ -11,7 +11,7 @@
 // wins. Run as root it checks the file as the hook does; run by anyone else, a file it may not
 // read (a 0600 file) leaves it with the defaults and a warning: a read-only query still answers.
 
-import { configPathFrom, defaultConfigPath, type ConfigSources } from './config.ts';
+import { configPathFrom, defaultConfigPath, secretsPathFor, type ConfigSources } from './config.ts';
 import { describeFileType, errorCode } from '../store/errors.ts';
 import { fs } from '../sys/fs.ts';
 
@@ -83,14 +83,37 @@ export function hookConfigSources(configPath: string | null): ConfigSources {
   return { env: {}, fileText, filePath };
 }
 
-/** The CLI's configuration sources, and a warning when the file exists but may not be read. */
-export function configSources(env: Readonly<Record<string, string | undefined>>): ConfigSources & { warning: string | null } {
+/**
+ * The CLI's configuration sources, with warnings: a config file this user may not read leaves the
+ * defaults (a read-only query still answers). With `secrets`, for the commands that send mail or
+ * webhooks, the secrets file beside the config file is read too; it should be readable by root
+ * alone.
+ */
+export function configSources(
+  env: Readonly<Record<string, string | undefined>>,
+  options: { secrets?: boolean } = {},
+): ConfigSources & { warnings: string[] } {
   const filePath = configPathFrom(env);
   const root = (process.geteuid?.() ?? 0) === 0;
-  try {
-    return { env, fileText: readConfigFile(filePath, root ? [0] : null), filePath, warning: null };
-  } catch (error) {
-    if (root || errorCode(error) !== 'EACCES') throw error;
-    return { env, fileText: null, filePath, warning: `Cannot read ${filePath}: EACCES; using the defaults and the environment` };
+  const warnings: string[] = [];
+  const read = (path: string, what: string): string | null => {
+    try {
+      return readConfigFile(path, root ? [0] : null);
+    } catch (error) {
+      if (root || errorCode(error) !== 'EACCES') throw error;
+      warnings.push(`Cannot read ${path}: EACCES; ${what}`);
+      return null;
+    }
+  };
+  const fileText = read(filePath, 'using the defaults and the environment');
+  const sources: ConfigSources & { warnings: string[] } = { env, fileText, filePath, warnings };
+  if (options.secrets) {
+    const secretsPath = secretsPathFor(filePath);
+    sources.secretsPath = secretsPath;
+    sources.secretsText = read(secretsPath, 'going on without its secrets');
+    if (sources.secretsText !== null && root && (fs.statSync(secretsPath).mode & 0o077) !== 0) {
+      warnings.push(`${secretsPath} is readable by others than root: make it mode 0600`);
+    }
   }
+  return sources;
 }

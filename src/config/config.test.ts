@@ -53,6 +53,17 @@ describe.each(validators)('loadConfig() with %s', (_name, validate) => {
     expect(config.configPath).toBe('/etc/logsphere/logsphere.env');
   });
 
+  it('takes secrets from the secrets file over the config file, and the environment over both', () => {
+    const sources = {
+      env: { LOGSPHERE_SMTP_USER: 'from-env' },
+      fileText: 'LOGSPHERE_SMTP_HOST=mail.example.org\nLOGSPHERE_MAIL_FROM=ls@example.org\nLOGSPHERE_MAIL_TO=a@example.org\nLOGSPHERE_SMTP_PASSWORD=old\n',
+      filePath: '/etc/logsphere/logsphere.env',
+      secretsText: 'LOGSPHERE_SMTP_PASSWORD=s3cret\nLOGSPHERE_SMTP_USER=from-secrets\n',
+    };
+    expect(loadConfig(sources, validate).mail).toMatchObject({ user: 'from-env', password: 's3cret' });
+    expect(() => loadConfig({ ...sources, secretsText: 'not an assignment\n' }, validate)).toThrow(/^Invalid configuration in \/etc\/logsphere\/secrets\.env: line 1 expected KEY=VALUE$/);
+  });
+
   it('splits LOGSPHERE_IGNORE_SERVICES on commas', () => {
     expect(load({ LOGSPHERE_IGNORE_SERVICES: 'cron,sudo,' }, null, validate).ignoreServices).toEqual(['cron', 'sudo']);
     expect(load({ LOGSPHERE_IGNORE_SERVICES: '' }, null, validate).ignoreServices).toEqual([]);

@@ -1,11 +1,14 @@
-// Builds the typed configuration from the config file and the environment (the environment wins,
-// so pam_exec's PAM environment and tests can override the file). Validation itself is passed in:
-// env-schema in the CLI, the precompiled validator in the hook.
+// Builds the typed configuration from the config file, the secrets file (read only by the
+// commands that send mail or webhooks) and the environment, which wins. The hook passes no
+// environment at all (config-file.ts). Validation itself is passed in: env-schema in the CLI,
+// the precompiled validator in the hook.
 
 import { configVariables, schemaDefaults, type ValidatedEnv } from './schema.ts';
 import { parseEnvFile } from './env-file.ts';
 
 export const defaultConfigPath = '/etc/logsphere/logsphere.env';
+/** The root-only file of secrets (mail password, webhook URL), beside the config file. */
+export const secretsFileName = 'secrets.env';
 export const logFileName = 'sessions.jsonl';
 
 export interface Config {
@@ -74,6 +77,14 @@ export interface ConfigSources {
   /** Contents of the config file, or null when it does not exist. */
   fileText: string | null;
   filePath: string;
+  /** Contents of the secrets file, when it was read (only by commands that send). */
+  secretsText?: string | null;
+  secretsPath?: string;
+}
+
+/** The secrets file that goes with a config file: secrets.env in the same directory. */
+export function secretsPathFor(configPath: string): string {
+  return `${configPath.slice(0, configPath.lastIndexOf('/') + 1)}${secretsFileName}`;
 }
 
 /** The config file path: LOGSPHERE_CONFIG from the environment, else the default. */
@@ -84,13 +95,15 @@ export function configPathFrom(env: Readonly<Record<string, string | undefined>>
 /** The configuration variables set in the file and the environment (the environment wins). */
 export function configData(sources: ConfigSources): Record<string, string> {
   const data: Record<string, string> = {};
-  if (sources.fileText !== null) {
-    const parsed = parseEnvFile(sources.fileText);
+  const files: Array<[string | null | undefined, string]> = [
+    [sources.fileText, sources.filePath],
+    [sources.secretsText, sources.secretsPath ?? secretsPathFor(sources.filePath)],
+  ];
+  for (const [text, path] of files) {
+    if (text === null || text === undefined) continue;
+    const parsed = parseEnvFile(text);
     if (parsed.problems.length > 0) {
-      throw new ConfigError(
-        sources.filePath,
-        parsed.problems.map((p) => ({ variable: `line ${p.line}`, message: p.message })),
-      );
+      throw new ConfigError(path, parsed.problems.map((p) => ({ variable: `line ${p.line}`, message: p.message })));
     }
     for (const key of configVariables) {
       const value = parsed.values[key];

@@ -6,7 +6,7 @@
 import { fs } from '../sys/fs.ts';
 import type { SessionOpenRecord } from '../record/types.ts';
 import { errorCode } from './errors.ts';
-import { ensureDirSync, writeFileAtomicSync } from './spool.ts';
+import { ensureOwnDirSync, writeFileAtomicSync } from './atomic-file.ts';
 
 const { closeSync, constants, openSync, readdirSync, readFileSync, unlinkSync } = fs;
 
@@ -43,9 +43,9 @@ export function entryName(key: SessionKey): string {
 }
 
 export function saveOpenSession(runDir: string, record: SessionOpenRecord): void {
-  ensureDirSync(runDir, 0o755);
+  ensureOwnDirSync(runDir, 0o755);
   const dir = openSessionsDirOf(runDir);
-  ensureDirSync(dir, 0o755);
+  ensureOwnDirSync(dir, 0o755);
   writeFileAtomicSync(dir, entryName(record), JSON.stringify(record), 0o644);
 }
 

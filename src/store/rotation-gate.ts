@@ -25,7 +25,7 @@
 import { fs } from '../sys/fs.ts';
 import { processStartTicks } from '../sys/proc.ts';
 import { errorCode } from './errors.ts';
-import { ensureDirSync } from './spool.ts';
+import { ensureOwnDirSync } from './atomic-file.ts';
 
 const { closeSync, constants, linkSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } = fs;
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
@@ -81,8 +81,8 @@ function unlinkQuietly(path: string): void {
 }
 
 function ensureGateDirs(runDir: string): void {
-  ensureDirSync(runDir, 0o755);
-  ensureDirSync(writersDir(runDir), 0o700);
+  ensureOwnDirSync(runDir, 0o755);
+  ensureOwnDirSync(writersDir(runDir), 0o700);
 }
 
 /** A writer's announcement; `leave` removes it. */

@@ -9,22 +9,12 @@
 import { fs } from '../sys/fs.ts';
 import { toLine } from '../record/build.ts';
 import { validateRecord } from '../record/validate.ts';
-import { RefusedPathError, describeFileType, errorCode } from './errors.ts';
+import { ensureOwnDirSync, writeFileAtomicSync } from './atomic-file.ts';
+import { errorCode } from './errors.ts';
 
-const {
-  closeSync,
-  constants,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} = fs;
+const { closeSync, constants, openSync, readdirSync, readFileSync, renameSync, unlinkSync } = fs;
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY } = constants;
+const { O_NOFOLLOW, O_NONBLOCK, O_RDONLY } = constants;
 
 /** A record is under 8 KiB; a spool entry larger than this is not one. */
 const maxEntryBytes = 64 * 1024;
@@ -33,41 +23,11 @@ export function spoolDirOf(runDir: string): string {
   return `${runDir}/spool`;
 }
 
-/** Creates a directory with `mode` if missing; refuses a symlink or non-directory in its place. */
-export function ensureDirSync(path: string, mode: number): void {
-  try {
-    const st = lstatSync(path);
-    if (!st.isDirectory()) throw new RefusedPathError(path, describeFileType(st.mode));
-    return;
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
-  }
-  try {
-    mkdirSync(path, { mode });
-  } catch (error) {
-    if (errorCode(error) !== 'EEXIST') throw error;
-    const st = lstatSync(path);
-    if (!st.isDirectory()) throw new RefusedPathError(path, describeFileType(st.mode));
-  }
-}
-
-/** Writes a file that appears complete or not at all: a private temp name, then a rename. */
-export function writeFileAtomicSync(dir: string, name: string, data: string, mode: number): void {
-  const temp = `${dir}/.${name}.${process.pid}.tmp`;
-  const fd = openSync(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-  try {
-    writeSync(fd, data);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, `${dir}/${name}`);
-}
-
 /** Keeps lines for later. `order` sorts spooled records (the record's time in microseconds). */
 export function spoolLines(runDir: string, entries: ReadonlyArray<{ order: number; id: string; line: string }>): void {
-  ensureDirSync(runDir, 0o755);
+  ensureOwnDirSync(runDir, 0o755);
   const dir = spoolDirOf(runDir);
-  ensureDirSync(dir, 0o700);
+  ensureOwnDirSync(dir, 0o700);
   for (const entry of entries) {
     const name = `${String(entry.order).padStart(17, '0')}-${entry.id}.jsonl`;
     writeFileAtomicSync(dir, name, entry.line, 0o600);
@@ -170,7 +130,7 @@ function recordLine(path: string): string | null {
 /** Moves an entry that is not a record out of the way, keeping it for an administrator to see. */
 function rejectEntry(runDir: string, claim: string, name: string): void {
   const dir = rejectedDirOf(runDir);
-  ensureDirSync(dir, 0o700);
+  ensureOwnDirSync(dir, 0o700);
   renameSync(claim, `${dir}/${name}`);
 }
 

@@ -3,7 +3,7 @@
 // when asked to.
 
 import { existsSync } from 'node:fs';
-import { replaceFileSync } from '../../store/replace-file.ts';
+import { replaceFileSync } from '../../store/atomic-file.ts';
 import { parseArgs } from 'node:util';
 import { alertSchema, type Alert } from '../../alerts/engine.ts';
 import type { Config } from '../../config/config.ts';
