@@ -2,7 +2,7 @@
 // inline SVG charts (no script, no external resource: it opens in a browser without network).
 // Values from records are untrusted: escaped for the terminal, for markdown tables and for HTML.
 
-import { escapeText } from '../cli/format/terminal.ts';
+import { escapeText } from '../text/terminal.ts';
 import { errorClasses, type AccessSummary, type ErrorCounts } from './access-log.ts';
 import type { Report } from './report.ts';
 

@@ -11,7 +11,7 @@ import { jsonText } from '../../record/json-text.ts';
 import type { AuthFailureRecord } from '../../record/types.ts';
 import type { Micros } from '../../record/time.ts';
 import { parseTimestamp } from '../../record/time.ts';
-import { cell, pad } from '../format/terminal.ts';
+import { cell, pad } from '../../text/terminal.ts';
 import { isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { parseLimit, parseTimeFormat, queryOptions } from '../query-options.ts';

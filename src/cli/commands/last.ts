@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../../config/config.ts';
 import type { Session, SystemEvent } from '../../reconcile/types.ts';
 import { parseTimestamp, type Micros } from '../../record/time.ts';
-import { cell, pad } from '../format/terminal.ts';
+import { cell, pad } from '../../text/terminal.ts';
 import { clockTime, duration, isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { parseLimit, parseTimeFormat, queryOptions } from '../query-options.ts';

@@ -10,7 +10,7 @@ import { validateRecord } from '../../record/validate.ts';
 import type { SessionRecord } from '../../record/types.ts';
 import { listOpenSessions, openSessionsDirOf } from '../../store/open-sessions.ts';
 import { descendantTerminal, processTree } from '../../sys/processes.ts';
-import { cell, escapeText, pad } from '../format/terminal.ts';
+import { cell, escapeText, pad } from '../../text/terminal.ts';
 import { duration, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { queryOptions } from '../query-options.ts';

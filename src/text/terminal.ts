@@ -1,17 +1,30 @@
 // Text from records on a terminal: control characters, escape sequences and bidi overrides are
 // shown escaped, never written raw; long fields are cut with a marker unless the user asks for
-// full width.
+// full width. Every command that writes record text to a terminal (tables, reports, follow's
+// JSON lines) escapes it here.
+
+/** What must never reach a terminal raw: C0 and C1 controls, DEL, and bidirectional controls. */
+const unsafe = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const unsafeOrBackslash = new RegExp(`\\\\|${unsafe.source}`, 'g');
 
 const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\e', '\\': '\\\\' };
 
 /** The text with every unsafe character written as an escape (`\n`, `\e`, `\x07`, `\u202e`). */
 export function escapeText(text: string): string {
-  return text.replace(/\\|[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) => {
+  return text.replace(unsafeOrBackslash, (ch) => {
     const known = named[ch];
     if (known) return known;
     const code = ch.charCodeAt(0);
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
+}
+
+/**
+ * A JSON line for a terminal: every unsafe character written as a JSON `\uXXXX` escape, so the
+ * line still parses to the same value.
+ */
+export function escapeJsonLine(line: string): string {
+  return line.replace(unsafe, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Cuts to `width` characters, ending with `…` when something was cut. */

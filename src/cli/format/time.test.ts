@@ -1,33 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cell, cut, escapeText } from './terminal.ts';
 import { duration, parseTimeArgument } from './time.ts';
 import { UsageError } from '../usage.ts';
-
-describe('escapeText()', () => {
-  it.each([
-    ['plain', 'alice', 'alice'],
-    ['newline and tab', 'a\nb\tc', 'a\\nb\\tc'],
-    ['ANSI colour', '\u001b[31mred', '\\e[31mred'],
-    ['OSC title and bell', '\u001b]0;owned\u0007', '\\e]0;owned\\x07'],
-    ['C1 CSI', '\u009b2J', '\\x9b2J'],
-    ['bidi override', 'abc\u202etxt.exe', 'abc\\u202etxt.exe'],
-    ['backslash itself', 'a\\nb', 'a\\\\nb'],
-    ['UTF-8 text', 'Zoë 😀', 'Zoë 😀'],
-  ])('%s', (_name, input, shown) => {
-    expect(escapeText(input)).toBe(shown);
-    expect(escapeText(input)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
-  });
-});
-
-describe('cut() and cell()', () => {
-  it('cut long fields with a marker unless wide', () => {
-    expect(cut('abcdefghij', 5)).toBe('abcd…');
-    expect(cut('abc', 5)).toBe('abc');
-    expect(cell('x'.repeat(300), 12, false)).toHaveLength(12);
-    expect(cell('x'.repeat(300), 12, true)).toHaveLength(300);
-    expect(cell(null, 5, false)).toBe('');
-  });
-});
 
 describe('duration()', () => {
   it('writes HH:MM and D+HH:MM', () => {
