@@ -10,6 +10,15 @@ import { WtmpImporter } from './import-wtmp.ts';
 import { RecordNames, uuidFromSha1Hex } from './name-id.ts';
 import { offsets, readUtmp, recordSize, UtType, type UtmpEntry, type UtmpLayout } from './utmp.ts';
 
+/** An entry's type as util-linux last reads it: on a line starting with `~`, the user decides. */
+function lastType(e: UtmpEntry): number | 'shutdown' {
+  if (!e.line.startsWith('~')) return e.type;
+  if (e.user.startsWith('shutdown')) return 'shutdown';
+  if (e.user.startsWith('reboot')) return UtType.BOOT_TIME;
+  if (e.user.startsWith('runlevel')) return UtType.RUN_LVL;
+  return e.type;
+}
+
 /** The importer's rules written the obvious way, one record object at a time. */
 function reference(data: Buffer, layout: UtmpLayout, host: string, source: RecordSource): string {
   const names = new RecordNames(host, recordSize[layout]);
@@ -27,7 +36,8 @@ function reference(data: Buffer, layout: UtmpLayout, host: string, source: Recor
   const out: string[] = [];
   for (const e of readUtmp(data, layout).entries) {
     const at = e.sec * 1e6 + e.usec;
-    if (e.type === UtType.BOOT_TIME || (e.line === '~' && e.user === 'reboot')) {
+    const type = lastType(e);
+    if (type === UtType.BOOT_TIME) {
       bootId = id(e, 'b');
       byPid = new Map();
       byLine = new Map();
@@ -37,8 +47,10 @@ function reference(data: Buffer, layout: UtmpLayout, host: string, source: Recor
     bootId ??= id(e, 'p');
     const origin = { host, boot_id: bootId, source };
     const level = String.fromCharCode(e.pid & 0xff);
-    if (e.line === '~' && (e.user === 'shutdown' || (e.type === UtType.RUN_LVL && e.user === 'runlevel' && (level === '0' || level === '6')))) {
+    if (type === 'shutdown' || (type === UtType.RUN_LVL && e.line.startsWith('~') && (level === '0' || level === '6'))) {
       out.push(build.toLine(build.shutdown(origin, at, { event_id: id(e, 'e') })));
+    } else if (type === UtType.RUN_LVL && e.line.startsWith('~')) {
+      // another runlevel change
     } else if (source === 'btmp' && (e.type === UtType.LOGIN_PROCESS || e.type === UtType.USER_PROCESS)) {
       out.push(build.toLine(build.authFailure(origin, login(e), at, { event_id: id(e, 'e') })));
     } else if (e.type === UtType.USER_PROCESS) {
@@ -118,6 +130,17 @@ const rows: Row[] = [
   { type: UtType.DEAD_PROCESS, pid: 0, line: '~', user: 'shutdown', host: '6.1.0', sec: t0 / 1000 + 90_007, usec: 0 },
   { type: UtType.BOOT_TIME, pid: 0, line: '~', user: 'reboot', host: '6.1.1', sec: t0 / 1000 + 90_100, usec: 0 },
   { type: UtType.DEAD_PROCESS, pid: 15, line: 'pts/2', user: '', host: '', sec: t0 / 1000 + 90_101, usec: 0 },
+  // sysvinit: runlevel changes (previous level in the second byte of ut_pid) on line `~`, halt's
+  // and shutdown's row on line `~~`; a boot on `~~`; rows whose user and line outweigh their type.
+  { type: UtType.RUN_LVL, pid: 0x4e33, line: '~', user: 'runlevel', host: '6.1.1', sec: t0 / 1000 + 90_102, usec: 0 },
+  { type: UtType.USER_PROCESS, pid: 16, line: 'pts/3', user: 'sysv', host: '', sec: t0 / 1000 + 90_103, usec: 0 },
+  { type: UtType.RUN_LVL, pid: 0, line: '~~', user: 'shutdown', host: '6.1.1', sec: t0 / 1000 + 90_104, usec: 0 },
+  { type: UtType.BOOT_TIME, pid: 0, line: '~~', user: 'reboot', host: '6.1.2', sec: t0 / 1000 + 90_200, usec: 0 },
+  { type: UtType.USER_PROCESS, pid: 17, line: '~~', user: 'runlevel', host: '', sec: t0 / 1000 + 90_201, usec: 0 },
+  { type: UtType.USER_PROCESS, pid: 18, line: '~x', user: 'someone', host: '', sec: t0 / 1000 + 90_202, usec: 0 },
+  { type: UtType.RUN_LVL, pid: 0x3530, line: '~~', user: '', host: '', sec: t0 / 1000 + 90_203, usec: 0 },
+  { type: UtType.DEAD_PROCESS, pid: 0, line: '~~', user: 'rebooted', host: '6.1.3', sec: t0 / 1000 + 90_300, usec: 0 },
+  { type: UtType.USER_PROCESS, pid: 0x36, line: 'pts/4', user: 'runlevel', host: '', sec: t0 / 1000 + 90_301, usec: 0 },
 ];
 
 describe('WtmpImporter', () => {
@@ -137,6 +160,27 @@ describe('WtmpImporter', () => {
     const importer = new WtmpImporter({ host: 'h', source: 'wtmp', layout: 'x86_64' }, () => {});
     expect(importer.addRecords(data.subarray(0, data.length - 100))).toBe(284);
     expect(importer.unknownTypes).toBe(1);
+  });
+
+  it('reads system rows on lines starting with ~ as util-linux last does: sysvinit\'s shutdown on ~~ is a shutdown', () => {
+    const sec = t0 / 1000;
+    const events = (list: Row[]) => imported(encode(list, 'x86_64'), 'x86_64', 'h', 'wtmp').trim().split('\n').map((l) => {
+      const r = JSON.parse(l) as { event: string; user?: string };
+      return r.user === undefined ? r.event : `${r.event} ${r.user}`;
+    });
+    const login: Row = { type: UtType.USER_PROCESS, pid: 20, line: 'pts/0', user: 'jack', host: '', sec: sec + 1, usec: 0 };
+    expect(events([
+      { type: UtType.BOOT_TIME, pid: 0, line: '~', user: 'reboot', host: '5.10', sec, usec: 0 },
+      { type: UtType.RUN_LVL, pid: 0x4e33, line: '~', user: 'runlevel', host: '5.10', sec, usec: 1 },
+      login,
+      { type: UtType.RUN_LVL, pid: 0, line: '~~', user: 'shutdown', host: '5.10', sec: sec + 2, usec: 0 },
+      { type: UtType.BOOT_TIME, pid: 0, line: '~~', user: 'reboot', host: '5.10', sec: sec + 3, usec: 0 },
+      { ...login, user: 'kate', sec: sec + 4 },
+      { type: UtType.RUN_LVL, pid: 0x3336, line: '~', user: 'runlevel', host: '5.10', sec: sec + 5, usec: 0 },
+      { type: UtType.USER_PROCESS, pid: 0x30, line: '~~', user: 'runlevel', host: '', sec: sec + 6, usec: 0 },
+      { type: UtType.DEAD_PROCESS, pid: 0, line: '~~', user: 'shutdownx', host: '', sec: sec + 7, usec: 0 },
+      { type: UtType.USER_PROCESS, pid: 21, line: 'pts/1', user: 'shutdown', host: '', sec: sec + 8, usec: 0 },
+    ])).toEqual(['boot', 'session_open jack', 'shutdown', 'boot', 'session_open kate', 'shutdown', 'shutdown', 'shutdown', 'session_open shutdown']);
   });
 });
 

@@ -54,26 +54,35 @@ const quoteLineEnd = bytesOf('"}\n');
 /** Room for the longest line: user, line and host escaped twice (a close), ids, times and keys. */
 const longestLine = JsonBytes.latin1StringBound(32 + 32 + 256) * 2 + 1024;
 
-/** Does the text field at `start` hold exactly `text` (ASCII)? */
-function fieldIs(data: Uint8Array, start: number, length: number, text: string): boolean {
+/** Does the text field at `start` begin with `text` (ASCII)? */
+function fieldStartsWith(data: Uint8Array, start: number, text: string): boolean {
   for (let i = 0; i < text.length; i++) if (data[start + i] !== text.charCodeAt(i)) return false;
-  return text.length === length || data[start + text.length] === 0;
+  return true;
 }
 
 /** What an entry becomes. */
 export const Kind = { unknown: 0, ignored: 1, boot: 2, shutdown: 3, failure: 4, open: 5, close: 6 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
-/** Classifies the entry at `base` as the importer treats it (the name worker uses the same rules). */
+/**
+ * Classifies the entry at `base` as the importer treats it (the name worker uses the same rules).
+ * System rows are told as util-linux last tells them: on a line that starts with `~` (init and
+ * systemd write `~`, sysvinit's halt and shutdown write `~~`), a user that starts with `shutdown`,
+ * `reboot` or `runlevel` makes the row a shutdown, a boot or a runlevel change whatever its type;
+ * a runlevel change to 0 (halt) or 6 (reboot), its level in the low byte of ut_pid, is a shutdown.
+ */
 export function classify(data: Buffer, view: DataView, base: number, o: Offsets, source: RecordSource): Kind {
   const type = view.getInt16(base + o.type, true);
   if (type < 0 || type > 9) return Kind.unknown;
-  const onTilde = fieldIs(data, base + o.line, 32, '~');
-  if (type === UtType.BOOT_TIME || (onTilde && fieldIs(data, base + o.user, 32, 'reboot'))) return Kind.boot;
-  const level = view.getInt32(base + o.pid, true) & 0xff; // runlevel rows keep the level in ut_pid: '0' halt, '6' reboot
-  if (onTilde && (fieldIs(data, base + o.user, 32, 'shutdown') || (type === UtType.RUN_LVL && fieldIs(data, base + o.user, 32, 'runlevel') && (level === 0x30 || level === 0x36)))) {
-    return Kind.shutdown;
+  if (data[base + o.line] === 0x7e) {
+    if (fieldStartsWith(data, base + o.user, 'shutdown')) return Kind.shutdown;
+    if (fieldStartsWith(data, base + o.user, 'reboot')) return Kind.boot;
+    if (type === UtType.RUN_LVL || fieldStartsWith(data, base + o.user, 'runlevel')) {
+      const level = view.getInt32(base + o.pid, true) & 0xff;
+      return level === 0x30 || level === 0x36 ? Kind.shutdown : Kind.ignored;
+    }
   }
+  if (type === UtType.BOOT_TIME) return Kind.boot;
   if (source === 'btmp' && (type === UtType.LOGIN_PROCESS || type === UtType.USER_PROCESS)) return Kind.failure;
   if (type === UtType.USER_PROCESS) return Kind.open;
   if (type === UtType.DEAD_PROCESS && source !== 'utmp') return Kind.close;

@@ -35,6 +35,25 @@ const dumps: Record<string, string> = {
     row(1, 0, '~~', 'shutdown', '~', '6.1.0-b', '0.0.0.0', '2024-05-01T12:00:00') +
     row(2, 0, '~~', 'reboot', '~', '6.1.0-c', '0.0.0.0', '2024-05-01T12:05:00') +
     row(7, 4000, 'ts/5', 'dave', 'pts/5', '192.0.2.9', '192.0.2.9', '2024-05-01T12:10:00'),
+  // sysvinit: init's boot and runlevel rows on line `~` (the previous level in ut_pid's second
+  // byte), halt's and shutdown's row on line `~~`, alone (halt -f, reboot -f) or after a change to
+  // runlevel 6; a boot row on `~~`; and a crash
+  sysvinit:
+    row(2, 0, '~~', 'reboot', '~', '5.10.0-s', '0.0.0.0', '2024-10-01T07:00:00') +
+    row(1, 0x4e33, '~~', 'runlevel', '~', '5.10.0-s', '0.0.0.0', '2024-10-01T07:00:01') +
+    row(7, 1500, 'ts/0', 'jack', 'pts/0', '192.0.2.80', '192.0.2.80', '2024-10-01T08:00:00') +
+    row(7, 1501, 'tty1', 'root', 'tty1', '', '0.0.0.0', '2024-10-01T08:05:00') +
+    row(1, 0, '~~', 'shutdown', '~~', '5.10.0-s', '0.0.0.0', '2024-10-01T09:00:00') +
+    row(2, 0, '~~', 'reboot', '~~', '5.10.0-t', '0.0.0.0', '2024-10-01T09:01:00') +
+    row(1, 0x4e33, '~~', 'runlevel', '~', '5.10.0-t', '0.0.0.0', '2024-10-01T09:01:01') +
+    row(7, 1600, 'ts/1', 'kate', 'pts/1', '192.0.2.81', '192.0.2.81', '2024-10-01T09:10:00') +
+    row(7, 1601, 'ts/2', 'liam', 'pts/2', '192.0.2.82', '192.0.2.82', '2024-10-01T09:20:00') +
+    row(8, 1601, 'ts/2', '', 'pts/2', '', '0.0.0.0', '2024-10-01T09:30:00') +
+    row(1, 0x3336, '~~', 'runlevel', '~', '5.10.0-t', '0.0.0.0', '2024-10-01T10:00:00') +
+    row(1, 0, '~~', 'shutdown', '~~', '5.10.0-t', '0.0.0.0', '2024-10-01T10:00:05') +
+    row(2, 0, '~~', 'reboot', '~', '5.10.0-u', '0.0.0.0', '2024-10-01T10:01:00') +
+    row(7, 1700, 'ts/3', 'mia', 'pts/3', '192.0.2.83', '192.0.2.83', '2024-10-01T10:05:00') +
+    row(2, 0, '~~', 'reboot', '~', '5.10.0-v', '0.0.0.0', '2024-10-01T11:00:00'),
   // consoles and an ssh login whose logout names only the line
   consoles:
     row(2, 0, '~~', 'reboot', '~', '6.1.0-d', '0.0.0.0', '2024-06-01T07:00:00') +
@@ -126,6 +145,13 @@ describe.skipIf(lacking)('logsphere import wtmp against util-linux last', () => 
     expect(ours.find((s) => s.user === 'alice')?.end).toBe('crash');
     expect(ours.find((s) => s.user === 'bob')?.end).toBe('2024-05-01T11:20:00.000000Z');
     expect(ours.find((s) => s.user === 'carol')?.end).toBe('down');
+  });
+
+  it('ends the logins before sysvinit\'s shutdown row (line ~~) as down, and those before a bare boot as crash', () => {
+    const ours = ourSessions(utmpFile('sysvinit'));
+    expect(Object.fromEntries(ours.map((s) => [s.user, s.end]))).toEqual({
+      jack: 'down', root: 'down', kate: 'down', liam: '2024-10-01T09:30:00.000000Z', mia: 'crash',
+    });
   });
 
   it('imports the same file twice to the same records, and reports a trailing partial record', () => {
