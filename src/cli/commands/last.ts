@@ -2,14 +2,13 @@
 
 import { parseArgs } from 'node:util';
 import type { Config } from '../../config/config.ts';
-import type { Session, SystemEvent } from '../../reconcile/types.ts';
+import { history, type HistoryLine } from '../../queries/history.ts';
+import { sessionJson } from '../../queries/session-json.ts';
 import { parseTimestamp, type Micros } from '../../record/time.ts';
 import { cell, pad } from '../../text/terminal.ts';
 import { clockTime, duration, isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { parseLimit, parseTimeFormat, queryOptions } from '../query-options.ts';
-import { loadReconciled, localHost, localLiveness } from '../session-source.ts';
-import { sessionJson } from './sessions.ts';
 
 export const lastUsage = `Usage: logsphere last [OPTIONS]
 
@@ -77,37 +76,9 @@ export function parseLastArgs(args: string[], now: Micros): LastOptions | 'help'
   };
 }
 
-
 export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros): number {
-  const loaded = loadReconciled(options.inputs, config, localLiveness(localHost(config)));
-  for (const w of loaded.warnings) io.stderr(`logsphere: ${w}\n`);
-
-  const inRange = (from: Micros, to: Micros) =>
-    (options.until === null || from <= options.until) && (options.since === null || to >= options.since);
-  // Newest first without a copy of the history: sessions (in login order) and system events (in
-  // time order) are walked from their ends and merged; among lines of one instant a system
-  // event comes first, then the later session in reconciled order.
-  const systemAt = loaded.system.map((e) => parseTimestamp(e.ts) ?? 0);
-  function* newestFirst(): Generator<{ at: Micros; session: Session } | { at: Micros; system: SystemEvent }> {
-    let si = loaded.order.length - 1;
-    let ei = options.system && options.user === null ? loaded.system.length - 1 : -1;
-    while (si >= 0 || ei >= 0) {
-      const sessionAt = si >= 0 ? loaded.loginAt(loaded.order[si] as number) : -Infinity;
-      const eventAt = ei >= 0 ? (systemAt[ei] as number) : -Infinity;
-      if (ei >= 0 && eventAt >= sessionAt) {
-        const e = loaded.system[ei--] as SystemEvent;
-        if ((options.host === null || e.host === options.host) && inRange(eventAt, eventAt)) yield { at: eventAt, system: e };
-        continue;
-      }
-      const i = loaded.order[si--] as number;
-      if (options.until !== null && sessionAt > options.until) continue;
-      if (options.host !== null && loaded.hostOf(i) !== options.host) continue;
-      const s = loaded.session(i);
-      if (options.user !== null && s.user !== options.user) continue;
-      const to = s.logout_time === null ? (s.end === 'gone' ? sessionAt : now) : (parseTimestamp(s.logout_time) ?? sessionAt);
-      if (inRange(sessionAt, to)) yield { at: sessionAt, session: s };
-    }
-  }
+  const { lines, warnings } = history(options, config, now);
+  for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
   const limit = options.limit ?? Infinity;
 
   // Written in pieces: a whole history as one string would not fit in memory either.
@@ -123,13 +94,13 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
   const hosts = new Set<string>();
   if (!options.json) {
     let n = 0;
-    for (const l of newestFirst()) {
+    for (const l of lines()) {
       if (n++ >= limit || hosts.add('session' in l ? l.session.host : l.system.host).size > 1) break;
     }
   }
   const manyHosts = hosts.size > 1;
   let shown = 0;
-  for (const l of newestFirst()) {
+  for (const l of lines()) {
     if (shown++ >= limit) break;
     if (options.json) {
       const object = 'session' in l ? sessionJson(l.session) : { event: l.system.event, host: l.system.host, boot_id: l.system.boot_id, ts: l.system.ts, kernel: l.system.kernel };
@@ -145,7 +116,7 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
   return 0;
 }
 
-function lastLine(line: { at: Micros; session: Session } | { at: Micros; system: SystemEvent }, options: LastOptions, manyHosts: boolean, now: Micros): string {
+function lastLine(line: HistoryLine, options: LastOptions, manyHosts: boolean, now: Micros): string {
   const time = (t: Micros) => (options.timeFormat === 'iso' ? isoTime(t) : shortTime(t));
   const until = (t: Micros) => (options.timeFormat === 'iso' ? isoTime(t) : clockTime(t));
   const w = options.wide;

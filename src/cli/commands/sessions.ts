@@ -2,19 +2,13 @@
 
 import { parseArgs } from 'node:util';
 import type { Config } from '../../config/config.ts';
-import { InputError } from '../../input/inputs.ts';
-import { reconcile } from '../../reconcile/reconcile.ts';
-import type { Session } from '../../reconcile/types.ts';
+import { currentSessions, type CurrentSession } from '../../queries/current-sessions.ts';
+import { sessionJson } from '../../queries/session-json.ts';
 import { parseTimestamp } from '../../record/time.ts';
-import { validateRecord } from '../../record/validate.ts';
-import type { SessionRecord } from '../../record/types.ts';
-import { listOpenSessions, openSessionsDirOf } from '../../store/open-sessions.ts';
-import { descendantTerminal, processTree } from '../../sys/processes.ts';
 import { cell, escapeText, pad } from '../../text/terminal.ts';
 import { duration, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { queryOptions } from '../query-options.ts';
-import { loadCurrent, loadReconciled, localHost, localLiveness } from '../session-source.ts';
 
 export const sessionsUsage = `Usage: logsphere sessions [OPTIONS]
 
@@ -64,72 +58,9 @@ export function parseSessionsArgs(args: string[]): SessionsOptions | 'help' {
   };
 }
 
-/** A current session with the terminal found for it (sshd says `ssh` until a pty exists). */
-export interface CurrentSession extends Session {
-  pty?: string;
-}
-
-/** The session object of DESIGN.md's JSON output (plus `pty` when found). */
-export function sessionJson(s: CurrentSession) {
-  const object: Record<string, unknown> = {
-    session_id: s.session_id, host: s.host, user: s.user, uid: s.uid, tty: s.tty, rhost: s.rhost,
-    service: s.service, pid: s.pid, login_time: s.login_time, logout_time: s.logout_time,
-    duration_s: s.duration_s, end: s.end,
-  };
-  if (s.pty !== undefined) object['pty'] = s.pty;
-  return object;
-}
-
-/** Open sessions from the world-readable run directory (for users who cannot read the log). */
-function fromRunDirectory(config: Config, alive: ReturnType<typeof localLiveness>) {
-  const { records, unreadable } = listOpenSessions(config.runDir);
-  const valid: SessionRecord[] = [];
-  let malformed = unreadable;
-  for (const r of records) {
-    const checked = validateRecord(r);
-    if (checked.ok) valid.push(checked.record);
-    else malformed++;
-  }
-  return { ...reconcile(valid, alive), malformed };
-}
-
 export function sessions(options: SessionsOptions, config: Config, io: CommandIO, now: number): number {
-  const local = localHost(config);
-  const alive = localLiveness(local);
-  let list: Session[];
-  try {
-    const loaded = options.inputs.length > 0 ? loadReconciled(options.inputs, config, alive) : loadCurrent(config, io.env, alive);
-    for (const w of loaded.warnings) io.stderr(`logsphere: ${w}\n`);
-    list = [];
-    for (const i of loaded.order) {
-      const end = loaded.endOf(i);
-      if (end === null || end === 'gone') list.push(loaded.session(i));
-    }
-  } catch (error) {
-    const denied = error instanceof InputError && (error.code === 'EACCES' || error.code === 'EPERM');
-    if (!denied || options.inputs.length > 0) throw error;
-    io.stderr(`logsphere: ${error.message}; answering from ${openSessionsDirOf(config.runDir)} (open sessions only)\n`);
-    const fallback = fromRunDirectory(config, alive);
-    if (fallback.malformed > 0) io.stderr(`logsphere: skipped ${fallback.malformed} unreadable entries in ${openSessionsDirOf(config.runDir)}\n`);
-    list = fallback.sessions;
-  }
-
-  let current: CurrentSession[] = list.filter(
-    (s) =>
-      (s.end === null || (options.includeGone && s.end === 'gone')) &&
-      (options.user === null || s.user === options.user) &&
-      (options.host === null || s.host === options.host),
-  );
-  const needsPty = current.filter((s) => s.end === null && s.host === local.host && s.boot_id === local.bootId && (s.tty === null || s.tty === 'ssh'));
-  if (needsPty.length > 0) {
-    const tree = processTree();
-    current = current.map((s) => {
-      if (!needsPty.includes(s)) return s;
-      const pty = descendantTerminal(s.pid, tree);
-      return pty === null ? s : { ...s, pty };
-    });
-  }
-
+  const { sessions: current, warnings } = currentSessions(options, config, io.env);
+  for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
   if (options.json) {
     io.stdout(`${JSON.stringify(current.map(sessionJson), null, 2)}\n`);
   } else if (options.byHost) {

@@ -1,9 +1,10 @@
-// Reads and reconciles the records a query command works on, and knows what runs on this host.
+// Reads and reconciles the records a query works on (the inputs, or the log directory through the
+// sessions checkpoint), and knows what runs on this host.
 
 import { checkpointPath, loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.ts';
 import { catchUp } from '../checkpoint/sessions-checkpoint.ts';
 import type { Config } from '../config/config.ts';
-import { expandInputs, forEachRecord, InputError, malformedWarnings, type ReadResult } from '../input/inputs.ts';
+import { expandInputs, forEachRecord, forEachRecordIn, InputError, malformedWarnings, type ReadResult } from '../input/inputs.ts';
 import { Reconciler, type ReconciledSessions } from '../reconcile/reconcile.ts';
 import type { Liveness } from '../reconcile/types.ts';
 import type { SessionRecord } from '../record/types.ts';
@@ -79,4 +80,28 @@ export function loadCurrent(config: Config, env: Readonly<Record<string, string 
     }
   }
   return { ...result, warnings };
+}
+
+/** The ids of the sessions still open, from the whole log. */
+export function openSessionIds(config: Config): Set<string> {
+  const loaded = loadReconciled([config.logDir], config, localLiveness(localHost(config)));
+  const open = new Set<string>();
+  for (let i = 0; i < loaded.count; i++) if (loaded.endOf(i) === null) open.add(loaded.session(i).session_id);
+  return open;
+}
+
+/**
+ * Whether a log segment holds the session_open of a session still open: for retention, which
+ * keeps such segments. The whole log is read once, on the first question.
+ */
+export function holdsOpenSession(config: Config): (segment: { path: string }) => boolean {
+  let open: Set<string> | null = null;
+  return (segment) => {
+    const ids = (open ??= openSessionIds(config));
+    let found = false;
+    forEachRecordIn({ path: segment.path }, (r) => {
+      if (r.event === 'session_open' && ids.has(r.session_id)) found = true;
+    });
+    return found;
+  };
 }
