@@ -99,6 +99,6 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/hook/main.ts'], outfile: 'dist/logsphere-hook.mjs', banner: { js: shebang }, plugins: [embedPino] }),
   // The CLI's young generation is capped at 8 MB: `last` over a million events then peaks near
   // 135 MB instead of 150 MB (scripts/bench.sh), for a little more time in the collector.
-  build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/logsphere.mjs', banner: { js: `${shebang} --max-semi-space-size=8\n${requireShim}` }, plugins: [embedNameWorker, embedNodemailer] }),
+  build({ ...common, entryPoints: ['src/cli/logsphere.ts'], outfile: 'dist/logsphere.mjs', banner: { js: `${shebang} --max-semi-space-size=8\n${requireShim}` }, plugins: [embedNameWorker, embedNodemailer] }),
 ]);
 for (const file of ['dist/logsphere-hook.mjs', 'dist/logsphere.mjs']) chmodSync(`${root}${file}`, 0o755);

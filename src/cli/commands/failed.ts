@@ -3,8 +3,8 @@
 
 import { parseArgs } from 'node:util';
 import type { Config } from '../../config/config.ts';
-import { FailureCollector, summarize, type Failure, type SummaryKey } from '../../failures/failures.ts';
-import { forEachRecord, malformedWarnings } from '../../input/inputs.ts';
+import { summarize, type Failure, type SummaryKey } from '../../failures/failures.ts';
+import { failedLogins } from '../../queries/failed-logins.ts';
 import { toEcs } from '../../export/ecs.ts';
 import { toOtel } from '../../export/otel.ts';
 import { jsonText } from '../../record/json-text.ts';
@@ -16,6 +16,7 @@ import { isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { parseLimit, parseTimeFormat, queryOptions } from '../query-options.ts';
 import { UsageError } from '../usage.ts';
+import { defineCommand } from '../command.ts';
 
 export const failedUsage = `Usage: logsphere failed [OPTIONS]
 
@@ -103,10 +104,8 @@ export function jsonArray(items: readonly unknown[]): string {
 }
 
 export function failed(options: FailedOptions, config: Config, io: CommandIO): number {
-  const collector = new FailureCollector(options, options.format !== null);
-  const read = forEachRecord(options.inputs.length > 0 ? options.inputs : [config.logDir], (r) => collector.add(r));
-  for (const w of malformedWarnings(read)) io.stderr(`logsphere: ${w}\n`);
-  const failures = collector.sorted();
+  const { failures, warnings } = failedLogins({ ...options, keepRecords: options.format !== null }, config);
+  for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
   const limit = options.limit ?? Infinity;
   const time = (ts: string) => {
     const at = parseTimestamp(ts) ?? 0;
@@ -150,3 +149,10 @@ export function failed(options: FailedOptions, config: Config, io: CommandIO): n
   io.stdout(out);
   return 0;
 }
+
+export const failedCommand = defineCommand({
+  name: 'failed',
+  usage: failedUsage,
+  parse: parseFailedArgs,
+  run: async (options, { config, io }) => failed(options, await config(), io),
+});

@@ -6,6 +6,8 @@ import { importFiles, type ImportRequest } from '../../legacy/import-runner.ts';
 import { knownZone } from '../../legacy/zoned-time.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
+import { defineCommand } from '../command.ts';
+import { kernelHostname } from '../../sys/proc.ts';
 
 export const importUsage = `Usage: logsphere import wtmp|btmp|utmp|authlog|logsphere-v2 FILE... [OPTIONS]
 
@@ -68,3 +70,10 @@ export function runImport(options: ImportOptions, localHostname: string, io: Com
   importFiles({ ...options, host: options.host ?? localHostname }, { stdout: (bytes) => io.stdout(bytes), warn: (message) => io.stderr(`logsphere: ${message}\n`) });
   return 0;
 }
+
+export const importCommand = defineCommand({
+  name: 'import',
+  usage: importUsage,
+  parse: (args) => parseImportArgs(args),
+  run: async (options, { config, io }) => runImport(options, (await config()).hostname ?? kernelHostname(), io),
+});

@@ -9,6 +9,7 @@ import { cell, pad } from '../../text/terminal.ts';
 import { clockTime, duration, isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { parseLimit, parseTimeFormat, queryOptions } from '../query-options.ts';
+import { defineCommand } from '../command.ts';
 
 export const lastUsage = `Usage: logsphere last [OPTIONS]
 
@@ -145,3 +146,10 @@ function lastLine(line: HistoryLine, options: LastOptions, manyHosts: boolean, n
       return `${head} - crash  ${took}\n`;
   }
 }
+
+export const lastCommand = defineCommand({
+  name: 'last',
+  usage: lastUsage,
+  parse: parseLastArgs,
+  run: async (options, { config, io, now }) => last(options, await config(), io, now),
+});

@@ -13,6 +13,7 @@ import { replaceFileSync } from '../../store/atomic-file.ts';
 import { parseTimeArgument } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
+import { defineCommand } from '../command.ts';
 
 export const reportUsage = `Usage: logsphere report [OPTIONS]
 
@@ -106,3 +107,10 @@ export async function report(options: ReportOptions, config: Config, io: Command
   io.stderr(`logsphere: Cannot mail the report to ${sent.rejected.join(', ')}: refused by ${config.mail.host}:${config.mail.port}\n`);
   return 1;
 }
+
+export const reportCommand = defineCommand({
+  name: 'report',
+  usage: reportUsage,
+  parse: parseReportArgs,
+  run: async (options, { config, io, now }) => report(options, await config({ secrets: options.mail }), io, now),
+});

@@ -10,6 +10,7 @@ import { holdsOpenSession } from '../../queries/load-sessions.ts';
 import { holdForRotation, releaseAfterRotation, upkeep, type UpkeepEvent } from '../../store/upkeep.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
+import { defineCommand } from '../command.ts';
 
 export const rotateUsage = `Usage: logsphere rotate [OPTIONS]
 
@@ -111,3 +112,10 @@ export async function rotate(options: RotateOptions, config: Config, io: Command
   });
   return rotated ? 0 : 1;
 }
+
+export const rotateCommand = defineCommand({
+  name: 'rotate',
+  usage: rotateUsage,
+  parse: (args) => parseRotateArgs(args),
+  run: async (options, { config, io, now }) => rotate(options, await config(), io, Math.floor(now / 1000)),
+});

@@ -9,6 +9,7 @@ import { cell, escapeText, pad } from '../../text/terminal.ts';
 import { duration, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { queryOptions } from '../query-options.ts';
+import { defineCommand } from '../command.ts';
 
 export const sessionsUsage = `Usage: logsphere sessions [OPTIONS]
 
@@ -100,3 +101,10 @@ export function sessionsTable(list: readonly CurrentSession[], wide: boolean, no
   const line = (fields: string[]) => `${fields.map((f, i) => (i === fields.length - 1 ? f : pad(f, widths[i] ?? 0))).join(' ').trimEnd()}\n`;
   return line(header.map(([title]) => title)) + rows.map(line).join('');
 }
+
+export const sessionsCommand = defineCommand({
+  name: 'sessions',
+  usage: sessionsUsage,
+  parse: parseSessionsArgs,
+  run: async (options, { config, io, now }) => sessions(options, await config(), io, now),
+});

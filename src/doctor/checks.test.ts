@@ -1,9 +1,10 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../config/config.ts';
-import { spoolLines } from '../../store/spool.ts';
-import { doctorChecks, formatChecks, type DoctorOptions } from './doctor.ts';
+import type { Config } from '../config/config.ts';
+import { spoolLines } from '../store/spool.ts';
+import { formatChecks } from '../cli/commands/doctor.ts';
+import { doctorChecks, type DoctorOptions } from './checks.ts';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

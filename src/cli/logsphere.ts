@@ -1,0 +1,19 @@
+// Entry point of the `logsphere` command: runs the CLI with this process's arguments, streams,
+// environment and signals.
+
+import { run } from './main.ts';
+
+process.exitCode = await run(process.argv.slice(2), {
+  env: process.env,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stdoutIsTerminal: process.stdout.isTTY === true,
+  onStopSignal(handler) {
+    process.once('SIGTERM', handler);
+    process.once('SIGINT', handler);
+    return () => {
+      process.off('SIGTERM', handler);
+      process.off('SIGINT', handler);
+    };
+  },
+});
