@@ -44,7 +44,8 @@ describe.skipIf(lacking)('the hook under pam_exec (pamtester)', () => {
     expect(r.status, r.stderr).toBe(0);
     const records = readRecords(s.logFile);
     expect(records.map((x) => x.event)).toEqual(['session_open', 'session_close']);
-    const [open, close] = records as [Record<string, unknown>, Record<string, unknown>];
+    const [open, close] = records;
+    if (open === undefined || close === undefined) throw new Error('expected an open and a close');
     for (const record of records) {
       expect(record).toMatchObject({
         user: 'root', uid: 0, tty: 'pts/9', rhost: '203.0.113.7', ruser: 'carol', service: service.name,

@@ -83,7 +83,7 @@ describe.skipIf(lacking)('failed logins through a real sshd', () => {
         expect(rec).toMatchObject({ event: 'auth_failure', source: 'authlog', user: sshd.user, rhost: '127.0.0.1', service: 'sshd' });
         // The hook runs inside PAM at the failure; sshd logs it after PAM's failure delay (2 s
         // with pam_unix), and the classic format has whole seconds.
-        const gap = Date.parse(rec.ts) - Date.parse(pamFailures[i]?.ts as string);
+        const gap = Date.parse(rec.ts) - Date.parse(String(pamFailures[i]?.ts));
         expect(gap, `${rec.ts} vs ${pamFailures[i]?.ts}`).toBeGreaterThan(-1000);
         expect(gap, `${rec.ts} vs ${pamFailures[i]?.ts}`).toBeLessThan(5000);
       }

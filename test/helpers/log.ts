@@ -6,7 +6,7 @@ import schema from '../../src/record/logsphere-1.schema.json' with { type: 'json
 const ajv = new Ajv2020({ allErrors: true });
 export const validateAgainstSchema = ajv.compile(schema);
 
-export type LogRecord = Record<string, unknown> & { event: string; event_id: string };
+export type LogRecord = Record<string, unknown> & { event: string; event_id: string; ts: string };
 
 export function readLines(path: string): string[] {
   const text = readFileSync(path, 'utf8');
