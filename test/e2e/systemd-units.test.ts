@@ -225,7 +225,9 @@ describe.skipIf(needs)('the installed units under systemd as PID 1 (throwaway ro
     requireBuilt();
     root = await bootSystemdRoot();
     // Configured the way an administrator does: the root-owned file, never the environment.
-    writeRootFile(root, '/etc/logsphere/logsphere.env', `LOGSPHERE_MAX_BYTES=${maxBytes}\nLOGSPHERE_WEBHOOK_URL=http://127.0.0.1:${webhookPort}/alerts\n`);
+    writeRootFile(root, '/etc/logsphere/logsphere.env', `LOGSPHERE_MAX_BYTES=${maxBytes}\n`);
+    // The webhook URL is a secret: in secrets.env, root-only, read by watch itself.
+    writeRootFile(root, '/etc/logsphere/secrets.env', `LOGSPHERE_WEBHOOK_URL=http://127.0.0.1:${webhookPort}/alerts\n`, 0o600);
     const install = root.run([`${repoRoot}scripts/install.sh`], { env: { LOGSPHERE_SKIP_BUILD: 'yes', DEBIAN_FRONTEND: 'noninteractive' }, timeoutMs: 120_000 });
     if (install.status !== 0) throw new Error(`scripts/install.sh failed on the throwaway root (${install.status}):\n${install.stdout}${install.stderr}`);
     writeRootFile(root, `/etc/pam.d/${pamService}`, 'auth required pam_permit.so\naccount required pam_permit.so\nsession required pam_permit.so\n@include common-session\n');
