@@ -4,7 +4,7 @@
 
 import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
-import { lookupGid } from '../sys/proc.ts';
+import { lookupGid } from '../sys/accounts.ts';
 import { spooledNames } from '../store/spool.ts';
 import { errorCode } from '../store/errors.ts';
 import { listOpenSessions } from '../store/open-sessions.ts';

@@ -9,14 +9,9 @@ import type { Micros } from '../record/time.ts';
 import type { SessionRecord } from '../record/types.ts';
 import { appendLines, type AppendProgress, type AppendResult, type PendingLine } from '../store/append.ts';
 import { saveOpenSession, takeOpenSession } from '../store/open-sessions.ts';
-import {
-  bootId,
-  bootTimeSeconds,
-  kernelHostname,
-  kernelRelease,
-  lookupUid,
-  processStartTicks,
-} from '../sys/proc.ts';
+import { lookupUid } from '../sys/accounts.ts';
+import { bootId, bootTimeSeconds, kernelHostname, kernelRelease } from '../sys/host.ts';
+import { processStartTicks } from '../sys/processes.ts';
 import { planHook } from './plan.ts';
 
 export interface HookInputs {

@@ -8,7 +8,7 @@ import { expandInputs, forEachRecord, forEachRecordIn, InputError, malformedWarn
 import { Reconciler, type ReconciledSessions } from '../reconcile/reconcile.ts';
 import type { Liveness } from '../reconcile/types.ts';
 import type { SessionRecord } from '../record/types.ts';
-import { bootId, kernelHostname } from '../sys/proc.ts';
+import { bootId, kernelHostname } from '../sys/host.ts';
 import { processRuns } from '../sys/processes.ts';
 
 export interface LocalHost {

@@ -5,7 +5,7 @@
 
 import type { Stats } from 'node:fs';
 import { fs } from '../sys/fs.ts';
-import { lookupGid } from '../sys/proc.ts';
+import { lookupGid } from '../sys/accounts.ts';
 import { RefusedPathError, describeFileType, errorCode } from './errors.ts';
 import * as afs from './fs-async.ts';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processStartTicks } from '../sys/proc.ts';
+import { processStartTicks } from '../sys/processes.ts';
 import { appendLines } from './append.ts';
 import type { LogTarget } from './log-file.ts';
 import { rotateLog } from './rotate-log.ts';

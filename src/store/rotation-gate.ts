@@ -23,7 +23,7 @@
 // finish (then it gives up; the next writer tries again).
 
 import { fs } from '../sys/fs.ts';
-import { processStartTicks } from '../sys/proc.ts';
+import { processStartTicks } from '../sys/processes.ts';
 import { errorCode } from './errors.ts';
 import { ensureOwnDirSync } from './atomic-file.ts';
 

@@ -10,7 +10,7 @@ import { retentionPlan } from './retention.ts';
 import { rotateLog } from './rotate-log.ts';
 import { beginRotation, endRotationOf, liveWriters, waitUntil } from './rotation-gate.ts';
 import { listSegments, type Segment } from './segments.ts';
-import { processStartTicks } from '../sys/proc.ts';
+import { processStartTicks } from '../sys/processes.ts';
 
 export type UpkeepEvent =
   | { kind: 'rotated'; segment: string; bytes: number }

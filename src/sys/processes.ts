@@ -1,8 +1,35 @@
-// Live processes: whether a session's process still runs, and which terminal its descendants
+// Processes as /proc shows them: a process's start time (with its pid, the identity of the process
+// that called PAM), whether a session's process still runs, and which terminal its descendants
 // use (under sshd, PAM_TTY says `ssh` and the pty is allocated after the session opens).
 
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { parseStartTicks, processStartTicks } from './proc.ts';
+import { fs } from './fs.ts';
+
+const { readdirSync, readFileSync, readlinkSync } = fs;
+
+/**
+ * Start time of a process in clock ticks since boot: field 22 of /proc/PID/stat. The command
+ * name (field 2) may contain spaces and parentheses, so fields are counted after the last ')'.
+ * Null when the process does not exist.
+ */
+export function processStartTicks(pid: number, procRoot = '/proc'): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`${procRoot}/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  return parseStartTicks(stat);
+}
+
+export function parseStartTicks(stat: string): number | null {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return null;
+  // After ')' come field 3 (state) onwards; field 22 is the 20th of them.
+  const fields = stat.slice(close + 2).split(' ');
+  const value = Number(fields[19]);
+  return Number.isSafeInteger(value) && value >= 0 ? value : null;
+}
+
 
 /** True when `pid` runs and started at `pidStart` clock ticks after boot (not a reused pid). */
 export function processRuns(pid: number, pidStart: number, procRoot = '/proc'): boolean {

@@ -10,7 +10,7 @@ import { readLines, readRecords } from '../helpers/log.ts';
 import { hookBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 import { pamEnv, runHook, scratch, writeConfigFile } from '../helpers/hook.ts';
 import { missing } from '../helpers/require.ts';
-import { lookupGid } from '../../src/sys/proc.ts';
+import { lookupGid } from '../../src/sys/accounts.ts';
 
 beforeAll(requireBuilt);
 

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
-import { bootId, processStartTicks } from '../../src/sys/proc.ts';
+import { bootId } from '../../src/sys/host.ts';
+import { processStartTicks } from '../../src/sys/processes.ts';
 import { requireBuilt } from '../helpers/paths.ts';
 import { runCli } from '../helpers/watch.ts';
 

@@ -9,7 +9,7 @@ import { appendFileSync, chownSync, existsSync, readdirSync, readFileSync, statS
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
-import { lookupGid } from '../../src/sys/proc.ts';
+import { lookupGid } from '../../src/sys/accounts.ts';
 import { readRecords, type LogRecord } from '../helpers/log.ts';
 import { repoRoot, requireBuilt } from '../helpers/paths.ts';
 import { missing } from '../helpers/require.ts';

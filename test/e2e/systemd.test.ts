@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/paths.ts';
 import { missing } from '../helpers/require.ts';
-import { lookupGid } from '../../src/sys/proc.ts';
+import { lookupGid } from '../../src/sys/accounts.ts';
 
 describe.skipIf(missing({ commands: ['/usr/bin/systemd-analyze', '/usr/bin/systemd-tmpfiles'] }))('systemd files', () => {
   it('logsphere-boot.service passes systemd-analyze verify', () => {

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { doctorChecks, installedHookPath, type Check } from '../../doctor/checks.ts';
-import { bootId } from '../../sys/proc.ts';
+import { bootId } from '../../sys/host.ts';
 import { defineCommand } from '../command.ts';
 
 export const doctorUsage = `Usage: logsphere doctor

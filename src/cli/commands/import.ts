@@ -7,7 +7,7 @@ import { knownZone } from '../../legacy/zoned-time.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
 import { defineCommand } from '../command.ts';
-import { kernelHostname } from '../../sys/proc.ts';
+import { kernelHostname } from '../../sys/host.ts';
 
 export const importUsage = `Usage: logsphere import wtmp|btmp|utmp|authlog|logsphere-v2 FILE... [OPTIONS]
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStartTicks, processStartTicks, uidFromPasswd } from './proc.ts';
+import { parseStartTicks, processStartTicks } from './processes.ts';
 
 describe('parseStartTicks()', () => {
   it('counts fields after the last parenthesis, whatever the command name holds', () => {
@@ -16,15 +16,5 @@ describe('parseStartTicks()', () => {
   it('reads this process from /proc', () => {
     expect(processStartTicks(process.pid)).toBeGreaterThan(0);
     expect(processStartTicks(2 ** 30)).toBeNull();
-  });
-});
-
-describe('uidFromPasswd()', () => {
-  const passwd = 'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\nal:x:1001:1001::/:/bin/sh\n';
-  it('finds exact user names only', () => {
-    expect(uidFromPasswd(passwd, 'alice')).toBe(1000);
-    expect(uidFromPasswd(passwd, 'al')).toBe(1001);
-    expect(uidFromPasswd(passwd, 'ali')).toBeNull();
-    expect(uidFromPasswd(passwd, 'root')).toBe(0);
   });
 });
