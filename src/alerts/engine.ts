@@ -3,7 +3,7 @@
 // failures, quiet periods, remote hosts seen per user, recent event ids — is plain JSON, so
 // `logsphere watch` keeps it in its checkpoint and a restart carries on where it stopped.
 
-import { uuidV5 } from '../legacy/name-id.ts';
+import { uuidV5 } from '../record/name-ids.ts';
 import { formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
 import type { SessionRecord } from '../record/types.ts';
 import type { HoursRule, Rule, RuleType, Severity, ThresholdRule } from './rules.ts';

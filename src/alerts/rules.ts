@@ -3,7 +3,7 @@
 //
 //   { "rules": [ { "type": "failures_by_rhost", "threshold": 5, "window": "10m" }, … ] }
 
-import { knownZone } from '../legacy/zoned-time.ts';
+import { knownZone } from '../time/zoned-time.ts';
 
 export type Severity = 'info' | 'notice' | 'warning' | 'critical';
 const severities: readonly Severity[] = ['info', 'notice', 'warning', 'critical'];

@@ -9,8 +9,8 @@ import { capUtf8 } from '../pam/context.ts';
 import * as build from '../record/build.ts';
 import type { Micros } from '../record/time.ts';
 import type { AuthFailureRecord } from '../record/types.ts';
-import { uuidV5 } from './name-id.ts';
-import { zonedToMicros } from './zoned-time.ts';
+import { uuidV5 } from '../record/name-ids.ts';
+import { zonedToMicros } from '../time/zoned-time.ts';
 
 const months: Record<string, number> = { Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12 };
 

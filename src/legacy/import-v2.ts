@@ -7,8 +7,8 @@
 
 import * as build from '../record/build.ts';
 import type { SessionOpenRecord, SessionRecord } from '../record/types.ts';
-import { uuidV5 } from './name-id.ts';
-import { zonedToMicros } from './zoned-time.ts';
+import { uuidV5 } from '../record/name-ids.ts';
+import { zonedToMicros } from '../time/zoned-time.ts';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -7,7 +7,7 @@ import { JsonBytes } from '../record/json-bytes.ts';
 import { formatTimestamp } from '../record/time.ts';
 import type { RecordSource } from '../record/types.ts';
 import { WtmpImporter } from './import-wtmp.ts';
-import { RecordNames, uuidFromSha1Hex } from './name-id.ts';
+import { RecordNames, uuidFromSha1Hex } from '../record/name-ids.ts';
 import { offsets, readUtmp, recordSize, UtType, type UtmpEntry, type UtmpLayout } from './utmp.ts';
 
 /** An entry's type as util-linux last reads it: on a line starting with `~`, the user decides. */

@@ -11,7 +11,7 @@
 import { JsonBytes, latin1Slice } from '../record/json-bytes.ts';
 import type { Micros } from '../record/time.ts';
 import { schemaVersion, type RecordSource } from '../record/types.ts';
-import { RecordNames } from './name-id.ts';
+import { RecordNames } from '../record/name-ids.ts';
 import { address, fieldEnd, offsets, recordSize, UtType, type Offsets, type UtmpLayout } from './utmp.ts';
 
 export interface ImportOptions {

@@ -8,7 +8,7 @@ import type * as WorkerThreads from 'node:worker_threads';
 import type * as NodeFs from 'node:fs';
 import type { RecordSource } from '../record/types.ts';
 import { nameIds } from './import-wtmp.ts';
-import { RecordNames } from './name-id.ts';
+import { RecordNames } from '../record/name-ids.ts';
 import { recordSize, type UtmpLayout } from './utmp.ts';
 
 export interface NameWorkerData {

@@ -3,7 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import { importFiles, type ImportRequest } from '../../legacy/import-runner.ts';
-import { knownZone } from '../../legacy/zoned-time.ts';
+import { knownZone } from '../../time/zoned-time.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
 import { defineCommand } from '../command.ts';

@@ -1,6 +1,6 @@
 import { v5 } from 'uuid';
 import { describe, expect, it } from 'vitest';
-import { logsphereNamespace, RecordNames, uuidFromSha1Hex, uuidV5 } from './name-id.ts';
+import { logsphereNamespace, RecordNames, uuidFromSha1Hex, uuidV5 } from './name-ids.ts';
 
 describe('uuidV5()', () => {
   it.each(['', 'host\u0000boot', 'ä'.repeat(300)])('matches uuid v5 for %j', (name) => {

@@ -1,6 +1,7 @@
-// Name-based UUIDs (version 5, RFC 9562) for imported records. uuid's v5 would do, but its
-// build without node:crypto hashes in JavaScript, ten times slower on a million entries; node's
-// SHA-1 is taken here, when an import first needs it, so no other command loads node:crypto.
+// Name-based UUIDs (version 5, RFC 9562): the ids of imported records and of alerts. uuid's v5
+// would do, but its build without node:crypto hashes in JavaScript, ten times slower on a
+// million entries; node's SHA-1 is taken here, when first needed, so no other command loads
+// node:crypto.
 
 import type * as NodeCrypto from 'node:crypto';
 
