@@ -8,7 +8,10 @@ import type { SessionCloseRecord, SessionRecord } from '../record/types.ts';
 import { Column, float64, int32, Interner, uint32, UuidTable } from './columns.ts';
 import type { Liveness, Reconciled, Session, SystemEvent } from './types.ts';
 
+/** How each session ended, one byte per session: an index into endNames. */
+const End = { open: 0, logout: 1, down: 2, crash: 3, gone: 4 } as const;
 const endNames: ReadonlyArray<Session['end']> = [null, 'logout', 'down', 'crash', 'gone'];
+const endName = (code: number | undefined): Session['end'] => endNames[code ?? End.open] ?? null;
 
 /** uid column value for a user without a uid (4294967295 is never a valid uid). */
 const noUid = 0xffffffff;
@@ -169,14 +172,14 @@ export class Reconciler {
       h.shutdowns.sort((a, b) => a.at - b.at || compare(a.id, b.id));
     }
     const n = this.loginAt.length;
-    const ends = new Int8Array(n); // an index into endNames
+    const ends = new Int8Array(n); // End codes
     // End times go into the logout column itself (no second column of a million entries), which
     // is why finish() runs once.
     const endAt = this.logoutAt;
     for (let i = 0; i < n; i++) {
       const logout = endAt.get(i);
       if (!Number.isNaN(logout)) {
-        ends[i] = 1;
+        ends[i] = End.logout;
         continue;
       }
       const opened = this.loginAt.get(i);
@@ -185,15 +188,15 @@ export class Reconciler {
       const nextBoot = h?.boots.find((b) => b.at > opened && b.bootId !== bootId);
       const shutdown = h?.shutdowns.find((s) => s.at >= opened && (nextBoot === undefined || s.at <= nextBoot.at));
       if (shutdown) {
-        ends[i] = 2;
+        ends[i] = End.down;
         endAt.set(i, shutdown.at);
       } else if (nextBoot) {
         // The kernel's boot time, not the boot record's: the session ended before the host came back.
-        ends[i] = 3;
+        ends[i] = End.crash;
         endAt.set(i, parseTimestamp(nextBoot.bootTime) ?? nextBoot.at);
       } else {
         const runs = alive({ host: this.text(this.hosts, i), boot_id: bootId, pid: this.pids.get(i), pid_start: this.pidStarts.get(i) });
-        ends[i] = runs === false ? 4 : 0;
+        ends[i] = runs === false ? End.gone : End.open;
       }
     }
     // Ties broken by fields, not input order: the answer must not depend on how inputs were merged.
@@ -229,7 +232,7 @@ export class Reconciler {
         login_time: formatTimestamp(login),
         logout_time: ended ? formatTimestamp(stop) : null,
         duration_s: ended ? Math.max(0, durationSeconds(login, stop)) : null,
-        end: endNames[ends[i] as number] as Session['end'],
+        end: endName(ends[i]),
       };
     };
     return {
@@ -237,7 +240,7 @@ export class Reconciler {
       order,
       loginAt: (i) => this.loginAt.get(i),
       hostOf: (i) => this.text(this.hosts, i),
-      endOf: (i) => endNames[ends[i] as number] as Session['end'],
+      endOf: (i) => endName(ends[i]),
       session,
       system,
       counts: { duplicates: this.duplicates, closesWithoutOpen },
