@@ -31,8 +31,11 @@ export function pendingLine(record: SessionRecord, at: Micros): PendingLine {
   return { order: at, id: record.event_id, line: build.toLine(record) };
 }
 
-/** Builds the record for this run and, for a session open, leaves its correlation entry. */
-export function recordFor(inputs: HookInputs): { record: SessionRecord; at: Micros } | { skip: string; unexpected: boolean } {
+/**
+ * Builds the record for this run and correlates it through the run directory: an open leaves
+ * its entry there, a close takes (and removes) the entry of its open for the session id.
+ */
+export function correlatedRecord(inputs: HookInputs): { record: SessionRecord; at: Micros } | { skip: string; unexpected: boolean } {
   const { config, env } = inputs;
   const pam = pamContextFrom(env);
   const task = planHook(inputs.args, pam.type, pam.service, config.ignoreServices);
@@ -80,7 +83,7 @@ export function newProgress(): HookProgress {
 }
 
 export async function runHook(inputs: HookInputs, progress: HookProgress = newProgress()): Promise<HookOutcome> {
-  const built = recordFor(inputs);
+  const built = correlatedRecord(inputs);
   if ('skip' in built) return { status: 'skipped', reason: built.skip, unexpected: built.unexpected };
   progress.pending = pendingLine(built.record, built.at);
   const result = await appendLines(inputs.config, [progress.pending], progress);

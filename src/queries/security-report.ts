@@ -20,6 +20,8 @@ export interface ReportRequest {
   /** The alerts file; null: alerts.jsonl in the state directory, when it exists. */
   alerts: string | null;
   accessLogs: readonly string[];
+  /** The time zone of the per-day counts (IANA name). */
+  zone: string;
 }
 
 export function securityReport(request: ReportRequest, config: Config, now: Micros): { report: Report; warnings: string[] } {
@@ -45,6 +47,6 @@ export function securityReport(request: ReportRequest, config: Config, now: Micr
   const sessions = (function* () {
     for (const i of loaded.order) yield loaded.session(i);
   })();
-  const report = buildReport({ sessions, failures: collector.sorted(), alerts, access, since: request.since, until: request.until, now, warnings });
+  const report = buildReport({ sessions, failures: collector.sorted(), alerts, access, since: request.since, until: request.until, now, zone: request.zone, warnings });
   return { report, warnings };
 }

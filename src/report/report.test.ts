@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AccessLogSummarizer, parseAccessLine } from './access-log.ts';
 import { renderHtml, renderMarkdown, renderText } from './render.ts';
 import { buildReport } from './report.ts';
-import { reportCorpus } from './report-corpus.ts';
+import { reportCorpus } from '../../test/fixtures/report-corpus.ts';
 
-process.env['TZ'] = 'UTC';
 
 describe('buildReport() on a fixed week', () => {
   const report = buildReport(reportCorpus());

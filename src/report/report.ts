@@ -7,6 +7,7 @@ import type { Alert } from '../alerts/engine.ts';
 import { summarize, type Failure, type FailureSummary } from '../failures/failures.ts';
 import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
 import type { Session } from '../reconcile/types.ts';
+import { datesBetween, zonedDate } from '../time/zoned-time.ts';
 import type { AccessSummary } from './access-log.ts';
 
 export const reportSchema = 'logsphere-report/1';
@@ -30,7 +31,7 @@ export interface HostRow {
 }
 
 export interface DayRow {
-  /** Local date, YYYY-MM-DD. */
+  /** Date in the report's zone, YYYY-MM-DD. */
   date: string;
   logins: number;
   failures: number;
@@ -83,36 +84,20 @@ export interface ReportInput {
   since: Micros;
   until: Micros;
   now: Micros;
+  /** The time zone whose calendar days the per-day counts follow (IANA name). */
+  zone: string;
   warnings: string[];
 }
 
 const top = 10;
-
-/** Local calendar date of an instant. */
-export function localDate(at: Micros): string {
-  const d = new Date(at / 1000);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
-/** Local dates from `since` to `until`, inclusive. */
-function daysOf(since: Micros, until: Micros): string[] {
-  const days: string[] = [];
-  const d = new Date(since / 1000);
-  d.setHours(12, 0, 0, 0); // noon: DST changes never skip a date
-  while (d.getTime() * 1000 <= until || localDate(d.getTime() * 1000) === localDate(until)) {
-    days.push(localDate(d.getTime() * 1000));
-    d.setDate(d.getDate() + 1);
-    if (days.length > 3700) break;
-  }
-  return days;
-}
 
 export function buildReport(input: ReportInput): Report {
   const { since, until } = input;
   const users = new Map<string, UserRow & { hostSet: Set<string> }>();
   const hosts = new Map<string, HostRow & { userSet: Set<string> }>();
   const ends = { logout: 0, down: 0, crash: 0, gone: 0, open: 0 };
-  const daily = new Map(daysOf(since, until).map((date) => [date, { date, logins: 0, failures: 0 }]));
+  const localDate = (at: Micros) => zonedDate(at, input.zone);
+  const daily = new Map(datesBetween(localDate(since), localDate(until)).map((date) => [date, { date, logins: 0, failures: 0 }]));
   const changes: Array<[Micros, number]> = [];
   let sessions = 0;
   let sessionS = 0;

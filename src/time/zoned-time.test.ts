@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { knownZone, zonedToMicros } from './zoned-time.ts';
+import { datesBetween, knownZone, zonedDate, zonedToMicros } from './zoned-time.ts';
 
 const utc = (iso: string) => Date.parse(iso) * 1000;
 
@@ -23,5 +23,19 @@ describe('zonedToMicros()', () => {
     expect(zonedToMicros('2024-02-30T10:00:00', 'UTC')).toBeNull();
     expect(knownZone('Europe/Berlin')).toBe(true);
     expect(knownZone('Mars/Olympus')).toBe(false);
+  });
+});
+
+describe('zonedDate() and datesBetween()', () => {
+  it('gives the calendar date of an instant in a zone, whatever the process zone', () => {
+    const at = Date.UTC(2026, 10, 20, 23, 30) * 1000;
+    expect(zonedDate(at, 'UTC')).toBe('2026-11-20');
+    expect(zonedDate(at, 'Europe/Berlin')).toBe('2026-11-21');
+    expect(zonedDate(at, 'America/New_York')).toBe('2026-11-20');
+  });
+
+  it('lists every date once, across a DST change and a month end', () => {
+    expect(datesBetween('2026-03-28', '2026-04-01')).toEqual(['2026-03-28', '2026-03-29', '2026-03-30', '2026-03-31', '2026-04-01']);
+    expect(datesBetween('2026-11-20', '2026-11-20')).toEqual(['2026-11-20']);
   });
 });

@@ -1,6 +1,7 @@
-// Local wall-clock times of a named zone (IANA, e.g. Europe/Berlin) to UTC microseconds, for
-// records written without an offset. A wall time that a DST change skips or repeats is taken
-// with the offset in force just before the change.
+// Wall-clock times of a named zone (IANA, e.g. Europe/Berlin): local times to UTC microseconds,
+// for records written without an offset, and the calendar date of an instant in a zone, for
+// per-day counts. A wall time that a DST change skips or repeats is taken with the offset in
+// force just before the change.
 
 import type { Micros } from '../record/time.ts';
 
@@ -27,6 +28,23 @@ export function knownZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The calendar date (YYYY-MM-DD) of an instant in `zone`. */
+export function zonedDate(at: Micros, zone: string): string {
+  const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(Math.floor(at / 1000))).map((p) => [p.type, p.value]));
+  return `${parts['year']}-${parts['month']}-${parts['day']}`;
+}
+
+/** The calendar dates from `first` to `last` (YYYY-MM-DD), inclusive; at most `limit`. */
+export function datesBetween(first: string, last: string, limit = 3700): string[] {
+  const dates: string[] = [];
+  for (let t = Date.parse(`${first}T00:00:00Z`); dates.length < limit; t += 86_400_000) {
+    const date = new Date(t).toISOString().slice(0, 10);
+    dates.push(date);
+    if (date >= last) break;
+  }
+  return dates;
 }
 
 /** The zone's offset from UTC at an instant, in milliseconds. */

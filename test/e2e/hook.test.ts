@@ -8,7 +8,7 @@ import { parseLines } from '../../src/input/parse-lines.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readLines, readRecords } from '../helpers/log.ts';
 import { hookBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
-import { pamEnv, runHook, scratch, writeConfigFile } from '../helpers/hook.ts';
+import { pamEnv, runHookProcess, scratch, writeConfigFile } from '../helpers/hook.ts';
 import { missing } from '../helpers/require.ts';
 import { lookupGid } from '../../src/sys/accounts.ts';
 
@@ -30,8 +30,8 @@ function spooled(runDir: string): string[] {
 
 describe('logsphere-hook', () => {
   it('writes an open and a close that share a session id, with the modes of DESIGN.md', () => {
-    const open = runHook(pamEnv('open_session', { PAM_TTY: '/dev/pts/11', PAM_RUSER: 'bob', XDG_SESSION_ID: 'c7' }), s.hook());
-    const close = runHook(pamEnv('close_session', { PAM_TTY: '/dev/pts/11', PAM_RUSER: 'bob', XDG_SESSION_ID: 'c7' }), s.hook());
+    const open = runHookProcess(pamEnv('open_session', { PAM_TTY: '/dev/pts/11', PAM_RUSER: 'bob', XDG_SESSION_ID: 'c7' }), s.hook());
+    const close = runHookProcess(pamEnv('close_session', { PAM_TTY: '/dev/pts/11', PAM_RUSER: 'bob', XDG_SESSION_ID: 'c7' }), s.hook());
     expect([open.status, close.status]).toEqual([0, 0]);
     expect(open.stderr + close.stderr).toBe('');
     const [o, c] = readRecords(s.logFile);
@@ -48,15 +48,15 @@ describe('logsphere-hook', () => {
   });
 
   it('writes a close without an open with a null session id', () => {
-    runHook(pamEnv('close_session', { PAM_TTY: 'pts/12' }), s.hook());
+    runHookProcess(pamEnv('close_session', { PAM_TTY: 'pts/12' }), s.hook());
     const [c] = readRecords(s.logFile);
     expect(c).toMatchObject({ event: 'session_close', session_id: null });
     expect(c).not.toHaveProperty('login_time');
   });
 
   it('records boot with kernel and boot_time, and shutdown', () => {
-    runHook({}, s.hook(['boot']));
-    runHook({}, s.hook(['shutdown']));
+    runHookProcess({}, s.hook(['boot']));
+    runHookProcess({}, s.hook(['shutdown']));
     const [boot, shutdown] = readRecords(s.logFile);
     expect(boot).toMatchObject({ event: 'boot', source: 'systemd', kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim() });
     expect(boot?.['boot_id']).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
@@ -65,25 +65,25 @@ describe('logsphere-hook', () => {
   });
 
   it('skips ignored services and PAM types other than sessions, and exits 0', () => {
-    expect(runHook(pamEnv('open_session', { PAM_SERVICE: 'cron' }), s.hook()).status).toBe(0);
-    expect(runHook(pamEnv('auth'), s.hook()).status).toBe(0);
+    expect(runHookProcess(pamEnv('open_session', { PAM_SERVICE: 'cron' }), s.hook()).status).toBe(0);
+    expect(runHookProcess(pamEnv('auth'), s.hook()).status).toBe(0);
     expect(existsSync(s.logFile)).toBe(false);
   });
 
   it('exits 0 and names the variable when the configuration is bad', () => {
-    const r = runHook(pamEnv('open_session'), s.hook([], { LOGSPHERE_FSYNC: 'sometimes' }));
+    const r = runHookProcess(pamEnv('open_session'), s.hook([], { LOGSPHERE_FSYNC: 'sometimes' }));
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('LOGSPHERE_FSYNC must be boolean');
     expect(existsSync(s.logFile)).toBe(false);
   });
 
   it('starts on a fresh line after a torn last line', () => {
-    runHook(pamEnv('open_session', { PAM_TTY: 'pts/13' }), s.hook());
+    runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/13' }), s.hook());
     const first = readFileSync(s.logFile, 'utf8');
     writeFileSync(s.logFile, `${first}{"schema":"logsphere/1","event_id":"0192`, { flag: 'w' });
     // Left by a crash some time ago: nothing is writing the file now.
     utimesSync(s.logFile, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
-    runHook(pamEnv('close_session', { PAM_TTY: 'pts/13' }), s.hook());
+    runHookProcess(pamEnv('close_session', { PAM_TTY: 'pts/13' }), s.hook());
     const lines = readLines(s.logFile);
     expect(lines).toHaveLength(3);
     expect(lines[1]).toBe('{"schema":"logsphere/1","event_id":"0192');
@@ -93,12 +93,12 @@ describe('logsphere-hook', () => {
   });
 
   it('keeps its record whole when a line that just changed turns out torn', () => {
-    runHook(pamEnv('open_session', { PAM_TTY: 'pts/14' }), s.hook());
+    runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/14' }), s.hook());
     const first = readFileSync(s.logFile, 'utf8');
     // Torn a moment ago: it could have been another hook's append in progress, so the hook does
     // not add a newline first; it finds its record glued to the fragment and writes it again.
     writeFileSync(s.logFile, `${first}{"schema":"logsphere/1","event_id":"0193`, { flag: 'w' });
-    runHook(pamEnv('close_session', { PAM_TTY: 'pts/14' }), s.hook());
+    runHookProcess(pamEnv('close_session', { PAM_TTY: 'pts/14' }), s.hook());
     const lines = readLines(s.logFile);
     expect(lines).toHaveLength(3);
     expect(lines[1]?.startsWith('{"schema":"logsphere/1","event_id":"0193{"schema"')).toBe(true);
@@ -115,7 +115,7 @@ describe('logsphere-hook', () => {
       // The largest value execve(2) passes in one variable is 128 KiB (MAX_ARG_STRLEN).
       { PAM_USER: 'u'.repeat(131_000), PAM_RHOST: 'r'.repeat(131_000) },
     ];
-    for (const fields of hostile) runHook(pamEnv('auth', fields), s.hook(['auth-failure']));
+    for (const fields of hostile) runHookProcess(pamEnv('auth', fields), s.hook(['auth-failure']));
     // Invalid UTF-8 cannot be built as a JS string: pass the raw bytes through env(1).
     execFileSync('/bin/bash', ['-c', `exec /usr/bin/env -i PAM_TYPE=auth PAM_SERVICE=logsphere-test PAM_USER=$'\\xff\\xfe\\xc3bad' ${nodePath} ${hookBundle} ${s.hook(['auth-failure']).join(' ')}`]);
     const records = readRecords(s.logFile);
@@ -135,7 +135,7 @@ describe('logsphere-hook', () => {
     mkdirSync(s.logDir, { mode: 0o750 });
     writeFileSync(`${s.dir}/target`, 'untouched\n');
     symlinkSync(`${s.dir}/target`, s.logFile);
-    const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/15' }), s.hook());
+    const r = runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/15' }), s.hook());
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('a symbolic link');
     expect(readFileSync(`${s.dir}/target`, 'utf8')).toBe('untouched\n');
@@ -145,7 +145,7 @@ describe('logsphere-hook', () => {
   it('refuses a symlinked log directory', () => {
     mkdirSync(`${s.dir}/elsewhere`);
     symlinkSync(`${s.dir}/elsewhere`, s.logDir);
-    const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/16' }), s.hook());
+    const r = runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/16' }), s.hook());
     expect(r.status).toBe(0);
     expect(readdirSync(`${s.dir}/elsewhere`)).toEqual([]);
     expect(spooled(s.runDir)).toHaveLength(1);
@@ -154,7 +154,7 @@ describe('logsphere-hook', () => {
   it('does not block on a FIFO at the log path, with or without a reader', async () => {
     mkdirSync(s.logDir, { mode: 0o750 });
     execFileSync('mkfifo', [s.logFile]);
-    const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/17' }), s.hook());
+    const r = runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/17' }), s.hook());
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('FIFO');
     // With a reader attached the open succeeds; the type check must still refuse it.
@@ -162,7 +162,7 @@ describe('logsphere-hook', () => {
     let read = '';
     reader.stdout.on('data', (d: Buffer) => (read += d.toString()));
     const fd = openSync(s.logFile, 'w'); // opens once cat has the FIFO open for reading
-    const r2 = runHook(pamEnv('open_session', { PAM_TTY: 'pts/18' }), s.hook());
+    const r2 = runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/18' }), s.hook());
     closeSync(fd);
     await new Promise((resolve) => reader.on('close', resolve));
     expect(r2.status).toBe(0);
@@ -181,8 +181,8 @@ describe('logsphere-hook configuration', () => {
       LOGSPHERE_CONFIG: `${s.dir}/user.env`, LOGSPHERE_IGNORE_SERVICES: 'logsphere-test', LOGSPHERE_HOSTNAME: 'forged',
       LOGSPHERE_MAX_BYTES: '4096',
     };
-    const open = runHook({ ...pamEnv('open_session', { PAM_TTY: 'pts/30' }), ...userEnv }, s.hook());
-    const close = runHook({ ...pamEnv('close_session', { PAM_TTY: 'pts/30' }), ...userEnv }, s.hook());
+    const open = runHookProcess({ ...pamEnv('open_session', { PAM_TTY: 'pts/30' }), ...userEnv }, s.hook());
+    const close = runHookProcess({ ...pamEnv('close_session', { PAM_TTY: 'pts/30' }), ...userEnv }, s.hook());
     expect(open.stderr + close.stderr).toBe('');
     const records = readRecords(s.logFile);
     expect(records.map((r) => r.event)).toEqual(['session_open', 'session_close']);
@@ -195,7 +195,7 @@ describe('logsphere-hook configuration', () => {
     writeConfigFile(`${s.dir}/user.env`, { LOGSPHERE_LOG_DIR: `${s.dir}/user-log` });
     // IGNORE_SERVICES in the environment would skip it; the record is attempted where the
     // default file (or the defaults) say, never in the user's directory.
-    const r = runHook({ ...pamEnv('open_session', { PAM_SERVICE: 'cron' }), LOGSPHERE_CONFIG: `${s.dir}/user.env`, LOGSPHERE_IGNORE_SERVICES: '' });
+    const r = runHookProcess({ ...pamEnv('open_session', { PAM_SERVICE: 'cron' }), LOGSPHERE_CONFIG: `${s.dir}/user.env`, LOGSPHERE_IGNORE_SERVICES: '' });
     expect(r.status).toBe(0);
     expect(existsSync(`${s.dir}/user-log`)).toBe(false);
   });
@@ -211,7 +211,7 @@ describe('logsphere-hook configuration', () => {
   ])('refuses a --config file that is %s, at once, and records nothing', (_what, make, why) => {
     const path = `${s.dir}/refused.env`;
     make(path);
-    const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/31' }), [`--config=${path}`]);
+    const r = runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/31' }), [`--config=${path}`]);
     expect(r.status).toBe(0);
     expect(r.signal).toBeNull();
     expect(r.stderr).toContain(`Refusing to read configuration from ${path}: ${why}`);
@@ -222,19 +222,19 @@ describe('logsphere-hook configuration', () => {
     const [arg] = s.hook();
     const path = String(arg).slice('--config='.length);
     chownSync(path, 65534, 65534);
-    const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/32' }), [`--config=${path}`]);
+    const r = runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/32' }), [`--config=${path}`]);
     expect(r.stderr).toContain(`Refusing to read configuration from ${path}: owned by uid 65534, not root`);
     expect(existsSync(s.logDir)).toBe(false);
   });
 
   it('refuses a relative --config path', () => {
-    const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/33' }), ['--config=hook.env']);
+    const r = runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/33' }), ['--config=hook.env']);
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('--config needs an absolute path');
   });
 
   it('creates the log directory with group adm through its descriptor', () => {
-    runHook(pamEnv('open_session', { PAM_TTY: 'pts/34' }), s.hook());
+    runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/34' }), s.hook());
     const st = statSync(s.logDir);
     expect(st.mode & 0o7777).toBe(0o750);
     if (process.getuid?.() === 0) expect(st.gid).toBe(lookupGid('adm') ?? 0);
@@ -244,7 +244,7 @@ describe('logsphere-hook configuration', () => {
     // A record kept in the spool earlier (a symlinked log path refuses the write)...
     mkdirSync(s.logDir, { mode: 0o750 });
     symlinkSync(`${s.dir}/nowhere`, s.logFile);
-    runHook(pamEnv('open_session', { PAM_TTY: 'pts/35' }), s.hook());
+    runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/35' }), s.hook());
     expect(spooled(s.runDir)).toHaveLength(1);
     // ...and entries that are not records: raw bytes, two records in one entry, a link.
     const spool = `${s.runDir}/spool`;
@@ -255,7 +255,7 @@ describe('logsphere-hook configuration', () => {
     writeFileSync(`${spool}/00000000000000003-escape.jsonl`, valid.replace('"pam"', '"pam\u001b[2J"'));
     symlinkSync('/etc/shadow', `${spool}/00000000000000004-link.jsonl`);
     unlinkSync(s.logFile);
-    const r = runHook(pamEnv('close_session', { PAM_TTY: 'pts/35' }), s.hook());
+    const r = runHookProcess(pamEnv('close_session', { PAM_TTY: 'pts/35' }), s.hook());
     expect(r.status).toBe(0);
     expect(r.stderr).toContain(`spooled entries that are not logsphere/1 records: 4 moved to ${s.runDir}/spool/rejected`);
     const records = readRecords(s.logFile);
@@ -276,14 +276,14 @@ describe('logsphere-hook when the log directory cannot be written', () => {
     mkdirSync(s.logDir);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0750', 'logsphere-ro', s.logDir]);
     mounts.push(s.logDir);
-    runHook(pamEnv('open_session', { PAM_TTY: 'pts/19' }), s.hook());
+    runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/19' }), s.hook());
     execFileSync('mount', ['-o', 'remount,ro', s.logDir]);
-    const r = runHook(pamEnv('close_session', { PAM_TTY: 'pts/19' }), s.hook());
+    const r = runHookProcess(pamEnv('close_session', { PAM_TTY: 'pts/19' }), s.hook());
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('EROFS');
     expect(spooled(s.runDir)).toHaveLength(1);
     execFileSync('mount', ['-o', 'remount,rw', s.logDir]);
-    runHook(pamEnv('auth', { PAM_TTY: 'pts/19' }), s.hook(['auth-failure']));
+    runHookProcess(pamEnv('auth', { PAM_TTY: 'pts/19' }), s.hook(['auth-failure']));
     expect(readRecords(s.logFile).map((x) => x.event)).toEqual(['session_open', 'session_close', 'auth_failure']);
     expect(spooled(s.runDir)).toEqual([]);
   });
@@ -293,13 +293,13 @@ describe('logsphere-hook when the log directory cannot be written', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0750', 'logsphere-full', s.logDir]);
     mounts.push(s.logDir);
     spawnSync('/bin/dd', ['if=/dev/zero', `of=${s.logDir}/filler`, 'bs=4k'], { stdio: 'ignore' });
-    const r1 = runHook(pamEnv('open_session', { PAM_TTY: 'pts/20' }), s.hook());
-    const r2 = runHook(pamEnv('close_session', { PAM_TTY: 'pts/20' }), s.hook());
+    const r1 = runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/20' }), s.hook());
+    const r2 = runHookProcess(pamEnv('close_session', { PAM_TTY: 'pts/20' }), s.hook());
     expect([r1.status, r2.status]).toEqual([0, 0]);
     expect(r1.stderr).toContain('ENOSPC');
     expect(spooled(s.runDir)).toHaveLength(2);
     execFileSync('rm', [`${s.logDir}/filler`]);
-    runHook({}, s.hook(['boot']));
+    runHookProcess({}, s.hook(['boot']));
     const records = readRecords(s.logFile);
     expect(records.map((x) => x.event)).toEqual(['session_open', 'session_close', 'boot']);
     expect(records[1]?.['session_id']).toBe(records[0]?.['session_id']);
@@ -318,7 +318,7 @@ describe('logsphere-hook when the log directory cannot be written', () => {
           stdio: ['ignore', 'pipe', 'pipe', fuse],
         });
         mounts.push(hung);
-        const r = runHook(pamEnv('open_session', { PAM_TTY: 'pts/21' }), s.hook([], { LOGSPHERE_LOG_DIR: `${hung}/log` }));
+        const r = runHookProcess(pamEnv('open_session', { PAM_TTY: 'pts/21' }), s.hook([], { LOGSPHERE_LOG_DIR: `${hung}/log` }));
         // process.exit() would wait for the stuck I/O thread, so the hook ends itself by SIGKILL.
         expect(r.signal).toBe('SIGKILL');
         expect(r.stderr).toContain('giving up');
@@ -326,7 +326,7 @@ describe('logsphere-hook when the log directory cannot be written', () => {
       } finally {
         closeSync(fuse); // aborts the connection: the mount answers ENOTCONN from now on
       }
-      runHook({}, s.hook(['shutdown']));
+      runHookProcess({}, s.hook(['shutdown']));
       expect(readRecords(s.logFile).map((x) => x.event)).toEqual(['session_open', 'shutdown']);
     },
   );

@@ -7,7 +7,7 @@ import { inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/report/render.ts';
 import { buildReport } from '../../src/report/report.ts';
-import { reportCorpus } from '../../src/report/report-corpus.ts';
+import { reportCorpus } from '../fixtures/report-corpus.ts';
 import { missing } from '../helpers/require.ts';
 
 const lacking = missing({ commands: ['/usr/bin/chromium'] });
@@ -15,8 +15,7 @@ const lacking = missing({ commands: ['/usr/bin/chromium'] });
 describe.skipIf(lacking)('the HTML report in headless Chromium', () => {
   const dir = mkdtempSync(`${tmpdir()}/ls-report-html-`);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  process.env['TZ'] = 'UTC';
-  writeFileSync(`${dir}/report.html`, renderHtml(buildReport(reportCorpus())));
+    writeFileSync(`${dir}/report.html`, renderHtml(buildReport(reportCorpus())));
   const chromium = (args: string[]) =>
     spawnSync('/usr/bin/chromium', [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',

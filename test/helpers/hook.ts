@@ -12,13 +12,13 @@ export interface HookRun {
   ms: number;
 }
 
-export function runHook(env: Record<string, string>, args: string[] = []): HookRun {
+export function runHookProcess(env: Record<string, string>, args: string[] = []): HookRun {
   const start = performance.now();
   const r = spawnSync(nodePath, [hookBundle, ...args], { env, encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, signal: r.signal, stderr: r.stderr, ms: performance.now() - start };
 }
 
-export function runHookAsync(env: Record<string, string>, args: string[] = []): Promise<HookRun> {
+export function runHookProcessAsync(env: Record<string, string>, args: string[] = []): Promise<HookRun> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(nodePath, [hookBundle, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });

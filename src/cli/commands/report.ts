@@ -91,7 +91,9 @@ export function render(report: Report, format: ReportOptions['format']): string 
 }
 
 export async function report(options: ReportOptions, config: Config, io: CommandIO, now: Micros): Promise<number> {
-  const { report: built, warnings } = securityReport(options, config, now);
+  // Days are counted in this host's zone (TZ), as the reader of the report lives them.
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const { report: built, warnings } = securityReport({ ...options, zone }, config, now);
   for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
   const text = render(built, options.format);
   if (options.output === null) io.stdout(text);
