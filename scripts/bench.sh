@@ -9,9 +9,12 @@
 #    the same logins as wtmp, its peak memory, and `logsphere sessions` with a warm checkpoint
 #    against `node -e 0` (scripts/lib/bench-history.mjs);
 #  - `logsphere follow --format ecs|otel|raw` over a 1,000,000-event log (events/s), and a
-#    writer's append latency with and without a rotation in flight (scripts/lib/bench-follow.mjs).
+#    writer's append latency with and without a rotation in flight (scripts/lib/bench-follow.mjs);
+#  - one 64 MiB line between two records against 64 MiB of records, read by `logsphere last` and
+#    `logsphere follow` (scripts/lib/bench-long-line.mjs): medians and their ratios.
 # Usage: scripts/bench.sh [--runs N] [--storm N]
-#   (HISTORY=no skips the history part, FOLLOW=no the follow and rotation part)
+#   (HISTORY=no skips the history part, FOLLOW=no the follow and rotation part, LONGLINE=no the
+#   long line)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
@@ -19,3 +22,4 @@ npm run --silent build
 node scripts/lib/bench-hook.mjs "$@"
 [ "${HISTORY:-yes}" = no ] || node scripts/lib/bench-history.mjs
 [ "${FOLLOW:-yes}" = no ] || node scripts/lib/bench-follow.mjs
+[ "${LONGLINE:-yes}" = no ] || node scripts/lib/bench-long-line.mjs

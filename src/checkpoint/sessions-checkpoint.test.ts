@@ -81,6 +81,34 @@ describe('the sessions checkpoint', () => {
     expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
   });
 
+  it('counts a line longer than the maximum once, as malformed, and reads on after it, also once it is compressed', async () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
+    const log = `${dir}/sessions.jsonl`;
+    const [first, second, third, fourth] = batch([], 4).map(build.toLine) as [string, string, string, string];
+    writeFileSync(log, first + 'x'.repeat(5 << 20)); // 5 MiB of a 9 MiB line so far
+    let step = catchUp(null, expandInputs([dir]));
+    expect(step.malformed).toEqual([]);
+    appendFileSync(log, `${'x'.repeat(4 << 20)}\n${second}`);
+    step = catchUp(step.checkpoint, expandInputs([dir]));
+    expect(step.fullRead).toBe(false);
+    expect(step.malformed).toEqual([{ path: log, count: 1 }]);
+    expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
+    expect(readRecords([dir]).malformed).toEqual([{ path: log, count: 1 }]);
+    appendFileSync(log, third);
+    step = catchUp(step.checkpoint, expandInputs([dir]));
+    expect(step.malformed).toEqual([]);
+    expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
+    // Rotated and compressed: found by its content, nothing of it read again.
+    renameSync(log, `${dir}/sessions-20261121T090000Z.jsonl`);
+    await compressSegment(`${dir}/sessions-20261121T090000Z.jsonl`);
+    writeFileSync(log, fourth);
+    step = catchUp(step.checkpoint, expandInputs([dir]));
+    expect(step.fullRead).toBe(false);
+    expect(step.malformed).toEqual([]);
+    expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
+    expect(readRecords([dir]).malformed).toEqual([{ path: `${dir}/sessions-20261121T090000Z.jsonl.gz`, count: 1 }]);
+  });
+
   it('follows rotation without reading everything again: rename, new file, compression, logrotate\'s shift, retention', async () => {
     dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
     const open: SessionOpenRecord[] = [];

@@ -9,9 +9,11 @@
 // before it (truncated or rewritten in place), a new file that is not part of the log's
 // rotation — throws the checkpoint away and reads all.
 
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { logFileName } from '../config/config.ts';
-import { gunzipInput, type InputFile } from '../input/inputs.ts';
+import { GunzipStream } from '../input/gunzip.ts';
+import type { InputFile } from '../input/inputs.ts';
+import { LineReader, type LineSink } from '../input/line-reader.ts';
 import { forEachLine } from '../input/parse-lines.ts';
 import { readRange } from '../input/read-range.ts';
 import { pairingKey, reconcile } from '../reconcile/reconcile.ts';
@@ -50,40 +52,33 @@ export interface Catchup {
 }
 
 
-/** Hands whole lines of `data` from `offset` to `onText`; returns the offset after the last one. */
-function linesFrom(data: Buffer, offset: number, onText: (text: string) => void): number {
-  const last = data.lastIndexOf(0x0a);
-  if (last < offset) return offset;
-  onText(data.toString('utf8', offset, last + 1));
-  return last + 1;
-}
-
-const tailOf = (data: Buffer, end: number) => data.subarray(Math.max(0, end - tailBytes), end).toString('hex');
+const hex = (bytes: Buffer) => bytes.toString('hex');
 
 /**
- * Streams a plain file from `offset` up to its last newline into `onText`, 64 KiB at a time;
- * returns the new mark. A line still being written stays for the next call.
+ * Streams a plain file from `offset` to its end into `sink`, 64 KiB at a time; returns the new
+ * mark, just after the last whole line. A line still being written stays for the next call.
  */
-function readPlain(path: string, fd: number, offset: number, onText: (text: string) => void): FileMark {
+function readPlain(path: string, fd: number, offset: number, sink: LineSink): FileMark {
   const st = fstatSync(fd);
-  let end = offset; // just after the last newline handed on
-  let carry: Buffer | null = null;
-  for (let position = offset; position < st.size; ) {
-    const chunk = readRange(fd, position, Math.min(1 << 16, st.size - position));
+  const reader = new LineReader();
+  reader.reset(offset);
+  while (reader.position < st.size) {
+    const chunk = readRange(fd, reader.position, Math.min(1 << 16, st.size - reader.position));
     if (chunk.length === 0) break;
-    position += chunk.length;
-    const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-    const last = data.lastIndexOf(0x0a);
-    if (last < 0) {
-      carry = data;
-      continue;
-    }
-    onText(data.toString('utf8', 0, last + 1));
-    end = position - (data.length - last - 1);
-    carry = last + 1 < data.length ? data.subarray(last + 1) : null;
+    reader.push(chunk, sink);
   }
-  const tail = readRange(fd, Math.max(0, end - tailBytes), Math.min(tailBytes, end)).toString('hex');
+  const end = reader.lineEnd;
+  const tail = hex(readRange(fd, Math.max(0, end - tailBytes), Math.min(tailBytes, end)));
   return { path, dev: st.dev, ino: st.ino, offset: end, tail, compressed: false };
+}
+
+/** What a pass over a compressed file's content found: its size and the bytes before some offsets. */
+interface Scan {
+  length: number;
+  /** Hex of the bytes before the end. */
+  last: string;
+  /** Hex of the bytes before each offset asked for (those within the content). */
+  before: Map<number, string>;
 }
 
 interface Opened {
@@ -92,30 +87,43 @@ interface Opened {
   dev: number;
   ino: number;
   size: number;
-  /** A `.gz` file's content. */
-  data: Buffer | null;
+  /** A `.gz` file: its content is read through gunzip.ts. */
+  compressed: boolean;
+  /** A `.gz` file's content, once scanned. */
+  scan: Scan | null;
 }
 
 function openFile(file: InputFile): Opened {
   const fd = openSync(file.path, 'r');
   const st = fstatSync(fd);
-  let data: Buffer | null = null;
-  if (file.path.endsWith('.gz')) {
-    try {
-      data = gunzipInput(file.path, readFileSync(fd));
-    } catch (error) {
-      closeSync(fd);
-      throw error;
-    }
-  }
-  return { file, fd, dev: st.dev, ino: st.ino, size: st.size, data };
+  return { file, fd, dev: st.dev, ino: st.ino, size: st.size, compressed: file.path.endsWith('.gz'), scan: null };
 }
 
-/** Whether the bytes before `mark.offset` of this file are the ones the mark saw. */
-function continues(opened: Opened, mark: FileMark): boolean {
-  if (opened.data !== null) {
-    return opened.data.length >= mark.offset && tailOf(opened.data, mark.offset) === mark.tail;
+/** One pass over a compressed file's content (the first call's), noting the bytes before each of `offsets`. */
+function scan(opened: Opened, offsets: readonly number[]): Scan {
+  if (opened.scan !== null) return opened.scan;
+  const gunzip = new GunzipStream(opened.file.path, opened.fd);
+  const before = new Map<number, string>();
+  try {
+    for (const offset of [...new Set(offsets)].sort((a, b) => a - b)) {
+      const bytes = gunzip.skip(offset - gunzip.position);
+      if (gunzip.position < offset) break;
+      before.set(offset, hex(bytes));
+    }
+    const last = hex(gunzip.skip(Infinity));
+    opened.scan = { length: gunzip.position, last, before };
+    return opened.scan;
+  } finally {
+    gunzip.close();
   }
+}
+
+/**
+ * Whether the bytes before `mark.offset` of this file are the ones the mark saw. A compressed
+ * file's content is scanned once, at all the `offsets` it may be compared at.
+ */
+function continues(opened: Opened, mark: FileMark, offsets: readonly number[]): boolean {
+  if (opened.compressed) return scan(opened, offsets).before.get(mark.offset) === mark.tail;
   if (opened.size < mark.offset) return false;
   const start = Math.max(0, mark.offset - tailBytes);
   return readRange(opened.fd, start, mark.offset - start).toString('hex') === mark.tail;
@@ -131,12 +139,13 @@ type Start = { from: number } | 'done';
  */
 function plan(opened: readonly Opened[], stored: Checkpoint): Start[] | null {
   const left = new Set(stored.files);
+  const offsets = stored.files.map((m) => m.offset);
   const starts: Array<Start | null> = opened.map(() => null);
   const suspects = new Map<number, FileMark>();
   opened.forEach((o, i) => {
-    const same = stored.files.find((m) => m.dev === o.dev && m.ino === o.ino && m.compressed === (o.data !== null));
+    const same = stored.files.find((m) => m.dev === o.dev && m.ino === o.ino && m.compressed === o.compressed);
     if (same === undefined) return;
-    if (same.compressed ? o.data?.length === same.offset : continues(o, same)) {
+    if (same.compressed ? scan(o, offsets).length === same.offset : continues(o, same, offsets)) {
       left.delete(same);
       starts[i] = same.compressed ? 'done' : { from: same.offset };
     } else {
@@ -145,9 +154,9 @@ function plan(opened: readonly Opened[], stored: Checkpoint): Start[] | null {
   });
   // Compressed since it was read (rotate, or logrotate's compress): found by its content.
   opened.forEach((o, i) => {
-    if (starts[i] !== null || o.data === null) return;
+    if (starts[i] !== null || !o.compressed) return;
     for (const mark of left) {
-      if (mark.compressed || mark.offset === 0 || !continues(o, mark)) continue;
+      if (mark.compressed || mark.offset === 0 || !continues(o, mark, offsets)) continue;
       left.delete(mark);
       starts[i] = { from: mark.offset };
       return;
@@ -171,13 +180,22 @@ function plan(opened: readonly Opened[], stored: Checkpoint): Start[] | null {
   return result;
 }
 
-function readFrom(opened: Opened, from: number, onText: (text: string) => void): FileMark {
-  if (opened.data === null) return readPlain(opened.file.path, opened.fd, from, onText);
-  linesFrom(opened.data, from, onText);
-  // A compressed segment does not grow: a torn last line is handed on too (a malformed line).
-  const last = opened.data.lastIndexOf(0x0a);
-  if (last + 1 < opened.data.length && from <= last + 1) onText(opened.data.toString('utf8', Math.max(from, last + 1)));
-  return { path: opened.file.path, dev: opened.dev, ino: opened.ino, offset: opened.data.length, tail: tailOf(opened.data, opened.data.length), compressed: true };
+function readFrom(opened: Opened, from: number | 'done', sink: LineSink): FileMark {
+  const { path } = opened.file;
+  if (!opened.compressed) return readPlain(path, opened.fd, from === 'done' ? 0 : from, sink);
+  const mark = (s: Scan): FileMark => ({ path, dev: opened.dev, ino: opened.ino, offset: s.length, tail: s.last, compressed: true });
+  if (from === 'done') return mark(scan(opened, [])); // scanned by plan() already
+  const gunzip = new GunzipStream(path, opened.fd);
+  try {
+    const reader = new LineReader({ keep: tailBytes });
+    reader.reset(from, gunzip.skip(from));
+    for (let piece = gunzip.next(); piece !== null; piece = gunzip.next()) reader.push(piece, sink);
+    // A compressed segment does not grow: a torn last line is handed on too (a malformed line).
+    reader.end(sink);
+    return mark({ length: gunzip.position, last: hex(reader.bytesBeforeLineEnd()), before: new Map() });
+  } finally {
+    gunzip.close();
+  }
 }
 
 /**
@@ -219,9 +237,15 @@ export function catchUp(stored: Checkpoint | null, files: readonly InputFile[]):
     opened.forEach((o, i) => {
       const start = starts?.[i] ?? { from: 0 };
       let count = 0;
-      const mark = readFrom(o, start === 'done' ? (o.data?.length ?? 0) : start.from, (text) => {
-        count += forEachLine(text, keep);
-      });
+      const sink: LineSink = {
+        lines: (text) => {
+          count += forEachLine(text, keep);
+        },
+        overlong: () => {
+          count++;
+        },
+      };
+      const mark = readFrom(o, start === 'done' ? 'done' : start.from, sink);
       if (count > 0) malformed.push({ path: o.file.path, count });
       marks.push(mark);
     });

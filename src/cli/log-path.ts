@@ -52,8 +52,8 @@ class ChangeWaiter {
 
 /**
  * Reads `tail` until `signal` aborts — or, with `once`, until the end of the log — and hands each
- * read that found something (lines, a rotation, a truncation) to `onRead`. When nothing is new it
- * waits for a change in the log's directory (at most a second).
+ * read that found something (lines, overlong lines skipped, a rotation, a truncation) to
+ * `onRead`. When nothing is new it waits for a change in the log's directory (at most a second).
  */
 export async function followTail(
   tail: LogTail,
@@ -65,7 +65,7 @@ export async function followTail(
   try {
     while (!signal.aborted) {
       const read = tail.read(options.maxBytes);
-      if (read.lines.length > 0 || read.rotations > 0 || read.truncations > 0) {
+      if (read.lines.length > 0 || read.overlong !== undefined || read.rotations > 0 || read.truncations > 0) {
         await onRead(read);
         continue;
       }

@@ -48,6 +48,18 @@ describe('inputs', () => {
     expect(readRecords([dir]).records).toHaveLength(5);
   });
 
+  it('read the records on both sides of a line longer than the maximum, counting it as malformed, gzipped or not', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-inputs-`);
+    const text = `${line(1)}${'x'.repeat(9 << 20)}\n${line(2)}`;
+    writeFileSync(`${dir}/long.jsonl`, text);
+    writeFileSync(`${dir}/long.jsonl.gz`, gzipSync(text));
+    for (const path of [`${dir}/long.jsonl`, `${dir}/long.jsonl.gz`]) {
+      const result = readRecords([path]);
+      expect(result.records.map((r) => r.ts)).toEqual(['2023-11-14T22:14:20.000000Z', '2023-11-14T22:15:20.000000Z']);
+      expect(malformedWarnings(result)).toEqual([`skipped 1 malformed line in ${path}`]);
+    }
+  });
+
   it('name the path and the reason when an input cannot be read', () => {
     dir = mkdtempSync(`${tmpdir()}/ls-inputs-`);
     expect(() => readRecords([`${dir}/missing.jsonl`])).toThrow(InputError);

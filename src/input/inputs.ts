@@ -4,27 +4,19 @@
 // not), after any other `*.jsonl` and `*.jsonl.gz` files in it (imports), oldest first.
 
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { logFileName } from '../config/config.ts';
 import type { SessionRecord } from '../record/types.ts';
 import { listSegments, parseSegmentName } from '../store/segments.ts';
+import { GunzipStream } from './gunzip.ts';
+import { InputError } from './input-error.ts';
+import { LineReader, type LineSink } from './line-reader.ts';
 import { forEachLine } from './parse-lines.ts';
+
+export { InputError } from './input-error.ts';
 
 export interface InputFile {
   /** A path, or `-` for standard input. */
   path: string;
-}
-
-/** Thrown when an input cannot be read at all (missing, permission); the CLI exits 1. */
-export class InputError extends Error {
-  override name = 'InputError';
-  readonly path: string;
-  readonly code: string | undefined;
-  constructor(path: string, code: string | undefined, detail: string) {
-    super(`Cannot read ${path}: ${detail}`);
-    this.path = path;
-    this.code = code;
-  }
 }
 
 const logName = /\.jsonl(\.gz)?$/;
@@ -84,23 +76,6 @@ export function expandInputs(paths: readonly string[]): InputFile[] {
   return files;
 }
 
-function readAll(fd: number): Buffer {
-  const chunks: Buffer[] = [];
-  for (const chunk of chunksOf(fd)) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
-}
-
-function* chunksOf(fd: number): Generator<Buffer> {
-  // 64 KiB: the text of a chunk then stays in V8's young generation and dies there (a megabyte string
-  // would go to large-object space and pile up until a full collection).
-  const chunk = Buffer.allocUnsafe(1 << 16);
-  for (;;) {
-    const n = readSync(fd, chunk, 0, chunk.length, null);
-    if (n === 0) return;
-    yield chunk.subarray(0, n);
-  }
-}
-
 /** Opens an input for reading; an InputError names the path and the reason. */
 export function openInput(path: string): number {
   try {
@@ -111,51 +86,59 @@ export function openInput(path: string): number {
   }
 }
 
-/** The text of one input, gunzipped when it is a `.gz` file (rotated segments are bounded). */
-export function readInputText(file: InputFile): string {
-  const fd = file.path === '-' ? 0 : openInput(file.path);
-  let data: Buffer;
-  try {
-    data = readAll(fd);
-  } finally {
-    if (fd !== 0) closeSync(fd);
-  }
-  return (file.path.endsWith('.gz') ? gunzipInput(file.path, data) : data).toString('utf8');
-}
-
-/** The content of a compressed input; an InputError names it when it is not gzip. */
-export function gunzipInput(path: string, data: Buffer): Buffer {
-  try {
-    return gunzipSync(data);
-  } catch (error) {
-    throw new InputError(path, undefined, `not a readable gzip file (${(error as Error).message})`);
-  }
-}
-
 /**
- * Streams one input's records to `onRecord` a megabyte at a time (a whole history need not fit
- * in memory as text); returns its malformed line count.
+ * The content of one input a piece at a time, gunzipped when it is a `.gz` file (bounded: see
+ * gunzip.ts). A piece is valid until the next one is asked for.
  */
-export function forEachRecordIn(file: InputFile, onRecord: (record: SessionRecord) => void): number {
-  if (file.path.endsWith('.gz')) return forEachLine(readInputText(file), onRecord);
+export function* contentOf(file: InputFile): Generator<Buffer> {
   const fd = file.path === '-' ? 0 : openInput(file.path);
-  let malformed = 0;
-  let carry: Buffer | null = null;
   try {
-    for (const chunk of chunksOf(fd)) {
-      const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const end = data.lastIndexOf(0x0a);
-      if (end < 0) {
-        carry = Buffer.from(data);
-        continue;
+    if (file.path.endsWith('.gz')) {
+      const gunzip = new GunzipStream(file.path, fd);
+      try {
+        for (let piece = gunzip.next(); piece !== null; piece = gunzip.next()) yield piece;
+      } finally {
+        gunzip.close();
       }
-      malformed += forEachLine(data.toString('utf8', 0, end + 1), onRecord);
-      carry = end + 1 < data.length ? Buffer.from(data.subarray(end + 1)) : null;
+      return;
+    }
+    // 64 KiB: the text of a chunk then stays in V8's young generation and dies there (a megabyte
+    // string would go to large-object space and pile up until a full collection).
+    const chunk = Buffer.allocUnsafe(1 << 16);
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) return;
+      yield chunk.subarray(0, n);
     }
   } finally {
     if (fd !== 0) closeSync(fd);
   }
-  if (carry) malformed += forEachLine(carry.toString('utf8'), onRecord);
+}
+
+/** The text of one input, gunzipped when it is a `.gz` file. */
+export function readInputText(file: InputFile): string {
+  const pieces: Buffer[] = [];
+  for (const piece of contentOf(file)) pieces.push(Buffer.from(piece));
+  return Buffer.concat(pieces).toString('utf8');
+}
+
+/**
+ * Streams one input's records to `onRecord` (a whole history need not fit in memory as text);
+ * returns its malformed line count, overlong lines (line-reader.ts) included.
+ */
+export function forEachRecordIn(file: InputFile, onRecord: (record: SessionRecord) => void): number {
+  let malformed = 0;
+  const sink: LineSink = {
+    lines: (text) => {
+      malformed += forEachLine(text, onRecord);
+    },
+    overlong: () => {
+      malformed++;
+    },
+  };
+  const reader = new LineReader();
+  for (const piece of contentOf(file)) reader.push(piece, sink);
+  reader.end(sink);
   return malformed;
 }
 

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdtempSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { gzipBomb } from '../../test/helpers/gzip.ts';
 import { compressSegment } from '../store/compress-segment.ts';
 import { LogTail } from './tail.ts';
 
@@ -108,6 +109,18 @@ describe('LogTail', () => {
     tail.close();
   });
 
+  it('reads on through older segments while the live file is renamed away, finishing each file once', () => {
+    writeFileSync(`${dir}/sessions-20261121T000000Z.jsonl`, '1\n');
+    writeFileSync(`${dir}/sessions-20261121T000001Z.jsonl`, '2\ntorn');
+    // No live file: a rotation between its rename and the new file.
+    const tail = new LogTail(log, 'oldest');
+    expect(tail.read()).toEqual({ lines: ['1', '2', 'torn'], rotations: 2, truncations: 0 });
+    expect(tail.read()).toEqual({ lines: [], rotations: 0, truncations: 0 });
+    writeFileSync(log, '3\n');
+    expect(tail.read()).toEqual({ lines: ['3'], rotations: 0, truncations: 0 });
+    tail.close();
+  });
+
   it('warns and continues after a saved position that was removed by retention', () => {
     writeFileSync(log, '1\n');
     const first = new LogTail(log, 'start');
@@ -133,6 +146,59 @@ describe('LogTail', () => {
     expect(new LogTail(link, 'start').read().lines).toEqual([]);
     writeFileSync(log, 'x\n');
     expect(tail.read().lines).toEqual(['x']);
+    tail.close();
+  });
+});
+
+describe('LogTail and long lines', () => {
+  it('skips a line longer than the maximum, also while it is being written, counts it and reads on', () => {
+    writeFileSync(log, 'a\n');
+    const tail = new LogTail(log, 'start');
+    expect(tail.read(1 << 20).lines).toEqual(['a']);
+    appendFileSync(log, 'x'.repeat(5 << 20)); // 5 MiB of a 9 MiB line so far
+    expect(tail.read(1 << 20)).toEqual({ lines: [], rotations: 0, truncations: 0 });
+    appendFileSync(log, `${'x'.repeat(4 << 20)}\nb\n`);
+    expect(tail.read(1 << 20)).toEqual({ lines: ['b'], overlong: 1, rotations: 0, truncations: 0 });
+    expect(tail.position()?.offset).toBe(2 + (9 << 20) + 3);
+    appendFileSync(log, 'c\n');
+    expect(tail.read(1 << 20)).toEqual({ lines: ['c'], rotations: 0, truncations: 0 });
+    tail.close();
+  });
+
+  it('reads a compressed segment a budget at a time and continues inside it from a saved position', async () => {
+    const all = Array.from({ length: 1000 }, (_, i) => `{"n":${i},"pad":"${'p'.repeat(80)}"}`);
+    writeFileSync(log, `${all.join('\n')}\n`);
+    renameSync(log, `${dir}/sessions-20261121T000000Z.jsonl`);
+    await compressSegment(`${dir}/sessions-20261121T000000Z.jsonl`);
+    writeFileSync(log, 'live\n');
+    const first = new LogTail(log, 'oldest');
+    const got = first.read(10_000).lines;
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.length).toBeLessThan(1000);
+    const saved = first.position();
+    expect(saved).toMatchObject({ compressed: true, offset: got.join('\n').length + 1 });
+    first.close();
+    const second = new LogTail(log, saved ?? 'start');
+    const rest: string[] = [];
+    for (let read = second.read(10_000); read.lines.length > 0; read = second.read(10_000)) rest.push(...read.lines);
+    expect([...got, ...rest]).toEqual([...all, 'live']);
+    second.close();
+  });
+
+  it('warns and goes on after a compressed segment that decompresses past its limit (a gzip bomb)', async () => {
+    writeFileSync(`${dir}/sessions-20261121T000000Z.jsonl`, '1\n');
+    await gzipBomb(`${dir}/sessions-20261121T000001Z.jsonl.gz`, 256);
+    writeFileSync(`${dir}/sessions-20261121T000002Z.jsonl`, '2\n');
+    writeFileSync(log, '3\n');
+    const warnings: string[] = [];
+    const tail = new LogTail(log, 'oldest', (m) => warnings.push(m));
+    const lines: string[] = [];
+    for (let read = tail.read(); read.lines.length > 0; read = tail.read()) {
+      expect(read.overlong).toBeUndefined();
+      lines.push(...read.lines);
+    }
+    expect(lines).toEqual(['1', '2', '3']);
+    expect(warnings).toEqual([`cannot read ${dir}/sessions-20261121T000001Z.jsonl.gz: decompressed size exceeds ${64 << 20} bytes; skipped the rest of it`]);
     tail.close();
   });
 });

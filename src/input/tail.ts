@@ -8,10 +8,17 @@
 // the offset after the last whole line and the bytes before it — can be saved and given back.
 // A saved file is found again by its inode (under whatever name it has now), or, once
 // compressed, as the `.gz` segment whose content has the same bytes before that offset.
+//
+// Lines come through line-reader.ts: a line longer than its maximum is skipped, counted in
+// `overlong`, and reading goes on after it. A read takes the whole lines of the next `maxBytes`
+// bytes of the log, and more only to reach the end of a first whole line (skipping a long line
+// costs no memory); a compressed segment is streamed a piece at a time (gunzip.ts).
 
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { compareSegments, listSegments, type Segment } from '../store/segments.ts';
-import { gunzipInput } from './inputs.ts';
+import { GunzipStream } from './gunzip.ts';
+import { InputError } from './input-error.ts';
+import { LineReader, type LineSink } from './line-reader.ts';
 import { readRange } from './read-range.ts';
 
 export interface TailPosition {
@@ -30,6 +37,8 @@ export interface TailPosition {
 
 export interface TailRead {
   lines: string[];
+  /** Lines longer than line-reader.ts's maximum, skipped (malformed); absent when none. */
+  overlong?: number;
   /** Files finished because the log was rotated (their remainder is in `lines`). */
   rotations: number;
   /** Times the file was found shorter than the position (truncated): read again from the start. */
@@ -43,12 +52,17 @@ const chunkBytes = 1 << 20;
 const tailBytes = 64;
 
 interface Source {
-  /** Plain file: its descriptor; a `.gz` segment: null, its content in `data`. */
-  fd: number | null;
-  data: Buffer | null;
+  fd: number;
+  /** A `.gz` segment: its content, streamed (positions count its uncompressed bytes). */
+  gz: GunzipStream | null;
+  /** Content taken from `gz` but not fed to `lines` yet. */
+  spare: Buffer | null;
+  /** Read to its end, its last partial line handed on: the log has gone on to a next file. */
+  done: boolean;
   dev: number;
   ino: number;
-  offset: number;
+  /** Where reading stands: `lines.lineEnd` is the offset after the last whole line. */
+  lines: LineReader;
   name: string;
   order: number;
   seq: number;
@@ -71,18 +85,38 @@ function openNoFollow(path: string): number | null {
   }
 }
 
-function gunzipFile(path: string): Buffer | null {
+/** The size and last bytes of a `.gz` segment's content; null when it cannot be read. */
+function contentEnd(path: string): { size: number; last: Buffer } | null {
   const fd = openNoFollow(path);
   if (fd === null) return null;
+  const gunzip = new GunzipStream(path, fd);
   try {
-    return gunzipInput(path, readFileSync(fd));
+    const last = gunzip.skip(Infinity, tailBytes);
+    return { size: gunzip.position, last };
   } catch {
     return null;
   } finally {
+    gunzip.close();
     closeSync(fd);
   }
 }
 
+/** What one read collects: the lines, split from the text LineReader hands on, and the overlong ones. */
+class Collected implements LineSink {
+  readonly found: string[] = [];
+  skipped = 0;
+
+  lines(text: string): void {
+    // Each line ends with a newline, but for a finished file's torn last line.
+    const parts = text.split('\n');
+    if (parts[parts.length - 1] === '') parts.pop();
+    for (const part of parts) this.found.push(part);
+  }
+
+  overlong(): void {
+    this.skipped++;
+  }
+}
 
 export interface TailWarning {
   (message: string): void;
@@ -94,6 +128,7 @@ export class LogTail {
   private finished: TailPosition | null = null;
   private readonly dir: string;
   private readonly logName: string;
+  private readonly buffer = Buffer.allocUnsafe(chunkBytes);
 
   constructor(
     readonly path: string,
@@ -108,7 +143,7 @@ export class LogTail {
       const first = this.segments()[0];
       if (first !== undefined) this.openSegment(first, 0);
     } else if (this.openLive(0) && from === 'end' && this.src !== null) {
-      this.src.offset = this.sizeOf(this.src);
+      this.src.lines.reset(this.sizeOf(this.src));
     }
   }
 
@@ -120,43 +155,71 @@ export class LogTail {
   position(): TailPosition | null {
     const s = this.src;
     if (s === null) return this.finished;
-    if (s.offset === 0 && this.finished !== null) return this.finished;
-    return { dev: s.dev, ino: s.ino, offset: s.offset, name: s.name, order: s.order, seq: s.seq, compressed: s.data !== null, tail: this.bytesBefore(s, s.offset) };
+    const offset = s.lines.lineEnd;
+    if (offset === 0 && this.finished !== null) return this.finished;
+    return { dev: s.dev, ino: s.ino, offset, name: s.name, order: s.order, seq: s.seq, compressed: s.gz !== null, tail: this.bytesBefore(s).toString('hex') };
   }
 
-  /** The last bytes before `offset` in `src`, hex: what identifies a position by content. */
-  private bytesBefore(src: Source, offset: number): string {
+  /** The last bytes before the position in `src`: what identifies a position by content. */
+  private bytesBefore(src: Source): Buffer {
+    if (src.gz !== null) return src.lines.bytesBeforeLineEnd();
+    const offset = src.lines.lineEnd;
     const start = Math.max(0, offset - tailBytes);
-    return (src.data !== null ? src.data.subarray(start, offset) : readRange(src.fd as number, start, offset - start)).toString('hex');
+    return readRange(src.fd, start, offset - start);
   }
 
-  /** Reads what was appended since the last call (at most about `maxBytes` of it). */
+  /**
+   * Reads on from where the last call stopped: the whole lines of the next `maxBytes` bytes of the
+   * log (or, when those hold none, up to the end of the first one there is).
+   */
   read(maxBytes = 8 * chunkBytes): TailRead {
     const result: TailRead = { lines: [], rotations: 0, truncations: 0 };
-    if (this.src === null && !this.openLive(0)) return result;
+    const collected = new Collected();
+    const done = () => {
+      result.lines = collected.found;
+      if (collected.skipped > 0) result.overlong = collected.skipped;
+      return result;
+    };
+    if (this.src === null && !this.openLive(0)) return done();
     let budget = maxBytes;
     for (;;) {
       const src = this.src as Source;
       const live = this.isLive(src);
-      if (live && this.sizeOf(src) < src.offset) {
-        src.offset = 0;
-        result.truncations++;
+      if (live) {
+        const size = this.sizeOf(src);
+        if (size < src.lines.lineEnd) {
+          src.lines.reset(0);
+          result.truncations++;
+        } else if (size < src.lines.position) {
+          src.lines.reset(src.lines.lineEnd); // the line in progress shrank: read it again
+        }
       }
-      budget -= this.readLines(src, result.lines, budget, false);
-      if (budget <= 0) return result;
-      if (live) return result;
-      if (src.data === null && identity(this.path) === null) return result; // renamed away, the new file not created yet: wait
-      // Finished: the rest of this file (a torn last line too), then the next file in rotation order.
-      this.readLines(src, result.lines, Infinity, true);
-      result.rotations++;
-      this.finished = this.position();
-      if (!this.advance()) return result;
+      budget -= this.readLines(src, collected, budget, false);
+      if (budget <= 0 && collected.found.length > 0) return done();
+      if (live) return done();
+      // The live file renamed away, the new one not created yet: wait. (A segment opened as such
+      // is finished whether or not the live file exists at this moment.)
+      if (src.order === Infinity && identity(this.path) === null) return done();
+      // Finished: the rest of this file (a torn last line too), once; then the next file in
+      // rotation order, as soon as there is one.
+      if (!src.done) {
+        this.readLines(src, collected, Infinity, true);
+        src.done = true;
+        result.rotations++;
+        this.finished = this.position();
+      }
+      if (!this.advance()) return done();
     }
   }
 
   close(): void {
-    if (this.src?.fd != null) closeSync(this.src.fd);
+    this.closeSource();
     this.src = null;
+  }
+
+  private closeSource(): void {
+    this.src?.gz?.close();
+    if (this.src !== null) closeSync(this.src.fd);
   }
 
   private segments(): Segment[] {
@@ -164,52 +227,68 @@ export class LogTail {
   }
 
   private isLive(src: Source): boolean {
-    if (src.data !== null) return false;
+    if (src.gz !== null) return false;
     const now = identity(this.path);
     return now !== null && now.dev === src.dev && now.ino === src.ino;
   }
 
   private sizeOf(src: Source): number {
-    return src.data !== null ? src.data.length : fstatSync(src.fd as number).size;
+    return fstatSync(src.fd).size;
   }
 
-  /** Reads whole lines from the position; at the end of a finished file also a last partial one. */
-  private readLines(src: Source, into: string[], budget: number, finished: boolean): number {
-    if (src.data !== null) {
-      const data = src.data;
-      const end = finished ? data.length : data.lastIndexOf(0x0a) + 1;
-      if (end <= src.offset) return 0;
-      const text = data.toString('utf8', src.offset, data[end - 1] === 0x0a ? end - 1 : end);
-      for (const line of text.split('\n')) into.push(line);
-      const used = end - src.offset;
-      src.offset = end;
-      return used;
-    }
-    const fd = src.fd as number;
+  /**
+   * Feeds the file from where it stands to `into`: exactly `budget` bytes, or fewer at its end —
+   * and when no whole line came of them, on to the end of the first one. At the end of a finished
+   * file also its last partial line. Returns the bytes read. What a read returns thus depends on
+   * the log's bytes alone, not on how they are stored (plain or compressed) or were chunked.
+   */
+  private readLines(src: Source, into: Collected, budget: number, finished: boolean): number {
     let used = 0;
-    const buffer = Buffer.allocUnsafe(chunkBytes);
-    let carry: Buffer | null = null;
-    while (used < budget) {
-      const n = readSync(fd, buffer, 0, buffer.length, src.offset + (carry?.length ?? 0));
-      if (n === 0) break;
-      used += n;
-      const data: Buffer = carry ? Buffer.concat([carry, buffer.subarray(0, n)]) : buffer.subarray(0, n);
-      const end = data.lastIndexOf(0x0a);
-      if (end < 0) {
-        carry = Buffer.from(data);
-        continue;
+    for (;;) {
+      const room = budget - used;
+      if (room <= 0 && into.found.length > 0) break;
+      let chunk = this.nextChunk(src, room > 0 ? Math.min(room, chunkBytes) : chunkBytes);
+      if (chunk === null) break;
+      if (room <= 0) {
+        const newline = chunk.indexOf(0x0a);
+        if (newline >= 0 && newline + 1 < chunk.length) {
+          if (src.gz !== null) src.spare = chunk.subarray(newline + 1);
+          chunk = chunk.subarray(0, newline + 1);
+        }
       }
-      const text = data.toString('utf8', 0, end);
-      for (const line of text.split('\n')) into.push(line);
-      src.offset += end + 1;
-      carry = end + 1 < data.length ? Buffer.from(data.subarray(end + 1)) : null;
+      used += chunk.length;
+      src.lines.push(chunk, into);
     }
-    if (finished && carry !== null && carry.length > 0) {
-      // A torn last line of a file that will not grow any more: handed on (a malformed line).
-      into.push(carry.toString('utf8'));
-      src.offset += carry.length;
-    }
+    if (finished) src.lines.end(into);
     return used;
+  }
+
+  /**
+   * The next bytes of the file, at most `max`; null at its end (or where its content cannot be
+   * read further). A plain file is read at the reader's position, so bytes not fed to it are read
+   * again; a compressed one's are kept in `spare`.
+   */
+  private nextChunk(src: Source, max: number): Buffer | null {
+    if (src.gz === null) {
+      const n = readSync(src.fd, this.buffer, 0, Math.min(max, this.buffer.length), src.lines.position);
+      return n === 0 ? null : this.buffer.subarray(0, n);
+    }
+    let piece = src.spare;
+    src.spare = null;
+    try {
+      piece ??= src.gz.next();
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      this.warn(`cannot read ${src.gz.path}: ${error.detail}; skipped${src.lines.position === 0 ? '' : ' the rest of it'}`);
+      // The line it cut short is part of what was skipped, not a torn line.
+      src.lines.reset(src.lines.lineEnd, src.lines.bytesBeforeLineEnd());
+      return null;
+    }
+    if (piece !== null && piece.length > max) {
+      src.spare = piece.subarray(max);
+      piece = piece.subarray(0, max);
+    }
+    return piece;
   }
 
   private openLive(offset: number): boolean {
@@ -220,21 +299,14 @@ export class LogTail {
       closeSync(fd);
       return false;
     }
-    this.replace({ fd, data: null, dev: st.dev, ino: st.ino, offset: offset <= st.size ? offset : 0, name: this.logName, order: Infinity, seq: 0 });
+    const lines = new LineReader();
+    lines.reset(offset <= st.size ? offset : 0);
+    this.replace({ fd, gz: null, spare: null, done: false, dev: st.dev, ino: st.ino, lines, name: this.logName, order: Infinity, seq: 0 });
     return true;
   }
 
   private openSegment(segment: Segment, offset: number): boolean {
     if (segment.scheme === 'live') return this.openLive(offset);
-    if (segment.compressed) {
-      const data = gunzipFile(segment.path);
-      if (data === null) {
-        this.warn(`cannot read ${segment.path}: not a readable gzip file; skipped`);
-        return false;
-      }
-      this.replace({ fd: null, data, dev: segment.dev, ino: segment.ino, offset: Math.min(offset, data.length), name: segment.name, order: segment.order, seq: segment.seq });
-      return true;
-    }
     const fd = openNoFollow(segment.path);
     if (fd === null) return false;
     const st = fstatSync(fd);
@@ -242,22 +314,42 @@ export class LogTail {
       closeSync(fd);
       return false;
     }
-    this.replace({ fd, data: null, dev: st.dev, ino: st.ino, offset: Math.min(offset, st.size), name: segment.name, order: segment.order, seq: segment.seq });
+    const base = { fd, spare: null, done: false, dev: st.dev, ino: st.ino, name: segment.name, order: segment.order, seq: segment.seq };
+    if (segment.compressed) {
+      const gz = new GunzipStream(segment.path, fd);
+      const lines = new LineReader({ keep: tailBytes });
+      try {
+        // Up to the offset (or the end of a shorter content), keeping the bytes before it.
+        const before = gz.skip(offset, tailBytes);
+        lines.reset(gz.position, before);
+      } catch (error) {
+        gz.close();
+        closeSync(fd);
+        if (!(error instanceof InputError)) throw error;
+        this.warn(`cannot read ${segment.path}: ${error.detail}; skipped`);
+        return false;
+      }
+      this.replace({ ...base, gz, lines });
+      return true;
+    }
+    const lines = new LineReader();
+    lines.reset(Math.min(offset, st.size));
+    this.replace({ ...base, gz: null, lines });
     return true;
   }
 
   private replace(next: Source): void {
-    if (this.src?.fd != null) closeSync(this.src.fd);
+    this.closeSource();
     this.src = next;
-    if (next.offset > 0) this.finished = null;
+    if (next.lines.lineEnd > 0) this.finished = null;
   }
 
   /** Moves from the finished file to the next one in rotation order; false when there is none yet. */
   private advance(): boolean {
     const src = this.src as Source;
     const segments = this.segments();
-    let at = segments.findIndex((s) => s.dev === src.dev && s.ino === src.ino && s.compressed === (src.data !== null));
-    if (at < 0 && src.data === null) at = this.compressedCopyOf(src, segments);
+    let at = segments.findIndex((s) => s.dev === src.dev && s.ino === src.ino && s.compressed === (src.gz !== null));
+    if (at < 0 && src.gz === null) at = this.compressedCopyOf(src, segments);
     let candidates: Segment[];
     if (at >= 0) candidates = segments.slice(at + 1);
     else {
@@ -271,33 +363,31 @@ export class LogTail {
 
   /** The index of the `.gz` segment holding exactly the content of `src` (compressed since). */
   private compressedCopyOf(src: Source, segments: Segment[]): number {
-    const size = fstatSync(src.fd as number).size;
-    const last = readRange(src.fd as number, Math.max(0, size - tailBytes), Math.min(size, tailBytes));
+    const size = this.sizeOf(src);
+    const last = readRange(src.fd, Math.max(0, size - tailBytes), Math.min(size, tailBytes));
     return segments.findIndex((s) => {
       if (!s.compressed) return false;
-      const data = gunzipFile(s.path);
-      return data !== null && data.length === size && data.subarray(size - last.length).equals(last);
+      const end = contentEnd(s.path);
+      return end !== null && end.size === size && end.last.equals(last);
     });
   }
 
   /** Continues at a saved position. */
   private resume(at: TailPosition): void {
     const segments = this.segments();
-    const verify = (s: Source) => at.tail === undefined || (this.sizeOf(s) >= at.offset && this.bytesBefore(s, at.offset) === at.tail);
+    const verify = (s: Source) => {
+      if (at.tail !== undefined) return this.reaches(s, at.offset) && this.bytesBefore(s).toString('hex') === at.tail;
+      if (s.gz === null) s.lines.reset(at.offset); // nothing to compare: taken as it is
+      return true;
+    };
     const same = segments.find((s) => s.dev === at.dev && s.ino === at.ino && s.compressed === (at.compressed ?? false));
-    if (same !== undefined && this.openSegment(same, at.offset) && verify(this.src as Source)) {
-      (this.src as Source).offset = at.offset;
-      return;
-    }
+    if (same !== undefined && this.openSegment(same, at.offset) && verify(this.src as Source)) return;
     // Compressed since: the `.gz` segment with the same bytes before the offset (at offset 0
     // there are none to compare).
     if (at.tail !== undefined && !at.compressed && at.offset > 0) {
       for (const s of segments) {
         if (!s.compressed) continue;
-        if (this.openSegment(s, at.offset) && verify(this.src as Source)) {
-          (this.src as Source).offset = at.offset;
-          return;
-        }
+        if (this.openSegment(s, at.offset) && verify(this.src as Source)) return;
       }
     }
     this.close();
@@ -306,5 +396,13 @@ export class LogTail {
     this.warn(`the saved position (${at.name ?? `inode ${at.ino}`}, offset ${at.offset}) is no longer in the log; continuing with ${after[0]?.name ?? 'the live file'}`);
     for (const s of after) if (this.openSegment(s, 0)) return;
     this.openLive(0);
+  }
+
+  /** Whether `src`, opened at `offset`, stands there (its content is not shorter). */
+  private reaches(src: Source, offset: number): boolean {
+    if (src.gz !== null) return src.lines.lineEnd === offset;
+    if (this.sizeOf(src) < offset) return false;
+    src.lines.reset(offset);
+    return true;
   }
 }

@@ -20,6 +20,7 @@ import { LogTail, type TailStart } from '../../input/tail.ts';
 import type { CommandIO } from '../io.ts';
 import { followTail, logPathOf } from '../log-path.ts';
 import { UsageError } from '../usage.ts';
+import { defineCommand } from '../command.ts';
 
 export const followUsage = `Usage: logsphere follow [OPTIONS]
 
@@ -127,9 +128,10 @@ export async function follow(options: FollowOptions, config: Config, io: Command
   let records = stored?.records ?? 0;
   let malformed = 0;
 
-  const format = (lines: string[]): Out[] => {
+  /** The records of `lines` as output; malformed lines (and `overlong` ones, skipped) counted. */
+  const format = (lines: string[], overlong = 0): Out[] => {
     const out: Out[] = [];
-    let bad = 0;
+    let bad = overlong;
     for (const raw of lines) {
       const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (line.trim() === '') continue;
@@ -165,7 +167,8 @@ export async function follow(options: FollowOptions, config: Config, io: Command
     // What the last run put out after its last checkpoint is at the end of the output file.
     const previous = outputFileTail();
     if (previous !== null) {
-      const ahead = format(tail.read(4 * batchBytes).lines);
+      const read = tail.read(4 * batchBytes);
+      const ahead = format(read.lines, read.overlong);
       const printed = previous.last === null ? -1 : ahead.findIndex((o) => o.text === previous.last);
       let next = printed + 1;
       if (next > 0) {
@@ -191,10 +194,18 @@ export async function follow(options: FollowOptions, config: Config, io: Command
   if (checkpointPath !== null && stored === null) save();
 
   await followTail(tail, { once: options.once, maxBytes: batchBytes }, signal, (read) => {
-    if (read.lines.length > 0) emit(format(read.lines));
+    if (read.lines.length > 0 || read.overlong !== undefined) emit(format(read.lines, read.overlong));
     save();
   });
   save();
   tail.close();
   return 0;
 }
+
+export const followCommand = defineCommand({
+  name: 'follow',
+  usage: followUsage,
+  longRunning: true,
+  parse: (args) => parseFollowArgs(args),
+  run: async (options, { config, io, signal, stdoutIsTerminal }) => follow(options, await config(), io, signal, stdoutIsTerminal),
+});

@@ -17,6 +17,7 @@ import type { SessionRecord } from '../../record/types.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
 import { followTail, logPathOf } from '../log-path.ts';
+import { defineCommand } from '../command.ts';
 
 export const watchUsage = `Usage: logsphere watch [OPTIONS]
 
@@ -114,9 +115,10 @@ export async function watch(options: WatchOptions, config: Config, io: CommandIO
     saveWatchCheckpoint(checkpointPath, checkpoint);
   };
 
-  const evaluate = (lines: string[]): Alert[] => {
+  /** The alerts of `lines`; malformed lines (and `overlong` ones, skipped) counted. */
+  const evaluate = (lines: string[], overlong = 0): Alert[] => {
     const alerts: Alert[] = [];
-    const bad = forEachLine(lines.join('\n'), (record: SessionRecord) => {
+    const bad = overlong + forEachLine(lines.join('\n'), (record: SessionRecord) => {
       lastEventId = record.event_id;
       for (const a of engine.add(record)) alerts.push(a);
     });
@@ -147,7 +149,7 @@ export async function watch(options: WatchOptions, config: Config, io: CommandIO
   if (stored === null) {
     if (!options.fromStart) {
       // Up to the last whole line; a partial one is read when it is finished.
-      for (let lines = tail.read().lines; lines.length > 0; lines = tail.read().lines) evaluate(lines);
+      for (let read = tail.read(); read.lines.length > 0 || read.overlong !== undefined; read = tail.read()) evaluate(read.lines, read.overlong);
       if (tail.position() !== null) warn(`first run: read ${log} to learn from its past; alerting on what is appended from now on`);
     }
     save();
@@ -160,11 +162,11 @@ export async function watch(options: WatchOptions, config: Config, io: CommandIO
   await followTail(tail, options, signal, async (read) => {
     if (read.rotations > 0) warn(`${log} was rotated; following the new file`);
     if (read.truncations > 0) warn(`${log} was truncated; reading it again from the start`);
-    if (read.lines.length === 0) {
+    if (read.lines.length === 0 && read.overlong === undefined) {
       save();
       return;
     }
-    const alerts = evaluate(read.lines);
+    const alerts = evaluate(read.lines, read.overlong);
     raised += alerts.length;
     pending = pending.concat(alerts.map((alert) => ({ alert, to: channels() })));
     save(); // the outbox first: a stop from here on delivers these on the next start
@@ -185,3 +187,11 @@ function appendAlert(path: string, alert: Alert): void {
     closeSync(fd);
   }
 }
+
+export const watchCommand = defineCommand({
+  name: 'watch',
+  usage: watchUsage,
+  longRunning: true,
+  parse: (args) => parseWatchArgs(args),
+  run: async (options, { config, io, signal }) => watch(options, await config({ secrets: true }), io, signal),
+});
