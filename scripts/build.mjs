@@ -24,81 +24,28 @@ const shebang = '#!/usr/bin/node';
 // CommonJS dependencies (env-schema) call require() for Node built-ins: the CLI defines it.
 const requireShim = "import { createRequire as __logsphereRequire } from 'node:module';\nconst require = __logsphereRequire(import.meta.url);";
 
-// pino as one CommonJS text, embedded in the hook and compiled only on first use
-// (src/diag/load-pino-embedded.ts).
-const pinoBuild = await build({
-  ...common,
-  format: 'cjs',
-  stdin: { contents: "module.exports = { pino: require('pino').pino };", resolveDir: root, loader: 'js' },
-  write: false,
-  minify: true,
-});
-const pinoSource = pinoBuild.outputFiles[0].text;
+/** A package (or entry file) bundled as one CommonJS text, to embed in a bundle as a string. */
+async function commonJsText(options) {
+  const out = await build({ ...common, format: 'cjs', write: false, minify: true, ...options });
+  return out.outputFiles[0].text;
+}
 
-const embedPino = {
-  name: 'embed-pino',
-  setup(b) {
-    b.onResolve({ filter: /^logsphere:pino-source$/ }, () => ({ path: 'pino-source', namespace: 'logsphere' }));
-    b.onLoad({ filter: /.*/, namespace: 'logsphere' }, () => ({
-      contents: `export default ${JSON.stringify(pinoSource)};`,
-      loader: 'js',
-    }));
-    b.onResolve({ filter: /\/load-pino\.ts$/ }, (args) => ({
-      path: `${args.resolveDir}/load-pino-embedded.ts`,
-    }));
-  },
+// What each bundle carries as text, compiled only on first use: the constants of
+// src/bundle/embedded.ts, set here and nowhere else. The packages themselves stay out of the
+// bundle as code (external): the loaders import them only when run from the sources.
+const embeddedInHook = {
+  LOGSPHERE_EMBEDDED_PINO: await commonJsText({ stdin: { contents: "module.exports = { pino: require('pino').pino };", resolveDir: root, loader: 'js' } }),
 };
-
-// The import's name worker as one CommonJS text in the CLI's file, started with
-// `new Worker(source, { eval: true })` (src/legacy/name-worker-source-embedded.ts).
-const nameWorkerBuild = await build({ ...common, format: 'cjs', entryPoints: ['src/legacy/name-worker.ts'], write: false, minify: true });
-const nameWorkerSource = nameWorkerBuild.outputFiles[0].text;
-
-const embedNameWorker = {
-  name: 'embed-name-worker',
-  setup(b) {
-    b.onResolve({ filter: /^logsphere:name-worker-source$/ }, () => ({ path: 'name-worker-source', namespace: 'logsphere' }));
-    b.onLoad({ filter: /^name-worker-source$/, namespace: 'logsphere' }, () => ({
-      contents: `export default ${JSON.stringify(nameWorkerSource)};`,
-      loader: 'js',
-    }));
-    b.onResolve({ filter: /\/name-worker-source\.ts$/ }, (args) => ({
-      path: resolve(args.resolveDir, args.path).replace(/\.ts$/, '-embedded.ts'),
-    }));
-  },
+const embeddedInCli = {
+  LOGSPHERE_EMBEDDED_NAME_WORKER: await commonJsText({ entryPoints: ['src/legacy/name-worker.ts'] }),
+  LOGSPHERE_EMBEDDED_NODEMAILER: await commonJsText({ stdin: { contents: "module.exports = { createTransport: require('nodemailer').createTransport };", resolveDir: root, loader: 'js' } }),
 };
-
-// nodemailer as one CommonJS text in the CLI's file, compiled on the first mail sent
-// (src/mail/load-nodemailer-embedded.ts): the commands that send none never parse it.
-const nodemailerBuild = await build({
-  ...common,
-  format: 'cjs',
-  stdin: { contents: "module.exports = { createTransport: require('nodemailer').createTransport };", resolveDir: root, loader: 'js' },
-  write: false,
-  minify: true,
-});
-const nodemailerSource = nodemailerBuild.outputFiles[0].text;
-
-const embedNodemailer = {
-  name: 'embed-nodemailer',
-  setup(b) {
-    b.onResolve({ filter: /^logsphere:nodemailer-source$/ }, () => ({ path: 'nodemailer-source', namespace: 'logsphere' }));
-    b.onLoad({ filter: /^nodemailer-source$/, namespace: 'logsphere' }, () => ({
-      contents: `export default ${JSON.stringify(nodemailerSource)};`,
-      loader: 'js',
-    }));
-    b.onResolve({ filter: /\/load-nodemailer\.ts$/ }, (args) => ({
-      path: resolve(args.resolveDir, args.path).replace(/\.ts$/, '-embedded.ts'),
-    }));
-    // Nothing else may bring nodemailer in as code.
-    b.onResolve({ filter: /^nodemailer(\/|$)/ }, (args) => ({ errors: [{ text: `nodemailer is embedded as text, not imported (from ${args.importer})` }] }));
-  },
-};
+const define = (texts) => Object.fromEntries(Object.entries(texts).map(([name, text]) => [name, JSON.stringify(text)]));
 
 await Promise.all([
-  build({ ...common, entryPoints: ['src/hook/main.ts'], outfile: 'dist/logsphere-hook.mjs', banner: { js: shebang }, plugins: [embedPino] }),
+  build({ ...common, entryPoints: ['src/hook/main.ts'], outfile: 'dist/logsphere-hook.mjs', banner: { js: shebang }, define: define(embeddedInHook), external: ['pino'] }),
   // The CLI's young generation is capped at 8 MB: `last` over a million events then peaks near
   // 135 MB instead of 150 MB (scripts/bench.sh), for a little more time in the collector.
-  build({ ...common, entryPoints: ['src/cli/logsphere.ts'], outfile: 'dist/logsphere.mjs', banner: { js: `${shebang} --max-semi-space-size=8\n${requireShim}` }, plugins: [embedNameWorker, embedNodemailer] }),
+  build({ ...common, entryPoints: ['src/cli/logsphere.ts'], outfile: 'dist/logsphere.mjs', banner: { js: `${shebang} --max-semi-space-size=8\n${requireShim}` }, define: define(embeddedInCli), external: ['nodemailer'] }),
 ]);
 for (const file of ['dist/logsphere-hook.mjs', 'dist/logsphere.mjs']) chmodSync(`${root}${file}`, 0o755);

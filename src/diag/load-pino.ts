@@ -1,8 +1,12 @@
-// Loads pino. This is the plain version (tests, the CLI); the hook's bundle replaces this module
-// with load-pino-embedded.ts (scripts/build.mjs).
+// Loads pino: from its text embedded in the hook's bundle (src/bundle/embedded.ts), or, run from
+// the sources, the package itself.
 
 import type { pino as Pino } from 'pino';
+import { compileCommonJs, embeddedPino } from '../bundle/embedded.ts';
 
 export async function loadPino(): Promise<typeof Pino> {
-  return (await import('pino')).pino;
+  if (embeddedPino === null) return (await import('pino')).pino;
+  const { pino } = await compileCommonJs(embeddedPino);
+  if (typeof pino !== 'function') throw new TypeError('Cannot load the embedded pino');
+  return pino as typeof Pino;
 }

@@ -1,6 +1,6 @@
 // The tools' own diagnostics (never the event log): pino, writing synchronously to stderr with no
 // transport. Loaded on first use: a quiet login has nothing to report, and pino costs the hook
-// about 18 ms to load (see load-pino.ts for what the hook's bundle does on top).
+// about 18 ms to load (see src/bundle/embedded.ts for what the hook's bundle does on top).
 
 import type { Logger } from 'pino';
 import { loadPino } from './load-pino.ts';

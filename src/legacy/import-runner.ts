@@ -10,7 +10,7 @@ import type { SessionRecord } from '../record/types.ts';
 import { AuthlogImporter } from './import-authlog.ts';
 import { V2Importer } from './import-v2.ts';
 import { WtmpImporter } from './import-wtmp.ts';
-import { nameWorkerSource } from './name-worker-source.ts';
+import { embeddedNameWorker } from '../bundle/embedded.ts';
 import type { NameWorkerData, NameWorkerMessage } from './name-worker.ts';
 import { detectLayout, recordSize, type UtmpLayout } from './utmp.ts';
 
@@ -55,8 +55,8 @@ function importUtmpFile(file: string, options: ImportRequest, sink: (bytes: Buff
     const importer = new WtmpImporter({ host, source, layout }, sink);
     const size = recordSize[layout];
     let trailingBytes = 0;
-    if (nameWorkerSource !== null && length / size >= workerFromRecords) {
-      trailingBytes = importWithNameWorker(nameWorkerSource, importer, { fd, length, host, source, layout, pieceRecords });
+    if (embeddedNameWorker !== null && length / size >= workerFromRecords) {
+      trailingBytes = importWithNameWorker(embeddedNameWorker, importer, { fd, length, host, source, layout, pieceRecords });
     } else {
       const piece = Buffer.alloc(size * pieceRecords);
       for (let position = 0; position < length; ) {

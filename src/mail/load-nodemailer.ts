@@ -1,14 +1,23 @@
-// Loads nodemailer when a mail is about to be sent. This is the plain version (tests, running from
-// the source); the CLI's bundle replaces this module with load-nodemailer-embedded.ts
-// (scripts/build.mjs), so that commands that send no mail never parse it.
+// Loads nodemailer when a mail is about to be sent: from its text embedded in the CLI's bundle
+// (src/bundle/embedded.ts), compiled on the first mail, or, run from the sources, the package.
 
 import type { createTransport } from 'nodemailer';
+import { compileCommonJs, embeddedNodemailer } from '../bundle/embedded.ts';
 
 export interface Nodemailer {
   createTransport: typeof createTransport;
 }
 
+let loaded: Nodemailer | null = null;
+
 export async function loadNodemailer(): Promise<Nodemailer> {
-  const { createTransport } = await import('nodemailer');
-  return { createTransport };
+  if (loaded !== null) return loaded;
+  if (embeddedNodemailer === null) {
+    loaded = { createTransport: (await import('nodemailer')).createTransport };
+    return loaded;
+  }
+  const exports = await compileCommonJs(embeddedNodemailer);
+  if (typeof exports['createTransport'] !== 'function') throw new TypeError('Cannot load the embedded nodemailer');
+  loaded = { createTransport: exports['createTransport'] as typeof createTransport };
+  return loaded;
 }
