@@ -1,21 +1,65 @@
-// Where the sessions checkpoint lives: the state directory when it belongs to this user (root
-// creates it when missing, 0755), else, for any other user, a per-user cache directory. Root never
-// falls back to HOME: sudo may keep a user's HOME, and that user's links there would aim root's
-// writes; without its state directory root goes on without a checkpoint. Written atomically
-// (temp file created O_EXCL|O_NOFOLLOW, rename), mode 0600: it holds session records, as
-// sensitive as the log.
+// Checkpoint files, one rule for all of them: a missing file is no checkpoint; one that cannot
+// be read, is not JSON or is not a checkpoint of this kind and version is an error naming its
+// path (a caller whose checkpoint is only a cache may then go on without it). They are written
+// whole and durably (temp file created O_EXCL|O_NOFOLLOW, fsync, rename), mode 0600, in a
+// directory owned by the writer: they hold records, as sensitive as the log.
+//
+// The sessions checkpoint lives in the state directory when it belongs to this user (root
+// creates it when missing, 0755), else, for any other user, in a per-user cache directory. Root
+// never falls back to HOME: sudo may keep a user's HOME, and that user's links there would aim
+// root's writes; without its state directory root goes on without a checkpoint.
 
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
-import { ensureOwnDirSync, writeFileAtomicSync } from '../store/atomic-file.ts';
-import type { Checkpoint } from './sessions-checkpoint.ts';
+import { errorCode } from '../store/errors.ts';
+import { ensureOwnDirSync, replaceFileSync } from '../store/atomic-file.ts';
 
-export const checkpointName = 'sessions.checkpoint.json';
+/** A checkpoint that exists but cannot be used. */
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+  readonly path: string;
+  constructor(path: string, why: string) {
+    super(`Cannot use the checkpoint ${path}: ${why}`);
+    this.path = path;
+  }
+}
 
-/** The directory of the checkpoint, made ready for writing; null when there is none to use. */
-function checkpointDir(stateDir: string, env: Readonly<Record<string, string | undefined>>): string | null {
+/** Reads the checkpoint at `path`: null when there is none; `kind` names it in errors. */
+export function loadCheckpointFile<T>(path: string, kind: string, isCheckpoint: (value: unknown) => value is T): T | null {
+  let text: string;
+  try {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return null;
+    throw new CheckpointError(path, errorCode(error) ?? String(error));
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CheckpointError(path, 'not JSON');
+  }
+  if (!isCheckpoint(value)) throw new CheckpointError(path, `not a ${kind} checkpoint of this version`);
+  return value;
+}
+
+/** Writes the checkpoint at `path` whole and durably, mode 0600, making its directory if missing. */
+export function saveCheckpointFile(path: string, value: unknown): void {
+  ensureOwnDirSync(path.slice(0, path.lastIndexOf('/')), 0o755);
+  replaceFileSync(path, JSON.stringify(value), 0o600);
+}
+
+export const sessionsCheckpointName = 'sessions.checkpoint.json';
+
+/** Where the sessions checkpoint goes, its directory made ready; null when there is nowhere. */
+export function sessionsCheckpointPath(stateDir: string, env: Readonly<Record<string, string | undefined>>): string | null {
   try {
     ensureOwnDirSync(stateDir, 0o755);
-    return stateDir;
+    return `${stateDir}/${sessionsCheckpointName}`;
   } catch {
     if ((process.geteuid?.() ?? 0) === 0) return null;
   }
@@ -24,34 +68,8 @@ function checkpointDir(stateDir: string, env: Readonly<Record<string, string | u
   try {
     ensureOwnDirSync(cache, 0o700);
     ensureOwnDirSync(`${cache}/logsphere`, 0o700);
-    return `${cache}/logsphere`;
+    return `${cache}/logsphere/${sessionsCheckpointName}`;
   } catch {
     return null;
   }
-}
-
-export function checkpointPath(stateDir: string, env: Readonly<Record<string, string | undefined>>): string | null {
-  const dir = checkpointDir(stateDir, env);
-  return dir === null ? null : `${dir}/${checkpointName}`;
-}
-
-export function loadCheckpoint(path: string): Checkpoint | null {
-  try {
-    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    let text: string;
-    try {
-      text = readFileSync(fd, 'utf8');
-    } finally {
-      closeSync(fd);
-    }
-    const value = JSON.parse(text) as Checkpoint;
-    return Array.isArray(value.files) && Array.isArray(value.kept) ? value : null;
-  } catch {
-    return null; // missing or damaged: read everything once and write a new one
-  }
-}
-
-export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
-  const slash = path.lastIndexOf('/');
-  writeFileAtomicSync(path.slice(0, slash), path.slice(slash + 1), JSON.stringify(checkpoint), 0o600);
 }

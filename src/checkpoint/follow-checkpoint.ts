@@ -3,10 +3,9 @@
 // and the bytes before it) and the event id of the last record put out. Written atomically and
 // synced (temp file, fsync, rename), mode 0600.
 
-import { readFileSync } from 'node:fs';
 import type { OutputFormat } from '../export/formats.ts';
 import type { TailPosition } from '../input/tail.ts';
-import { ensureOwnDirSync, replaceFileSync } from '../store/atomic-file.ts';
+import { loadCheckpointFile, saveCheckpointFile } from './checkpoint-file.ts';
 
 export interface FollowCheckpoint {
   version: 1;
@@ -26,25 +25,15 @@ export function followCheckpointPath(stateDir: string, name: string): string {
   return `${stateDir}/follow-${name}.json`;
 }
 
+function isFollowCheckpoint(value: unknown): value is FollowCheckpoint {
+  const v = value as Partial<FollowCheckpoint> | null;
+  return v?.version === 1 && typeof v.log === 'string';
+}
+
 export function loadFollowCheckpoint(path: string): FollowCheckpoint | null {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return null;
-    throw new Error(`Cannot read the checkpoint ${path}: ${(error as { code?: string }).code ?? String(error)}`);
-  }
-  let value: FollowCheckpoint;
-  try {
-    value = JSON.parse(text) as FollowCheckpoint;
-  } catch {
-    throw new Error(`Cannot use the checkpoint ${path}: not JSON`);
-  }
-  if (value?.version !== 1 || typeof value.log !== 'string') throw new Error(`Cannot use the checkpoint ${path}: not a follow checkpoint of this version`);
-  return value;
+  return loadCheckpointFile(path, 'follow', isFollowCheckpoint);
 }
 
 export function saveFollowCheckpoint(path: string, checkpoint: FollowCheckpoint): void {
-  ensureOwnDirSync(path.slice(0, path.lastIndexOf('/')), 0o755);
-  replaceFileSync(path, JSON.stringify(checkpoint), 0o600);
+  saveCheckpointFile(path, checkpoint);
 }

@@ -1,8 +1,8 @@
 // Reads and reconciles the records a query works on (the inputs, or the log directory through the
 // sessions checkpoint), and knows what runs on this host.
 
-import { checkpointPath, loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.ts';
-import { catchUp } from '../checkpoint/sessions-checkpoint.ts';
+import { CheckpointError, loadCheckpointFile, saveCheckpointFile, sessionsCheckpointPath } from '../checkpoint/checkpoint-file.ts';
+import { catchUp, type Checkpoint } from '../checkpoint/sessions-checkpoint.ts';
 import type { Config } from '../config/config.ts';
 import { expandInputs, forEachRecord, forEachRecordIn, InputError, malformedWarnings, type ReadResult } from '../input/inputs.ts';
 import { Reconciler, type ReconciledSessions } from '../reconcile/reconcile.ts';
@@ -59,6 +59,11 @@ export function loadReconciled(inputs: readonly string[], config: Config, alive:
   return { ...result, warnings: warningsOf(read, result) };
 }
 
+function isSessionsCheckpoint(value: unknown): value is Checkpoint {
+  const v = value as Partial<Checkpoint> | null;
+  return Array.isArray(v?.files) && Array.isArray(v?.kept);
+}
+
 /**
  * Current sessions from the log directory through the checkpoint: only what was appended since
  * the last call is read. Falls back to a full read (and a new checkpoint) after rotation or
@@ -66,15 +71,24 @@ export function loadReconciled(inputs: readonly string[], config: Config, alive:
  */
 export function loadCurrent(config: Config, env: Readonly<Record<string, string | undefined>>, alive: Liveness): Loaded {
   const files = withDefaultNamed(config, () => expandInputs([config.logDir]));
-  const path = checkpointPath(config.stateDir, env);
-  const { checkpoint, malformed } = catchUp(path === null ? null : loadCheckpoint(path), files);
+  const path = sessionsCheckpointPath(config.stateDir, env);
+  // The checkpoint is a cache: one that cannot be used only costs a full read.
+  const early: string[] = [];
+  let stored: Checkpoint | null = null;
+  try {
+    stored = path === null ? null : loadCheckpointFile(path, 'sessions', isSessionsCheckpoint);
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+    early.push(`${error.message}; reading the whole log`);
+  }
+  const { checkpoint, malformed } = catchUp(stored, files);
   const reconciler = new Reconciler();
   for (const record of checkpoint.kept) reconciler.add(record);
   const result = reconciler.finish(alive);
-  const warnings = warningsOf({ malformed }, result);
+  const warnings = [...early, ...warningsOf({ malformed }, result)];
   if (path !== null) {
     try {
-      saveCheckpoint(path, checkpoint);
+      saveCheckpointFile(path, checkpoint);
     } catch (error) {
       warnings.push(`cannot save the checkpoint ${path}: ${(error as { code?: string }).code ?? String(error)}`);
     }

@@ -71,6 +71,20 @@ describe.skipIf(missing({ root: true, commands: ['/usr/sbin/runuser'] }))('the C
     expect(existsSync(`${d}/home`)).toBe(false);
   });
 
+  it('reads the whole log when its checkpoint is damaged, says so, and writes a good one', () => {
+    const d = logDir('damaged');
+    mkdirSync(`${d}/state`, { mode: 0o755 });
+    writeFileSync(`${d}/state/sessions.checkpoint.json`, '{"files":[', { mode: 0o600 });
+    const env = { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/state`, LOGSPHERE_CONFIG: `${d}/none` };
+    const r = cli(['sessions', '--json'], env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe(`logsphere: Cannot use the checkpoint ${d}/state/sessions.checkpoint.json: not JSON; reading the whole log\n`);
+    expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ user: 'alice', end: null })]);
+    const again = cli(['sessions', '--json'], env);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toBe(r.stdout);
+  });
+
   it('writes no checkpoint into a state directory another user owns', () => {
     const d = logDir('foreign');
     mkdirSync(`${d}/state`);
