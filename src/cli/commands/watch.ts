@@ -1,23 +1,14 @@
-// `logsphere watch`: follows the session log as it grows (and across rotation), evaluates the
-// alert rules on each record, and puts every alert out as one JSON line on standard output,
-// appended to alerts.jsonl in the state directory (the report counts them), and to the webhook
-// and mail when configured. Position, rule state and undelivered alerts live in a checkpoint in
-// the state directory, so a restart neither repeats nor misses an alert.
+// `logsphere watch`: alerts on the log as it grows (src/alerts/watch-log.ts), each alert printed
+// as one JSON line; --check prints the rules instead.
 
-import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { AlertEngine, type Alert } from '../../alerts/engine.ts';
-import { mailAlert, postWebhook } from '../../alerts/deliver.ts';
-import { defaultRules, parseRules, type Rule } from '../../alerts/rules.ts';
-import { loadWatchCheckpoint, saveWatchCheckpoint, watchCheckpointName, type PendingAlert, type WatchCheckpoint } from '../../alerts/watch-checkpoint.ts';
+import type { Alert } from '../../alerts/engine.ts';
+import { loadRulesFile } from '../../alerts/rules-file.ts';
+import { watchLog } from '../../alerts/watch-log.ts';
 import type { Config } from '../../config/config.ts';
-import { forEachLine } from '../../input/parse-lines.ts';
-import { LogTail } from '../../input/tail.ts';
-import type { SessionRecord } from '../../record/types.ts';
+import { defineCommand } from '../command.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
-import { followTail, logPathOf } from '../log-path.ts';
-import { defineCommand } from '../command.ts';
 
 export const watchUsage = `Usage: logsphere watch [OPTIONS]
 
@@ -70,122 +61,21 @@ export function parseWatchArgs(args: string[]): WatchOptions | 'help' {
   return { rules: values.rules ?? null, input: values.input ?? null, fromStart: values['from-start'], once: values.once, check: values.check };
 }
 
-const hostZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
-
-/** The rules in force and the problems found; throws when there is nothing to run. */
-export function loadRules(options: WatchOptions, config: Config, io: CommandIO): { rules: Rule[]; errors: string[]; invalid: number; source: string } {
-  const path = options.rules ?? config.rulesPath;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ENOENT' && options.rules === null) return { rules: defaultRules(hostZone()), errors: [], invalid: 0, source: 'built-in rules' };
-    throw new Error(`Cannot read the rules file ${path}: ${code ?? String(error)}`);
-  }
-  const parsed = parseRules(text, hostZone());
-  for (const e of parsed.errors) io.stderr(`logsphere: ${path}: ${e}\n`);
-  if (parsed.invalid > 0) io.stderr(`logsphere: ${path}: ${parsed.invalid} invalid rule${parsed.invalid === 1 ? '' : 's'} left out\n`);
-  return { ...parsed, source: path };
-}
-
 export async function watch(options: WatchOptions, config: Config, io: CommandIO, signal: AbortSignal): Promise<number> {
-  const { rules, errors, source } = loadRules(options, config, io);
+  // Rules' local times are in this host's zone unless a rule names one.
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const { rules, errors, invalid, source } = loadRulesFile(options.rules ?? config.rulesPath, options.rules !== null, zone);
+  for (const e of errors) io.stderr(`logsphere: ${source}: ${e}\n`);
+  if (invalid > 0) io.stderr(`logsphere: ${source}: ${invalid} invalid rule${invalid === 1 ? '' : 's'} left out\n`);
   if (options.check) {
     for (const r of rules) io.stdout(`${JSON.stringify(r)}\n`);
     io.stderr(`logsphere: ${rules.length} rule${rules.length === 1 ? '' : 's'} from ${source}${errors.length > 0 ? `, ${errors.length} invalid` : ''}\n`);
     return errors.length > 0 ? 1 : 0;
   }
   if (rules.length === 0) throw new Error(`No rule to run: ${source} has no valid rule`);
-
-  const log = logPathOf(options.input, config);
-  const checkpointPath = `${config.stateDir}/${watchCheckpointName}`;
-  const alertsPath = `${config.stateDir}/alerts.jsonl`;
-  const stored = loadWatchCheckpoint(checkpointPath, log);
-  const engine = new AlertEngine(rules, stored?.engine ?? null);
-  const tail = new LogTail(log, stored?.position ?? 'start', (message) => io.stderr(`logsphere: ${message}\n`));
-  let pending: PendingAlert[] = stored?.pending ?? [];
-  let lastEventId = stored?.lastEventId ?? null;
-  let raised = stored?.alertsRaised ?? 0;
-  let malformed = 0;
-  const warn = (message: string) => io.stderr(`logsphere: ${message}\n`);
-
-  const save = () => {
-    const checkpoint: WatchCheckpoint = { version: 1, log, position: tail.position(), lastEventId, engine: engine.state(), pending, alertsRaised: raised };
-    saveWatchCheckpoint(checkpointPath, checkpoint);
-  };
-
-  /** The alerts of `lines`; malformed lines (and `overlong` ones, skipped) counted. */
-  const evaluate = (lines: string[], overlong = 0): Alert[] => {
-    const alerts: Alert[] = [];
-    const bad = overlong + forEachLine(lines.join('\n'), (record: SessionRecord) => {
-      lastEventId = record.event_id;
-      for (const a of engine.add(record)) alerts.push(a);
-    });
-    if (bad > 0) {
-      malformed += bad;
-      warn(`skipped ${bad} malformed line${bad === 1 ? '' : 's'} in ${log} (${malformed} in all)`);
-    }
-    return alerts;
-  };
-
-  const deliver = async () => {
-    while (pending.length > 0) {
-      const p = pending[0] as PendingAlert;
-      if (p.to.includes('stdout')) {
-        io.stdout(`${JSON.stringify(p.alert)}\n`);
-        appendAlert(alertsPath, p.alert);
-        p.to = p.to.filter((t) => t !== 'stdout');
-        save();
-      }
-      if (p.to.includes('webhook') && config.webhook !== null) await postWebhook(config.webhook, p.alert, warn);
-      if (p.to.includes('mail') && config.mail !== null) await mailAlert(config.mail, p.alert, warn);
-      pending = pending.slice(1);
-      save();
-    }
-  };
-
-  // First run: learn from the log as it is, alerting only with --from-start.
-  if (stored === null) {
-    if (!options.fromStart) {
-      // Up to the last whole line; a partial one is read when it is finished.
-      for (let read = tail.read(); read.lines.length > 0 || read.overlong !== undefined; read = tail.read()) evaluate(read.lines, read.overlong);
-      if (tail.position() !== null) warn(`first run: read ${log} to learn from its past; alerting on what is appended from now on`);
-    }
-    save();
-  } else if (pending.length > 0) {
-    warn(`delivering ${pending.length} alert${pending.length === 1 ? '' : 's'} left from the last run`);
-    await deliver();
-  }
-
-  const channels = (): PendingAlert['to'] => ['stdout', ...(config.webhook ? ['webhook' as const] : []), ...(config.mail ? ['mail' as const] : [])];
-  await followTail(tail, options, signal, async (read) => {
-    if (read.rotations > 0) warn(`${log} was rotated; following the new file`);
-    if (read.truncations > 0) warn(`${log} was truncated; reading it again from the start`);
-    if (read.lines.length === 0 && read.overlong === undefined) {
-      save();
-      return;
-    }
-    const alerts = evaluate(read.lines, read.overlong);
-    raised += alerts.length;
-    pending = pending.concat(alerts.map((alert) => ({ alert, to: channels() })));
-    save(); // the outbox first: a stop from here on delivers these on the next start
-    await deliver();
-  });
-  // Saved while the tail is open: its position is where the next start goes on.
-  save();
-  tail.close();
+  const output = { alert: (alert: Alert) => io.stdout(`${JSON.stringify(alert)}\n`), warn: (message: string) => io.stderr(`logsphere: ${message}\n`) };
+  await watchLog({ ...options, rules }, config, output, signal);
   return 0;
-}
-
-/** alerts.jsonl in the state directory: the history the report reads. */
-function appendAlert(path: string, alert: Alert): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
-  try {
-    writeSync(fd, `${JSON.stringify(alert)}\n`);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export const watchCommand = defineCommand({

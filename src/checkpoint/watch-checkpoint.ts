@@ -1,13 +1,12 @@
 // The checkpoint of `logsphere watch` in the state directory: where in the log it is, the rule
 // engine's state, and the alerts raised but not yet delivered everywhere (an outbox). It is
 // written before alerts go out and again after: a restart neither evaluates a record twice nor
-// skips one, and delivers what a stop interrupted. Written atomically and synced (temp file,
-// fsync, rename), mode 0600.
+// skips one, and delivers what a stop interrupted. Loaded and saved by the rule of every
+// checkpoint (checkpoint-file.ts).
 
-import { readFileSync } from 'node:fs';
-import { ensureOwnDirSync, replaceFileSync } from '../store/atomic-file.ts';
+import type { Alert, EngineState } from '../alerts/engine.ts';
 import type { TailPosition } from '../input/tail.ts';
-import type { Alert, EngineState } from './engine.ts';
+import { loadCheckpointFile, saveCheckpointFile } from './checkpoint-file.ts';
 
 export const watchCheckpointName = 'watch.checkpoint.json';
 
@@ -29,19 +28,17 @@ export interface WatchCheckpoint {
   alertsRaised: number;
 }
 
+function isWatchCheckpoint(value: unknown): value is WatchCheckpoint {
+  const v = value as Partial<WatchCheckpoint> | null;
+  return v?.version === 1 && typeof v.log === 'string' && v.engine?.version === 1 && Array.isArray(v.pending);
+}
+
+/** The checkpoint of watching `log`; null when there is none, or it is of another log. */
 export function loadWatchCheckpoint(path: string, log: string): WatchCheckpoint | null {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-  const value = JSON.parse(text) as WatchCheckpoint;
-  if (value?.version !== 1 || value.engine?.version !== 1 || !Array.isArray(value.pending)) throw new Error(`Cannot use the checkpoint ${path}: not a watch checkpoint of this version`);
-  return value.log === log ? value : null;
+  const value = loadCheckpointFile(path, 'watch', isWatchCheckpoint);
+  return value !== null && value.log === log ? value : null;
 }
 
 export function saveWatchCheckpoint(path: string, checkpoint: WatchCheckpoint): void {
-  ensureOwnDirSync(path.slice(0, path.lastIndexOf('/')), 0o755);
-  replaceFileSync(path, JSON.stringify(checkpoint), 0o600);
+  saveCheckpointFile(path, checkpoint);
 }

@@ -1,13 +1,12 @@
 // What `watch` and `follow` share: which log file they follow, and reading it as it grows.
 
 import { statSync, watch as watchDir, type FSWatcher } from 'node:fs';
-import type { Config } from '../config/config.ts';
 import { logFileName } from '../config/config.ts';
-import type { LogTail, TailRead } from '../input/tail.ts';
+import type { LogTail, TailRead } from './tail.ts';
 
-/** The log file a follower reads: `--input` (a file, or a directory holding sessions.jsonl) or the configured one. */
-export function logPathOf(input: string | null, config: Config): string {
-  if (input === null) return config.logFile;
+/** The log file a follower reads: `input` (a file, or a directory holding sessions.jsonl) or `logFile`. */
+export function followedLog(input: string | null, logFile: string): string {
+  if (input === null) return logFile;
   try {
     if (statSync(input).isDirectory()) return `${input.replace(/\/+$/, '')}/${logFileName}`;
   } catch {
@@ -48,7 +47,6 @@ class ChangeWaiter {
     this.watcher?.close();
   }
 }
-
 
 /**
  * Reads `tail` until `signal` aborts — or, with `once`, until the end of the log — and hands each
