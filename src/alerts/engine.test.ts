@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as build from '../record/build.ts';
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 import { AlertEngine, allowedAt } from './engine.ts';
 import { defaultRules, parseRules, type Rule } from './rules.ts';
 
@@ -12,7 +12,7 @@ const fail = (at: number, rhost: string | null, user = 'alice') => build.authFai
 const open = (at: number, rhost: string | null, user = 'alice') => build.sessionOpen(origin, login(user, rhost), at);
 const rules = (...only: string[]): Rule[] => defaultRules('UTC').filter((r) => only.includes(r.type));
 
-function run(engine: AlertEngine, records: SessionRecord[]) {
+function run(engine: AlertEngine, records: LogRecord[]) {
   return records.flatMap((r) => engine.add(r));
 }
 

@@ -5,7 +5,7 @@
 
 import { uuidV5 } from '../record/name-ids.ts';
 import { formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 import type { HoursRule, Rule, RuleType, Severity, ThresholdRule } from './rules.ts';
 
 export const alertSchema = 'logsphere-alert/1';
@@ -91,7 +91,7 @@ export class AlertEngine {
   }
 
   /** The alerts a record raises (none for most). A record seen before (same event id) raises none. */
-  add(record: SessionRecord): Alert[] {
+  add(record: LogRecord): Alert[] {
     if (record.event !== 'auth_failure' && record.event !== 'session_open') return [];
     if (this.recent.has(record.event_id)) return [];
     this.recent.add(record.event_id);

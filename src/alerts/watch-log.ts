@@ -9,7 +9,7 @@ import type { Config } from '../config/config.ts';
 import { followTail, followedLog } from '../input/follow-loop.ts';
 import { forEachLine } from '../input/parse-lines.ts';
 import { LogTail } from '../input/tail.ts';
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 import { alertLogPath, appendAlert } from './alert-log.ts';
 import { mailAlert, postWebhook } from './deliver.ts';
 import { AlertEngine, type Alert } from './engine.ts';
@@ -86,7 +86,7 @@ export async function watchLog(request: WatchRequest, config: Config, output: Wa
   /** The alerts of `lines`; malformed lines (and `overlong` ones, skipped) counted. */
   const evaluate = (lines: string[], overlong = 0): Alert[] => {
     const alerts: Alert[] = [];
-    const bad = overlong + forEachLine(lines.join('\n'), (record: SessionRecord) => {
+    const bad = overlong + forEachLine(lines.join('\n'), (record: LogRecord) => {
       lastEventId = record.event_id;
       for (const a of engine.add(record)) alerts.push(a);
     });

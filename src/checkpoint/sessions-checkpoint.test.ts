@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { expandInputs, readRecords } from '../input/inputs.ts';
 import { reconcile } from '../reconcile/reconcile.ts';
 import * as build from '../record/build.ts';
-import type { SessionOpenRecord, SessionRecord } from '../record/types.ts';
+import type { SessionOpenRecord, LogRecord } from '../record/types.ts';
 import { catchUp, type Checkpoint } from './sessions-checkpoint.ts';
 
 let dir = '';
@@ -20,8 +20,8 @@ const random = (n: number) => {
 };
 
 /** A batch of events on three hosts: opens, closes (some with a null id), boots, shutdowns. */
-function batch(open: SessionOpenRecord[], size: number): SessionRecord[] {
-  const out: SessionRecord[] = [];
+function batch(open: SessionOpenRecord[], size: number): LogRecord[] {
+  const out: LogRecord[] = [];
   for (let i = 0; i < size; i++) {
     clock += 1_000_000;
     const host = `h${random(3)}`;
@@ -44,9 +44,9 @@ function batch(open: SessionOpenRecord[], size: number): SessionRecord[] {
   return out;
 }
 
-const text = (records: SessionRecord[]) => records.map(build.toLine).join('');
+const text = (records: LogRecord[]) => records.map(build.toLine).join('');
 /** What `sessions` needs from a full read: every session that did not end with a logout. */
-const current = (records: SessionRecord[]) => reconcile(records).sessions.filter((s) => s.end !== 'logout');
+const current = (records: LogRecord[]) => reconcile(records).sessions.filter((s) => s.end !== 'logout');
 const fullRead = () => current(readRecords([dir]).records);
 const viaCheckpoint = (c: Checkpoint) => current(c.kept);
 

@@ -17,7 +17,7 @@ import { LineReader, type LineSink } from '../input/line-reader.ts';
 import { forEachLine } from '../input/parse-lines.ts';
 import { readRange } from '../input/read-range.ts';
 import { pairingKey, reconcile } from '../reconcile/reconcile.ts';
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 import { parseSegmentName } from '../store/segments.ts';
 
 export const checkpointVersion = 2;
@@ -40,7 +40,7 @@ export interface Checkpoint {
   version: typeof checkpointVersion;
   files: FileMark[];
   /** Records that can still matter for current sessions. */
-  kept: SessionRecord[];
+  kept: LogRecord[];
 }
 
 export interface Catchup {
@@ -202,7 +202,7 @@ function readFrom(opened: Opened, from: number | 'done', sink: LineSink): FileMa
  * Drops what can no longer matter: sessions closed by a close in the set (both records go);
  * everything else stays, so that a later record can still pair with it.
  */
-export function prune(records: readonly SessionRecord[]): SessionRecord[] {
+export function prune(records: readonly LogRecord[]): LogRecord[] {
   const { sessions } = reconcile(records);
   const closedIds = new Set(sessions.filter((s) => s.end === 'logout').map((s) => s.session_id));
   const closedKeys = new Set(sessions.filter((s) => s.end === 'logout').map(pairingKey));
@@ -227,8 +227,8 @@ export function catchUp(stored: Checkpoint | null, files: readonly InputFile[]):
     for (const file of files) opened.push(openFile(file));
     const starts = stored !== null && stored.version === checkpointVersion && Array.isArray(stored.files) ? plan(opened, stored) : null;
     // Pruned as it grows: a full read of a long history keeps only what is still open.
-    let records: SessionRecord[] = starts !== null && stored !== null ? [...stored.kept] : [];
-    const keep = (record: SessionRecord) => {
+    let records: LogRecord[] = starts !== null && stored !== null ? [...stored.kept] : [];
+    const keep = (record: LogRecord) => {
       records.push(record);
       if (records.length >= pruneEvery) records = prune(records);
     };

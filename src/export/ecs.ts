@@ -5,13 +5,13 @@
 // docs/collectors.md. Output is deterministic: the same record gives the same bytes.
 
 import { isIP } from 'node:net';
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 
 export const ecsVersion = '8.11.0';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-function actionOf(record: SessionRecord): { action: string; category: string[]; type: string[]; outcome: string } {
+function actionOf(record: LogRecord): { action: string; category: string[]; type: string[]; outcome: string } {
   switch (record.event) {
     case 'session_open':
       return { action: 'user_login', category: ['authentication', 'session'], type: ['start'], outcome: 'success' };
@@ -27,7 +27,7 @@ function actionOf(record: SessionRecord): { action: string; category: string[]; 
 }
 
 /** Auditbeat-style message: "Login by user alice (UID: 1000) on pts/2 (PID: 14962) from 10.0.2.2". */
-export function messageOf(record: SessionRecord): string {
+export function messageOf(record: LogRecord): string {
   switch (record.event) {
     case 'boot':
       return `System boot (kernel ${record.kernel}) on ${record.host}`;
@@ -43,7 +43,7 @@ export function messageOf(record: SessionRecord): string {
   }
 }
 
-export function toEcs(record: SessionRecord): Record<string, Json> {
+export function toEcs(record: LogRecord): Record<string, Json> {
   const { action, category, type, outcome } = actionOf(record);
   const doc: Record<string, Json> = {
     '@timestamp': record.ts,

@@ -1,7 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parseRecordLine } from '../input/parse-lines.ts';
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 import { toLine } from '../record/build.ts';
 import { toEcs } from './ecs.ts';
 import { formatRecord } from './formats.ts';
@@ -19,7 +19,7 @@ const corpus = [
   `{${base},"event_id":"01a1ff38-0000-7000-8000-000000000005","ts":"2026-11-21T10:05:35.353021Z","source":"pam","event":"session_close","session_id":"01a1ff38-0000-7000-8000-0000000000a1",${who('alice', '10.0.2.2', 1000)},"login_time":"2026-11-21T09:05:34.853021Z","duration_s":3600.5}`,
   `{${base},"event_id":"01a1ff38-0000-7000-8000-000000000006","ts":"2026-11-21T18:00:00.000000Z","source":"systemd","event":"shutdown"}`,
 ];
-const records = corpus.map((line) => parseRecordLine(line) as SessionRecord);
+const records = corpus.map((line) => parseRecordLine(line) as LogRecord);
 
 // The shapes checked: ECS field types and the allowed values of event.kind/category/type/outcome
 // (ECS 8.11 categorization), and the OpenTelemetry log data model's fields.
@@ -81,7 +81,7 @@ describe('ECS output', () => {
   });
 
   it('maps a logout field by field', () => {
-    expect(toEcs(records[4] as SessionRecord)).toEqual({
+    expect(toEcs(records[4] as LogRecord)).toEqual({
       '@timestamp': '2026-11-21T10:05:35.353021Z',
       ecs: { version: '8.11.0' },
       event: {
@@ -100,13 +100,13 @@ describe('ECS output', () => {
   });
 
   it('makes a failed login a user_login with outcome failure, a named remote host source.domain', () => {
-    const doc = toEcs(records[3] as SessionRecord) as { event: Record<string, unknown>; source: unknown; user: unknown; related: unknown };
+    const doc = toEcs(records[3] as LogRecord) as { event: Record<string, unknown>; source: unknown; user: unknown; related: unknown };
     expect([doc.event['action'], doc.event['outcome'], doc.event['category']]).toEqual(['user_login', 'failure', ['authentication']]);
     expect(doc.source).toEqual({ domain: 'attacker.example' });
     expect(doc.user).toEqual({ name: 'evil\u001b[31m\u009b' });
-    expect(toEcs(records[2] as SessionRecord)['source']).toEqual({ ip: '2001:db8::7' });
-    expect((toEcs(records[0] as SessionRecord)['event'] as Record<string, unknown>)['action']).toBe('boot');
-    expect((toEcs(records[5] as SessionRecord)['event'] as Record<string, unknown>)['type']).toEqual(['end']);
+    expect(toEcs(records[2] as LogRecord)['source']).toEqual({ ip: '2001:db8::7' });
+    expect((toEcs(records[0] as LogRecord)['event'] as Record<string, unknown>)['action']).toBe('boot');
+    expect((toEcs(records[5] as LogRecord)['event'] as Record<string, unknown>)['type']).toEqual(['end']);
   });
 });
 
@@ -117,7 +117,7 @@ describe('OpenTelemetry output', () => {
   });
 
   it('maps a login field by field, with the timestamp in nanoseconds', () => {
-    expect(toOtel(records[1] as SessionRecord)).toEqual({
+    expect(toOtel(records[1] as LogRecord)).toEqual({
       Timestamp: '1795251934853021000',
       SeverityText: 'INFO',
       SeverityNumber: 9,
@@ -131,14 +131,14 @@ describe('OpenTelemetry output', () => {
         'logsphere.tty': 'pts/2', 'logsphere.service': 'sshd', 'logsphere.pid_start': 1596924,
       },
     });
-    expect(BigInt(toOtel(records[1] as SessionRecord)['Timestamp'] as string) / 1000n).toBe(BigInt(Date.parse('2026-11-21T09:05:34.853Z')) * 1000n + 21n);
-    expect(toOtel(records[2] as SessionRecord)).toMatchObject({ SeverityText: 'WARN', SeverityNumber: 13, EventName: 'logsphere.auth.failure' });
+    expect(BigInt(toOtel(records[1] as LogRecord)['Timestamp'] as string) / 1000n).toBe(BigInt(Date.parse('2026-11-21T09:05:34.853Z')) * 1000n + 21n);
+    expect(toOtel(records[2] as LogRecord)).toMatchObject({ SeverityText: 'WARN', SeverityNumber: 13, EventName: 'logsphere.auth.failure' });
   });
 });
 
 describe('output lines', () => {
   it('raw is the line itself; ecs and otel lines carry no control character raw', () => {
-    expect(formatRecord('raw', records[3] as SessionRecord, corpus[3] as string)).toBe(corpus[3]);
+    expect(formatRecord('raw', records[3] as LogRecord, corpus[3] as string)).toBe(corpus[3]);
     for (const format of ['ecs', 'otel'] as const) {
       for (const r of records) {
         const line = formatRecord(format, r, '');
@@ -147,6 +147,6 @@ describe('output lines', () => {
       }
     }
     // The log itself: a hostile user's C1 control is escaped as well.
-    expect(toLine(records[3] as SessionRecord)).toContain('"user":"evil\\u001b[31m\\u009b"');
+    expect(toLine(records[3] as LogRecord)).toContain('"user":"evil\\u001b[31m\\u009b"');
   });
 });

@@ -7,7 +7,7 @@
 // field in docs/collectors.md.
 
 import { parseTimestamp } from '../record/time.ts';
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 import { messageOf } from './ecs.ts';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -16,7 +16,7 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 const info = { SeverityText: 'INFO', SeverityNumber: 9 } as const;
 const warn = { SeverityText: 'WARN', SeverityNumber: 13 } as const;
 
-const eventNames: Record<SessionRecord['event'], string> = {
+const eventNames: Record<LogRecord['event'], string> = {
   session_open: 'logsphere.session.open',
   session_close: 'logsphere.session.close',
   auth_failure: 'logsphere.auth.failure',
@@ -30,7 +30,7 @@ function nanos(ts: string): string {
   return `${BigInt(micros) * 1000n}`;
 }
 
-export function toOtel(record: SessionRecord): Record<string, Json> {
+export function toOtel(record: LogRecord): Record<string, Json> {
   const attributes: Record<string, Json> = {
     'log.record.uid': record.event_id,
     'logsphere.event': record.event,

@@ -3,7 +3,7 @@
 // or user — what `logsphere failed` shows and the report counts.
 
 import { parseTimestamp, type Micros } from '../record/time.ts';
-import type { AuthFailureRecord, SessionRecord } from '../record/types.ts';
+import type { AuthFailureRecord, LogRecord } from '../record/types.ts';
 
 export interface Failure {
   event_id: string;
@@ -38,7 +38,7 @@ export class FailureCollector {
     private readonly keepRecords = false,
   ) {}
 
-  add(record: SessionRecord): void {
+  add(record: LogRecord): void {
     if (record.event !== 'auth_failure') return;
     const f = this.filter;
     const at = parseTimestamp(record.ts);

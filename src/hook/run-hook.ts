@@ -6,7 +6,7 @@ import type { Config } from '../config/config.ts';
 import { pamContextFrom } from '../pam/context.ts';
 import * as build from '../record/build.ts';
 import type { Micros } from '../record/time.ts';
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 import { appendLines, type AppendProgress, type AppendResult, type PendingLine } from '../store/append.ts';
 import { saveOpenSession, takeOpenSession } from '../store/open-sessions.ts';
 import { lookupUid } from '../sys/accounts.ts';
@@ -27,7 +27,7 @@ export type HookOutcome =
   | { status: 'skipped'; reason: string; unexpected: boolean }
   | { status: 'appended'; result: AppendResult };
 
-export function pendingLine(record: SessionRecord, at: Micros): PendingLine {
+export function pendingLine(record: LogRecord, at: Micros): PendingLine {
   return { order: at, id: record.event_id, line: build.toLine(record) };
 }
 
@@ -35,7 +35,7 @@ export function pendingLine(record: SessionRecord, at: Micros): PendingLine {
  * Builds the record for this run and correlates it through the run directory: an open leaves
  * its entry there, a close takes (and removes) the entry of its open for the session id.
  */
-export function correlatedRecord(inputs: HookInputs): { record: SessionRecord; at: Micros } | { skip: string; unexpected: boolean } {
+export function correlatedRecord(inputs: HookInputs): { record: LogRecord; at: Micros } | { skip: string; unexpected: boolean } {
   const { config, env } = inputs;
   const pam = pamContextFrom(env);
   const task = planHook(inputs.args, pam.type, pam.service, config.ignoreServices);

@@ -5,7 +5,7 @@
 
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { logFileName } from '../config/config.ts';
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 import { listSegments, parseSegmentName } from '../store/segments.ts';
 import { GunzipStream } from './gunzip.ts';
 import { InputError } from './input-error.ts';
@@ -126,7 +126,7 @@ export function readInputText(file: InputFile): string {
  * Streams one input's records to `onRecord` (a whole history need not fit in memory as text);
  * returns its malformed line count, overlong lines (line-reader.ts) included.
  */
-export function forEachRecordIn(file: InputFile, onRecord: (record: SessionRecord) => void): number {
+export function forEachRecordIn(file: InputFile, onRecord: (record: LogRecord) => void): number {
   let malformed = 0;
   const sink: LineSink = {
     lines: (text) => {
@@ -148,7 +148,7 @@ export interface ReadResult {
 }
 
 /** Streams every record of the given paths (expanded) to `onRecord`. */
-export function forEachRecord(paths: readonly string[], onRecord: (record: SessionRecord) => void): ReadResult {
+export function forEachRecord(paths: readonly string[], onRecord: (record: LogRecord) => void): ReadResult {
   const malformed: ReadResult['malformed'] = [];
   for (const file of expandInputs(paths)) {
     const count = forEachRecordIn(file, onRecord);
@@ -157,8 +157,8 @@ export function forEachRecord(paths: readonly string[], onRecord: (record: Sessi
   return { malformed };
 }
 
-export function readRecords(paths: readonly string[]): ReadResult & { records: SessionRecord[] } {
-  const records: SessionRecord[] = [];
+export function readRecords(paths: readonly string[]): ReadResult & { records: LogRecord[] } {
+  const records: LogRecord[] = [];
   return { ...forEachRecord(paths, (r) => records.push(r)), records };
 }
 

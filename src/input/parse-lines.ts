@@ -3,22 +3,22 @@
 // record (invalid JSON, non-objects, wrong field types, unknown events, other schema versions, a
 // torn last line) is counted as malformed. Unknown fields are allowed.
 
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 import { validateRecord } from '../record/validate.ts';
 
 export interface ParsedText {
-  records: SessionRecord[];
+  records: LogRecord[];
   malformed: number;
 }
 
 /** Parses into an array; for tests and small inputs. */
-export function parseLines(text: string, into: SessionRecord[] = []): ParsedText {
+export function parseLines(text: string, into: LogRecord[] = []): ParsedText {
   const malformed = forEachLine(text, (record) => into.push(record));
   return { records: into, malformed };
 }
 
 /** Hands each good record to `onRecord`; returns the number of malformed lines. */
-export function forEachLine(text: string, onRecord: (record: SessionRecord) => void): number {
+export function forEachLine(text: string, onRecord: (record: LogRecord) => void): number {
   let malformed = 0;
   let start = 0;
   while (start < text.length) {
@@ -36,7 +36,7 @@ export function forEachLine(text: string, onRecord: (record: SessionRecord) => v
 }
 
 /** One line (without its newline) as a record; null when it is not a `logsphere/1` record. */
-export function parseRecordLine(line: string): SessionRecord | null {
+export function parseRecordLine(line: string): LogRecord | null {
   let value: unknown;
   try {
     value = JSON.parse(line);

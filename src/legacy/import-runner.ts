@@ -6,7 +6,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSyn
 import type * as WorkerThreads from 'node:worker_threads';
 import { openInput, readInputText } from '../input/inputs.ts';
 import { toLine } from '../record/build.ts';
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 import { AuthlogImporter } from './import-authlog.ts';
 import { V2Importer } from './import-v2.ts';
 import { WtmpImporter } from './import-wtmp.ts';
@@ -145,7 +145,7 @@ export function importFiles(options: ImportRequest, out: ImportOutput): void {
       if (options.kind === 'logsphere-v2') {
         const zone = options.zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
         const lines: string[] = [];
-        const importer = new V2Importer({ host, zone }, (record: SessionRecord) => lines.push(toLine(record)));
+        const importer = new V2Importer({ host, zone }, (record: LogRecord) => lines.push(toLine(record)));
         for (const line of readInputText({ path: file }).split('\n')) importer.addLine(line);
         if (lines.length > 0) write(Buffer.from(lines.join('')));
         if (importer.malformed > 0) out.warn(`skipped ${importer.malformed} malformed line${importer.malformed === 1 ? '' : 's'} in ${file}`);

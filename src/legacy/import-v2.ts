@@ -6,7 +6,7 @@
 // import of the same file gives the same records.
 
 import * as build from '../record/build.ts';
-import type { SessionOpenRecord, SessionRecord } from '../record/types.ts';
+import type { SessionOpenRecord, LogRecord } from '../record/types.ts';
 import { uuidV5 } from '../record/name-ids.ts';
 import { zonedToMicros } from '../time/zoned-time.ts';
 
@@ -44,7 +44,7 @@ export class V2Importer {
 
   constructor(
     private readonly options: V2Options,
-    private readonly emit: (record: SessionRecord) => void,
+    private readonly emit: (record: LogRecord) => void,
   ) {
     // The tracker recorded no boots: one name-based boot per host stands for "unknown".
     this.bootId = uuidV5(`${options.host}\u0000logsphere-v2-boot`);
@@ -72,7 +72,7 @@ export class V2Importer {
     const origin = { host, boot_id: this.bootId, source: 'logsphere-v2' as const };
     const login: build.Login = { user: r.user, uid: null, tty: r.tty, rhost: null, ruser: null, service: 'logsphere-v2', pid: 0, pid_start: 0 };
     const eventId = uuidV5(`${host}\u0000v2-event\u0000${text}`);
-    let record: SessionRecord;
+    let record: LogRecord;
     if (r.login_time !== null) {
       const open = build.sessionOpen(origin, login, at, { event_id: eventId, session_id: sessionId });
       this.opens.set(sessionId, open);
@@ -82,7 +82,7 @@ export class V2Importer {
       if (record.session_id === null) record.session_id = sessionId; // the tracker's id pairs it
       this.opens.delete(sessionId);
     }
-    if (sessionId !== original) (record as SessionRecord & { legacy_session_id?: string }).legacy_session_id = original;
+    if (sessionId !== original) (record as LogRecord & { legacy_session_id?: string }).legacy_session_id = original;
     this.emit(record);
   }
 }

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.ts';
 import { InputError } from '../input/inputs.ts';
 import { reconcile } from '../reconcile/reconcile.ts';
 import type { Liveness, Session } from '../reconcile/types.ts';
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 import { validateRecord } from '../record/validate.ts';
 import { listOpenSessions, openSessionsDirOf } from '../store/open-sessions.ts';
 import { descendantTerminal, processTree } from '../sys/processes.ts';
@@ -35,7 +35,7 @@ export interface CurrentSessions {
 /** Open sessions from the run directory's entries. */
 function fromRunDirectory(config: Config, alive: Liveness): { sessions: Session[]; malformed: number } {
   const { records, unreadable } = listOpenSessions(config.runDir);
-  const valid: SessionRecord[] = [];
+  const valid: LogRecord[] = [];
   let malformed = unreadable;
   for (const r of records) {
     const checked = validateRecord(r);

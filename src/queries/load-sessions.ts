@@ -7,7 +7,7 @@ import type { Config } from '../config/config.ts';
 import { expandInputs, forEachRecord, forEachRecordIn, InputError, malformedWarnings, type ReadResult } from '../input/inputs.ts';
 import { Reconciler, type ReconciledSessions } from '../reconcile/reconcile.ts';
 import type { Liveness } from '../reconcile/types.ts';
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 import { bootId, kernelHostname } from '../sys/host.ts';
 import { processRuns } from '../sys/processes.ts';
 
@@ -50,10 +50,10 @@ function withDefaultNamed<T>(config: Config, read: () => T): T {
 }
 
 /** Streams the inputs (default: the log directory) through the reconciler (and `also`, when given). */
-export function loadReconciled(inputs: readonly string[], config: Config, alive: Liveness, also?: (record: SessionRecord) => void): Loaded {
+export function loadReconciled(inputs: readonly string[], config: Config, alive: Liveness, also?: (record: LogRecord) => void): Loaded {
   const reconciler = new Reconciler();
   const paths = inputs.length > 0 ? inputs : [config.logDir];
-  const onRecord = also === undefined ? (r: SessionRecord) => reconciler.add(r) : (r: SessionRecord) => (reconciler.add(r), also(r));
+  const onRecord = also === undefined ? (r: LogRecord) => reconciler.add(r) : (r: LogRecord) => (reconciler.add(r), also(r));
   const read = withDefaultNamed(config, () => forEachRecord(paths, onRecord));
   const result = reconciler.finish(alive);
   return { ...result, warnings: warningsOf(read, result) };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as build from '../record/build.ts';
-import type { SessionRecord } from '../record/types.ts';
+import type { LogRecord } from '../record/types.ts';
 import { reconcile } from './reconcile.ts';
 
 const T0 = Date.UTC(2026, 10, 21, 8, 0, 0) * 1000;
@@ -91,7 +91,7 @@ describe('reconcile()', () => {
   });
 
   it('gives the same answer for unsorted input from many hosts', () => {
-    const records: SessionRecord[] = [];
+    const records: LogRecord[] = [];
     for (const host of ['web1', 'web2', 'db1']) {
       records.push(build.boot(origin(host, `${host}-A`, 'systemd'), min(0), '6.1', min(0)));
       for (let i = 0; i < 5; i++) {

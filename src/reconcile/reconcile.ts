@@ -4,7 +4,7 @@
 // as objects, so that a million events fit in little memory (`last` over a whole history).
 
 import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
-import type { SessionCloseRecord, SessionRecord } from '../record/types.ts';
+import type { SessionCloseRecord, LogRecord } from '../record/types.ts';
 import { Column, float64, int32, Interner, uint32, UuidTable } from './columns.ts';
 import type { Liveness, Reconciled, Session, SystemEvent } from './types.ts';
 
@@ -63,7 +63,7 @@ export class Reconciler {
     return h;
   }
 
-  add(record: SessionRecord): void {
+  add(record: LogRecord): void {
     const at = parseTimestamp(record.ts) ?? 0;
     switch (record.event) {
       case 'session_open': {
@@ -261,7 +261,7 @@ export interface ReconciledSessions {
   counts: Reconciled['counts'];
 }
 
-export function reconcile(records: Iterable<SessionRecord>, alive: Liveness = () => null): Reconciled {
+export function reconcile(records: Iterable<LogRecord>, alive: Liveness = () => null): Reconciled {
   const reconciler = new Reconciler();
   for (const record of records) reconciler.add(record);
   const result = reconciler.finish(alive);

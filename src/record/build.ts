@@ -12,7 +12,7 @@ import {
   type RecordSource,
   type SessionCloseRecord,
   type SessionOpenRecord,
-  type SessionRecord,
+  type LogRecord,
   type ShutdownRecord,
 } from './types.ts';
 
@@ -113,6 +113,6 @@ export function shutdown(origin: Origin, at: Micros, ids: Ids = {}): ShutdownRec
 }
 
 /** The record as one line of the log, newline included. */
-export function toLine(record: SessionRecord): string {
+export function toLine(record: LogRecord): string {
   return `${jsonText(record)}\n`;
 }

@@ -69,7 +69,8 @@ export interface ShutdownRecord extends RecordBase {
   event: 'shutdown';
 }
 
-export type SessionRecord =
+/** Any record of the log: sessions, failed logins, boots and shutdowns. */
+export type LogRecord =
   | SessionOpenRecord
   | SessionCloseRecord
   | AuthFailureRecord

@@ -2,10 +2,10 @@
 // bad lines; unknown fields are allowed (DESIGN.md: readers ignore them). The JSON Schema file
 // beside this one says the same thing for other tools; a test keeps the two in step.
 
-import { eventKinds, schemaVersion, type EventKind, type SessionRecord } from './types.ts';
+import { eventKinds, schemaVersion, type EventKind, type LogRecord } from './types.ts';
 import { parseTimestamp } from './time.ts';
 
-export type Validation = { ok: true; record: SessionRecord } | { ok: false; reason: string };
+export type Validation = { ok: true; record: LogRecord } | { ok: false; reason: string };
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const timestampPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
@@ -72,5 +72,5 @@ export function validateRecord(value: unknown): Validation {
     if (!isString(r['kernel'])) return { ok: false, reason: 'kernel is missing' };
     if (!isTimestamp(r['boot_time'])) return { ok: false, reason: 'boot_time is not a timestamp' };
   }
-  return { ok: true, record: value as SessionRecord };
+  return { ok: true, record: value as LogRecord };
 }

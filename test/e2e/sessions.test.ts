@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRecords, type LogRecord } from '../helpers/log.ts';
+import { readRecords, type JsonRecord } from '../helpers/log.ts';
 import { cliBundle, hookBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 import { missing } from '../helpers/require.ts';
 import { startSshd, waitFor, type Sshd } from '../helpers/sshd.ts';
@@ -28,8 +28,8 @@ describe.skipIf(lacking)('sessions and last on real logins', () => {
     const r = spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env: env() });
     return { ...r, json: () => JSON.parse(r.stdout) as Array<Record<string, unknown>> };
   }
-  const records = (): LogRecord[] => (existsSync(sshd.logFile) ? readRecords(sshd.logFile) : []);
-  async function openSession(args: string[]): Promise<LogRecord> {
+  const records = (): JsonRecord[] => (existsSync(sshd.logFile) ? readRecords(sshd.logFile) : []);
+  async function openSession(args: string[]): Promise<JsonRecord> {
     const before = records().length;
     clients.push(spawn('ssh', [...sshd.sshArgs(args), 'sleep 600'], { stdio: 'ignore' }));
     return waitFor('the open record', () => records().slice(before).find((x) => x.event === 'session_open') ?? null);
@@ -43,9 +43,9 @@ describe.skipIf(lacking)('sessions and last on real logins', () => {
   }
   const lastById = () => new Map(cli(['last', '--json']).json().map((s) => [s['session_id'], s]));
 
-  let live: LogRecord;
-  let killed: LogRecord;
-  let later: LogRecord;
+  let live: JsonRecord;
+  let killed: JsonRecord;
+  let later: JsonRecord;
 
   it('lists exactly the live sessions, with the pty sshd allocated', async () => {
     const closed = spawnSync('ssh', [...sshd.sshArgs(), 'true'], { input: '' });

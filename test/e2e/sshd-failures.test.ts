@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRecords, type LogRecord } from '../helpers/log.ts';
+import { readRecords, type JsonRecord } from '../helpers/log.ts';
 import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 import { missing } from '../helpers/require.ts';
 import { startSshd, waitFor, type Sshd } from '../helpers/sshd.ts';
@@ -30,7 +30,7 @@ describe.skipIf(lacking)('failed logins through a real sshd', () => {
     await sshd?.stop();
   });
 
-  const records = (): LogRecord[] => (existsSync(sshd.logFile) ? readRecords(sshd.logFile) : []);
+  const records = (): JsonRecord[] => (existsSync(sshd.logFile) ? readRecords(sshd.logFile) : []);
 
   it('records 10 wrong passwords from 127.0.0.1 as auth_failure, alerts once, and alerts on the login after them', async () => {
     const askpass = `${sshd.dir}/askpass`;
@@ -77,7 +77,7 @@ describe.skipIf(lacking)('failed logins through a real sshd', () => {
     for (const file of [sshd.authLog, sshd.authLogRfc3339]) {
       const r = spawnSync(nodePath, [cliBundle, 'import', 'authlog', file], { encoding: 'utf8', env });
       expect(r.status, r.stderr).toBe(0);
-      const imported = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as LogRecord);
+      const imported = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as JsonRecord);
       expect(imported).toHaveLength(10);
       for (const [i, rec] of imported.entries()) {
         expect(rec).toMatchObject({ event: 'auth_failure', source: 'authlog', user: sshd.user, rhost: '127.0.0.1', service: 'sshd' });

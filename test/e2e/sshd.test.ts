@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRecords, type LogRecord } from '../helpers/log.ts';
+import { readRecords, type JsonRecord } from '../helpers/log.ts';
 import { requireBuilt } from '../helpers/paths.ts';
 import { missing } from '../helpers/require.ts';
 import { startSshd, waitFor, type Sshd } from '../helpers/sshd.ts';
@@ -19,11 +19,11 @@ describe.skipIf(lacking)('the hook under a real sshd', () => {
     await sshd?.stop();
   });
 
-  const records = (): LogRecord[] => (existsSync(sshd.logFile) ? readRecords(sshd.logFile) : []);
-  const closeOf = (open: LogRecord) => () =>
+  const records = (): JsonRecord[] => (existsSync(sshd.logFile) ? readRecords(sshd.logFile) : []);
+  const closeOf = (open: JsonRecord) => () =>
     records().find((r) => r.event === 'session_close' && r['session_id'] === open['session_id']) ?? null;
 
-  async function keyLogin(extra: string[]): Promise<[LogRecord, LogRecord]> {
+  async function keyLogin(extra: string[]): Promise<[JsonRecord, JsonRecord]> {
     const before = records().length;
     const r = spawnSync('ssh', [...sshd.sshArgs(extra), 'echo logged-in'], { encoding: 'utf8', input: '' });
     expect(r.stdout, r.stderr).toContain('logged-in');

@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
 import { lookupGid } from '../../src/sys/accounts.ts';
-import { readRecords, type LogRecord } from '../helpers/log.ts';
+import { readRecords, type JsonRecord } from '../helpers/log.ts';
 import { repoRoot, requireBuilt } from '../helpers/paths.ts';
 import { missing } from '../helpers/require.ts';
 import { waitFor } from '../helpers/sshd.ts';
@@ -53,7 +53,7 @@ function systemctl(...args: string[]): void {
   expect(r.status, `systemctl ${args.join(' ')}: ${r.stdout}${r.stderr}\n${root.systemctl('status', ...args.slice(1)).stdout}`).toBe(0);
 }
 
-function records(): LogRecord[] {
+function records(): JsonRecord[] {
   return readRecords(root.path(logFile));
 }
 

@@ -6,7 +6,7 @@ import schema from '../../src/record/logsphere-1.schema.json' with { type: 'json
 const ajv = new Ajv2020({ allErrors: true });
 export const validateAgainstSchema = ajv.compile(schema);
 
-export type LogRecord = Record<string, unknown> & { event: string; event_id: string; ts: string };
+export type JsonRecord = Record<string, unknown> & { event: string; event_id: string; ts: string };
 
 export function readLines(path: string): string[] {
   const text = readFileSync(path, 'utf8');
@@ -14,9 +14,9 @@ export function readLines(path: string): string[] {
 }
 
 /** Parses every line, failing the test on a line that is not a valid logsphere/1 record. */
-export function readRecords(path: string): LogRecord[] {
+export function readRecords(path: string): JsonRecord[] {
   return readLines(path).map((line, i) => {
-    const record = JSON.parse(line) as LogRecord;
+    const record = JSON.parse(line) as JsonRecord;
     if (!validateAgainstSchema(record)) {
       throw new Error(`line ${i + 1} of ${path} does not match the schema: ${ajv.errorsText(validateAgainstSchema.errors)}\n${line}`);
     }
