@@ -14,6 +14,7 @@ import { logFileName } from '../config/config.ts';
 import { GunzipStream } from '../input/gunzip.ts';
 import type { InputFile } from '../input/inputs.ts';
 import { LineReader, type LineSink } from '../input/line-reader.ts';
+import { bytesBefore, plainFileHolds, positionTailBytes, sameFile, scanCompressed, type ContentScan, type LogPosition } from '../input/log-position.ts';
 import { forEachLine } from '../input/parse-lines.ts';
 import { readRange } from '../input/read-range.ts';
 import { pairingKey, reconcile } from '../reconcile/reconcile.ts';
@@ -21,19 +22,11 @@ import type { LogRecord } from '../record/types.ts';
 import { parseSegmentName } from '../store/segments.ts';
 
 export const checkpointVersion = 2;
-const tailBytes = 64;
 const pruneEvery = 1 << 13;
 
-export interface FileMark {
+/** Where reading of a file stopped (log-position.ts); a `.gz` segment is read whole, once. */
+export interface FileMark extends LogPosition {
   path: string;
-  dev: number;
-  ino: number;
-  /** Bytes consumed: up to and including the last complete line. */
-  offset: number;
-  /** The last bytes before `offset`, hex: a file rewritten in place no longer matches. */
-  tail: string;
-  /** A `.gz` segment: `offset` counts uncompressed bytes, and the file is read whole, once. */
-  compressed: boolean;
 }
 
 export interface Checkpoint {
@@ -68,17 +61,7 @@ function readPlain(path: string, fd: number, offset: number, sink: LineSink): Fi
     reader.push(chunk, sink);
   }
   const end = reader.lineEnd;
-  const tail = hex(readRange(fd, Math.max(0, end - tailBytes), Math.min(tailBytes, end)));
-  return { path, dev: st.dev, ino: st.ino, offset: end, tail, compressed: false };
-}
-
-/** What a pass over a compressed file's content found: its size and the bytes before some offsets. */
-interface Scan {
-  length: number;
-  /** Hex of the bytes before the end. */
-  last: string;
-  /** Hex of the bytes before each offset asked for (those within the content). */
-  before: Map<number, string>;
+  return { path, dev: st.dev, ino: st.ino, offset: end, tail: hex(bytesBefore(fd, end)), compressed: false };
 }
 
 interface Opened {
@@ -90,7 +73,7 @@ interface Opened {
   /** A `.gz` file: its content is read through gunzip.ts. */
   compressed: boolean;
   /** A `.gz` file's content, once scanned. */
-  scan: Scan | null;
+  scan: ContentScan | null;
 }
 
 function openFile(file: InputFile): Opened {
@@ -100,22 +83,9 @@ function openFile(file: InputFile): Opened {
 }
 
 /** One pass over a compressed file's content (the first call's), noting the bytes before each of `offsets`. */
-function scan(opened: Opened, offsets: readonly number[]): Scan {
-  if (opened.scan !== null) return opened.scan;
-  const gunzip = new GunzipStream(opened.file.path, opened.fd);
-  const before = new Map<number, string>();
-  try {
-    for (const offset of [...new Set(offsets)].sort((a, b) => a - b)) {
-      const bytes = gunzip.skip(offset - gunzip.position);
-      if (gunzip.position < offset) break;
-      before.set(offset, hex(bytes));
-    }
-    const last = hex(gunzip.skip(Infinity));
-    opened.scan = { length: gunzip.position, last, before };
-    return opened.scan;
-  } finally {
-    gunzip.close();
-  }
+function scan(opened: Opened, offsets: readonly number[]): ContentScan {
+  opened.scan ??= scanCompressed(opened.file.path, opened.fd, offsets);
+  return opened.scan;
 }
 
 /**
@@ -123,10 +93,8 @@ function scan(opened: Opened, offsets: readonly number[]): Scan {
  * file's content is scanned once, at all the `offsets` it may be compared at.
  */
 function continues(opened: Opened, mark: FileMark, offsets: readonly number[]): boolean {
-  if (opened.compressed) return scan(opened, offsets).before.get(mark.offset) === mark.tail;
-  if (opened.size < mark.offset) return false;
-  const start = Math.max(0, mark.offset - tailBytes);
-  return readRange(opened.fd, start, mark.offset - start).toString('hex') === mark.tail;
+  if (opened.compressed) return scan(opened, offsets).before.get(mark.offset)?.toString('hex') === mark.tail;
+  return plainFileHolds(opened.fd, opened.size, mark);
 }
 
 type Start = { from: number } | 'done';
@@ -143,7 +111,7 @@ function plan(opened: readonly Opened[], stored: Checkpoint): Start[] | null {
   const starts: Array<Start | null> = opened.map(() => null);
   const suspects = new Map<number, FileMark>();
   opened.forEach((o, i) => {
-    const same = stored.files.find((m) => m.dev === o.dev && m.ino === o.ino && m.compressed === o.compressed);
+    const same = stored.files.find((m) => sameFile(m, o) && m.compressed === o.compressed);
     if (same === undefined) return;
     if (same.compressed ? scan(o, offsets).length === same.offset : continues(o, same, offsets)) {
       left.delete(same);
@@ -183,16 +151,19 @@ function plan(opened: readonly Opened[], stored: Checkpoint): Start[] | null {
 function readFrom(opened: Opened, from: number | 'done', sink: LineSink): FileMark {
   const { path } = opened.file;
   if (!opened.compressed) return readPlain(path, opened.fd, from === 'done' ? 0 : from, sink);
-  const mark = (s: Scan): FileMark => ({ path, dev: opened.dev, ino: opened.ino, offset: s.length, tail: s.last, compressed: true });
-  if (from === 'done') return mark(scan(opened, [])); // scanned by plan() already
+  const mark = (length: number, last: Buffer): FileMark => ({ path, dev: opened.dev, ino: opened.ino, offset: length, tail: hex(last), compressed: true });
+  if (from === 'done') {
+    const scanned = scan(opened, []); // by plan() already
+    return mark(scanned.length, scanned.last);
+  }
   const gunzip = new GunzipStream(path, opened.fd);
   try {
-    const reader = new LineReader({ keep: tailBytes });
-    reader.reset(from, gunzip.skip(from));
+    const reader = new LineReader({ keep: positionTailBytes });
+    reader.reset(from, gunzip.skip(from, positionTailBytes));
     for (let piece = gunzip.next(); piece !== null; piece = gunzip.next()) reader.push(piece, sink);
     // A compressed segment does not grow: a torn last line is handed on too (a malformed line).
     reader.end(sink);
-    return mark({ length: gunzip.position, last: hex(reader.bytesBeforeLineEnd()), before: new Map() });
+    return mark(gunzip.position, reader.bytesBeforeLineEnd());
   } finally {
     gunzip.close();
   }

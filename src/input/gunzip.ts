@@ -29,8 +29,8 @@ const inlineBytes = 32 << 20;
 const pieceBytes = 1 << 16;
 /** Pieces the worker may decompress ahead of the reader. */
 const readAhead = 4;
-/** Bytes kept before the position: what identifies a position in a log by its content. */
-const tailKeep = 64;
+/** The most bytes before its position a stream keeps (log-position.ts asks for fewer). */
+const tailKeep = 256;
 
 /** The most a gzip file of `compressedBytes` may decompress to. */
 export function decompressedLimit(compressedBytes: number): number {
@@ -228,9 +228,9 @@ export class GunzipStream {
 
   /**
    * Skips up to `n` bytes (fewer at the end: `position` says where it stopped) and returns the
-   * last `keep` bytes before the new position (at most 64).
+   * last `keep` bytes before the new position (at most 256).
    */
-  skip(n: number, keep = tailKeep): Buffer {
+  skip(n: number, keep: number): Buffer {
     const target = this.position + n;
     while (this.position < target) {
       const before = this.recent;

@@ -19,20 +19,16 @@ import { compareSegments, listSegments, type Segment } from '../store/segments.t
 import { GunzipStream } from './gunzip.ts';
 import { InputError } from './input-error.ts';
 import { LineReader, type LineSink } from './line-reader.ts';
-import { readRange } from './read-range.ts';
+import { bytesBefore, positionTailBytes, sameFile, scanCompressed, type LogPosition } from './log-position.ts';
 
-export interface TailPosition {
-  dev: number;
-  ino: number;
-  /** Bytes of the file fully read (whole lines); uncompressed bytes in a `.gz` segment. */
-  offset: number;
-  /** The file's name when the position was taken, and its place in rotation order. */
+/**
+ * A position in the log (log-position.ts) with the file's name when it was taken and its place
+ * in rotation order. Positions saved by older releases may lack the optional fields.
+ */
+export interface TailPosition extends Pick<LogPosition, 'dev' | 'ino' | 'offset'>, Partial<Pick<LogPosition, 'compressed' | 'tail'>> {
   name?: string;
   order?: number;
   seq?: number;
-  compressed?: boolean;
-  /** The last bytes before `offset`, hex. */
-  tail?: string;
 }
 
 export interface TailRead {
@@ -49,7 +45,6 @@ export interface TailRead {
 export type TailStart = TailPosition | 'start' | 'end' | 'oldest';
 
 const chunkBytes = 1 << 20;
-const tailBytes = 64;
 
 interface Source {
   fd: number;
@@ -89,14 +84,12 @@ function openNoFollow(path: string): number | null {
 function contentEnd(path: string): { size: number; last: Buffer } | null {
   const fd = openNoFollow(path);
   if (fd === null) return null;
-  const gunzip = new GunzipStream(path, fd);
   try {
-    const last = gunzip.skip(Infinity, tailBytes);
-    return { size: gunzip.position, last };
+    const scan = scanCompressed(path, fd);
+    return { size: scan.length, last: scan.last };
   } catch {
     return null;
   } finally {
-    gunzip.close();
     closeSync(fd);
   }
 }
@@ -162,10 +155,7 @@ export class LogTail {
 
   /** The last bytes before the position in `src`: what identifies a position by content. */
   private bytesBefore(src: Source): Buffer {
-    if (src.gz !== null) return src.lines.bytesBeforeLineEnd();
-    const offset = src.lines.lineEnd;
-    const start = Math.max(0, offset - tailBytes);
-    return readRange(src.fd, start, offset - start);
+    return src.gz !== null ? src.lines.bytesBeforeLineEnd() : bytesBefore(src.fd, src.lines.lineEnd);
   }
 
   /**
@@ -229,7 +219,7 @@ export class LogTail {
   private isLive(src: Source): boolean {
     if (src.gz !== null) return false;
     const now = identity(this.path);
-    return now !== null && now.dev === src.dev && now.ino === src.ino;
+    return now !== null && sameFile(now, src);
   }
 
   private sizeOf(src: Source): number {
@@ -310,17 +300,17 @@ export class LogTail {
     const fd = openNoFollow(segment.path);
     if (fd === null) return false;
     const st = fstatSync(fd);
-    if (!st.isFile() || st.ino !== segment.ino || st.dev !== segment.dev) {
+    if (!st.isFile() || !sameFile(st, segment)) {
       closeSync(fd);
       return false;
     }
     const base = { fd, spare: null, done: false, dev: st.dev, ino: st.ino, name: segment.name, order: segment.order, seq: segment.seq };
     if (segment.compressed) {
       const gz = new GunzipStream(segment.path, fd);
-      const lines = new LineReader({ keep: tailBytes });
+      const lines = new LineReader({ keep: positionTailBytes });
       try {
         // Up to the offset (or the end of a shorter content), keeping the bytes before it.
-        const before = gz.skip(offset, tailBytes);
+        const before = gz.skip(offset, positionTailBytes);
         lines.reset(gz.position, before);
       } catch (error) {
         gz.close();
@@ -348,7 +338,7 @@ export class LogTail {
   private advance(): boolean {
     const src = this.src as Source;
     const segments = this.segments();
-    let at = segments.findIndex((s) => s.dev === src.dev && s.ino === src.ino && s.compressed === (src.gz !== null));
+    let at = segments.findIndex((s) => sameFile(s, src) && s.compressed === (src.gz !== null));
     if (at < 0 && src.gz === null) at = this.compressedCopyOf(src, segments);
     let candidates: Segment[];
     if (at >= 0) candidates = segments.slice(at + 1);
@@ -364,7 +354,7 @@ export class LogTail {
   /** The index of the `.gz` segment holding exactly the content of `src` (compressed since). */
   private compressedCopyOf(src: Source, segments: Segment[]): number {
     const size = this.sizeOf(src);
-    const last = readRange(src.fd, Math.max(0, size - tailBytes), Math.min(size, tailBytes));
+    const last = bytesBefore(src.fd, size);
     return segments.findIndex((s) => {
       if (!s.compressed) return false;
       const end = contentEnd(s.path);
@@ -380,7 +370,7 @@ export class LogTail {
       if (s.gz === null) s.lines.reset(at.offset); // nothing to compare: taken as it is
       return true;
     };
-    const same = segments.find((s) => s.dev === at.dev && s.ino === at.ino && s.compressed === (at.compressed ?? false));
+    const same = segments.find((s) => sameFile(s, at) && s.compressed === (at.compressed ?? false));
     if (same !== undefined && this.openSegment(same, at.offset) && verify(this.src as Source)) return;
     // Compressed since: the `.gz` segment with the same bytes before the offset (at offset 0
     // there are none to compare).
