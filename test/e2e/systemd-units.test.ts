@@ -223,7 +223,7 @@ describe.skipIf(needs)('the installed units under systemd as PID 1 (throwaway ro
 
   beforeAll(async () => {
     requireBuilt();
-    root = await bootSystemdRoot();
+    root = await bootSystemdRoot(repoRoot.replace(/\/$/, ''));
     // Configured the way an administrator does: the root-owned file, never the environment.
     writeRootFile(root, '/etc/logsphere/logsphere.env', `LOGSPHERE_MAX_BYTES=${maxBytes}\n`);
     // The webhook URL is a secret: in secrets.env, root-only, read by watch itself.

@@ -30,6 +30,8 @@ ln -s pts/ptmx "$R/dev/ptmx"; ln -s /proc/self/fd "$R/dev/fd"
 ln -s /proc/self/fd/0 "$R/dev/stdin"; ln -s /proc/self/fd/1 "$R/dev/stdout"; ln -s /proc/self/fd/2 "$R/dev/stderr"
 mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs "$R/run"
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs "$R/tmp"
+# The checkout under test, read-only at its own path (it may live under /tmp, hidden above).
+if [ -n "$2" ]; then mkdir -p "$R$2"; mount --bind "$2" "$R$2"; mount -o remount,bind,ro "$R$2"; fi
 cd "$R"; mkdir -p old; pivot_root . old; umount -l /old; rmdir /old
 export container=lxc
 exec setpriv --bounding-set -sys_module,-sys_time ${systemdBinary} --system --unit=basic.target --show-status=no
@@ -81,7 +83,8 @@ function removeCgroupTree(dir: string): void {
   rmdirSync(dir);
 }
 
-export async function bootSystemdRoot(): Promise<SystemdRoot> {
+/** Boots the root; `share`, when given, is a host directory seen read-only at the same path inside. */
+export async function bootSystemdRoot(share = ''): Promise<SystemdRoot> {
   const cgroupParent = ownCgroup2();
   const dir = mkdtempSync('/var/tmp/logsphere-systemd-');
   const cgroup = `${cgroupParent}/${dir.slice(dir.lastIndexOf('/') + 1)}`;
@@ -98,11 +101,12 @@ export async function bootSystemdRoot(): Promise<SystemdRoot> {
     '/bin/sh',
     [
       '-c',
-      'echo $$ >"$1/cgroup.procs" && exec setpriv --pdeathsig KILL unshare --mount --pid --cgroup --net --uts --ipc --fork --propagation private --kill-child=SIGKILL /bin/sh -c "$2" boot "$3"',
+      'echo $$ >"$1/cgroup.procs" && exec setpriv --pdeathsig KILL unshare --mount --pid --cgroup --net --uts --ipc --fork --propagation private --kill-child=SIGKILL /bin/sh -c "$2" boot "$3" "$4"',
       'sh',
       cgroup,
       bootScript,
       dir,
+      share,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
