@@ -15,7 +15,7 @@ import { GunzipStream } from '../input/gunzip.ts';
 import type { InputFile } from '../input/inputs.ts';
 import { LineReader, type LineSink } from '../input/line-reader.ts';
 import { bytesBefore, plainFileHolds, positionTailBytes, sameFile, scanCompressed, type ContentScan, type LogPosition } from '../input/log-position.ts';
-import { forEachLine } from '../input/parse-lines.ts';
+import { recordSink } from '../input/parse-lines.ts';
 import { readRange } from '../input/read-range.ts';
 import { pairingKey, reconcile } from '../reconcile/reconcile.ts';
 import type { LogRecord } from '../record/types.ts';
@@ -207,17 +207,9 @@ export function catchUp(stored: Checkpoint | null, files: readonly InputFile[]):
     const malformed: Catchup['malformed'] = [];
     opened.forEach((o, i) => {
       const start = starts?.[i] ?? { from: 0 };
-      let count = 0;
-      const sink: LineSink = {
-        lines: (text) => {
-          count += forEachLine(text, keep);
-        },
-        overlong: () => {
-          count++;
-        },
-      };
+      const sink = recordSink(keep);
       const mark = readFrom(o, start === 'done' ? 'done' : start.from, sink);
-      if (count > 0) malformed.push({ path: o.file.path, count });
+      if (sink.malformed > 0) malformed.push({ path: o.file.path, count: sink.malformed });
       marks.push(mark);
     });
     return { checkpoint: { version: checkpointVersion, files: marks, kept: prune(records) }, malformed, fullRead: starts === null };

@@ -1,6 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { parseRecordLine } from '../input/parse-lines.ts';
+import { parseRecordLine } from '../record/validate.ts';
 import type { LogRecord } from '../record/types.ts';
 import { toLine } from '../record/build.ts';
 import { toEcs } from './ecs.ts';

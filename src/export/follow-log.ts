@@ -13,7 +13,7 @@ import { closeSync, constants, fstatSync, openSync, readlinkSync } from 'node:fs
 import { followCheckpointPath, loadFollowCheckpoint, saveFollowCheckpoint, type FollowCheckpoint } from '../checkpoint/follow-checkpoint.ts';
 import type { Config } from '../config/config.ts';
 import { followTail, followedLog } from '../input/follow-loop.ts';
-import { parseRecordLine } from '../input/parse-lines.ts';
+import { parseRecordLine } from '../record/validate.ts';
 import { readRange } from '../input/read-range.ts';
 import { LogTail, type TailStart } from '../input/tail.ts';
 import { escapeJsonLine } from '../text/terminal.ts';

@@ -9,8 +9,8 @@ import type { LogRecord } from '../record/types.ts';
 import { listSegments, parseSegmentName } from '../store/segments.ts';
 import { GunzipStream } from './gunzip.ts';
 import { InputError } from './input-error.ts';
-import { LineReader, type LineSink } from './line-reader.ts';
-import { forEachLine } from './parse-lines.ts';
+import { LineReader } from './line-reader.ts';
+import { recordSink } from './parse-lines.ts';
 
 export { InputError } from './input-error.ts';
 
@@ -127,19 +127,11 @@ export function readInputText(file: InputFile): string {
  * returns its malformed line count, overlong lines (line-reader.ts) included.
  */
 export function forEachRecordIn(file: InputFile, onRecord: (record: LogRecord) => void): number {
-  let malformed = 0;
-  const sink: LineSink = {
-    lines: (text) => {
-      malformed += forEachLine(text, onRecord);
-    },
-    overlong: () => {
-      malformed++;
-    },
-  };
+  const sink = recordSink(onRecord);
   const reader = new LineReader();
   for (const piece of contentOf(file)) reader.push(piece, sink);
   reader.end(sink);
-  return malformed;
+  return sink.malformed;
 }
 
 export interface ReadResult {

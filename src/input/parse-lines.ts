@@ -4,7 +4,8 @@
 // torn last line) is counted as malformed. Unknown fields are allowed.
 
 import type { LogRecord } from '../record/types.ts';
-import { validateRecord } from '../record/validate.ts';
+import type { LineSink } from './line-reader.ts';
+import { parseRecordLine } from '../record/validate.ts';
 
 export interface ParsedText {
   records: LogRecord[];
@@ -35,14 +36,19 @@ export function forEachLine(text: string, onRecord: (record: LogRecord) => void)
   return malformed;
 }
 
-/** One line (without its newline) as a record; null when it is not a `logsphere/1` record. */
-export function parseRecordLine(line: string): LogRecord | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  const checked = validateRecord(value);
-  return checked.ok ? checked.record : null;
+/**
+ * A line sink (line-reader.ts) that hands each good record to `onRecord` and counts the lines that
+ * are not records, overlong ones included.
+ */
+export function recordSink(onRecord: (record: LogRecord) => void): LineSink & { malformed: number } {
+  const sink = {
+    malformed: 0,
+    lines(text: string) {
+      sink.malformed += forEachLine(text, onRecord);
+    },
+    overlong() {
+      sink.malformed++;
+    },
+  };
+  return sink;
 }

@@ -74,3 +74,15 @@ export function validateRecord(value: unknown): Validation {
   }
   return { ok: true, record: value as LogRecord };
 }
+
+/** One line (without its newline) as a record; null when it is not a `logsphere/1` record. */
+export function parseRecordLine(line: string): LogRecord | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  const checked = validateRecord(value);
+  return checked.ok ? checked.record : null;
+}

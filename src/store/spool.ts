@@ -8,7 +8,7 @@
 
 import { fs } from '../sys/fs.ts';
 import { toLine } from '../record/build.ts';
-import { validateRecord } from '../record/validate.ts';
+import { parseRecordLine } from '../record/validate.ts';
 import { ensureOwnDirSync, writeFileAtomicSync } from './atomic-file.ts';
 import { errorCode } from './errors.ts';
 
@@ -117,14 +117,8 @@ function recordLine(path: string): string | null {
   }
   const body = text.endsWith('\n') ? text.slice(0, -1) : text;
   if (body.includes('\n')) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return null;
-  }
-  const checked = validateRecord(value);
-  return checked.ok ? toLine(checked.record) : null;
+  const record = parseRecordLine(body);
+  return record === null ? null : toLine(record);
 }
 
 /** Moves an entry that is not a record out of the way, keeping it for an administrator to see. */
