@@ -26,8 +26,8 @@ export function parseEnvFile(text: string): ParsedEnvFile {
       problems.push({ line: i + 1, message: 'expected KEY=VALUE' });
       continue;
     }
-    const key = match[1] as string;
-    let value = (match[2] as string).trim();
+    const [, key = '', assigned = ''] = match;
+    let value = assigned.trim();
     const quote = value[0];
     if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) {
       value = value.slice(1, -1);

@@ -55,16 +55,22 @@ export interface AuthlogOptions {
 
 /** What an sshd message says, or null when it is not one of the failure messages. */
 export function parseSshdMessage(message: string): Omit<AuthlogEvent, 'at' | 'host' | 'pid'> | null {
-  let m = failedMethod.exec(message);
-  if (m) {
-    const method = m[1] as string;
+  const failed = failedMethod.exec(message);
+  if (failed) {
+    const [, method, , user = '', rhost = ''] = failed;
     const reason: AuthlogReason = method === 'password' ? 'failed_password' : method === 'publickey' ? 'failed_publickey' : 'failed_other';
-    return { user: m[3] as string, rhost: m[4] as string, reason };
+    return { user, rhost, reason };
   }
-  m = invalidUser.exec(message);
-  if (m) return { user: m[1] as string, rhost: m[2] as string, reason: 'invalid_user' };
-  m = maxAttempts.exec(message);
-  if (m) return { user: m[2] as string, rhost: m[3] as string, reason: 'max_attempts' };
+  const invalid = invalidUser.exec(message);
+  if (invalid) {
+    const [, user = '', rhost = ''] = invalid;
+    return { user, rhost, reason: 'invalid_user' };
+  }
+  const exceeded = maxAttempts.exec(message);
+  if (exceeded) {
+    const [, , user = '', rhost = ''] = exceeded;
+    return { user, rhost, reason: 'max_attempts' };
+  }
   return null;
 }
 

@@ -19,15 +19,16 @@ export interface AccessEntry {
 export function parseAccessLine(line: string): AccessEntry | null {
   const m = linePattern.exec(line);
   if (!m) return null;
-  const month = monthIndex[m[3] as string];
+  const [, client = '', , monthName = '', , , , , , , , request = ''] = m;
+  const month = monthIndex[monthName];
   if (month === undefined) return null;
   const offset = (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
   const ms = Date.UTC(Number(m[4]), month, Number(m[2]), Number(m[5]), Number(m[6]), Number(m[7])) - offset * 60_000;
   if (new Date(Date.UTC(Number(m[4]), month, Number(m[2]))).getUTCDate() !== Number(m[2])) return null;
-  const request = (m[11] as string).split(' ');
-  const target = request.length >= 2 ? (request[1] as string) : '';
-  const path = target === '' ? '(no path)' : (target.split('?')[0] as string);
-  return { at: ms * 1000, client: m[1] as string, path, status: Number(m[12]) };
+  const [, target = ''] = request.split(' ');
+  const [beforeQuery = ''] = target.split('?');
+  const path = target === '' ? '(no path)' : beforeQuery;
+  return { at: ms * 1000, client, path, status: Number(m[12]) };
 }
 
 export type ErrorClass = '401' | '403' | '404' | '5xx';

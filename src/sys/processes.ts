@@ -66,8 +66,7 @@ export function processTree(procRoot = '/proc'): Map<number, number[]> {
 export function descendantTerminal(pid: number, tree: Map<number, number[]>, procRoot = '/proc'): string | null {
   const queue = [...(tree.get(pid) ?? [])];
   const seen = new Set<number>([pid]);
-  while (queue.length > 0) {
-    const next = queue.shift() as number;
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     if (seen.has(next)) continue;
     seen.add(next);
     for (const fd of [0, 1, 2]) {

@@ -117,7 +117,8 @@ export function failed(options: FailedOptions, config: Config, io: CommandIO): n
     const rows = summarize(failures, options.by).slice(0, limit);
     if (options.json) {
       const other = options.by === 'rhost' ? 'users' : 'rhosts';
-      io.stdout(jsonArray(rows.map((r) => ({ [options.by as string]: r.key, count: r.count, first_seen: r.first_seen, last_seen: r.last_seen, [other]: r.distinct }))));
+      const by = options.by;
+      io.stdout(jsonArray(rows.map((r) => ({ [by]: r.key, count: r.count, first_seen: r.first_seen, last_seen: r.last_seen, [other]: r.distinct }))));
       return 0;
     }
     const head = options.by === 'rhost' ? 'FROM' : 'USER';
