@@ -5,6 +5,7 @@ import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { readInputText } from '../input/inputs.ts';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import { alertSchema, type Alert } from './engine.ts';
+import { jsonText } from '../record/json-text.ts';
 
 export function alertLogPath(stateDir: string): string {
   return `${stateDir}/alerts.jsonl`;
@@ -14,7 +15,7 @@ export function alertLogPath(stateDir: string): string {
 export function appendAlert(path: string, alert: Alert): void {
   const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
   try {
-    writeSync(fd, `${JSON.stringify(alert)}\n`);
+    writeSync(fd, `${jsonText(alert)}\n`);
   } finally {
     closeSync(fd);
   }

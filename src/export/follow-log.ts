@@ -16,7 +16,7 @@ import { followTail, followedLog } from '../input/follow-loop.ts';
 import { parseRecordLine } from '../record/validate.ts';
 import { readRange } from '../input/read-range.ts';
 import { LogTail, type TailStart } from '../input/tail.ts';
-import { escapeJsonLine } from '../text/terminal.ts';
+import { escapeJson } from '../text/terminal.ts';
 import { formatRecord, type OutputFormat } from './formats.ts';
 
 export interface FollowRequest {
@@ -107,7 +107,7 @@ export async function followLog(options: FollowRequest, config: Config, output: 
         continue;
       }
       const text = formatRecord(options.format, record, line);
-      out.push({ text: output.terminal ? escapeJsonLine(text) : text, id: record.event_id });
+      out.push({ text: output.terminal ? escapeJson(text) : text, id: record.event_id });
     }
     if (bad > 0) {
       malformed += bad;

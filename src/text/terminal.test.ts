@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cell, cut, escapeJsonLine, escapeText } from './terminal.ts';
+import { cell, cut, escapeJson, escapeText } from './terminal.ts';
 
 describe('escapeText()', () => {
   it.each([
@@ -27,11 +27,11 @@ describe('cut() and cell()', () => {
   });
 });
 
-describe('escapeJsonLine()', () => {
+describe('escapeJson()', () => {
   it('writes every unsafe character as a JSON escape, and the line parses to the same value', () => {
     const value = { user: 'evil\u001b[31m\u009b', rhost: 'abc\u202etxt.exe\u2066', tty: 'a\\b "q"' };
     const raw = JSON.stringify(value).replace('\\u001b', '\u001b');
-    const shown = escapeJsonLine(raw);
+    const shown = escapeJson(raw);
     expect(shown).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
     expect(shown).toContain('abc\\u202etxt.exe\\u2066');
     expect(JSON.parse(shown)).toEqual(value);

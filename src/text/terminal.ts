@@ -3,9 +3,14 @@
 // full width. Every command that writes record text to a terminal (tables, reports, follow's
 // JSON lines) escapes it here.
 
-/** What must never reach a terminal raw: C0 and C1 controls, DEL, and bidirectional controls. */
-const unsafe = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/**
+ * What must never reach a terminal raw: C0 and C1 controls, DEL, bidirectional controls, and the
+ * Unicode line and paragraph separators.
+ */
+const unsafe = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const unsafeOrBackslash = new RegExp(`\\\\|${unsafe.source}`, 'g');
+/** The same in a JSON text, but for the newline that may lay it out. */
+const unsafeInJson = new RegExp(unsafe.source.replace('\\u0000-\\u001f', '\\u0000-\\u0009\\u000b-\\u001f'), 'g');
 
 const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\e', '\\': '\\\\' };
 
@@ -20,11 +25,14 @@ export function escapeText(text: string): string {
 }
 
 /**
- * A JSON line for a terminal: every unsafe character written as a JSON `\uXXXX` escape, so the
- * line still parses to the same value.
+ * A JSON text whose every unsafe character is written as a JSON `\uXXXX` escape: it parses to the
+ * same value. In a valid JSON text such a character stands inside a string, where the escape
+ * means the same, but for tabs and carriage returns between values, which become spaces.
  */
-export function escapeJsonLine(line: string): string {
-  return line.replace(unsafe, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+export function escapeJson(text: string): string {
+  unsafeInJson.lastIndex = 0;
+  if (!unsafeInJson.test(text)) return text;
+  return text.replace(unsafeInJson, (ch) => (ch === '\t' || ch === '\r' ? ' ' : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** Cuts to `width` characters, ending with `…` when something was cut. */

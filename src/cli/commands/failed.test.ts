@@ -175,6 +175,14 @@ describe('failed()', () => {
     expect(JSON.parse(out)).toEqual([expect.objectContaining({ user: 'evil\u001b[31m\u009b' })]);
   });
 
+  it('escapes bidi controls in JSON as well, the value unchanged', () => {
+    given([build.authFailure(web1, who('evil\u202e', null, 'ssh', '\u2066x'), at(9, 0), { event_id: eid(9) })]);
+    const out = run({ json: true }).stdout;
+    expect(out).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    expect(out).toContain('"user":"evil\\u202e"');
+    expect(JSON.parse(out)).toEqual([expect.objectContaining({ user: 'evil\u202e', rhost: '\u2066x' })]);
+  });
+
   it('reports malformed lines on stderr and prints the rest', () => {
     given([f4], '{"event":"auth_failure"}\n');
     const r = run();

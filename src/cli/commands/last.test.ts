@@ -176,6 +176,15 @@ describe('last()', () => {
     expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ user: 'evil\u001b[31m' })]);
   });
 
+  it('writes no bidi or C1 control raw in its JSON, only escapes of the same value', () => {
+    const hostile = build.sessionOpen(boot(3), login('evil\u009b\u202e', 'pts/\u2066', null), at(13, 20), { session_id: sid(0xe6) });
+    given([hostile]);
+    const r = run({ json: true });
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(r.stdout).toContain('"user":"evil\\u009b\\u202e"');
+    expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ user: 'evil\u009b\u202e', tty: 'pts/\u2066' })]);
+  });
+
   it('reports malformed lines on stderr and prints the rest', () => {
     given([]);
     writeFileSync(`${dir}/in.jsonl`, `${build.toLine(alice)}not json\n${build.toLine(aliceOut)}`);

@@ -10,6 +10,7 @@ import { clockTime, duration, isoTime, parseTimeArgument, shortTime } from '../f
 import type { CommandIO } from '../io.ts';
 import { parseLimit, parseTimeFormat, queryOptions } from '../query-options.ts';
 import { defineCommand } from '../command.ts';
+import { jsonText } from '../../record/json-text.ts';
 
 export const lastUsage = `Usage: logsphere last [OPTIONS]
 
@@ -105,7 +106,7 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
     if (shown++ >= limit) break;
     if (options.json) {
       const object = 'session' in l ? sessionJson(l.session) : { event: l.system.event, host: l.system.host, boot_id: l.system.boot_id, ts: l.system.ts, kernel: l.system.kernel };
-      out += `${first ? '\n' : ',\n'}${JSON.stringify(object)}`;
+      out += `${first ? '\n' : ',\n'}${jsonText(object)}`;
     } else {
       out += lastLine(l, options, manyHosts, now);
     }

@@ -14,6 +14,7 @@ import { parseTimeArgument } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
 import { defineCommand } from '../command.ts';
+import { escapeJson } from '../../text/terminal.ts';
 
 export const reportUsage = `Usage: logsphere report [OPTIONS]
 
@@ -84,7 +85,7 @@ export function render(report: Report, format: ReportOptions['format']): string 
     case 'markdown':
       return renderMarkdown(report);
     case 'json':
-      return `${JSON.stringify(report, null, 2)}\n`;
+      return `${escapeJson(JSON.stringify(report, null, 2))}\n`;
     case 'html':
       return renderHtml(report);
   }

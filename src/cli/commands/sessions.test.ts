@@ -150,6 +150,16 @@ describe('sessions()', () => {
     expect(out.stdout()).toContain('"user": "evil\\u001b[31m');
   });
 
+  it('writes no bidi or C1 control raw in its JSON, only escapes of the same value', () => {
+    const config = scratchConfig();
+    writeInput(mallory);
+    const out = collectingIO();
+    sessions(options({ json: true }), config, out.io, now);
+    expect(out.stdout()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(out.stdout()).toContain('"user": "evil\\u001b[31m\\u202e"');
+    expect(JSON.parse(out.stdout())).toEqual([expect.objectContaining({ user: 'evil\u001b[31m\u202e', rhost: '\u202egnp.exe' })]);
+  });
+
   it('filters by user and host, and reports malformed input on stderr', () => {
     const config = scratchConfig();
     writeFileSync(`${dir}/in.jsonl`, `${build.toLine(alice)}{"torn\n${build.toLine(bob)}`);

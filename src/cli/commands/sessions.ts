@@ -5,7 +5,7 @@ import type { Config } from '../../config/config.ts';
 import { currentSessions, type CurrentSession } from '../../queries/current-sessions.ts';
 import { sessionJson } from '../../queries/session-json.ts';
 import { parseTimestamp } from '../../record/time.ts';
-import { cell, escapeText, pad } from '../../text/terminal.ts';
+import { cell, escapeJson, escapeText, pad } from '../../text/terminal.ts';
 import { duration, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { queryOptions } from '../query-options.ts';
@@ -63,7 +63,7 @@ export function sessions(options: SessionsOptions, config: Config, io: CommandIO
   const { sessions: current, warnings } = currentSessions(options, config, io.env);
   for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
   if (options.json) {
-    io.stdout(`${JSON.stringify(current.map(sessionJson), null, 2)}\n`);
+    io.stdout(`${escapeJson(JSON.stringify(current.map(sessionJson), null, 2))}\n`);
   } else if (options.byHost) {
     const byHost = new Map<string, string[]>();
     for (const s of current) {

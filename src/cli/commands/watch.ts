@@ -9,6 +9,7 @@ import type { Config } from '../../config/config.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
+import { jsonText } from '../../record/json-text.ts';
 
 export const watchUsage = `Usage: logsphere watch [OPTIONS]
 
@@ -73,7 +74,7 @@ export async function watch(options: WatchOptions, config: Config, io: CommandIO
     return errors.length > 0 ? 1 : 0;
   }
   if (rules.length === 0) throw new Error(`No rule to run: ${source} has no valid rule`);
-  const output = { alert: (alert: Alert) => io.stdout(`${JSON.stringify(alert)}\n`), warn: (message: string) => io.stderr(`logsphere: ${message}\n`) };
+  const output = { alert: (alert: Alert) => io.stdout(`${jsonText(alert)}\n`), warn: (message: string) => io.stderr(`logsphere: ${message}\n`) };
   await watchLog({ ...options, rules }, config, output, signal);
   return 0;
 }
