@@ -20,25 +20,30 @@ let tempCounter = 0;
  * refused.
  */
 export function ensureOwnDirSync(path: string, mode: number): void {
+  let created = false;
   let fd: number;
-  try {
-    fd = fs.openSync(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === 'ELOOP') throw new RefusedPathError(path, 'a symbolic link');
-    if (code === 'ENOTDIR') throw new RefusedPathError(path, describeTypeAt(path));
-    if (code !== 'ENOENT') throw error;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      fd = fs.openSync(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+      break;
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'ELOOP') throw new RefusedPathError(path, 'a symbolic link');
+      if (code === 'ENOTDIR') throw new RefusedPathError(path, describeTypeAt(path));
+      if (code !== 'ENOENT' || created || attempt > 3) throw error;
+    }
     try {
       fs.mkdirSync(path, { mode });
+      created = true;
     } catch (mkdirError) {
       if (errorCode(mkdirError) !== 'EEXIST') throw mkdirError;
     }
-    return ensureOwnDirSync(path, mode);
   }
   try {
     const st = fs.fstatSync(fd);
     const euid = process.geteuid?.() ?? 0;
     if (st.uid !== euid) throw new RefusedPathError(path, `owned by uid ${st.uid}, not by this user (uid ${euid})`);
+    if (created) fs.fchmodSync(fd, mode); // the mode asked for, whatever the umask
   } finally {
     fs.closeSync(fd);
   }

@@ -23,6 +23,7 @@ export function describeFileType(mode: number): string {
     case 0o060000: return 'a block device';
     case 0o140000: return 'a socket';
     case 0o040000: return 'a directory';
+    case 0o100000: return 'a regular file';
     default: return 'not a regular file';
   }
 }

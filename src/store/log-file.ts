@@ -59,7 +59,10 @@ export async function ensureLogDir(target: LogTarget): Promise<void> {
     throw error;
   }
   try {
-    if (created) await afs.fchown(fd, 0, ownerGroup());
+    if (created) {
+      await afs.fchown(fd, 0, ownerGroup());
+      await afs.fchmod(fd, logDirMode); // whatever the umask of the login (pam_umask)
+    }
   } finally {
     await afs.close(fd);
   }
@@ -76,7 +79,7 @@ export async function openLog(target: LogTarget): Promise<{ fd: number; st: Stat
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ELOOP') throw new RefusedPathError(target.logFile, 'a symbolic link');
-    if (code === 'ENXIO') throw new RefusedPathError(target.logFile, 'a FIFO without a reader');
+    if (code === 'EISDIR') throw new RefusedPathError(target.logFile, 'a directory');
     if (code !== 'ENOENT') throw error;
     try {
       fd = await afs.open(target.logFile, appendFlags | O_CREAT | O_EXCL, logFileMode);
