@@ -5,6 +5,7 @@
 
 import { unlinkSync } from 'node:fs';
 import { logFileName, type Config } from '../config/config.ts';
+import type { Micros } from '../record/time.ts';
 import { compressSegment } from './compress-segment.ts';
 import { retentionPlan } from './retention.ts';
 import { rotateLog } from './rotate-log.ts';
@@ -34,10 +35,11 @@ export interface UpkeepOptions {
 export async function upkeep(
   config: Config,
   options: UpkeepOptions,
-  nowMs: number,
+  now: Micros,
   holdsOpenSession: (segment: Segment) => boolean,
   report: (event: UpkeepEvent) => void,
 ): Promise<boolean> {
+  const nowMs = Math.floor(now / 1000);
   let rotated = true;
   if (options.now || config.maxBytes > 0) {
     const outcome = await rotateLog(config, { minBytes: options.now ? 1 : config.maxBytes, waitMs: options.waitMs, now: () => new Date(nowMs) });

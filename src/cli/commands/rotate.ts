@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { logFileName, type Config } from '../../config/config.ts';
 import { holdsOpenSession } from '../../queries/load-sessions.ts';
+import type { Micros } from '../../record/time.ts';
 import { holdForRotation, releaseAfterRotation, upkeep, type UpkeepEvent } from '../../store/upkeep.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
@@ -102,10 +103,10 @@ function describe(event: UpkeepEvent, config: Config): { out: string } | { err: 
   }
 }
 
-export async function rotate(options: RotateOptions, config: Config, io: CommandIO, nowMs: number): Promise<number> {
+export async function rotate(options: RotateOptions, config: Config, io: CommandIO, now: Micros): Promise<number> {
   if (options.holdFor !== null) return hold(options.holdFor, config, io);
   if (options.releaseFor !== null) return release(options.releaseFor, config, io);
-  const rotated = await upkeep(config, { now: options.now, compress: options.compress, waitMs: holdWaitMs }, nowMs, holdsOpenSession(config), (event) => {
+  const rotated = await upkeep(config, { now: options.now, compress: options.compress, waitMs: holdWaitMs }, now, holdsOpenSession(config), (event) => {
     const line = describe(event, config);
     if ('out' in line) io.stdout(`${line.out}\n`);
     else io.stderr(`${line.err}\n`);
@@ -117,5 +118,5 @@ export const rotateCommand = defineCommand({
   name: 'rotate',
   usage: rotateUsage,
   parse: (args) => parseRotateArgs(args),
-  run: async (options, { config, io, now }) => rotate(options, await config(), io, Math.floor(now / 1000)),
+  run: async (options, { config, io, now }) => rotate(options, await config(), io, now),
 });
