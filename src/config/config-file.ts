@@ -54,12 +54,13 @@ export function readConfigFile(path: string, owners: readonly number[] | null): 
       }
     }
     if (st.size > maxConfigBytes) throw new UntrustedFileError(path, `larger than ${maxConfigBytes} bytes`);
-    const buffer = Buffer.alloc(maxConfigBytes + 1);
+    // Sized by the file, with one byte more to see whether it grew since the fstat.
+    const buffer = Buffer.allocUnsafe(st.size + 1);
     let length = 0;
     for (let n = -1; n !== 0 && length < buffer.length; length += n) {
       n = fs.readSync(fd, buffer, length, buffer.length - length, null);
     }
-    if (length > maxConfigBytes) throw new UntrustedFileError(path, `larger than ${maxConfigBytes} bytes`);
+    if (length > st.size) throw new UntrustedFileError(path, 'it changed while being read');
     return buffer.toString('utf8', 0, length);
   } finally {
     fs.closeSync(fd);

@@ -20,6 +20,14 @@ let tempCounter = 0;
  * refused.
  */
 export function ensureOwnDirSync(path: string, mode: number): void {
+  const euid = process.geteuid?.() ?? 0;
+  // The usual case, at every login: there, a directory (lstat follows no link), ours.
+  try {
+    const st = fs.lstatSync(path);
+    if (st.isDirectory() && st.uid === euid) return;
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
   let created = false;
   let fd: number;
   for (let attempt = 1; ; attempt++) {
@@ -41,7 +49,6 @@ export function ensureOwnDirSync(path: string, mode: number): void {
   }
   try {
     const st = fs.fstatSync(fd);
-    const euid = process.geteuid?.() ?? 0;
     if (st.uid !== euid) throw new RefusedPathError(path, `owned by uid ${st.uid}, not by this user (uid ${euid})`);
     if (created) fs.fchmodSync(fd, mode); // the mode asked for, whatever the umask
   } finally {
