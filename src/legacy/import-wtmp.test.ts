@@ -7,7 +7,7 @@ import { JsonBytes } from '../record/json-bytes.ts';
 import { formatTimestamp } from '../record/time.ts';
 import type { RecordSource } from '../record/types.ts';
 import { WtmpImporter } from './import-wtmp.ts';
-import { RecordNames, uuidFromSha1Hex } from '../record/name-ids.ts';
+import { RecordNames, uuidFromSha1Hex, uuidV5 } from '../record/name-ids.ts';
 import { offsets, readUtmp, recordSize, UtType, type UtmpEntry, type UtmpLayout } from './utmp.ts';
 
 /** An entry's type as util-linux last reads it: on a line starting with `~`, the user decides. */
@@ -28,7 +28,7 @@ function reference(data: Buffer, layout: UtmpLayout, host: string, source: Recor
   };
   const login = (e: UtmpEntry): build.Login => ({
     user: e.user, uid: null, tty: e.line === '' ? null : e.line.replace(/^\/dev\//, ''), rhost: e.host === '' ? e.addr : e.host,
-    ruser: null, service: 'wtmp', pid: Math.max(0, e.pid), pid_start: 0,
+    ruser: null, service: source, pid: Math.max(0, e.pid), pid_start: 0,
   });
   let bootId: string | null = null;
   let byPid = new Map<number, { e: UtmpEntry; open: build.Ids & { session_id: string; ts: string } }>();
@@ -54,6 +54,13 @@ function reference(data: Buffer, layout: UtmpLayout, host: string, source: Recor
     } else if (source === 'btmp' && (e.type === UtType.LOGIN_PROCESS || e.type === UtType.USER_PROCESS)) {
       out.push(build.toLine(build.authFailure(origin, login(e), at, { event_id: id(e, 'e') })));
     } else if (e.type === UtType.USER_PROCESS) {
+      // A login still open on this line ends where the next one begins, as last(1) has it.
+      const reused = e.line === '' ? undefined : byLine.get(e.line);
+      if (reused) {
+        byPid.delete(reused.e.pid);
+        byLine.delete(reused.e.line);
+        out.push(build.toLine(build.sessionClose(origin, login(reused.e), at, reused.open, { event_id: uuidV5(`${reused.open.session_id}\0line reused`) })));
+      }
       const record = build.sessionOpen(origin, login(e), at, { event_id: id(e, 'e'), session_id: id(e, 's') });
       const entry = { e, open: record };
       byPid.set(e.pid, entry);

@@ -2,7 +2,8 @@
 // and the entry's own bytes), so importing a file twice, or a rotated copy that overlaps, gives
 // the same records again and a deduplicating reader adds nothing. Pairing a DEAD_PROCESS with
 // its login follows last(1): the open login of the same pid, else of the same line, within the
-// same boot.
+// same boot; and as last(1) does, a login still open on a line ends when the next login on that
+// line begins (hosts without utmp write no logout rows).
 //
 // wtmp files hold millions of entries, so records are written as bytes straight from the
 // entries' fields (JsonBytes): user, line and host are latin-1 bytes in the file and are
@@ -11,7 +12,7 @@
 import { JsonBytes, latin1Slice } from '../record/json-bytes.ts';
 import type { Micros } from '../record/time.ts';
 import { schemaVersion, type RecordSource } from '../record/types.ts';
-import { RecordNames } from '../record/name-ids.ts';
+import { RecordNames, uuidV5 } from '../record/name-ids.ts';
 import { address, fieldEnd, offsets, recordSize, UtType, type Offsets, type UtmpLayout } from './utmp.ts';
 
 export interface ImportOptions {
@@ -40,7 +41,7 @@ const authFailureKeys = bytesOf('"auth_failure","session_id":null');
 const userKey = bytesOf(',"user":');
 const ttyKey = bytesOf(',"uid":null,"tty":');
 const rhostKey = bytesOf(',"rhost":');
-const serviceKey = bytesOf(',"ruser":null,"service":"wtmp","pid":');
+const serviceKeyOf = (source: RecordSource) => bytesOf(`,"ruser":null,"service":${JSON.stringify(source)},"pid":`);
 const tail = bytesOf(',"pid_start":0');
 const loginTimeKey = bytesOf(',"login_time":"');
 const durationKey = bytesOf('","duration_s":');
@@ -136,6 +137,8 @@ export class WtmpImporter {
   unknownTypes = 0;
   private readonly out: JsonBytes;
   private readonly names: RecordNames;
+  /** `,"ruser":null,"service":"…","pid":`: the file's kind is the service (wtmp, btmp, utmp). */
+  private readonly serviceKey: Buffer;
   private readonly size: number;
   private readonly o: (typeof offsets)[UtmpLayout];
   /** `,"host":…,"boot_id":"…","source":"…","event":` of the boot the entries belong to. */
@@ -155,6 +158,7 @@ export class WtmpImporter {
     this.o = offsets[options.layout];
     this.names = new RecordNames(options.host, this.size);
     this.out = new JsonBytes(sink);
+    this.serviceKey = serviceKeyOf(options.source);
   }
 
   /**
@@ -189,11 +193,12 @@ export class WtmpImporter {
     this.byLine = new Map();
   }
 
-  /** `{"schema":…,"event_id":"…","ts":"…","host":…,"event":` */
-  private writeHead(at: Micros): void {
+  /** `{"schema":…,"event_id":"…","ts":"…","host":…,"event":`; the event id is the entry's next id, or `eventId`. */
+  private writeHead(at: Micros, eventId?: string): void {
     const { out } = this;
     out.raw(head);
-    out.copy(this.ids, this.nextId(), 36);
+    if (eventId === undefined) out.copy(this.ids, this.nextId(), 36);
+    else out.ascii(eventId);
     out.raw(tsKey);
     out.timestamp(at);
     out.buf[out.pos++] = 0x22;
@@ -225,7 +230,7 @@ export class WtmpImporter {
         out.buf[out.pos++] = 0x22;
       }
     }
-    out.raw(serviceKey);
+    out.raw(this.serviceKey);
     out.integer(Math.max(0, view.getInt32(base + o.pid, true)));
     out.raw(tail);
   }
@@ -267,6 +272,12 @@ export class WtmpImporter {
       this.writeLogin(data, view, base);
       out.raw(lineEnd);
     } else if (kind === Kind.open) {
+      const line = this.lineKey(data, base);
+      const reused = line === '' ? undefined : this.byLine.get(line);
+      if (reused !== undefined) {
+        this.writeClose(reused, at, this.reusedCloseId(reused));
+        out.reserve(longestLine);
+      }
       const sessionAt = this.nextId();
       this.writeHead(at);
       out.raw(sessionOpenKeys);
@@ -274,35 +285,51 @@ export class WtmpImporter {
       out.buf[out.pos++] = 0x22;
       const loginStart = out.pos;
       this.writeLogin(data, view, base);
-      const open: Open = { pid, line: this.lineKey(data, base), ids: this.ids, sessionAt, at, login: out.latin1Slice(loginStart, out.pos) };
+      const open: Open = { pid, line, ids: this.ids, sessionAt, at, login: out.latin1Slice(loginStart, out.pos) };
       out.raw(lineEnd);
       this.byPid.set(pid, open);
       this.byLine.set(open.line, open);
     } else if (kind === Kind.close) {
       const line = this.lineKey(data, base);
       const open = this.byPid.get(pid) ?? (line === '' ? undefined : this.byLine.get(line));
-      this.writeHead(at);
-      out.raw(sessionCloseKeys);
       if (!open) {
+        this.writeHead(at);
+        out.raw(sessionCloseKeys);
         out.raw(nullText);
         this.writeLogin(data, view, base);
         out.raw(lineEnd);
         return;
       }
-      this.byPid.delete(open.pid);
-      if (this.byLine.get(open.line) === open) this.byLine.delete(open.line);
-      out.buf[out.pos++] = 0x22;
-      out.copy(open.ids, open.sessionAt, 36);
-      out.buf[out.pos++] = 0x22;
-      out.latin1Text(open.login);
-      out.raw(loginTimeKey);
-      out.timestamp(open.at);
-      out.raw(durationKey);
-      out.seconds(Math.max(0, at - open.at));
-      out.raw(lineEnd);
+      this.writeClose(open, at);
     } else {
       this.ignored++;
     }
+  }
+
+  /** The close of `open` at `at`, with the entry's next id or `eventId`; `open` is no longer open. */
+  private writeClose(open: Open, at: Micros, eventId?: string): void {
+    const { out } = this;
+    this.byPid.delete(open.pid);
+    if (this.byLine.get(open.line) === open) this.byLine.delete(open.line);
+    this.writeHead(at, eventId);
+    out.raw(sessionCloseKeys);
+    out.buf[out.pos++] = 0x22;
+    out.copy(open.ids, open.sessionAt, 36);
+    out.buf[out.pos++] = 0x22;
+    out.latin1Text(open.login);
+    out.raw(loginTimeKey);
+    out.timestamp(open.at);
+    out.raw(durationKey);
+    out.seconds(Math.max(0, at - open.at));
+    out.raw(lineEnd);
+  }
+
+  /**
+   * The id of the close a reused line makes: no entry of the file names it, so it is named after
+   * the session it ends (an import of the same file twice gives the same id again).
+   */
+  private reusedCloseId(open: Open): string {
+    return uuidV5(`${open.ids.toString('latin1', open.sessionAt, open.sessionAt + 36)}\0line reused`);
   }
 
   private lineKey(data: Buffer, base: number): string {

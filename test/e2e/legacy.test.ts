@@ -1,7 +1,7 @@
 // Legacy accounting files built by util-linux utmpdump from text, read by `logsphere import`,
 // and compared with what util-linux last itself makes of the same file.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WtmpImporter } from '../../src/legacy/import-wtmp.ts';
@@ -125,17 +125,27 @@ describe.skipIf(lacking)('logsphere import wtmp against util-linux last', () => 
     expect(ours).toEqual(expected);
   });
 
-  it('does not end a login at the next login on its line, where last does (a listed difference)', () => {
+  it('ends a login at the next login on its line, as last does (hosts without utmp write no logout rows)', () => {
     const text = row(2, 0, '~~', 'reboot', '~', '6.1.0-r', '0.0.0.0', '2024-09-01T07:00:00') +
       row(7, 1100, 'ts/7', 'hank', 'pts/7', '192.0.2.70', '192.0.2.70', '2024-09-01T08:00:00') +
       row(7, 1200, 'ts/7', 'ivy', 'pts/7', '192.0.2.71', '192.0.2.71', '2024-09-01T09:00:00') +
-      row(8, 1200, 'ts/7', '', 'pts/7', '', '0.0.0.0', '2024-09-01T09:30:00');
+      row(8, 1200, 'ts/7', '', 'pts/7', '', '0.0.0.0', '2024-09-01T09:30:00') +
+      // No logout rows at all: each login on tty2 ends at the next one there, the last stays.
+      row(7, 1300, 'tty2', 'jo', 'tty2', '', '0.0.0.0', '2024-09-01T10:00:00') +
+      row(7, 1301, 'tty2', 'kim', 'tty2', '', '0.0.0.0', '2024-09-01T10:20:00') +
+      row(7, 1302, 'tty2', 'lee', 'tty2', '', '0.0.0.0', '2024-09-01T10:40:00');
     const file = dumpFile('reused', text);
     const theirs = lastSessions(file);
     const ours = ourSessions(file);
     expect(theirs.find((x) => x.user === 'hank')?.end).toBe('2024-09-01T09:00:00.000000Z');
-    expect(ours.find((x) => x.user === 'hank')?.end).toBe('still logged in');
-    expect(ours.find((x) => x.user === 'ivy')).toEqual(theirs.find((x) => x.user === 'ivy'));
+    const expected = theirs.map((s) => ({ ...s, rhost: s.rhost === '0.0.0.0' ? null : s.rhost, end: s.end === 'gone - no logout' ? 'still logged in' : s.end }));
+    expect(ours).toEqual(expected);
+    expect(Object.fromEntries(ours.map((s) => [s.user, s.end]))).toEqual({
+      hank: '2024-09-01T09:00:00.000000Z', ivy: '2024-09-01T09:30:00.000000Z',
+      jo: '2024-09-01T10:20:00.000000Z', kim: '2024-09-01T10:40:00.000000Z', lee: 'still logged in',
+    });
+    // The closes a reused line makes are named after their sessions: a second import is the same.
+    expect(cli(['import', 'wtmp', file, '--host', 'legacy.example']).stdout).toBe(cli(['import', 'wtmp', file, '--host', 'legacy.example']).stdout);
   });
 
   it('reads a 32-character user name, IPv6 addresses and each boot of a pid reused across boots', () => {
@@ -236,6 +246,8 @@ describe.skipIf(lacking)('logsphere import wtmp against util-linux last', () => 
       ['auth_failure', 'mallory', 'ssh:notty', '198.51.100.66', '2024-07-01T10:00:00.000000Z', 'btmp'],
       ['auth_failure', 'root', 'ssh:notty', '2001:db8::66', '2024-07-01T10:00:05.000000Z', 'btmp'],
     ]);
+    // The file's kind is the service as well: these failures did not come through wtmp.
+    expect(records.map((x) => x.service)).toEqual(['btmp', 'btmp']);
   });
 });
 
@@ -255,5 +267,26 @@ describe('readUtmp() on random and truncated bytes', () => {
         expect(read.trailingBytes).toBe(length % size);
       }
     }
+  });
+});
+
+describe('logsphere import without FILE', () => {
+  it("reads the system's own file for wtmp, btmp and utmp, and still wants one for the others", () => {
+    requireBuilt();
+    // Read-only: a file that does not exist here is named in the error, which is enough to see
+    // which one was read.
+    for (const [kind, file] of [['wtmp', '/var/log/wtmp'], ['btmp', '/var/log/btmp'], ['utmp', '/run/utmp']] as const) {
+      const r = spawnSync(nodePath, [cliBundle, 'import', kind, '--host', 'h'], { encoding: 'utf8', env });
+      if (existsSync(file)) {
+        expect(r.status, r.stderr).toBe(0);
+        if (statSync(file).size >= 384) expect(r.stdout, kind).toContain(`"source":"${kind}"`);
+      } else {
+        expect(r.status, kind).toBe(1);
+        expect(r.stderr, kind).toContain(file);
+      }
+    }
+    const authlog = spawnSync(nodePath, [cliBundle, 'import', 'authlog'], { encoding: 'utf8', env });
+    expect(authlog.status).toBe(2);
+    expect(authlog.stderr).toContain('import authlog: no FILE given');
   });
 });

@@ -17,7 +17,7 @@ failed logins from auth.log or syslog files (authlog: "Failed password", "Failed
 "Invalid user", "maximum authentication attempts exceeded"; .gz files too); or the JSONL of the
 older Python LogSphere tracker (logsphere-v2), keeping its session ids. Ids are derived from the
 host and each entry: importing the same file twice, or overlapping rotated copies, yields the
-same records.
+same records. Without FILE, wtmp, btmp and utmp read /var/log/wtmp, /var/log/btmp and /run/utmp.
 
 Options:
       --host HOST       the host the file comes from (default: this host; authlog: the host
@@ -34,6 +34,9 @@ export interface ImportOptions extends Omit<ImportRequest, 'host'> {
   /** The host the files come from; null: this host. */
   host: string | null;
 }
+
+/** What `import wtmp|btmp|utmp` reads without a FILE: the system's own files. */
+const defaultFiles: Partial<Record<ImportOptions['kind'], string>> = { wtmp: '/var/log/wtmp', btmp: '/var/log/btmp', utmp: '/run/utmp' };
 
 export function parseImportArgs(args: string[]): ImportOptions | 'help' {
   const { values, positionals } = parseArgs({
@@ -60,7 +63,11 @@ export function parseImportArgs(args: string[]): ImportOptions | 'help' {
     if (!/^\d{4}$/.test(values.year) || year < 1970) throw new UsageError(`--year: expected a year such as 2026, got ${JSON.stringify(values.year)}`);
   }
   if (values.tz !== undefined && !knownZone(values.tz)) throw new UsageError(`--tz: unknown time zone ${JSON.stringify(values.tz)}`);
-  if (files.length === 0) throw new UsageError(`import ${kind}: no FILE given`);
+  if (files.length === 0) {
+    const system = defaultFiles[kind];
+    if (system === undefined) throw new UsageError(`import ${kind}: no FILE given`);
+    files.push(system);
+  }
   const layout = values.layout ?? null;
   if (layout !== null && layout !== 'x86_64' && layout !== 'time64') throw new UsageError(`--layout: expected x86_64 or time64, got ${JSON.stringify(layout)}`);
   return { kind, files, host: values.host ?? null, output: values.output ?? null, layout, zone: values.tz ?? null, year };
