@@ -110,6 +110,13 @@ describe('doctorChecks()', () => {
     expect(doctorChecks(options).find((c) => c.name === 'pam environment')?.status).toBe('OK');
   });
 
+  it('says whether failed logins are recorded and how to turn it on', () => {
+    const options = healthyHost();
+    expect(doctorChecks(options).find((c) => c.name === 'failed logins')).toMatchObject({ status: 'WARN', detail: expect.stringContaining('scripts/install.sh --with-auth-failures') });
+    writeFileSync(`${dir}/pam.d/common-auth`, `auth [success=2 default=ignore] pam_unix.so nullok\nauth optional pam_exec.so quiet ${dir}/hook auth-failure\nauth requisite pam_deny.so\n`);
+    expect(doctorChecks(options).find((c) => c.name === 'failed logins')).toMatchObject({ status: 'OK', detail: `recorded (${dir}/pam.d/common-auth)` });
+  });
+
   it('warns, not fails, about the unit when systemd is not running', () => {
     const options = healthyHost();
     expect(statusOf({ ...options, systemdRunning: false })['unit']).toBe('WARN');

@@ -9,7 +9,7 @@ import { spooledNames } from '../store/spool.ts';
 import { errorCode } from '../store/errors.ts';
 import { listOpenSessions } from '../store/open-sessions.ts';
 import { readUtmp, UtType } from '../legacy/utmp.ts';
-import { hookServicesReadingUserEnvironment } from '../pam/pam-stack.ts';
+import { authFailureLines, hookServicesReadingUserEnvironment } from '../pam/pam-stack.ts';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 
@@ -145,6 +145,19 @@ function checkUserEnvironment(options: DoctorOptions): Check {
   };
 }
 
+/** Whether failed logins are recorded: the hook on the auth stack's failure branch (off by default). */
+function checkFailedLogins(options: DoctorOptions): Check {
+  const lines = authFailureLines(options.pamDir, options.hookPath);
+  if (lines.length > 0) {
+    return { status: 'OK', name: 'failed logins', detail: `recorded (${[...new Set(lines.map((l) => l.file))].join(', ')})` };
+  }
+  return {
+    status: 'WARN',
+    name: 'failed logins',
+    detail: 'not recorded: no auth-failure line runs the hook; turn it on with scripts/install.sh --with-auth-failures (or the line of pam/logsphere-auth-failure)',
+  };
+}
+
 function checkUnit(options: DoctorOptions): Check {
   const dir = options.unitDirs.find((d) => existsSync(`${d}/${unitName}`));
   if (!dir) return { status: 'FAIL', name: 'unit', detail: `${unitName} is not installed (${options.unitDirs.join(', ')})` };
@@ -249,6 +262,7 @@ export function doctorChecks(options: DoctorOptions): Check[] {
     checkPath('state directory', config.stateDir, 'directory', { mode: 0o755, gid: null }, 'WARN'),
     checkPam(options),
     checkUserEnvironment(options),
+    checkFailedLogins(options),
     checkUnit(options),
     checkBootRecord(options),
     checkSpool(options),

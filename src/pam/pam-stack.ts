@@ -87,3 +87,10 @@ export function hookServicesReadingUserEnvironment(pamDir: string, hookPath: str
   }
   return found;
 }
+
+/** The active lines, in any file of the directory, that run the hook on the auth stack's failure branch. */
+export function authFailureLines(pamDir: string, hookPath: string): PamLine[] {
+  return pamServices(pamDir)
+    .flatMap((service) => fileLines(`${pamDir}/${service}`))
+    .filter((line) => /^-?auth$/.test(line.words[0] ?? '') && runsHook(line, hookPath) && line.words.includes('auth-failure'));
+}
