@@ -15,7 +15,7 @@ export const queryOptions = {
 export function parseLimit(value: string | undefined): number | null {
   if (value === undefined) return null;
   const limit = Number(value);
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new UsageError(`-n: expected a number of lines, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(limit)) throw new UsageError(`-n: expected a number of lines, got ${JSON.stringify(value)}`);
   return limit;
 }
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseFailedArgs } from './failed.ts';
 import { parseFollowArgs } from './follow.ts';
+import { parseImportArgs } from './import.ts';
 import { parseLastArgs } from './last.ts';
+import { parseReportArgs } from './report.ts';
 import { parseRotateArgs } from './rotate.ts';
 import { parseSessionsArgs } from './sessions.ts';
+import { parseWatchArgs } from './watch.ts';
 
 const now = Date.UTC(2026, 10, 21, 12) * 1000;
 
@@ -95,5 +98,28 @@ describe('parseFailedArgs()', () => {
     [['--json', '--format', 'raw'], /expected ecs or otel/],
   ])('rejects %j', (args, message) => {
     expect(() => parseFailedArgs(args, now)).toThrow(message);
+  });
+});
+
+describe('a value that starts with - after an option that takes a value is that value', () => {
+  it.each([
+    ['last --since -7d', () => parseLastArgs(['--since', '-7d'], now), { since: now - 7 * 86_400e6 }],
+    ['last --until -1h', () => parseLastArgs(['--until', '-1h'], now), { until: now - 3600e6 }],
+    ['failed --by rhost --since -7d', () => parseFailedArgs(['--by', 'rhost', '--since', '-7d'], now), { by: 'rhost', since: now - 7 * 86_400e6 }],
+    ['report --since -7d --until -1d', () => parseReportArgs(['--since', '-7d', '--until', '-1d', '--format', 'html', '--output', 'report.html'], now), { since: now - 7 * 86_400e6, until: now - 86_400e6, output: 'report.html' }],
+    ['sessions --user -x', () => parseSessionsArgs(['--user', '-x']), { user: '-x' }],
+    ['watch --rules -r.json', () => parseWatchArgs(['--rules', '-r.json']), { rules: '-r.json' }],
+    ['follow --checkpoint -c', () => parseFollowArgs(['--checkpoint', '-c']), { checkpoint: '-c' }],
+    ['rotate --hold-for -1', () => () => parseRotateArgs(['--hold-for', '-1']), null],
+    ['import wtmp --host -h', () => parseImportArgs(['wtmp', 'x', '--host', '-h']), { host: '-h' }],
+  ] as const)('%s', (_name, parse, expected) => {
+    if (expected === null) expect(parse()).toThrow(/--hold-for: not a process id: "-1"/);
+    else expect(parse()).toMatchObject(expected);
+  });
+
+  it('is refused by the check of the option when it is not a valid value, as a usage error', () => {
+    expect(() => parseLastArgs(['-n', '-5'], now)).toThrow(/-n: expected a number of lines, got "-5"/);
+    expect(() => parseLastArgs(['-n', '-0'], now)).toThrow(/-n: expected a number of lines, got "-0"/);
+    expect(() => parseFailedArgs(['--since', '-soon'], now)).toThrow(/--since: cannot read time "-soon"/);
   });
 });

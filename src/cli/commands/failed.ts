@@ -1,7 +1,7 @@
 // `logsphere failed`: failed logins, newest first, in the manner of lastb; `--by rhost|user`
 // summarizes them with counts, first and last seen.
 
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.ts';
 import type { Config } from '../../config/config.ts';
 import { summarize, type Failure, type SummaryKey } from '../../failures/failures.ts';
 import { failedLogins } from '../../queries/failed-logins.ts';
@@ -57,7 +57,7 @@ export interface FailedOptions {
 }
 
 export function parseFailedArgs(args: string[], now: Micros): FailedOptions | 'help' {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args,
     strict: true,
     allowPositionals: false,

@@ -1,7 +1,7 @@
 // `logsphere follow`: prints the log's records as they are appended (src/export/follow-log.ts),
 // to standard output; exactly once into a regular file across restarts with --checkpoint NAME.
 
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.ts';
 import { followLog, type FollowRequest } from '../../export/follow-log.ts';
 import { outputFormats, type OutputFormat } from '../../export/formats.ts';
 import { defineCommand } from '../command.ts';
@@ -31,7 +31,7 @@ Malformed lines are skipped and counted on standard error.
 export type FollowOptions = FollowRequest;
 
 export function parseFollowArgs(args: string[]): FollowOptions | 'help' {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args,
     strict: true,
     allowPositionals: false,

@@ -1,7 +1,7 @@
 // `logsphere import wtmp|btmp|utmp|authlog|logsphere-v2 FILE...`: legacy accounting files and
 // logs as `logsphere/1` records, on standard output or appended to --output.
 
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.ts';
 import { importFiles, type ImportRequest } from '../../legacy/import-runner.ts';
 import { knownZone } from '../../time/zoned-time.ts';
 import type { CommandIO } from '../io.ts';
@@ -39,7 +39,7 @@ export interface ImportOptions extends Omit<ImportRequest, 'host'> {
 const defaultFiles: Partial<Record<ImportOptions['kind'], string>> = { wtmp: '/var/log/wtmp', btmp: '/var/log/btmp', utmp: '/run/utmp' };
 
 export function parseImportArgs(args: string[]): ImportOptions | 'help' {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs({
     args,
     strict: true,
     allowPositionals: true,

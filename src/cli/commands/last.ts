@@ -1,6 +1,6 @@
 // `logsphere last`: login history, newest first, in the manner of util-linux last.
 
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.ts';
 import type { Config } from '../../config/config.ts';
 import { history, type HistoryLine } from '../../queries/history.ts';
 import { sessionJson } from '../../queries/session-json.ts';
@@ -48,7 +48,7 @@ export interface LastOptions {
 }
 
 export function parseLastArgs(args: string[], now: Micros): LastOptions | 'help' {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args,
     strict: true,
     allowPositionals: false,

@@ -2,7 +2,7 @@
 // markdown, JSON or one self-contained HTML file; written to a file (atomically) and mailed
 // when asked to.
 
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.ts';
 import type { Config } from '../../config/config.ts';
 import { securityReport } from '../../queries/security-report.ts';
 import type { Micros } from '../../record/time.ts';
@@ -51,7 +51,7 @@ export interface ReportOptions {
 }
 
 export function parseReportArgs(args: string[], now: Micros): ReportOptions | 'help' {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args,
     strict: true,
     allowPositionals: false,

@@ -4,7 +4,7 @@
 // logrotate rotates the log instead, --hold-for and --release-for are its prerotate and
 // postrotate steps: they keep writers out of the log while logrotate renames it.
 
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.ts';
 import { logFileName, type Config } from '../../config/config.ts';
 import { holdsOpenSession } from '../../queries/load-sessions.ts';
 import type { Micros } from '../../record/time.ts';
@@ -45,7 +45,7 @@ function pidOption(value: string | undefined, name: string): number | null {
 }
 
 export function parseRotateArgs(args: string[]): RotateOptions | 'help' {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args,
     strict: true,
     allowPositionals: false,

@@ -1,6 +1,6 @@
 // `logsphere sessions`: who is logged in now.
 
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.ts';
 import type { Config } from '../../config/config.ts';
 import { currentSessions, type CurrentSession } from '../../queries/current-sessions.ts';
 import { sessionJson } from '../../queries/session-json.ts';
@@ -37,7 +37,7 @@ export interface SessionsOptions {
 }
 
 export function parseSessionsArgs(args: string[]): SessionsOptions | 'help' {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args,
     strict: true,
     allowPositionals: false,

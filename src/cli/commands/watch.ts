@@ -1,7 +1,7 @@
 // `logsphere watch`: alerts on the log as it grows (src/alerts/watch-log.ts), each alert printed
 // as one JSON line; --check prints the rules instead.
 
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.ts';
 import type { Alert } from '../../alerts/engine.ts';
 import { loadRulesFile } from '../../alerts/rules-file.ts';
 import { watchLog } from '../../alerts/watch-log.ts';
@@ -44,7 +44,7 @@ export interface WatchOptions {
 }
 
 export function parseWatchArgs(args: string[]): WatchOptions | 'help' {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args,
     strict: true,
     allowPositionals: false,
