@@ -2,7 +2,7 @@
 // exit status 1 when any check fails.
 
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.ts';
 import { doctorChecks, installedHookPath, type Check } from '../../doctor/checks.ts';
 import { bootId } from '../../sys/host.ts';
 import { defineCommand } from '../command.ts';
@@ -16,7 +16,7 @@ Prints one line per check (OK, WARN or FAIL) and exits 1 when any check fails.
 `;
 
 export function parseDoctorArgs(args: string[]): Record<string, never> | 'help' {
-  const { values } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseCommandArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true });
   return values.help ? 'help' : {};
 }
 
