@@ -51,7 +51,7 @@ auth required pam_permit.so
 account required pam_unix.so
 session required pam_permit.so
 session required pam_unix.so
-session optional pam_exec.so quiet $hook
+session optional pam_exec.so quiet seteuid $hook
 PAM
 ln -s /usr/sbin/sshd "$dir/$service"
 cat >"$dir/sshd_config" <<CONF

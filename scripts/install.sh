@@ -24,7 +24,7 @@ tmpfiles_dir=/usr/local/lib/tmpfiles.d
 pam_dir=${LOGSPHERE_PAM_DIR:-/etc/pam.d}
 pam_profile=/usr/share/pam-configs/logsphere
 auth_profile=/usr/share/pam-configs/logsphere-auth-failure
-auth_line="auth optional pam_exec.so quiet $hook auth-failure"
+auth_line="auth optional pam_exec.so quiet seteuid $hook auth-failure"
 pam_line=$(grep -v '^#' "$repo/pam/logsphere-session" | grep -m1 'pam_exec.so')
 marker='# logsphere: session accounting (scripts/install.sh)'
 pam_saved=/var/lib/logsphere/pam-saved
@@ -134,41 +134,18 @@ prove_stack() {
   return $status
 }
 
-# The PAM files service file $1 reads: itself and, recursively, what it includes (@include,
-# include, substack), as names in $pam_dir, one per line. Uses and extends $visited.
-stack_files() {
-  local name=${1#"$pam_dir"/} inc
-  case " $visited " in *" $name "*) return 0 ;; esac
-  visited="$visited $name"
-  [ -f "$pam_dir/$name" ] || return 0
-  printf '%s\n' "$name"
-  for inc in $(active_lines "$name" | awk '{ if ($1 == "@include") print $2; else if ($2 == "include" || $2 == "substack") print $3 }'); do
-    stack_files "$inc"
-  done
+# The pam_env lines that read users' environment files in a PAM service that runs the hook — or
+# will, once the files named in $@ (in $pam_dir) run it — as FILE<tab>LINE<tab>BYTE, where the
+# line's text ends. The CLI built here reads PAM files as libpam does (includes, continued lines,
+# bracketed words, the vendor directory), so there is one reader of them, not two.
+user_env_lines() {
+  local args=() f
+  for f in "$@"; do args+=(--hook-in "$pam_dir/$f"); done
+  "$node" "$repo/dist/logsphere.mjs" doctor --user-environment "${args[@]}"
 }
 
-# The lines of PAM file $1 that PAM reads: from `#` to the end of a line is a comment.
-active_lines() { sed -e 's/#.*$//' -e '/^[[:space:]]*$/d' "$pam_dir/$1"; }
-
-# The PAM files with a pam_env line reading users' environment files (user_readenv=1) in a
-# service that runs the hook, or will once the files named in $@ run it.
-user_env_files() {
-  local f g t files runs
-  for f in "$pam_dir"/*; do
-    [ -f "$f" ] || continue
-    visited=""
-    files=$(stack_files "${f##*/}")
-    runs=no
-    for g in $files; do
-      active_lines "$g" | grep -qF "$hook" && runs=yes
-      for t in "$@"; do [ "$g" = "$t" ] && runs=yes; done
-    done
-    [ "$runs" = yes ] || continue
-    for g in $files; do
-      active_lines "$g" | grep -E 'pam_env\.so' | grep -qE '(^|[[:space:]])user_readenv=1([[:space:]]|$)' && printf '%s\n' "$g"
-    done
-  done | sort -u
-}
+# Where the original of PAM file $1 is kept in $pam_saved.
+saved_key() { printf '%s/%s' "$pam_saved" "$(printf '%s' "$1" | sed 's#/#%#g')"; }
 
 # Replaces PAM file $1 with file $2 through a rename, keeping its owner and mode.
 replace_pam_file() {
@@ -181,41 +158,60 @@ replace_pam_file() {
 }
 
 # Turns user_readenv off where a service runs (or will run) the hook: pam_exec hands the hook,
-# which runs as root, the PAM environment, and with user_readenv=1 a user's ~/.pam_environment
-# fills it (NODE_OPTIONS, LD_PRELOAD ...). The original is kept in $pam_saved for --uninstall.
+# which runs as root, the PAM environment, and with user_readenv on a user's ~/.pam_environment
+# fills it (NODE_OPTIONS, LD_PRELOAD ...). pam_env takes the last user_readenv= of a line, so
+# ` user_readenv=0` is added at the end of the line's text. A file linked to elsewhere is edited
+# where it lies; a vendor file (/usr/lib/pam.d) is left alone and an edited copy put in
+# /etc/pam.d, which libpam reads instead. What was there before is kept in $pam_saved.
 turn_off_user_env() {
-  local name f edited
-  for name in $(user_env_files "$@"); do
-    f="$pam_dir/$name"
-    install -d -m 0700 "$pam_saved"
-    # A file changed since it was edited here (a package upgrade) becomes the original to restore.
-    if [ ! -f "$pam_saved/$name" ] || [ "$(sha256sum <"$f")" != "$(cat "$pam_saved/$name.written" 2>/dev/null)" ]; then
-      cp -p "$f" "$pam_saved/$name"
+  local lines file number byte target real key edited
+  lines=$(user_env_lines "$@") || die "cannot read the PAM configuration with $repo/dist/logsphere.mjs"
+  [ -n "$lines" ] || return 0
+  install -d -m 0700 "$pam_saved"
+  while IFS=$'\t' read -r file number byte; do
+    target=$file
+    case "$file" in /usr/lib/pam.d/*) target="$pam_dir/${file##*/}" ;; esac
+    real=$(readlink -f -- "$target" 2>/dev/null || printf '%s' "$target")
+    key=$(saved_key "$real")
+    if [ ! -e "$real" ]; then
+      cp -p -- "$file" "$real"
+      : >"$key.created"
+      printf '%s\n' "$real" >"$key.path"
+    elif [ ! -f "$key.created" ] && { [ ! -f "$key" ] || [ "$(sha256sum <"$real")" != "$(cat "$key.written" 2>/dev/null)" ]; }; then
+      # Kept once; a file changed since it was edited here (a package upgrade) is the new original.
+      cp -p -- "$real" "$key"
+      printf '%s\n' "$real" >"$key.path"
     fi
     edited=$(mktemp)
-    sed '/^[[:space:]]*[^#[:space:]].*pam_env\.so/ s/\(^\|[[:space:]]\)user_readenv=1\([[:space:]]\|$\)/\1user_readenv=0\2/g' "$f" >"$edited"
-    replace_pam_file "$f" "$edited"
+    LC_ALL=C awk -v n="$number" -v b="$byte" 'NR == n { $0 = substr($0, 1, b) " user_readenv=0" substr($0, b + 1) } { print }' "$real" >"$edited"
+    replace_pam_file "$real" "$edited"
     rm -f "$edited"
-    sha256sum <"$f" >"$pam_saved/$name.written"
-    say "PAM: $f read users' ~/.pam_environment (pam_env user_readenv=1) in a stack that runs the hook as root: turned off (user_readenv=0); --uninstall restores it"
-  done
-  [ -z "$(user_env_files "$@")" ] || die "cannot turn off user_readenv in: $(user_env_files "$@" | tr '\n' ' ')"
+    sha256sum <"$real" >"$key.written"
+    say "PAM: $real line $number read users' ~/.pam_environment (pam_env user_readenv) in a stack that runs the hook as root: turned off (user_readenv=0); --uninstall restores it"
+  done <<<"$lines"
+  lines=$(user_env_lines "$@")
+  [ -z "$lines" ] || die "cannot turn off user_readenv in: $(printf '%s' "$lines" | cut -f1 | tr '\n' ' ')"
 }
 
-# Puts back the files turn_off_user_env changed, unless they changed again since.
+# Puts back the files turn_off_user_env changed (and removes the copies it made), unless they
+# changed again since.
 restore_user_env() {
-  local saved name f
+  local pathfile key real
   [ -d "$pam_saved" ] || return 0
-  for saved in "$pam_saved"/*; do
-    [ -f "$saved" ] || continue
-    case "$saved" in *.written) continue ;; esac
-    name=${saved##*/}
-    f="$pam_dir/$name"
-    if [ -f "$f" ] && [ "$(sha256sum <"$f")" = "$(cat "$saved.written" 2>/dev/null)" ]; then
-      replace_pam_file "$f" "$saved"
-      say "PAM: $f restored as it was before the install"
+  for pathfile in "$pam_saved"/*.path; do
+    [ -f "$pathfile" ] || continue
+    key=${pathfile%.path}
+    real=$(cat "$pathfile")
+    if [ -f "$real" ] && [ "$(sha256sum <"$real")" = "$(cat "$key.written" 2>/dev/null)" ]; then
+      if [ -f "$key.created" ]; then
+        rm -f -- "$real"
+        say "PAM: $real removed (the vendor's file is read again)"
+      else
+        replace_pam_file "$real" "$key"
+        say "PAM: $real restored as it was before the install"
+      fi
     else
-      say "PAM: $f changed since the install; left as it is (user_readenv stays as it is now)"
+      say "PAM: $real changed since the install; left as it is (user_readenv stays as it is now)"
     fi
   done
   rm -rf "$pam_saved"
@@ -294,7 +290,7 @@ prove_auth_line() {
   for outcome in fail pass; do
     local first=pam_deny.so
     [ "$outcome" = pass ] && first=pam_permit.so
-    printf '%s\n' "auth [success=2 default=ignore] $first" "auth optional pam_exec.so quiet $hook --config=$tmp/logsphere.env auth-failure" \
+    printf '%s\n' "auth [success=2 default=ignore] $first" "auth optional pam_exec.so quiet seteuid $hook --config=$tmp/logsphere.env auth-failure" \
       'auth requisite pam_deny.so' 'auth required pam_permit.so' 'account required pam_permit.so' >"$file"
     result=$(count_auth_failures "$service" logsphere-install-check "$tmp")
     rm -f "$file"

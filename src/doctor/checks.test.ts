@@ -26,13 +26,13 @@ function healthyHost(): DoctorOptions {
   mkdirSync(config.stateDir, { mode: 0o755 });
   chmodSync(config.stateDir, 0o755);
   mkdirSync(`${dir}/pam.d`);
-  writeFileSync(`${dir}/pam.d/common-session`, `session optional pam_systemd.so\nsession optional pam_exec.so quiet ${dir}/hook\n`);
+  writeFileSync(`${dir}/pam.d/common-session`, `session optional pam_systemd.so\nsession optional pam_exec.so quiet seteuid ${dir}/hook\n`);
   writeFileSync(`${dir}/hook`, '#!/usr/bin/node\n', { mode: 0o755 });
   mkdirSync(`${dir}/units/sysinit.target.wants`, { recursive: true });
   writeFileSync(`${dir}/units/logsphere-boot.service`, '[Unit]\n');
   writeFileSync(`${dir}/units/sysinit.target.wants/logsphere-boot.service`, '[Unit]\n');
   return {
-    config, utmpPath: `${dir}/utmp`, nodePath: process.execPath, nodeVersion: 'v20.20.2', hookPath: `${dir}/hook`, pamDir: `${dir}/pam.d`,
+    config, utmpPath: `${dir}/utmp`, nodePath: process.execPath, nodeVersion: 'v20.20.2', hookPath: `${dir}/hook`, pamDirs: { config: `${dir}/pam.d`, vendor: `${dir}/lib-pam.d` },
     unitDirs: [`${dir}/units`], systemdRunning: true, bootId,
   };
 }
@@ -59,7 +59,7 @@ describe('doctorChecks()', () => {
 
   it('warns on a PAM line that is not optional and on records waiting in the spool', () => {
     const options = healthyHost();
-    writeFileSync(`${dir}/pam.d/common-session`, `session required pam_exec.so quiet ${dir}/hook\n`);
+    writeFileSync(`${dir}/pam.d/common-session`, `session required pam_exec.so quiet seteuid ${dir}/hook\n`);
     spoolLines(options.config.runDir, [{ order: 1, id: 'a', line: '{}\n' }]);
     const checks = doctorChecks(options);
     expect(checks.find((c) => c.name === 'pam')?.status).toBe('WARN');
@@ -113,7 +113,7 @@ describe('doctorChecks()', () => {
   it('says whether failed logins are recorded and how to turn it on', () => {
     const options = healthyHost();
     expect(doctorChecks(options).find((c) => c.name === 'failed logins')).toMatchObject({ status: 'WARN', detail: expect.stringContaining('scripts/install.sh --with-auth-failures') });
-    writeFileSync(`${dir}/pam.d/common-auth`, `auth [success=2 default=ignore] pam_unix.so nullok\nauth optional pam_exec.so quiet ${dir}/hook auth-failure\nauth requisite pam_deny.so\n`);
+    writeFileSync(`${dir}/pam.d/common-auth`, `auth [success=2 default=ignore] pam_unix.so nullok\nauth optional pam_exec.so quiet seteuid ${dir}/hook auth-failure\nauth requisite pam_deny.so\n`);
     expect(doctorChecks(options).find((c) => c.name === 'failed logins')).toMatchObject({ status: 'OK', detail: `recorded (${dir}/pam.d/common-auth)` });
   });
 

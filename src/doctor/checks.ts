@@ -9,7 +9,7 @@ import { spooledNames } from '../store/spool.ts';
 import { errorCode } from '../store/errors.ts';
 import { listOpenSessions } from '../store/open-sessions.ts';
 import { readUtmp, UtType } from '../legacy/utmp.ts';
-import { authFailureLines, hookServicesReadingUserEnvironment } from '../pam/pam-stack.ts';
+import { authFailureLines, fileLines, hookServicesReadingUserEnvironment, pamServices, runsHook, unbracketed, type PamDirs, type PamLine } from '../pam/pam-stack.ts';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 
@@ -26,7 +26,8 @@ export interface DoctorOptions {
   nodePath: string;
   nodeVersion: string;
   hookPath: string;
-  pamDir: string;
+  /** Where PAM services live (the configuration and vendor directories). */
+  pamDirs: PamDirs;
   unitDirs: readonly string[];
   /** True when systemd is the running init (/run/systemd/system exists). */
   systemdRunning: boolean;
@@ -87,42 +88,28 @@ function checkHook(options: DoctorOptions): Check {
   }
 }
 
-/** The PAM files (Debian's common-session first) that run the hook in the session stack. */
-export function findPamLines(pamDir: string, hookPath: string): Array<{ file: string; line: string }> {
-  let names: string[];
-  try {
-    names = readdirSync(pamDir);
-  } catch {
-    return [];
-  }
-  const found: Array<{ file: string; line: string }> = [];
-  for (const name of names.sort()) {
-    let text: string;
-    try {
-      text = readFileSync(`${pamDir}/${name}`, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const raw of text.split('\n')) {
-      const line = raw.trim();
-      if (line.startsWith('#')) continue;
-      if (/^-?session\s/.test(line) && line.includes('pam_exec.so') && line.includes(hookPath)) {
-        found.push({ file: `${pamDir}/${name}`, line });
-      }
-    }
-  }
-  return found;
+/** The session lines, in any service file, that run the hook. */
+export function findPamLines(dirs: PamDirs, hookPath: string): PamLine[] {
+  return pamServices(dirs)
+    .flatMap(({ path }) => fileLines(path))
+    .filter((line) => /^-?session$/.test(line.words[0] ?? '') && runsHook(line, hookPath));
 }
 
 function checkPam(options: DoctorOptions): Check {
-  const lines = findPamLines(options.pamDir, options.hookPath);
+  const lines = findPamLines(options.pamDirs, options.hookPath);
   if (lines.length === 0) {
-    return { status: 'FAIL', name: 'pam', detail: `no session line with pam_exec.so ${options.hookPath} in ${options.pamDir}` };
+    return { status: 'FAIL', name: 'pam', detail: `no session line with pam_exec.so ${options.hookPath} in ${options.pamDirs.config}` };
   }
-  const files = lines.map((l) => l.file).join(', ');
-  const required = lines.filter((l) => !/^-?session\s+(optional|\[)/.test(l.line));
+  const files = [...new Set(lines.map((l) => l.file))].join(', ');
+  const required = lines.filter((l) => !/^(optional|\[)/.test(l.words[1] ?? ''));
   if (required.length > 0) {
     return { status: 'WARN', name: 'pam', detail: `${files}: the line is not optional, a logging fault could block logins` };
+  }
+  // Without seteuid the hook keeps the caller's real uid: under su, the user who ran su could
+  // signal it (stop it mid-append, kill it).
+  const unshielded = lines.filter((l) => !l.words.map(unbracketed).includes('seteuid'));
+  if (unshielded.length > 0) {
+    return { status: 'WARN', name: 'pam', detail: `${[...new Set(unshielded.map((l) => l.file))].join(', ')}: pam_exec without seteuid runs the hook with the caller's real uid (a user running su could stop or kill it)` };
   }
   return { status: 'OK', name: 'pam', detail: files };
 }
@@ -133,7 +120,7 @@ function checkPam(options: DoctorOptions): Check {
  * first line. install.sh turns user_readenv off in such services.
  */
 function checkUserEnvironment(options: DoctorOptions): Check {
-  const exposed = hookServicesReadingUserEnvironment(options.pamDir, options.hookPath);
+  const exposed = hookServicesReadingUserEnvironment(options.pamDirs, options.hookPath);
   if (exposed.length === 0) {
     return { status: 'OK', name: 'pam environment', detail: "no service that runs the hook reads users' environment files" };
   }
@@ -147,7 +134,7 @@ function checkUserEnvironment(options: DoctorOptions): Check {
 
 /** Whether failed logins are recorded: the hook on the auth stack's failure branch (off by default). */
 function checkFailedLogins(options: DoctorOptions): Check {
-  const lines = authFailureLines(options.pamDir, options.hookPath);
+  const lines = authFailureLines(options.pamDirs, options.hookPath);
   if (lines.length > 0) {
     return { status: 'OK', name: 'failed logins', detail: `recorded (${[...new Set(lines.map((l) => l.file))].join(', ')})` };
   }

@@ -92,11 +92,18 @@ describe('runHook()', () => {
   it('does not pair a close with the open of another PAM process, whose entry stays', async () => {
     const config = scratchConfig();
     await runHook(inputs(config, pamEnv('open_session'), t0));
-    await runHook(inputs(config, pamEnv('close_session'), t0 + 1_000_000, [], 1));
+    await runHook(inputs(config, pamEnv('close_session'), t0 + 1_000_000, [], process.ppid));
     const [open, close] = logRecords(config);
-    expect(close).toMatchObject({ event: 'session_close', session_id: null, pid: 1, pid_start: processStartTicks(1) });
+    expect(close).toMatchObject({ event: 'session_close', session_id: null, pid: process.ppid, pid_start: processStartTicks(process.ppid) });
     expect(open?.session_id).toEqual(uuid);
     expect(readdirSync(openSessionsDirOf(config.runDir))).toHaveLength(1);
+  });
+
+  it('records a caller already gone (the hook reparented to init) as pid 0, never as init, which never ends', async () => {
+    const config = scratchConfig();
+    await runHook(inputs(config, pamEnv('open_session'), t0, [], 1));
+    const [open] = logRecords(config);
+    expect(open).toMatchObject({ event: 'session_open', pid: 0, pid_start: 0 });
   });
 
   it('records a boot with the kernel and boot time, and a shutdown, as systemd records without login fields', async () => {

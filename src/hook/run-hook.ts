@@ -57,8 +57,10 @@ export function correlatedRecord(inputs: HookInputs): { record: LogRecord; at: M
     rhost: pam.rhost,
     ruser: pam.ruser,
     service: pam.service,
-    pid: inputs.parentPid,
-    pid_start: processStartTicks(inputs.parentPid) ?? 0,
+    // The process that called PAM; a hook already reparented to init (its caller killed before
+    // it looked) cannot know it, and pid 1 never ends: recorded as a caller that is gone.
+    pid: inputs.parentPid === 1 ? 0 : inputs.parentPid,
+    pid_start: inputs.parentPid === 1 ? 0 : (processStartTicks(inputs.parentPid) ?? 0),
   };
   if (pam.xdgSessionId !== null) login.xdg_session_id = pam.xdgSessionId;
   if (pam.truncated.length > 0) login.truncated = pam.truncated;

@@ -36,6 +36,17 @@ describe('ensureOwnDirSync()', () => {
 });
 
 describe('writeFileAtomicSync() and replaceFileSync()', () => {
+  it("give the file the mode asked for whatever the umask (a user's, under su)", () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-atomic-`);
+    const old = process.umask(0o777);
+    try {
+      writeFileAtomicSync(dir, 'entry.json', '{}', 0o644);
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(`${dir}/entry.json`).mode & 0o777).toBe(0o644);
+  });
+
   it('replace a file whole, through a temp file that a planted link cannot redirect, leaving no temp file', () => {
     dir = mkdtempSync(`${tmpdir()}/ls-atomic-`);
     writeFileSync(`${dir}/target`, 'secret\n');

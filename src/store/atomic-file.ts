@@ -81,6 +81,7 @@ export function writeFileAtomicSync(dir: string, name: string, data: string | Ui
   const { temp, fd } = createTemp(dir, name, mode);
   try {
     try {
+      fs.fchmodSync(fd, mode); // the mode asked for, whatever the umask (under su, the user's)
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
       if (sync) fs.fsyncSync(fd);

@@ -2,7 +2,7 @@
 // byte for byte. Runs only where LogSphere is not installed already.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRecords } from '../helpers/log.ts';
@@ -38,13 +38,31 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
         'auth required pam_permit.so', 'account required pam_permit.so', '@include common-session',
         'session required pam_env.so # [1]', 'session required pam_env.so user_readenv=1 envfile=/etc/default/locale',
       ]);
+  const scratch = mkdtempSync(`${tmpdir()}/ls-install-`);
+  // Forms a parser of PAM files could miss: a vendor service (/usr/lib/pam.d, shadowed by an
+  // /etc/pam.d file of the same name), and a service file that is a link to a file elsewhere,
+  // reading the user's file through a bracketed, odd value that pam_env's atoi takes as on.
+  const tag = randomBytes(3).toString('hex');
+  const vendorService = `logsphere-vendor-${tag}`;
+  const linkedService = `logsphere-linked-${tag}`;
+  const linkedText = '@include common-session\nsession required pam_env.so [user_readenv=01] # the user\'s file\n';
+  const vendorDirExisted = existsSync('/usr/lib/pam.d');
+  if (!lacking) {
+    mkdirSync('/usr/lib/pam.d', { recursive: true });
+    writeFileSync(`/usr/lib/pam.d/${vendorService}`, 'auth required pam_permit.so\naccount required pam_permit.so\n@include common-session\nsession required pam_env.so \\\n  user_readenv=1\n');
+    writeFileSync(`${scratch}/linked-target`, linkedText);
+    symlinkSync(`${scratch}/linked-target`, `/etc/pam.d/${linkedService}`);
+  }
   const pamBefore = snapshot('/etc/pam.d');
   let installOutput = '';
   const logExisted = existsSync('/var/log/logsphere');
-  const scratch = mkdtempSync(`${tmpdir()}/ls-install-`);
   afterAll(() => {
     if (existsSync('/usr/local/lib/logsphere')) install(['--uninstall', ...(logExisted ? [] : ['--purge'])]);
     sshdLike?.remove();
+    rmSync(`/usr/lib/pam.d/${vendorService}`, { force: true });
+    if (!vendorDirExisted) rmSync('/usr/lib/pam.d', { recursive: true, force: true });
+    rmSync(`/etc/pam.d/${linkedService}`, { force: true });
+    rmSync(`/etc/pam.d/${vendorService}`, { force: true });
     rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -68,7 +86,7 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
     // It ends with `logsphere sessions`: its table header is the last thing printed.
     expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^USER\s+TTY\s+FROM\s+SERVICE\s+LOGIN\s+TIME\s+SESSION$/);
     const session = readFileSync('/etc/pam.d/common-session', 'utf8').split('\n');
-    const line = session.findIndex((l) => /^session\s+optional\s+pam_exec\.so quiet \/usr\/local\/lib\/logsphere\/logsphere-hook$/.test(l));
+    const line = session.findIndex((l) => /^session\s+optional\s+pam_exec\.so quiet seteuid \/usr\/local\/lib\/logsphere\/logsphere-hook$/.test(l));
     expect(line).toBeGreaterThan(-1);
     const systemd = session.findIndex((l) => l.includes('pam_systemd.so'));
     if (systemd >= 0) expect(line).toBeGreaterThan(systemd);
@@ -98,8 +116,16 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
 
   it("turned off user_readenv where the hook runs; a user's ~/.pam_environment steers nothing in the hook", () => {
     const service = sshdLike as NonNullable<typeof sshdLike>;
-    expect(installOutput).toContain(`PAM: ${service.path} read users' ~/.pam_environment (pam_env user_readenv=1) in a stack that runs the hook as root: turned off (user_readenv=0)`);
-    expect(readFileSync(service.path, 'utf8')).toContain('\nsession required pam_env.so user_readenv=0 envfile=/etc/default/locale\n');
+    expect(installOutput).toContain(`PAM: ${service.path} line 5 read users' ~/.pam_environment (pam_env user_readenv) in a stack that runs the hook as root: turned off (user_readenv=0)`);
+    expect(readFileSync(service.path, 'utf8')).toContain('\nsession required pam_env.so user_readenv=1 envfile=/etc/default/locale user_readenv=0\n');
+    // The vendor's service: an edited copy in /etc/pam.d stands in for it, the vendor's file as it was.
+    expect(readFileSync(`/etc/pam.d/${vendorService}`, 'utf8')).toContain('session required pam_env.so \\\n  user_readenv=1 user_readenv=0\n');
+    expect(readFileSync(`/usr/lib/pam.d/${vendorService}`, 'utf8')).not.toContain('user_readenv=0');
+    // The linked service: still a link, its file edited where it lies, before its comment.
+    expect(lstatSync(`/etc/pam.d/${linkedService}`).isSymbolicLink()).toBe(true);
+    expect(readFileSync(`${scratch}/linked-target`, 'utf8')).toBe(linkedText.replace('[user_readenv=01]', '[user_readenv=01] user_readenv=0'));
+    const check = spawnSync('/usr/local/bin/logsphere', ['doctor', '--user-environment'], { encoding: 'utf8' });
+    expect(check.stdout).toBe('');
 
     const user = `lsenv${randomBytes(3).toString('hex')}`;
     execFileSync('useradd', ['-m', '-s', '/bin/bash', user]);
@@ -194,7 +220,7 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
     const auth = readFileSync('/etc/pam.d/common-auth', 'utf8').split('\n').filter((l) => l.startsWith('auth'));
     const unix = auth.findIndex((l) => l.includes('pam_unix.so'));
     expect(auth[unix]).toMatch(/^auth\s+\[success=2 default=ignore\]\s+pam_unix\.so/);
-    expect(auth[unix + 1]).toMatch(/^auth\s+optional\s+pam_exec\.so quiet \/usr\/local\/lib\/logsphere\/logsphere-hook auth-failure$/);
+    expect(auth[unix + 1]).toMatch(/^auth\s+optional\s+pam_exec\.so quiet seteuid \/usr\/local\/lib\/logsphere\/logsphere-hook auth-failure$/);
     expect(auth[unix + 2]).toMatch(/^auth\s+requisite\s+pam_deny\.so/);
     const service = pamService('logsphere-test', ['@include common-auth', 'account required pam_permit.so']);
     try {
@@ -212,7 +238,10 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
     const r = install(['--uninstall', ...(logExisted ? [] : ['--purge'])]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(`PAM: ${sshdLike?.path} restored as it was before the install`);
+    expect(r.stdout).toContain(`PAM: /etc/pam.d/${vendorService} removed (the vendor's file is read again)`);
     expect(snapshot('/etc/pam.d')).toEqual(pamBefore);
+    expect(lstatSync(`/etc/pam.d/${linkedService}`).isSymbolicLink()).toBe(true);
+    expect(readFileSync(`${scratch}/linked-target`, 'utf8')).toBe(linkedText);
     for (const path of [
       '/usr/local/lib/logsphere', '/usr/local/bin/logsphere', '/usr/local/bin/logsphere-hook',
       '/usr/local/lib/systemd/system/logsphere-boot.service', '/usr/local/lib/tmpfiles.d/logsphere.conf',

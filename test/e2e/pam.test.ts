@@ -29,7 +29,7 @@ describe.skipIf(lacking)('the hook under pam_exec (pamtester)', () => {
     'auth required pam_permit.so',
     'account required pam_permit.so',
     'session required pam_permit.so',
-    `session optional pam_exec.so quiet ${hookBundle} ${s.hook().join(' ')}`,
+    `session optional pam_exec.so quiet seteuid ${hookBundle} ${s.hook().join(' ')}`,
   ];
 
   function pamtester(name: string, items: string[], ops: string[]) {
@@ -63,7 +63,7 @@ describe.skipIf(lacking)('the hook under pam_exec (pamtester)', () => {
 
   const failureBranch = (first: string) => [
     `auth [success=2 default=ignore] ${first}`,
-    `auth optional pam_exec.so quiet ${hookBundle} ${s.hook(['auth-failure']).join(' ')}`,
+    `auth optional pam_exec.so quiet seteuid ${hookBundle} ${s.hook(['auth-failure']).join(' ')}`,
     'auth requisite pam_deny.so',
     'auth required pam_permit.so',
     'account required pam_permit.so',

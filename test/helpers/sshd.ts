@@ -113,13 +113,13 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const hook = `${hookBundle} --config=${dir}/logsphere.env`;
   const pam: PamService = pamService('logsphere-sshd', [
     `auth [success=2 default=ignore] pam_unix.so`,
-    `auth optional pam_exec.so quiet ${hook} auth-failure`,
+    `auth optional pam_exec.so quiet seteuid ${hook} auth-failure`,
     'auth requisite pam_deny.so',
     'auth required pam_permit.so',
     'account required pam_unix.so',
     'session required pam_permit.so',
     'session required pam_unix.so',
-    `session optional pam_exec.so quiet ${hook}`,
+    `session optional pam_exec.so quiet seteuid ${hook}`,
   ]);
   // sshd uses its program name as the PAM service name.
   symlinkSync('/usr/sbin/sshd', `${dir}/${pam.name}`);

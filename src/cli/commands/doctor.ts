@@ -4,20 +4,39 @@
 import { existsSync } from 'node:fs';
 import { parseCommandArgs } from '../args.ts';
 import { doctorChecks, installedHookPath, type Check } from '../../doctor/checks.ts';
+import { hookServicesReadingUserEnvironment, systemPamDirs } from '../../pam/pam-stack.ts';
 import { bootId } from '../../sys/host.ts';
 import { defineCommand } from '../command.ts';
 
-export const doctorUsage = `Usage: logsphere doctor
+export const doctorUsage = `Usage: logsphere doctor [OPTIONS]
 
 Checks node, the configuration (with env-schema), the log, run and state directories and
-their modes and owners, the PAM line, the boot unit, the boot record of the current boot, the
-spool, and — where /run/utmp exists — that every session utmp lists is known to LogSphere.
-Prints one line per check (OK, WARN or FAIL) and exits 1 when any check fails.
+their modes and owners, the PAM line, the PAM services that would hand the hook a user's
+environment, whether failed logins are recorded, the boot unit, the boot record of the current
+boot, the spool, and — where /run/utmp exists — that every session utmp lists is known to
+LogSphere. Prints one line per check (OK, WARN or FAIL) and exits 1 when any check fails.
+
+Options:
+      --user-environment  only list the pam_env lines that read users' environment files in a
+                          service that runs the hook, as FILE<tab>LINE<tab>BYTE (where the line's
+                          text ends); for scripts/install.sh
+      --hook-in FILE      with --user-environment: count FILE as running the hook (repeatable)
+  -h, --help              show this help
 `;
 
-export function parseDoctorArgs(args: string[]): Record<string, never> | 'help' {
-  const { values } = parseCommandArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true });
-  return values.help ? 'help' : {};
+export interface DoctorOptions {
+  userEnvironment: boolean;
+  hookIn: string[];
+}
+
+export function parseDoctorArgs(args: string[]): DoctorOptions | 'help' {
+  const { values } = parseCommandArgs({
+    args,
+    options: { 'user-environment': { type: 'boolean', default: false }, 'hook-in': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  return { userEnvironment: values['user-environment'], hookIn: values['hook-in'] ?? [] };
 }
 
 export function formatChecks(checks: readonly Check[]): string {
@@ -28,14 +47,23 @@ export const doctorCommand = defineCommand({
   name: 'doctor',
   usage: doctorUsage,
   parse: (args) => parseDoctorArgs(args),
-  async run(_options, { config, io }) {
+  async run(options, { config, io }) {
+    if (options.userEnvironment) {
+      const seen = new Set<string>();
+      for (const { line } of hookServicesReadingUserEnvironment(systemPamDirs, installedHookPath, options.hookIn)) {
+        const key = `${line.file}\t${line.lastNumber}\t${line.endByte}\n`;
+        if (!seen.has(key)) io.stdout(key);
+        seen.add(key);
+      }
+      return 0;
+    }
     const checks = doctorChecks({
       config: await config({ checking: true }),
       utmpPath: '/run/utmp',
       nodePath: '/usr/bin/node',
       nodeVersion: process.version,
       hookPath: installedHookPath,
-      pamDir: '/etc/pam.d',
+      pamDirs: systemPamDirs,
       unitDirs: ['/etc/systemd/system', '/usr/local/lib/systemd/system', '/lib/systemd/system'],
       systemdRunning: existsSync('/run/systemd/system'),
       bootId: bootId(),
