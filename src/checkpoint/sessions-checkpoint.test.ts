@@ -154,6 +154,28 @@ describe('the sessions checkpoint', () => {
     expect(step.fullRead).toBe(true);
   });
 
+  it('reads a damaged compressed segment up to its damage and reports the damage at every call', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
+    const open: SessionOpenRecord[] = [];
+    const segment = `${dir}/sessions-20261121T090000Z.jsonl.gz`;
+    const whole = gzipSync(text(batch(open, 3000)));
+    writeFileSync(segment, whole.subarray(0, Math.floor(whole.length / 2)));
+    writeFileSync(`${dir}/sessions.jsonl`, text(batch(open, 100)));
+    const damage = `Cannot read ${segment}: not a readable gzip file (unexpected end of file)`;
+    let step = catchUp(null, expandInputs([dir]));
+    expect(step.damaged.map((e) => e.message)).toEqual([damage]);
+    expect(step.malformed).toEqual([]);
+    expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
+    expect(fullRead().length).toBeGreaterThan(0);
+    for (let round = 0; round < 2; round++) {
+      appendFileSync(`${dir}/sessions.jsonl`, text(batch(open, 50)));
+      step = catchUp(step.checkpoint, expandInputs([dir]));
+      expect(step.fullRead).toBe(false);
+      expect(step.damaged.map((e) => e.message)).toEqual([damage]);
+      expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
+    }
+  });
+
   it('reads everything again after truncation, and after a rewrite in place', () => {
     dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
     const open: SessionOpenRecord[] = [];

@@ -7,12 +7,13 @@
 // offset) too, a file removed (retention) just drops out, and a new file of the log is read
 // whole. What cannot be explained that way — a file shorter than the offset or with other bytes
 // before it (truncated or rewritten in place), a new file that is not part of the log's
-// rotation — throws the checkpoint away and reads all.
+// rotation — throws the checkpoint away and reads all. A compressed file that is damaged is read
+// up to its damage (inputs.ts), each time, and the damage reported each time.
 
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync } from 'node:fs';
 import { logFileName } from '../config/config.ts';
 import { GunzipStream } from '../input/gunzip.ts';
-import type { InputFile } from '../input/inputs.ts';
+import { InputError, isNotRegular, openInputFile, type InputFile, type SkippedEntry } from '../input/inputs.ts';
 import { LineReader, type LineSink } from '../input/line-reader.ts';
 import { bytesBefore, plainFileHolds, positionTailBytes, sameFile, scanCompressed, type ContentScan, type LogPosition } from '../input/log-position.ts';
 import { recordSink } from '../input/parse-lines.ts';
@@ -42,6 +43,10 @@ export interface Catchup {
   malformed: Array<{ path: string; count: number }>;
   /** Whether the whole history was read (no usable checkpoint). */
   fullRead: boolean;
+  /** Compressed files read only up to their damage. */
+  damaged: InputError[];
+  /** Listed files that turned out not to be regular files when opened. */
+  skipped: SkippedEntry[];
 }
 
 
@@ -77,7 +82,7 @@ interface Opened {
 }
 
 function openFile(file: InputFile): Opened {
-  const fd = openSync(file.path, 'r');
+  const fd = openInputFile(file);
   const st = fstatSync(fd);
   return { file, fd, dev: st.dev, ino: st.ino, size: st.size, compressed: file.path.endsWith('.gz'), scan: null };
 }
@@ -148,22 +153,31 @@ function plan(opened: readonly Opened[], stored: Checkpoint): Start[] | null {
   return result;
 }
 
-function readFrom(opened: Opened, from: number | 'done', sink: LineSink): FileMark {
+/**
+ * Reads a file from `from` (a compressed one `done` already: nothing new); returns its new mark
+ * and, for a compressed file, the damage it was read up to. A damaged file's mark is the end of
+ * what could be read: the next call finds it there, done, and reports the damage again.
+ */
+function readFrom(opened: Opened, from: number | 'done', sink: LineSink): { mark: FileMark; damage: InputError | null } {
   const { path } = opened.file;
-  if (!opened.compressed) return readPlain(path, opened.fd, from === 'done' ? 0 : from, sink);
+  if (!opened.compressed) return { mark: readPlain(path, opened.fd, from === 'done' ? 0 : from, sink), damage: null };
   const mark = (length: number, last: Buffer): FileMark => ({ path, dev: opened.dev, ino: opened.ino, offset: length, tail: hex(last), compressed: true });
   if (from === 'done') {
     const scanned = scan(opened, []); // by plan() already
-    return mark(scanned.length, scanned.last);
+    return { mark: mark(scanned.length, scanned.last), damage: scanned.damage };
   }
   const gunzip = new GunzipStream(path, opened.fd);
+  const reader = new LineReader({ keep: positionTailBytes });
   try {
-    const reader = new LineReader({ keep: positionTailBytes });
     reader.reset(from, gunzip.skip(from, positionTailBytes));
     for (let piece = gunzip.next(); piece !== null; piece = gunzip.next()) reader.push(piece, sink);
     // A compressed segment does not grow: a torn last line is handed on too (a malformed line).
     reader.end(sink);
-    return mark(gunzip.position, reader.bytesBeforeLineEnd());
+    return { mark: mark(gunzip.position, reader.bytesBeforeLineEnd()), damage: null };
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    // The line the damage cut short is lost with the rest, not a malformed line.
+    return { mark: mark(gunzip.position, gunzip.before(positionTailBytes)), damage: error };
   } finally {
     gunzip.close();
   }
@@ -194,8 +208,17 @@ export function prune(records: readonly LogRecord[]): LogRecord[] {
 /** Brings a checkpoint up to date with `files`, reading only what is new when it can. */
 export function catchUp(stored: Checkpoint | null, files: readonly InputFile[]): Catchup {
   const opened: Opened[] = [];
+  const skipped: SkippedEntry[] = [];
   try {
-    for (const file of files) opened.push(openFile(file));
+    for (const file of files) {
+      try {
+        opened.push(openFile(file));
+      } catch (error) {
+        // Listed as a regular file, something else by the time it was opened.
+        if (!isNotRegular(error)) throw error;
+        skipped.push({ path: file.path, what: error.detail });
+      }
+    }
     const starts = stored !== null && stored.version === checkpointVersion && Array.isArray(stored.files) ? plan(opened, stored) : null;
     // Pruned as it grows: a full read of a long history keeps only what is still open.
     let records: LogRecord[] = starts !== null && stored !== null ? [...stored.kept] : [];
@@ -205,14 +228,16 @@ export function catchUp(stored: Checkpoint | null, files: readonly InputFile[]):
     };
     const marks: FileMark[] = [];
     const malformed: Catchup['malformed'] = [];
+    const damaged: InputError[] = [];
     opened.forEach((o, i) => {
       const start = starts?.[i] ?? { from: 0 };
       const sink = recordSink(keep);
-      const mark = readFrom(o, start === 'done' ? 'done' : start.from, sink);
+      const { mark, damage } = readFrom(o, start === 'done' ? 'done' : start.from, sink);
       if (sink.malformed > 0) malformed.push({ path: o.file.path, count: sink.malformed });
+      if (damage !== null) damaged.push(damage);
       marks.push(mark);
     });
-    return { checkpoint: { version: checkpointVersion, files: marks, kept: prune(records) }, malformed, fullRead: starts === null };
+    return { checkpoint: { version: checkpointVersion, files: marks, kept: prune(records) }, malformed, fullRead: starts === null, damaged, skipped };
   } finally {
     for (const o of opened) closeSync(o.fd);
   }

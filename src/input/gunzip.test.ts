@@ -104,6 +104,24 @@ describe('GunzipStream', () => {
     expect((streamed as Error).message).toBe(`Cannot read ${cut}: not a readable gzip file (unexpected end of file)`);
   });
 
+  it('hands on what a damaged file held before its damage, then throws naming it, small or streamed', async () => {
+    const small = `${dir}/truncated-small.jsonl.gz`;
+    const whole = gzipSync(lines);
+    writeFileSync(small, whole.subarray(0, Math.floor(whole.length / 2)));
+    const cut = drain(small);
+    expect((cut.error as Error).message).toBe(`Cannot read ${small}: not a readable gzip file (unexpected end of file)`);
+    expect(cut.size).toBeGreaterThan(lines.length / 4);
+    expect(cut.sha).toBe(sha(lines.subarray(0, cut.size)));
+    const large = `${dir}/truncated-large.jsonl.gz`;
+    await gzipCopies(large, lines, 400);
+    truncateSync(large, Math.floor(readFileSync(large).length / 2));
+    const streamed = drain(large);
+    expect((streamed.error as Error).message).toBe(`Cannot read ${large}: not a readable gzip file (unexpected end of file)`);
+    expect(streamed.size).toBeGreaterThan(lines.length * 100);
+    const copies = Buffer.concat(Array.from({ length: Math.ceil(streamed.size / lines.length) }, () => lines));
+    expect(streamed.sha).toBe(sha(copies.subarray(0, streamed.size)));
+  });
+
   it('skips to an offset, giving the bytes before it, and goes on from there', () => {
     const path = `${dir}/skip.jsonl.gz`;
     writeFileSync(path, gzipSync(lines));

@@ -1,7 +1,8 @@
 // The content of a gzip file (a compressed log segment, a `.jsonl.gz` input), a piece at a time
 // and bounded: its decompressed size may not exceed a limit proportional to its compressed size
 // (a gzip bomb is refused with an InputError naming the file), and what is held in memory does
-// not grow with the file.
+// not grow with the file. A damaged file (truncated, corrupt) hands on what decompressed before
+// the damage, then throws its InputError: the reader decides what the rest of its input is worth.
 //
 // Every reader of the log is synchronous, and node's zlib decompresses a stream only
 // asynchronously (its synchronous calls take a whole buffer). So a file whose content is small —
@@ -188,8 +189,8 @@ class WorkerPieces implements Pieces {
 /**
  * The content of the gzip file open at `fd` (read from its start, whatever the descriptor's
  * position), a piece at a time. Opening reads nothing; reading throws an InputError naming
- * `path` when the file is not gzip or decompresses past decompressedLimit(). The descriptor stays
- * the caller's: close() ends the reading, not the file.
+ * `path` when the file is not gzip or decompresses past decompressedLimit(), after the content
+ * before that point. The descriptor stays the caller's: close() ends the reading, not the file.
  */
 export class GunzipStream {
   private pieces: Pieces | null = null;
@@ -244,6 +245,11 @@ export class GunzipStream {
         this.recent = lastBytes(before, piece, used, tailKeep);
       }
     }
+    return this.before(keep);
+  }
+
+  /** The last `keep` bytes handed on (at most 256): what comes before `position`. */
+  before(keep: number): Buffer {
     return this.recent.subarray(Math.max(0, this.recent.length - keep));
   }
 
@@ -263,10 +269,9 @@ export class GunzipStream {
     if (size <= inlineBytes && claimed <= inlineBytes) {
       try {
         return new InlinePieces(gunzipSync(readRange(this.fd, 0, size), { maxOutputLength: Math.min(inlineBytes, limit) }));
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') {
-          throw new InputError(this.path, undefined, `not a readable gzip file (${(error as Error).message})`);
-        }
+      } catch {
+        // Too large for one call, or damaged: the one call hands on nothing of a damaged file,
+        // the stream everything zlib gets out of it before the damage, then the error.
       }
     }
     return new WorkerPieces(this.path, this.fd, limit);

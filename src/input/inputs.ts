@@ -2,10 +2,19 @@
 // is the log directory. A directory gives the session log and its rotated segments, oldest first
 // (any naming of segments.ts: the writer's own, logrotate's numbered or dated, compressed or
 // not), after any other `*.jsonl` and `*.jsonl.gz` files in it (imports), oldest first.
+//
+// In a directory only regular files are read, and links are not followed: a FIFO there would
+// hang the reader, a link could make root read what it points at. Such entries are left out and
+// reported. A file named on its own is read as it is (a FIFO as a stream, like `-`).
+//
+// An input that cannot be opened is an error. One that fails while it is read (a truncated or
+// corrupt gzip file, a read error) gives the records before the damage, and the damage is
+// reported with them: the caller answers, and says the answer is incomplete.
 
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { logFileName } from '../config/config.ts';
 import type { LogRecord } from '../record/types.ts';
+import { describeFileType } from '../store/errors.ts';
 import { listSegments, parseSegmentName } from '../store/segments.ts';
 import { GunzipStream } from './gunzip.ts';
 import { InputError } from './input-error.ts';
@@ -17,9 +26,32 @@ export { InputError } from './input-error.ts';
 export interface InputFile {
   /** A path, or `-` for standard input. */
   path: string;
+  /** Found in a directory: read only while it is a regular file, never through a link. */
+  listed?: boolean;
+}
+
+/** A directory entry with a log's name that is not read: not a regular file, or a link. */
+export interface SkippedEntry {
+  path: string;
+  /** What it is: `a FIFO`, `a symbolic link`, … */
+  what: string;
+}
+
+export interface InputList {
+  /** The files to read, in reading order. */
+  files: InputFile[];
+  skipped: SkippedEntry[];
 }
 
 const logName = /\.jsonl(\.gz)?$/;
+
+/** The code an InputError has for a listed entry that is no longer a regular file. */
+const notRegular = 'ENOTREG';
+
+/** Whether `error` says a file listed from a directory was, when opened, not a regular file. */
+export function isNotRegular(error: unknown): error is InputError {
+  return error instanceof InputError && error.code === notRegular;
+}
 
 function describe(error: unknown): { code: string | undefined; detail: string } {
   const code = (error as { code?: string }).code;
@@ -28,12 +60,44 @@ function describe(error: unknown): { code: string | undefined; detail: string } 
   return { code, detail: code ?? String(error) };
 }
 
-/** Expands the given paths to the files to read, in reading order. */
-export function expandInputs(paths: readonly string[]): InputFile[] {
-  const files: InputFile[] = [];
+/** The files of one input directory, and the entries with a log's name that are left out. */
+function listDirectory(path: string, into: InputList): void {
+  const dir = path.replace(/\/+$/, '') || '/';
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    const { code, detail } = describe(error);
+    throw new InputError(path, code, detail);
+  }
+  const present = new Set(names);
+  const others: Array<{ file: string; name: string; mtime: number }> = [];
+  for (const name of names) {
+    // A `.gz` whose plain file is still there is being written by compression: the plain one is read.
+    if (name.endsWith('.gz') && present.has(name.slice(0, -3))) continue;
+    const segment = parseSegmentName(logFileName, name) !== null;
+    if (!segment && (!logName.test(name) || name.startsWith('.'))) continue;
+    const file = `${dir}/${name}`;
+    let st;
+    try {
+      st = lstatSync(file);
+    } catch {
+      continue; // vanished meanwhile
+    }
+    if (!st.isFile()) into.skipped.push({ path: file, what: describeFileType(st.mode) });
+    else if (!segment) others.push({ file, name, mtime: st.mtimeMs });
+  }
+  others.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : 1));
+  for (const o of others) into.files.push({ path: o.file, listed: true });
+  for (const segment of listSegments(dir, logFileName)) into.files.push({ path: segment.path, listed: true });
+}
+
+/** Expands the given paths to the files to read, in reading order, and the entries left out. */
+export function listInputs(paths: readonly string[]): InputList {
+  const list: InputList = { files: [], skipped: [] };
   for (const path of paths) {
     if (path === '-') {
-      files.push({ path });
+      list.files.push({ path });
       continue;
     }
     let st;
@@ -43,37 +107,21 @@ export function expandInputs(paths: readonly string[]): InputFile[] {
       const { code, detail } = describe(error);
       throw new InputError(path, code, detail);
     }
-    if (!st.isDirectory()) {
-      files.push({ path });
-      continue;
-    }
-    const dir = path.replace(/\/+$/, '') || '/';
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch (error) {
-      const { code, detail } = describe(error);
-      throw new InputError(path, code, detail);
-    }
-    const present = new Set(names);
-    const others = names
-      .filter((n) => logName.test(n) && !n.startsWith('.') && parseSegmentName(logFileName, n) === null)
-      .filter((n) => !(n.endsWith('.gz') && present.has(n.slice(0, -3))))
-      .map((name) => {
-        const file = `${dir}/${name}`;
-        let mtime = 0;
-        try {
-          mtime = statSync(file).mtimeMs;
-        } catch {
-          // vanished: reading it will say so
-        }
-        return { file, name, mtime };
-      })
-      .sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : 1));
-    for (const o of others) files.push({ path: o.file });
-    for (const segment of listSegments(dir, logFileName)) files.push({ path: segment.path });
+    if (st.isDirectory()) listDirectory(path, list);
+    else list.files.push({ path });
   }
-  return files;
+  return list;
+}
+
+/** Expands the given paths to the files to read, in reading order. */
+export function expandInputs(paths: readonly string[]): InputFile[] {
+  return listInputs(paths).files;
+}
+
+/** The warning for an entry left out. */
+export function skippedWarning(entry: SkippedEntry): string {
+  const why = entry.what === describeFileType(0o120000) ? 'links in an input directory are not followed' : 'only regular files are read from an input directory';
+  return `skipped ${entry.path}: ${entry.what} (${why})`;
 }
 
 /** Opens an input for reading; an InputError names the path and the reason. */
@@ -87,66 +135,154 @@ export function openInput(path: string): number {
 }
 
 /**
- * The content of one input a piece at a time, gunzipped when it is a `.gz` file (bounded: see
- * gunzip.ts). A piece is valid until the next one is asked for.
+ * Opens an input file: standard input, a file named on its own as it is, a file listed from a
+ * directory only while it is a regular file and not a link (without blocking on a FIFO put in
+ * its place since it was listed: the InputError's code is then ENOTREG).
  */
-export function* contentOf(file: InputFile): Generator<Buffer> {
-  const fd = file.path === '-' ? 0 : openInput(file.path);
+export function openInputFile(file: InputFile): number {
+  if (file.path === '-') return 0;
+  if (file.listed !== true) return openInput(file.path);
+  let fd: number;
   try {
-    if (file.path.endsWith('.gz')) {
-      const gunzip = new GunzipStream(file.path, fd);
-      try {
-        for (let piece = gunzip.next(); piece !== null; piece = gunzip.next()) yield piece;
-      } finally {
-        gunzip.close();
-      }
-      return;
+    fd = openSync(file.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ELOOP') throw new InputError(file.path, notRegular, describeFileType(0o120000));
+    const { code, detail } = describe(error);
+    throw new InputError(file.path, code, detail);
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw new InputError(file.path, notRegular, describeFileType(st.mode));
+  }
+  return fd;
+}
+
+/**
+ * The content of an open input a piece at a time, gunzipped when it is a `.gz` file (bounded: see
+ * gunzip.ts). A piece is valid until the next one is asked for. Damage (a gzip file that cannot be
+ * decompressed further, a read error) throws an InputError after the content before it.
+ */
+function* piecesOf(file: InputFile, fd: number): Generator<Buffer> {
+  if (file.path.endsWith('.gz')) {
+    const gunzip = new GunzipStream(file.path, fd);
+    try {
+      for (let piece = gunzip.next(); piece !== null; piece = gunzip.next()) yield piece;
+    } finally {
+      gunzip.close();
     }
-    // 64 KiB: the text of a chunk then stays in V8's young generation and dies there (a megabyte
-    // string would go to large-object space and pile up until a full collection).
-    const chunk = Buffer.allocUnsafe(1 << 16);
-    for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) return;
-      yield chunk.subarray(0, n);
+    return;
+  }
+  // 64 KiB: the text of a chunk then stays in V8's young generation and dies there (a megabyte
+  // string would go to large-object space and pile up until a full collection).
+  const chunk = Buffer.allocUnsafe(1 << 16);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (error) {
+      const { code, detail } = describe(error);
+      throw new InputError(file.path, code, detail);
     }
+    if (n === 0) return;
+    yield chunk.subarray(0, n);
+  }
+}
+
+/** The content of one input a piece at a time (see piecesOf); an InputError at any failure. */
+export function* contentOf(file: InputFile): Generator<Buffer> {
+  const fd = openInputFile(file);
+  try {
+    yield* piecesOf(file, fd);
   } finally {
     if (fd !== 0) closeSync(fd);
   }
 }
 
-/** The text of one input, gunzipped when it is a `.gz` file. */
-export function readInputText(file: InputFile): string {
+/**
+ * The text of one input to its end, or, when it is damaged, its whole lines before the damage (the
+ * line the damage cut short is lost with the rest) and the damage.
+ */
+export function readInputTextUpToDamage(file: InputFile): { text: string; damage: InputError | null } {
   const pieces: Buffer[] = [];
-  for (const piece of contentOf(file)) pieces.push(Buffer.from(piece));
-  return Buffer.concat(pieces).toString('utf8');
+  let damage: InputError | null = null;
+  const fd = openInputFile(file);
+  try {
+    for (const piece of piecesOf(file, fd)) pieces.push(Buffer.from(piece));
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    damage = error;
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
+  let content = Buffer.concat(pieces);
+  if (damage !== null) content = content.subarray(0, content.lastIndexOf(0x0a) + 1);
+  return { text: content.toString('utf8'), damage };
+}
+
+/** The text of one input, gunzipped when it is a `.gz` file; an InputError when any of it cannot be read. */
+export function readInputText(file: InputFile): string {
+  const { text, damage } = readInputTextUpToDamage(file);
+  if (damage !== null) throw damage;
+  return text;
+}
+
+/** What reading one input gave besides its records. */
+export interface InputRead {
+  /** Malformed lines, overlong lines (line-reader.ts) included. */
+  malformed: number;
+  /** Where reading stopped before the end, after the records before it; null when it did not. */
+  damage: InputError | null;
 }
 
 /**
- * Streams one input's records to `onRecord` (a whole history need not fit in memory as text);
- * returns its malformed line count, overlong lines (line-reader.ts) included.
+ * Streams one input's records to `onRecord` (a whole history need not fit in memory as text), up
+ * to its end or its damage. An input that cannot be opened throws its InputError.
  */
-export function forEachRecordIn(file: InputFile, onRecord: (record: LogRecord) => void): number {
+export function forEachRecordIn(file: InputFile, onRecord: (record: LogRecord) => void): InputRead {
   const sink = recordSink(onRecord);
   const reader = new LineReader();
-  for (const piece of contentOf(file)) reader.push(piece, sink);
-  reader.end(sink);
-  return sink.malformed;
+  const fd = openInputFile(file);
+  try {
+    for (const piece of piecesOf(file, fd)) reader.push(piece, sink);
+    reader.end(sink);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    // The line the damage cut short is part of what was lost, not a malformed line.
+    return { malformed: sink.malformed, damage: error };
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
+  return { malformed: sink.malformed, damage: null };
 }
 
 export interface ReadResult {
   /** Malformed lines per input, for one warning each. */
   malformed: Array<{ path: string; count: number }>;
+  /** Inputs read only up to their damage (each error names its input): the answer lacks the rest. */
+  damaged: InputError[];
+  /** Directory entries left out. */
+  skipped: SkippedEntry[];
 }
 
 /** Streams every record of the given paths (expanded) to `onRecord`. */
 export function forEachRecord(paths: readonly string[], onRecord: (record: LogRecord) => void): ReadResult {
-  const malformed: ReadResult['malformed'] = [];
-  for (const file of expandInputs(paths)) {
-    const count = forEachRecordIn(file, onRecord);
-    if (count > 0) malformed.push({ path: file.path === '-' ? 'standard input' : file.path, count });
+  const { files, skipped } = listInputs(paths);
+  const result: ReadResult = { malformed: [], damaged: [], skipped };
+  for (const file of files) {
+    let read: InputRead;
+    try {
+      read = forEachRecordIn(file, onRecord);
+    } catch (error) {
+      // Listed as a regular file, something else by the time it was opened.
+      if (!isNotRegular(error)) throw error;
+      result.skipped.push({ path: file.path, what: error.detail });
+      continue;
+    }
+    if (read.malformed > 0) result.malformed.push({ path: file.path === '-' ? 'standard input' : file.path, count: read.malformed });
+    if (read.damage !== null) result.damaged.push(read.damage);
   }
-  return { malformed };
+  return result;
 }
 
 export function readRecords(paths: readonly string[]): ReadResult & { records: LogRecord[] } {
@@ -154,6 +290,16 @@ export function readRecords(paths: readonly string[]): ReadResult & { records: L
   return { ...forEachRecord(paths, (r) => records.push(r)), records };
 }
 
-export function malformedWarnings(result: ReadResult): string[] {
+export function malformedWarnings(result: Pick<ReadResult, 'malformed'>): string[] {
   return result.malformed.map((m) => `skipped ${m.count} malformed line${m.count === 1 ? '' : 's'} in ${m.path}`);
+}
+
+/** The warning for an input read only up to its damage. */
+export function damageWarning(damage: InputError): string {
+  return `${damage.message}; the records before the damage were read`;
+}
+
+/** Every warning of a read: entries left out, malformed lines, then inputs read only in part. */
+export function readWarnings(result: ReadResult): string[] {
+  return [...result.skipped.map(skippedWarning), ...malformedWarnings(result), ...result.damaged.map(damageWarning)];
 }

@@ -5,6 +5,7 @@
 // and the sessions checkpoint keep and find their positions through this module.
 
 import { GunzipStream } from './gunzip.ts';
+import { InputError } from './input-error.ts';
 import { readRange } from './read-range.ts';
 
 /** How many bytes before its offset a position keeps. */
@@ -38,25 +39,32 @@ export function plainFileHolds(fd: number, size: number, position: Pick<LogPosit
 
 /** One pass over a compressed file's content: its length, and the bytes before its end and before each of `offsets`. */
 export interface ContentScan {
+  /** The length of the content, or of what of it could be read before the damage. */
   length: number;
   last: Buffer;
   /** For the offsets within the content. */
   before: Map<number, Buffer>;
+  /** Where the content could not be decompressed further (gunzip.ts); null when read to its end. */
+  damage: InputError | null;
 }
 
-/** Scans the content of the open `.gz` file at `path` (throws InputError when it cannot be read). */
+/** Scans the content of the open `.gz` file at `path`, up to its end or its damage. */
 export function scanCompressed(path: string, fd: number, offsets: readonly number[] = []): ContentScan {
   const gunzip = new GunzipStream(path, fd);
   const before = new Map<number, Buffer>();
+  let damage: InputError | null = null;
   try {
     for (const offset of [...new Set(offsets)].sort((a, b) => a - b)) {
       const bytes = gunzip.skip(offset - gunzip.position, positionTailBytes);
       if (gunzip.position < offset) break;
       before.set(offset, bytes);
     }
-    const last = gunzip.skip(Infinity, positionTailBytes);
-    return { length: gunzip.position, last, before };
+    gunzip.skip(Infinity, 0);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    damage = error;
   } finally {
     gunzip.close();
   }
+  return { length: gunzip.position, last: gunzip.before(positionTailBytes), before, damage };
 }

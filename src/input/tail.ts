@@ -86,7 +86,7 @@ function contentEnd(path: string): { size: number; last: Buffer } | null {
   if (fd === null) return null;
   try {
     const scan = scanCompressed(path, fd);
-    return { size: scan.length, last: scan.last };
+    return scan.damage === null ? { size: scan.length, last: scan.last } : null;
   } catch {
     return null;
   } finally {

@@ -70,6 +70,7 @@ describe('currentSessions() over --input files', () => {
     expect(currentSessions(request({ inputs: [`${dir}/in.jsonl`] }), config, {})).toEqual({
       sessions: [sessionOf(c.alice), sessionOf(c.dave)],
       warnings: [],
+      incomplete: false,
     });
   });
 
@@ -111,6 +112,7 @@ describe('currentSessions() over --input files', () => {
     expect(currentSessions(request({ inputs: [`${dir}/a.jsonl`, `${dir}/b.jsonl`] }), config, {})).toEqual({
       sessions: [sessionOf(c.alice), sessionOf(c.dave)],
       warnings: [`skipped 1 malformed line in ${dir}/a.jsonl`, 'ignored 1 session_close record(s) without a session_open'],
+      incomplete: false,
     });
   });
 
@@ -129,10 +131,10 @@ describe('currentSessions() over the log directory', () => {
     const c = corpus();
     mkdirSync(config.logDir);
     writeFileSync(config.logFile, c.lines);
-    expect(currentSessions(request(), config, {})).toEqual({ sessions: [sessionOf(c.alice), sessionOf(c.dave)], warnings: [] });
+    expect(currentSessions(request(), config, {})).toEqual({ sessions: [sessionOf(c.alice), sessionOf(c.dave)], warnings: [], incomplete: false });
     expect(existsSync(`${config.stateDir}/sessions.checkpoint.json`)).toBe(true);
     appendFileSync(config.logFile, build.toLine(build.sessionClose(here, login('alice', 'pts/1', running), min(10), c.alice)));
-    expect(currentSessions(request(), config, {})).toEqual({ sessions: [sessionOf(c.dave)], warnings: [] });
+    expect(currentSessions(request(), config, {})).toEqual({ sessions: [sessionOf(c.dave)], warnings: [], incomplete: false });
   });
 
   it('names the log file when the log directory is missing', () => {
@@ -174,6 +176,7 @@ describe('currentSessions() over the log directory', () => {
         `Cannot read ${config.logFile}: permission denied (EACCES); answering from ${config.runDir}/sessions (open sessions only)`,
         `skipped 2 unreadable entries in ${config.runDir}/sessions`,
       ],
+      incomplete: false,
     });
     expect(asNobody(() => currentSessions(request({ user: 'alice' }), config, {})).sessions).toEqual([sessionOf(c.alice)]);
     // Given as an input, the same log is an error: the fallback is for the default only.

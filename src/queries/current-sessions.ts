@@ -30,6 +30,8 @@ export interface CurrentSessions {
   sessions: CurrentSession[];
   /** Problems met on the way (malformed lines, a fallback taken), for stderr. */
   warnings: string[];
+  /** An input was read only up to its damage (named in `warnings`): the answer lacks the rest. */
+  incomplete: boolean;
 }
 
 /** Open sessions from the run directory's entries. */
@@ -49,10 +51,12 @@ export function currentSessions(request: CurrentSessionsRequest, config: Config,
   const local = localHost(config);
   const alive = localLiveness(local);
   const warnings: string[] = [];
+  let incomplete = false;
   let list: Session[];
   try {
     const loaded = request.inputs.length > 0 ? loadReconciled(request.inputs, config, alive) : loadCurrent(config, env, alive);
     warnings.push(...loaded.warnings);
+    incomplete = loaded.incomplete;
     list = [];
     for (const i of loaded.order) {
       const end = loaded.endOf(i);
@@ -82,5 +86,5 @@ export function currentSessions(request: CurrentSessionsRequest, config: Config,
       return pty === null ? s : { ...s, pty };
     });
   }
-  return { sessions: current, warnings };
+  return { sessions: current, warnings, incomplete };
 }

@@ -25,6 +25,8 @@ export interface History {
   /** The lines newest first; each call walks them again, without a copy of the history. */
   lines: () => Generator<HistoryLine>;
   warnings: string[];
+  /** An input was read only up to its damage (named in `warnings`): the history lacks the rest. */
+  incomplete: boolean;
 }
 
 export function history(request: HistoryRequest, config: Config, now: Micros): History {
@@ -55,5 +57,5 @@ export function history(request: HistoryRequest, config: Config, now: Micros): H
       if (inRange(sessionAt, to)) yield { at: sessionAt, session: s };
     }
   }
-  return { lines, warnings: loaded.warnings };
+  return { lines, warnings: loaded.warnings, incomplete: loaded.incomplete };
 }

@@ -1,10 +1,12 @@
 // Reads and reconciles the records a query works on (the inputs, or the log directory through the
-// sessions checkpoint), and knows what runs on this host.
+// sessions checkpoint), and knows what runs on this host. An input damaged part way (inputs.ts)
+// gives what came before the damage: the sessions are those of what could be read, the damage is
+// among the warnings and `incomplete` says so.
 
 import { CheckpointError, loadCheckpointFile, saveCheckpointFile, sessionsCheckpointPath } from '../checkpoint/checkpoint-file.ts';
 import { catchUp, type Checkpoint } from '../checkpoint/sessions-checkpoint.ts';
 import type { Config } from '../config/config.ts';
-import { expandInputs, forEachRecord, forEachRecordIn, InputError, malformedWarnings, type ReadResult } from '../input/inputs.ts';
+import { damageWarning, forEachRecord, forEachRecordIn, InputError, listInputs, malformedWarnings, skippedWarning, type ReadResult } from '../input/inputs.ts';
 import { Reconciler, type ReconciledSessions } from '../reconcile/reconcile.ts';
 import type { Liveness } from '../reconcile/types.ts';
 import type { LogRecord } from '../record/types.ts';
@@ -27,14 +29,17 @@ export function localLiveness(local: LocalHost): Liveness {
 
 export interface Loaded extends ReconciledSessions {
   warnings: string[];
+  /** An input was read only up to its damage (named in `warnings`): the answer lacks the rest. */
+  incomplete: boolean;
 }
 
+/** The warnings of a read, the inputs read only in part last. */
 function warningsOf(read: ReadResult, result: ReconciledSessions): string[] {
-  const warnings = malformedWarnings(read);
+  const warnings = [...read.skipped.map(skippedWarning), ...malformedWarnings(read)];
   if (result.counts.closesWithoutOpen > 0) {
     warnings.push(`ignored ${result.counts.closesWithoutOpen} session_close record(s) without a session_open`);
   }
-  return warnings;
+  return [...warnings, ...read.damaged.map(damageWarning)];
 }
 
 /** Without --input the default is the log directory; a failure there names the log file. */
@@ -56,7 +61,7 @@ export function loadReconciled(inputs: readonly string[], config: Config, alive:
   const onRecord = also === undefined ? (r: LogRecord) => reconciler.add(r) : (r: LogRecord) => (reconciler.add(r), also(r));
   const read = withDefaultNamed(config, () => forEachRecord(paths, onRecord));
   const result = reconciler.finish(alive);
-  return { ...result, warnings: warningsOf(read, result) };
+  return { ...result, warnings: warningsOf(read, result), incomplete: read.damaged.length > 0 };
 }
 
 function isSessionsCheckpoint(value: unknown): value is Checkpoint {
@@ -70,7 +75,7 @@ function isSessionsCheckpoint(value: unknown): value is Checkpoint {
  * truncation; a checkpoint that cannot be saved only costs speed.
  */
 export function loadCurrent(config: Config, env: Readonly<Record<string, string | undefined>>, alive: Liveness): Loaded {
-  const files = withDefaultNamed(config, () => expandInputs([config.logDir]));
+  const { files, skipped } = withDefaultNamed(config, () => listInputs([config.logDir]));
   const path = sessionsCheckpointPath(config.stateDir, env);
   // The checkpoint is a cache: one that cannot be used only costs a full read.
   const early: string[] = [];
@@ -81,11 +86,12 @@ export function loadCurrent(config: Config, env: Readonly<Record<string, string 
     if (!(error instanceof CheckpointError)) throw error;
     early.push(`${error.message}; reading the whole log`);
   }
-  const { checkpoint, malformed } = catchUp(stored, files);
+  const caught = catchUp(stored, files);
+  const { checkpoint, malformed, damaged } = caught;
   const reconciler = new Reconciler();
   for (const record of checkpoint.kept) reconciler.add(record);
   const result = reconciler.finish(alive);
-  const warnings = [...early, ...warningsOf({ malformed }, result)];
+  const warnings = [...early, ...warningsOf({ malformed, damaged, skipped: [...skipped, ...caught.skipped] }, result)];
   if (path !== null) {
     try {
       saveCheckpointFile(path, checkpoint);
@@ -93,7 +99,7 @@ export function loadCurrent(config: Config, env: Readonly<Record<string, string 
       warnings.push(`cannot save the checkpoint ${path}: ${(error as { code?: string }).code ?? String(error)}`);
     }
   }
-  return { ...result, warnings };
+  return { ...result, warnings, incomplete: damaged.length > 0 };
 }
 
 /** The ids of the sessions still open, from the whole log. */
@@ -113,7 +119,7 @@ export function holdsOpenSession(config: Config): (segment: { path: string }) =>
   return (segment) => {
     const ids = (open ??= openSessionIds(config));
     let found = false;
-    forEachRecordIn({ path: segment.path }, (r) => {
+    forEachRecordIn({ path: segment.path, listed: true }, (r) => {
       if (r.event === 'session_open' && ids.has(r.session_id)) found = true;
     });
     return found;

@@ -1,12 +1,14 @@
 // The security report over a period: the sessions and failed logins of the inputs (default: the
-// log directory), the alerts `logsphere watch` raised, and web-server errors from access logs.
+// log directory), the alerts `logsphere watch` raised, and web-server errors from access logs. An
+// input or access log damaged part way counts with what came before the damage; the report's
+// warnings name it and `incomplete` says so.
 
 import { existsSync } from 'node:fs';
 import { alertLogPath, readAlerts } from '../alerts/alert-log.ts';
 import type { Alert } from '../alerts/engine.ts';
 import type { Config } from '../config/config.ts';
 import { FailureCollector } from '../failures/failures.ts';
-import { readInputText } from '../input/inputs.ts';
+import { damageWarning, readInputTextUpToDamage } from '../input/inputs.ts';
 import type { Micros } from '../record/time.ts';
 import { AccessLogSummarizer } from '../report/access-log.ts';
 import { buildReport, type Report } from '../report/report.ts';
@@ -24,10 +26,18 @@ export interface ReportRequest {
   zone: string;
 }
 
-export function securityReport(request: ReportRequest, config: Config, now: Micros): { report: Report; warnings: string[] } {
+export interface SecurityReport {
+  report: Report;
+  warnings: string[];
+  /** An input was read only up to its damage (named in `warnings`): the report lacks the rest. */
+  incomplete: boolean;
+}
+
+export function securityReport(request: ReportRequest, config: Config, now: Micros): SecurityReport {
   const collector = new FailureCollector({ since: request.since, until: request.until, user: null, host: null });
   const loaded = loadReconciled(request.inputs, config, localLiveness(localHost(config)), (r) => collector.add(r));
   const warnings = [...loaded.warnings];
+  let incomplete = loaded.incomplete;
   const alertsPath = request.alerts ?? alertLogPath(config.stateDir);
   let alerts: Alert[] = [];
   if (request.alerts !== null || existsSync(alertsPath)) {
@@ -39,8 +49,13 @@ export function securityReport(request: ReportRequest, config: Config, now: Micr
   if (request.accessLogs.length > 0) {
     const summarizer = new AccessLogSummarizer(request.since, request.until);
     for (const path of request.accessLogs) {
-      const bad = summarizer.addFile(path, readInputText({ path }));
+      const { text, damage } = readInputTextUpToDamage({ path });
+      const bad = summarizer.addFile(path, text);
       if (bad > 0) warnings.push(`skipped ${bad} line${bad === 1 ? '' : 's'} of ${path} not in the Common/Combined Log Format`);
+      if (damage !== null) {
+        warnings.push(damageWarning(damage));
+        incomplete = true;
+      }
     }
     access = summarizer.result();
   }
@@ -48,5 +63,5 @@ export function securityReport(request: ReportRequest, config: Config, now: Micr
     for (const i of loaded.order) yield loaded.session(i);
   })();
   const report = buildReport({ sessions, failures: collector.sorted(), alerts, access, since: request.since, until: request.until, now, zone: request.zone, warnings });
-  return { report, warnings };
+  return { report, warnings, incomplete };
 }
