@@ -16,9 +16,13 @@ const t0 = Date.UTC(2026, 10, 21, 13, 0, 0) * 1000;
 describe('record builders', () => {
   const open = build.sessionOpen(origin, { ...login, xdg_session_id: '7' }, t0);
   const close = build.sessionClose(origin, login, t0 + 90_500_001, open);
+  const sshOpen = build.sessionOpen(origin, { ...login, tty: 'ssh', audit_session: 42 }, t0);
+  const sshClose = build.sessionClose(origin, { ...login, tty: 'ssh' }, t0 + 1, sshOpen, {}, 'pts/5');
   const records = [
     open,
     close,
+    sshOpen,
+    sshClose,
     build.sessionClose(origin, login, t0 + 1, null),
     build.authFailure(origin, { ...login, uid: null, truncated: ['user'] }, t0),
     build.boot({ ...origin, source: 'systemd' }, t0, '6.1.0-test', t0 - 5_000_000),
@@ -37,6 +41,15 @@ describe('record builders', () => {
     expect(close.login_time).toBe('2026-11-21T13:00:00.000000Z');
     expect(close.duration_s).toBe(90.500001);
     expect(close.ts).toBe('2026-11-21T13:01:30.500001Z');
+  });
+
+  it('carry the audit session on the open and the pty found later on the close, in a fixed place', () => {
+    expect(Object.keys(sshOpen).slice(-2)).toEqual(['pid_start', 'audit_session']);
+    expect(sshOpen.audit_session).toBe(42);
+    expect(Object.keys(sshClose).slice(-3)).toEqual(['login_time', 'duration_s', 'pty']);
+    expect(sshClose.pty).toBe('pts/5');
+    expect(close).not.toHaveProperty('pty');
+    expect(open).not.toHaveProperty('audit_session');
   });
 
   it('use UUIDv7 ids that differ per record', () => {

@@ -70,6 +70,7 @@ function loginRecord<E extends 'session_open' | 'session_close' | 'auth_failure'
     pid: login.pid,
     pid_start: login.pid_start,
   } as LoginFields & ReturnType<typeof base> & { event: E };
+  if (login.audit_session !== undefined) record.audit_session = login.audit_session;
   if (login.xdg_session_id !== undefined) record.xdg_session_id = login.xdg_session_id;
   if (login.truncated !== undefined && login.truncated.length > 0) record.truncated = login.truncated;
   return record;
@@ -83,6 +84,7 @@ export function sessionOpen(origin: Origin, login: Login, at: Micros, ids: Ids =
 /**
  * A close. With the open record it reuses the session id and adds login_time and duration_s;
  * without it the id is null and the reconciler pairs it by host/pid/pid_start/service/user/tty.
+ * `pty` is the session's pseudo-terminal when it became known after the open (sshd's sessions).
  */
 export function sessionClose(
   origin: Origin,
@@ -90,6 +92,7 @@ export function sessionClose(
   at: Micros,
   open: Pick<SessionOpenRecord, 'session_id' | 'ts'> | null,
   ids: Ids = {},
+  pty: string | null = null,
 ): SessionCloseRecord {
   const record: SessionCloseRecord = loginRecord('session_close', origin, at, ids.event_id ?? newId(at), open ? open.session_id : null, login);
   const opened = open ? parseTimestamp(open.ts) : null;
@@ -97,6 +100,7 @@ export function sessionClose(
     record.login_time = open.ts;
     record.duration_s = Math.max(0, durationSeconds(opened, at));
   }
+  if (pty !== null) record.pty = pty;
   return record;
 }
 

@@ -40,6 +40,12 @@ export interface LoginFields {
   service: string;
   pid: number;
   pid_start: number;
+  /**
+   * The kernel's audit session id (/proc/PID/sessionid) that pam_loginuid gave the session: every
+   * process of the session carries it. Only on opens, and only when the session started one of its
+   * own (a user switch inherits the audit session of the login it runs in).
+   */
+  audit_session?: number;
   xdg_session_id?: string;
   truncated?: string[];
 }
@@ -53,6 +59,11 @@ export interface SessionCloseRecord extends RecordBase, LoginFields {
   event: 'session_close';
   login_time?: string;
   duration_s?: number;
+  /**
+   * The pseudo-terminal the session's processes had (`pts/3`), when `tty` does not name it: sshd
+   * says `ssh` and allocates the pty after the session opens.
+   */
+  pty?: string;
 }
 
 export interface AuthFailureRecord extends RecordBase, LoginFields {

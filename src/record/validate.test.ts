@@ -31,11 +31,24 @@ describe('validateRecord() agrees with the JSON Schema', () => {
     ['a negative uid', { ...good, uid: -1 }],
     ['an unknown truncated field', { ...good, truncated: ['password'] }],
     ['a close with login_time only', { ...good, event: 'session_close', login_time: good['ts'] }],
+    ['a negative audit session', { ...good, audit_session: -1 }],
+    ['the kernel\'s unset audit session', { ...good, audit_session: 4294967295 }],
+    ['a string audit session', { ...good, audit_session: '42' }],
+    ['a numeric pty on a close', { ...good, event: 'session_close', pty: 5 }],
+    ['an overlong pty on a close', { ...good, event: 'session_close', pty: 'p'.repeat(257) }],
     ['a boot without kernel', { ...good, event: 'boot', boot_time: good['ts'] }],
   ];
   it.each(bad)('both reject %s', (_name, value) => {
     expect(schemaValidates(value)).toBe(false);
     expect(validateRecord(value).ok).toBe(false);
+  });
+
+  it('both accept a record without audit_session or pty (older logs)', () => {
+    expect(schemaValidates(good)).toBe(true);
+    expect(validateRecord(good).ok).toBe(true);
+    const close = { ...good, event: 'session_close', audit_session: 7, pty: 'pts/3' };
+    expect(schemaValidates(close)).toBe(true);
+    expect(validateRecord(close).ok).toBe(true);
   });
 
   it('both accept unknown fields', () => {

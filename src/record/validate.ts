@@ -49,6 +49,10 @@ export function validateRecord(value: unknown): Validation {
     if (!isCount(r['pid']) || !isCount(r['pid_start'])) {
       return { ok: false, reason: 'pid or pid_start is not a number' };
     }
+    // 4294967295 is the kernel's "no audit session"; the hook leaves the field out then.
+    if ('audit_session' in r && !(isCount(r['audit_session']) && (r['audit_session'] as number) < 0xffffffff)) {
+      return { ok: false, reason: 'audit_session is not an audit session id' };
+    }
     if ('xdg_session_id' in r && !isCapped(r['xdg_session_id'])) {
       return { ok: false, reason: 'xdg_session_id is not a string' };
     }
@@ -67,6 +71,7 @@ export function validateRecord(value: unknown): Validation {
       if (hasDuration && !(typeof r['duration_s'] === 'number' && r['duration_s'] >= 0)) {
         return { ok: false, reason: 'duration_s is not a non-negative number' };
       }
+      if ('pty' in r && !isCapped(r['pty'])) return { ok: false, reason: 'pty is not a string of at most 256 characters' };
     }
   } else if (event === 'boot') {
     if (!isString(r['kernel'])) return { ok: false, reason: 'kernel is missing' };
