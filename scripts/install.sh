@@ -392,6 +392,32 @@ record_boot_without_systemd() {
   say "no systemd running: recorded this boot ($boot_id)"
 }
 
+# Without systemd, cron does what the units do: the boot record at each boot, the daily upkeep of
+# the log (rotation, compression, retention) and the weekly report. Shutdowns need the init
+# system's own hook and are not recorded: a session open at a reboot then ends as crash.
+cron_file=/etc/cron.d/logsphere
+cron_lines() {
+  cat <<CRON
+# LogSphere without systemd (scripts/install.sh): what logsphere-boot.service,
+# logsphere-rotate.timer and logsphere-report.timer do under systemd.
+@reboot root $node $hook boot
+17 3 * * * root $node $prefix/logsphere rotate >/dev/null
+0 6 * * 1 root $node $prefix/logsphere report --since=-7d --format html --output /var/lib/logsphere/report.html
+CRON
+}
+
+install_cron() {
+  if [ -d /etc/cron.d ]; then
+    cron_lines >"$cron_file.new"
+    chmod 0644 "$cron_file.new"
+    mv -f "$cron_file.new" "$cron_file"
+    say "cron ($cron_file): the boot record at each boot, the log's daily upkeep, the weekly report; shutdowns are not recorded without systemd (sessions open at a reboot end as crash); run 'logsphere watch' under your service supervisor for alerts"
+  else
+    say "no systemd and no /etc/cron.d: add these to root's crontab yourself, and run 'logsphere watch' under your service supervisor:"
+    cron_lines | sed -n 's/^\([^#].*\) root \(.*\)$/  \1 \2/p'
+  fi
+}
+
 install_all() {
   check_node
   if [ ! -f "$repo/dist/logsphere-hook.mjs" ] || [ ! -f "$repo/dist/logsphere.mjs" ] || [ "${LOGSPHERE_SKIP_BUILD:-}" != yes ]; then
@@ -426,7 +452,6 @@ install_all() {
   for unit in logsphere-watch.service logsphere-report.service logsphere-report.timer logsphere-rotate.service logsphere-rotate.timer; do
     install -m 0644 "$repo/services/$unit" "$unit_dir/$unit"
   done
-  say "units logsphere-watch.service and logsphere-report.timer installed (enable them with systemctl enable --now)"
 
   if systemd_running; then
     systemctl daemon-reload
@@ -434,9 +459,11 @@ install_all() {
     systemctl start logsphere-boot.service
     systemctl enable --now logsphere-rotate.timer
     say "units logsphere-boot.service and logsphere-rotate.timer enabled and started"
+    say "units logsphere-watch.service and logsphere-report.timer installed (enable them with systemctl enable --now)"
   else
-    say "unit installed in $unit_dir (systemd is not running here)"
+    say "systemd is not running here: its units are installed in $unit_dir for when it does"
     record_boot_without_systemd
+    install_cron
   fi
   say "done; check with: logsphere doctor"
   say "logged in now (logsphere sessions):"
@@ -452,6 +479,7 @@ uninstall_all() {
   if systemd_running; then
     systemctl disable --now logsphere-watch.service logsphere-report.timer logsphere-rotate.timer 2>/dev/null || true
   fi
+  rm -f "$cron_file"
   rm -f "$unit_dir/logsphere-boot.service" "$unit_dir/logsphere-watch.service" "$unit_dir/logsphere-report.service" "$unit_dir/logsphere-report.timer" "$unit_dir/logsphere-rotate.service" "$unit_dir/logsphere-rotate.timer" "$tmpfiles_dir/logsphere.conf"
   systemd_running && systemctl daemon-reload || true
   rm -f /usr/local/bin/logsphere /usr/local/bin/logsphere-hook

@@ -104,6 +104,24 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
     expect(records[1]?.['session_id']).toBe(records[0]?.['session_id']);
   });
 
+  it.skipIf(existsSync('/run/systemd/system') || !existsSync('/etc/cron.d'))('without systemd, has cron record the boot, keep the log and write the weekly report', () => {
+    expect(installOutput).toContain('logsphere install: cron (/etc/cron.d/logsphere): the boot record at each boot');
+    const lines = readFileSync('/etc/cron.d/logsphere', 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(lines).toEqual([
+      '@reboot root /usr/bin/node /usr/local/lib/logsphere/logsphere-hook boot',
+      '17 3 * * * root /usr/bin/node /usr/local/lib/logsphere/logsphere rotate >/dev/null',
+      '0 6 * * 1 root /usr/bin/node /usr/local/lib/logsphere/logsphere report --since=-7d --format html --output /var/lib/logsphere/report.html',
+    ]);
+    expect(statSync('/etc/cron.d/logsphere').mode & 0o777).toBe(0o644);
+    // What cron will run, run now: each works as it stands in the file.
+    for (const line of lines.slice(1)) {
+      const command = line.split(' ').slice(6).filter((w) => w !== '>/dev/null');
+      const r = spawnSync(command[0] as string, command.slice(1), { encoding: 'utf8' });
+      expect(r.status, `${line}\n${r.stderr}`).toBe(0);
+    }
+    expect(readFileSync('/var/lib/logsphere/report.html', 'utf8')).toContain('<html');
+  });
+
   it('leaves logsphere doctor without failures, with this boot recorded', () => {
     const d = spawnSync('/usr/local/bin/logsphere', ['doctor'], { encoding: 'utf8' });
     expect(d.stdout).toMatch(/^OK\s+hook: /m);
@@ -248,6 +266,7 @@ describe.skipIf(lacking)('scripts/install.sh', () => {
       '/usr/share/pam-configs/logsphere', '/usr/share/pam-configs/logsphere-auth-failure', '/run/logsphere',
       '/usr/local/lib/systemd/system/logsphere-watch.service', '/usr/local/lib/systemd/system/logsphere-report.timer',
       '/usr/local/lib/systemd/system/logsphere-rotate.service', '/usr/local/lib/systemd/system/logsphere-rotate.timer',
+      '/etc/cron.d/logsphere',
     ]) {
       expect(existsSync(path), path).toBe(false);
     }
