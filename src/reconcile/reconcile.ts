@@ -208,8 +208,8 @@ export class Reconciler {
     );
     const system: SystemEvent[] = [];
     for (const [host, h] of this.history) {
-      for (const b of h.boots) system.push({ event: 'boot', host, boot_id: b.bootId, ts: b.ts, kernel: b.kernel });
-      for (const s of h.shutdowns) system.push({ event: 'shutdown', host, boot_id: s.bootId, ts: s.ts, kernel: null });
+      for (const b of h.boots) system.push({ event: 'boot', host, boot_id: b.bootId, ts: b.ts, kernel: b.kernel, boot_time: b.bootTime });
+      for (const s of h.shutdowns) system.push({ event: 'shutdown', host, boot_id: s.bootId, ts: s.ts, kernel: null, boot_time: null });
     }
     system.sort((a, b) => (parseTimestamp(a.ts) ?? 0) - (parseTimestamp(b.ts) ?? 0) || compare(a.host, b.host) || compare(a.event, b.event));
 

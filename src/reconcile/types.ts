@@ -28,6 +28,8 @@ export interface SystemEvent {
   boot_id: string;
   ts: string;
   kernel: string | null;
+  /** A boot's `boot_time` (when the kernel started); null for a shutdown. */
+  boot_time: string | null;
 }
 
 export interface ReconcileCounts {
