@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { parseStartTicks, processStartTicks } from './processes.ts';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  auditSessionOf, childrenOf, descendantTerminal, ownAuditSession, parseStartTicks, processStartTicks, processTree, runningAuditSessions, sessionTerminal,
+} from './processes.ts';
 
 describe('parseStartTicks()', () => {
   it('counts fields after the last parenthesis, whatever the command name holds', () => {
@@ -16,5 +20,94 @@ describe('parseStartTicks()', () => {
   it('reads this process from /proc', () => {
     expect(processStartTicks(process.pid)).toBeGreaterThan(0);
     expect(processStartTicks(2 ** 30)).toBeNull();
+  });
+});
+
+/** A made-up /proc: each process with its parent, audit session and standard descriptors. */
+function fakeProc(processes: Array<{ pid: number; ppid: number; sid?: number; fds?: string[]; start?: number }>, children = true): string {
+  const root = mkdtempSync(`${tmpdir()}/ls-proc-`);
+  for (const p of processes) {
+    const dir = `${root}/${p.pid}`;
+    mkdirSync(`${dir}/fd`, { recursive: true });
+    mkdirSync(`${dir}/task/${p.pid}`, { recursive: true });
+    // Field 4 is the parent, field 22 the start time; the command name may hold ") ".
+    const after = ['S', p.ppid, ...Array(17).fill(0), p.start ?? 1000 + p.pid, 0];
+    writeFileSync(`${dir}/stat`, `${p.pid} (x) y) ${after.join(' ')}\n`);
+    writeFileSync(`${dir}/sessionid`, String(p.sid ?? 4294967295));
+    (p.fds ?? []).forEach((target, fd) => symlinkSync(target, `${dir}/fd/${fd}`));
+    if (children) writeFileSync(`${dir}/task/${p.pid}/children`, processes.filter((c) => c.ppid === p.pid).map((c) => `${c.pid} `).join(''));
+  }
+  return root;
+}
+
+describe('audit sessions', () => {
+  const root = fakeProc([
+    { pid: 1, ppid: 0 },
+    { pid: 10, ppid: 1 }, // sshd, started outside any login
+    { pid: 20, ppid: 10, sid: 7 }, // sshd [priv]: pam_loginuid began audit session 7
+    { pid: 30, ppid: 20, sid: 7 }, // its shell
+    { pid: 40, ppid: 30, sid: 7 }, // sudo run from that shell: no session of its own
+  ]);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('auditSessionOf() reads /proc/PID/sessionid, unset as null', () => {
+    expect(auditSessionOf(20, root)).toBe(7);
+    expect(auditSessionOf(10, root)).toBeNull();
+    expect(auditSessionOf(99, root)).toBeNull();
+    expect(auditSessionOf(process.pid) === null || typeof auditSessionOf(process.pid) === 'number').toBe(true);
+  });
+
+  it('ownAuditSession() is the id the PAM process began, not one it inherited', () => {
+    expect(ownAuditSession(20, root)).toBe(7);
+    expect(ownAuditSession(40, root)).toBeNull();
+    expect(ownAuditSession(10, root)).toBeNull();
+    expect(ownAuditSession(99, root)).toBeNull();
+  });
+
+  it('runningAuditSessions() lists every id some process is in', () => {
+    expect([...runningAuditSessions(root)]).toEqual([7]);
+  });
+});
+
+describe('session terminals', () => {
+  const procs = [
+    { pid: 1, ppid: 0 },
+    { pid: 20, ppid: 1, fds: ['/dev/null', '/dev/null', 'socket:[5]'] }, // [priv]
+    { pid: 21, ppid: 20, fds: ['pipe:[1]', '/dev/null', '/dev/null'] }, // the hook, run by pam_exec
+    { pid: 22, ppid: 20, fds: ['/dev/null', '/dev/null', '/dev/null'] }, // sshd: user@pts/4
+    { pid: 23, ppid: 22, fds: ['/dev/pts/4', '/dev/pts/4', '/dev/pts/4'] }, // the shell
+    { pid: 30, ppid: 1, fds: ['/dev/null', '/dev/null', '/dev/null'] }, // [priv] of a command without a pty
+    { pid: 31, ppid: 30, fds: ['/dev/null', '/dev/null', '/dev/null'] },
+    { pid: 32, ppid: 31, fds: ['pipe:[7]', 'pipe:[8]', 'pipe:[9]'] },
+    { pid: 40, ppid: 1, fds: ['/dev/null', '/dev/null', '/dev/null'] }, // [priv] whose child has no command yet
+    { pid: 41, ppid: 40, fds: ['/dev/null', '/dev/null', '/dev/null'] },
+  ];
+  const root = fakeProc(procs);
+  const flat = fakeProc(procs, false);
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(flat, { recursive: true, force: true });
+  });
+
+  it('sessionTerminal() finds the pty a descendant holds, as pts/N', () => {
+    expect(sessionTerminal(20, new Set([21]), root)).toEqual({ pty: 'pts/4' });
+    expect(descendantTerminal(20, processTree(root), root)).toBe('pts/4');
+  });
+
+  it('sessionTerminal() says none when the command runs on pipes, unknown while nothing shows', () => {
+    expect(sessionTerminal(30, new Set(), root)).toBe('none');
+    expect(sessionTerminal(40, new Set(), root)).toBe('unknown');
+    expect(sessionTerminal(99, new Set(), root)).toBe('unknown');
+  });
+
+  it('sessionTerminal() leaves out the processes it is told to skip (the hook reads a pipe)', () => {
+    expect(sessionTerminal(20, new Set([21, 22]), root)).toBe('unknown');
+    expect(sessionTerminal(20, new Set([22]), root)).toBe('none');
+  });
+
+  it('sessionTerminal() walks the whole process table when the kernel lists no children', () => {
+    expect(childrenOf(20, flat)).toBeNull();
+    expect(sessionTerminal(20, new Set([21]), flat)).toEqual({ pty: 'pts/4' });
+    expect(sessionTerminal(30, new Set(), flat)).toBe('none');
   });
 });

@@ -1,6 +1,7 @@
 // Processes as /proc shows them: a process's start time (with its pid, the identity of the process
-// that called PAM), whether a session's process still runs, and which terminal its descendants
-// use (under sshd, PAM_TTY says `ssh` and the pty is allocated after the session opens).
+// that called PAM), whether a session's process still runs, the kernel audit session that ties
+// together every process of a login, and which terminal a session's processes use (under sshd,
+// PAM_TTY says `ssh` and the pty is allocated after the session opens).
 
 import { fs } from './fs.ts';
 
@@ -36,6 +37,52 @@ export function processRuns(pid: number, pidStart: number, procRoot = '/proc'): 
   return processStartTicks(pid, procRoot) === pidStart;
 }
 
+/** /proc/PID/sessionid when no audit session was ever set (AUDIT_SID_UNSET). */
+const noAuditSession = 4294967295;
+
+/** The audit session of a process, from /proc/PID/sessionid; null when unset or unknown. */
+export function auditSessionOf(pid: number, procRoot = '/proc'): number | null {
+  let text: string;
+  try {
+    text = readFileSync(`${procRoot}/${pid}/sessionid`, 'utf8');
+  } catch {
+    return null;
+  }
+  const id = Number(text.trim());
+  return Number.isSafeInteger(id) && id >= 0 && id < noAuditSession ? id : null;
+}
+
+/**
+ * The audit session that `pid` (the process that called PAM) began, or null. pam_loginuid sets
+ * the login uid, and with it a new audit session id, on the process that runs the PAM stack
+ * (sshd's [priv] monitor, login); every process forked after inherits it and none can leave it.
+ * A process that began none (su, sudo: their stacks have no pam_loginuid; or a kernel without
+ * audit) shares its parent's, which belongs to some other login: that one is not this session's.
+ */
+export function ownAuditSession(pid: number, procRoot = '/proc'): number | null {
+  const id = auditSessionOf(pid, procRoot);
+  if (id === null) return null;
+  let stat: string;
+  try {
+    stat = readFileSync(`${procRoot}/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  const ppid = parentOf(stat);
+  return ppid !== null && auditSessionOf(ppid, procRoot) === id ? null : id;
+}
+
+/** Every audit session some process is in, read once from /proc. */
+export function runningAuditSessions(procRoot = '/proc'): Set<number> {
+  const ids = new Set<number>();
+  for (const name of readdirSync(procRoot)) {
+    if (!/^\d+$/.test(name)) continue;
+    const id = auditSessionOf(Number(name), procRoot);
+    if (id !== null) ids.add(id);
+  }
+  return ids;
+}
+
 function parentOf(stat: string): number | null {
   const close = stat.lastIndexOf(')');
   const ppid = Number(stat.slice(close + 2).split(' ')[1]);
@@ -62,22 +109,80 @@ export function processTree(procRoot = '/proc'): Map<number, number[]> {
   return children;
 }
 
-/** The first /dev/pts/N held open (fd 0-2) by a descendant of `pid`, nearest first. */
+/** What a process's standard descriptors say of its terminal. */
+type Standard = { pty: string } | 'pipe' | 'other';
+
+function standardOf(pid: number, procRoot: string): Standard {
+  let kind: Standard = 'other';
+  for (const fd of [0, 1, 2]) {
+    let target: string;
+    try {
+      target = readlinkSync(`${procRoot}/${pid}/fd/${fd}`);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    // Shown as util-linux shows it: pts/3, without /dev/.
+    if (/^\/dev\/pts\/\d+$/.test(target)) return { pty: target.slice('/dev/'.length) };
+    if (fd === 0 && /^(pipe|socket):/.test(target)) kind = 'pipe';
+  }
+  return kind;
+}
+
+/** The first pts/N held open (fd 0-2) by a descendant of `pid`, nearest first. */
 export function descendantTerminal(pid: number, tree: Map<number, number[]>, procRoot = '/proc'): string | null {
   const queue = [...(tree.get(pid) ?? [])];
   const seen = new Set<number>([pid]);
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     if (seen.has(next)) continue;
     seen.add(next);
-    for (const fd of [0, 1, 2]) {
-      try {
-        const target = readlinkSync(`${procRoot}/${next}/fd/${fd}`);
-        if (/^\/dev\/pts\/\d+$/.test(target)) return target;
-      } catch {
-        // gone, or not ours to read
-      }
-    }
+    const standard = standardOf(next, procRoot);
+    if (typeof standard === 'object') return standard.pty;
     queue.push(...(tree.get(next) ?? []));
   }
   return null;
+}
+
+/** Children of `pid` from /proc/PID/task/TID/children; null when the kernel does not list them. */
+export function childrenOf(pid: number, procRoot = '/proc'): number[] | null {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`${procRoot}/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const task of tasks) {
+    let text: string;
+    try {
+      text = readFileSync(`${procRoot}/${pid}/task/${task}/children`, 'utf8');
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT' && tasks.length > 0) return null; // CONFIG_PROC_CHILDREN off
+      continue;
+    }
+    for (const word of text.split(' ')) if (/^\d+$/.test(word)) children.push(Number(word));
+  }
+  return children;
+}
+
+/**
+ * The terminal of the session whose PAM process is `pid`, as far as its descendants show it now:
+ * a pts/N one of them holds (nearest first), `none` when the session's command runs on pipes or
+ * sockets (no pty was asked for), `unknown` while neither shows (the pty may come). `skip` names
+ * processes that are not the session's (the hook, a watcher) and their descendants.
+ */
+export function sessionTerminal(pid: number, skip: ReadonlySet<number>, procRoot = '/proc'): { pty: string } | 'none' | 'unknown' {
+  let tree: Map<number, number[]> | null = null;
+  const children = (p: number) => childrenOf(p, procRoot) ?? (tree ??= processTree(procRoot)).get(p) ?? [];
+  const queue = children(pid);
+  const seen = new Set<number>([pid, ...skip]);
+  let piped = false;
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    if (seen.has(next)) continue;
+    seen.add(next);
+    const standard = standardOf(next, procRoot);
+    if (typeof standard === 'object') return standard;
+    if (standard === 'pipe') piped = true;
+    queue.push(...children(next));
+  }
+  return piped ? 'none' : 'unknown';
 }
