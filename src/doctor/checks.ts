@@ -4,7 +4,7 @@
 
 import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
-import { lookupGid } from '../sys/accounts.ts';
+import { groupName, lookupGid, userName } from '../sys/accounts.ts';
 import { spooledNames } from '../store/spool.ts';
 import { errorCode } from '../store/errors.ts';
 import { listOpenSessions } from '../store/open-sessions.ts';
@@ -61,6 +61,7 @@ function checkPath(
     st = lstatSync(path);
   } catch (error) {
     const code = errorCode(error);
+    if (denied(error)) return { status: 'WARN', name, detail: `not checked: ${path} is out of this user's reach (run logsphere doctor as root)` };
     return { status: code === 'ENOENT' ? missing : 'FAIL', name, detail: `${path}: ${code === 'ENOENT' ? 'missing' : code}` };
   }
   if (st.isSymbolicLink()) return { status: 'FAIL', name, detail: `${path} is a symbolic link` };
@@ -68,12 +69,12 @@ function checkPath(
     return { status: 'FAIL', name, detail: `${path} is not a ${kind}` };
   }
   const problems: string[] = [];
-  if (st.uid !== 0) problems.push(`owner uid ${st.uid}, expected root`);
+  if (st.uid !== 0) problems.push(`owner ${userName(st.uid)}, expected root`);
   if ((st.mode & 0o002) !== 0) problems.push(`world-writable (${mode(st.mode)})`);
   const wider = (st.mode & 0o777 & ~expected.mode) !== 0;
   if (wider) problems.push(`mode ${mode(st.mode)} is wider than ${mode(expected.mode)}`);
-  if (expected.gid !== null && st.gid !== expected.gid) problems.push(`group ${st.gid}, expected ${expected.gid}`);
-  if (problems.length === 0) return { status: 'OK', name, detail: `${path} ${mode(st.mode)} ${st.uid}:${st.gid}` };
+  if (expected.gid !== null && st.gid !== expected.gid) problems.push(`group ${groupName(st.gid)}, expected ${groupName(expected.gid)}`);
+  if (problems.length === 0) return { status: 'OK', name, detail: `${path} ${mode(st.mode)} ${userName(st.uid)}:${groupName(st.gid)}` };
   const severe = st.uid !== 0 || (st.mode & 0o002) !== 0;
   return { status: severe ? 'FAIL' : 'WARN', name, detail: `${path}: ${problems.join(', ')}` };
 }
@@ -191,8 +192,15 @@ function checkBootRecord(options: DoctorOptions): Check {
     if (logHasBoot(logFile, options.bootId)) return { status: 'OK', name: 'boot record', detail: `boot ${options.bootId}` };
     return { status: 'FAIL', name: 'boot record', detail: `no boot record for this boot (${options.bootId}) in ${logFile}` };
   } catch (error) {
+    if (denied(error)) return { status: 'WARN', name: 'boot record', detail: `not checked: reading ${logFile} needs group adm or root (run logsphere doctor as root)` };
     return { status: 'FAIL', name: 'boot record', detail: `Cannot read ${logFile}: ${errorCode(error) ?? String(error)}` };
   }
+}
+
+/** A read refused for want of rights: something only root (or group adm) can check. */
+function denied(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'EACCES' || code === 'EPERM';
 }
 
 function checkSpool(options: DoctorOptions): Check {
@@ -205,6 +213,7 @@ function checkSpool(options: DoctorOptions): Check {
       detail: `${waiting} record(s) waiting in ${options.config.runDir}/spool: the log could not be written; the next successful write appends them`,
     };
   } catch (error) {
+    if (denied(error)) return { status: 'WARN', name: 'spool', detail: `not checked: ${options.config.runDir}/spool is root's (run logsphere doctor as root)` };
     return { status: 'FAIL', name: 'spool', detail: `Cannot read ${options.config.runDir}/spool: ${errorCode(error) ?? String(error)}` };
   }
 }

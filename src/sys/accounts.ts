@@ -36,3 +36,30 @@ export function lookupGid(name: string, groupPath = '/etc/group'): number | null
     return null;
   }
 }
+
+/** The name of the entry with id `id` in a passwd(5) or group(5) text; null when absent. */
+export function nameFromFile(text: string, id: number): string | null {
+  for (const line of text.split('\n')) {
+    const [name, , value] = line.split(':');
+    if (name !== undefined && name !== '' && value !== undefined && Number(value) === id && value !== '') return name;
+  }
+  return null;
+}
+
+/** The user name of `uid` (/etc/passwd), else the number. */
+export function userName(uid: number, passwdPath = '/etc/passwd'): string {
+  try {
+    return nameFromFile(fs.readFileSync(passwdPath, 'utf8'), uid) ?? String(uid);
+  } catch {
+    return String(uid);
+  }
+}
+
+/** The group name of `gid` (/etc/group), else the number. */
+export function groupName(gid: number, groupPath = '/etc/group'): string {
+  try {
+    return nameFromFile(fs.readFileSync(groupPath, 'utf8'), gid) ?? String(gid);
+  } catch {
+    return String(gid);
+  }
+}

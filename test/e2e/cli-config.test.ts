@@ -14,6 +14,7 @@ import { writeConfigFile } from '../helpers/hook.ts';
 import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 import { missing } from '../helpers/require.ts';
 import { runCli } from '../helpers/watch.ts';
+import { lookupGid } from '../../src/sys/accounts.ts';
 
 const t0 = Date.UTC(2026, 10, 20, 9, 0, 0) * 1000;
 const origin = { host: 'web1', boot_id: 'b-1', source: 'pam' } as const;
@@ -117,6 +118,24 @@ describe.skipIf(missing({ root: true, commands: ['/usr/sbin/runuser'] }))('the C
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ user: 'alice' })]);
     expect(r.stderr).toBe(`logsphere: Cannot read ${d}/logsphere.env: EACCES; using the defaults and the environment\n`);
+  });
+
+  it('runs doctor as a user: what only root may read is explained, not failed, and owners are names', () => {
+    const d = logDir('doctor-user');
+    chownSync(`${d}/log`, 0, lookupGid('adm') ?? 0);
+    chmodSync(`${d}/log`, 0o750);
+    chmodSync(`${d}/log/sessions.jsonl`, 0o640);
+    mkdirSync(`${d}/run/spool`, { recursive: true, mode: 0o700 });
+    chmodSync(`${d}/run`, 0o755);
+    chmodSync(`${d}/run/spool`, 0o700);
+    mkdirSync(`${d}/state`, { mode: 0o755 });
+    writeConfigFile(`${d}/logsphere.env`, { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/state` });
+    const r = cli(['doctor'], { LOGSPHERE_CONFIG: `${d}/logsphere.env` }, 'nobody');
+    expect(r.stdout).toMatch(new RegExp(`^OK +log directory: ${d}/log 0750 root:${lookupGid('adm') === null ? 'root' : 'adm'}$`, 'm'));
+    expect(r.stdout).toContain(`WARN  log file: not checked: ${d}/log/sessions.jsonl is out of this user's reach (run logsphere doctor as root)`);
+    expect(r.stdout).toContain(`WARN  boot record: not checked: reading ${d}/log/sessions.jsonl needs group adm or root (run logsphere doctor as root)`);
+    expect(r.stdout).toContain(`WARN  spool: not checked: ${d}/run/spool is root's (run logsphere doctor as root)`);
+    expect(r.stdout).not.toMatch(/^FAIL +(log file|boot record|spool):/m);
   });
 
   it('does not read the secrets file for a query', () => {
