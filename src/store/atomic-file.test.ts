@@ -36,6 +36,12 @@ describe('ensureOwnDirSync()', () => {
 });
 
 describe('writeFileAtomicSync() and replaceFileSync()', () => {
+  it('name the file asked for when it cannot be written, not their temp file', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-atomic-`);
+    expect(() => replaceFileSync(`${dir}/missing/report.html`, 'x', 0o640)).toThrow(`Cannot write ${dir}/missing/report.html: ENOENT`);
+    expect(() => replaceFileSync(`${dir}/missing/report.html`, 'x', 0o640)).toThrow(expect.objectContaining({ code: 'ENOENT', path: `${dir}/missing/report.html` }));
+  });
+
   it("give the file the mode asked for whatever the umask (a user's, under su)", () => {
     dir = mkdtempSync(`${tmpdir()}/ls-atomic-`);
     const old = process.umask(0o777);

@@ -78,7 +78,13 @@ function createTemp(dir: string, name: string, mode: number): { temp: string; fd
 
 /** Writes `dir/name` so that it appears complete or not at all; `sync` makes it durable too. */
 export function writeFileAtomicSync(dir: string, name: string, data: string | Uint8Array, mode: number, sync = false): void {
-  const { temp, fd } = createTemp(dir, name, mode);
+  let made: { temp: string; fd: number };
+  try {
+    made = createTemp(dir, name, mode);
+  } catch (error) {
+    throw new WriteError(`${dir}/${name}`, error);
+  }
+  const { temp, fd } = made;
   try {
     try {
       fs.fchmodSync(fd, mode); // the mode asked for, whatever the umask (under su, the user's)
@@ -95,7 +101,20 @@ export function writeFileAtomicSync(dir: string, name: string, data: string | Ui
     } catch {
       // already renamed, or never made
     }
-    throw error;
+    throw new WriteError(`${dir}/${name}`, error);
+  }
+}
+
+/** A file that could not be written, named as asked for (not by its temp file); `code` kept. */
+export class WriteError extends Error {
+  override name = 'WriteError';
+  readonly path: string;
+  readonly code: string | undefined;
+  constructor(path: string, cause: unknown) {
+    const code = errorCode(cause);
+    super(`Cannot write ${path}: ${code ?? (cause instanceof Error ? cause.message : String(cause))}`, { cause });
+    this.path = path;
+    this.code = code;
   }
 }
 
