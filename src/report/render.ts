@@ -183,13 +183,35 @@ function concurrencyChart(r: Report): string {
 </svg>`;
 }
 
+/** An instant as a reader of the report reads it: to the second, in the report's zone. */
+function localTime(iso: string, zone: string): string {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return iso;
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(new Date(at))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']}:${parts['second']}`;
+}
+
+/** The report at a glance: its counts, and the most severe alert (they come most severe first). */
+function status(r: Report): string {
+  const worst = r.recent_alerts[0];
+  const level = worst === undefined ? 'ok' : worst.severity === 'critical' ? 'critical' : worst.severity === 'warning' ? 'warning' : 'ok';
+  const counts = `${r.totals.sessions} session${r.totals.sessions === 1 ? '' : 's'}, ${r.totals.failures} failed login${r.totals.failures === 1 ? '' : 's'}, ${r.totals.alerts} alert${r.totals.alerts === 1 ? '' : 's'}`;
+  const alert = worst === undefined ? 'no alerts' : `worst: <span class="sev ${html(worst.severity)}">${html(worst.severity)}</span> ${html(safe(worst.message))}`;
+  return `<div class="status ${level}" id="status"><b>${html(counts)}</b> — ${alert}</div>`;
+}
+
 export function renderHtml(r: Report): string {
   const section = (t: Table) => {
     if (t.rows.length === 0) return `<h2>${html(t.title)}</h2><p class="none">none</p>`;
     const cells = (row: string[], tag: 'td' | 'th') => row.map((c, i) => `<${tag}${t.right[i] ? ' class="num"' : ''}>${html(c)}</${tag}>`).join('');
     return `<h2>${html(t.title)}</h2><table><thead><tr>${cells(t.head, 'th')}</tr></thead><tbody>${t.rows.map((row) => `<tr>${cells(row, 'td')}</tr>`).join('')}</tbody></table>`;
   };
-  const alerts = r.recent_alerts.length === 0 ? '' : `<h2>Recent alerts</h2><ul class="alerts">${r.recent_alerts.map((a) => `<li><span class="sev ${html(a.severity)}">${html(a.severity)}</span> ${html(a.ts.slice(0, 19))}Z <b>${html(safe(a.rule))}</b>: ${html(safe(a.message))}</li>`).join('')}</ul>`;
+  const time = (iso: string) => `<time datetime="${html(iso)}">${html(localTime(iso, r.zone))}</time>`;
+  const alerts = r.recent_alerts.length === 0 ? '' : `<h2>Alerts (most severe first)</h2><ul class="alerts">${r.recent_alerts.map((a) => `<li><span class="sev ${html(a.severity)}">${html(a.severity)}</span> ${time(a.ts)} <b>${html(safe(a.rule))}</b>: ${html(safe(a.message))}</li>`).join('')}</ul>`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>LogSphere security report ${html(r.since.slice(0, 10))} – ${html(r.until.slice(0, 10))}</title>
@@ -201,8 +223,11 @@ table{border-collapse:collapse;width:100%}th,td{padding:3px 8px;text-align:left;
 svg text{font-size:11px;fill:#444}.axis{stroke:#999}.bar.login,.legend.login{fill:#3b7dd8}.bar.failure,.legend.failure{fill:#d8453b}
 .line{fill:none;stroke:#3b7dd8;stroke-width:1.5}.point{fill:#1d4f91}
 .sev{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;background:#777}.sev.critical{background:#b00020}.sev.warning{background:#d87a00}.sev.notice{background:#3b7dd8}
+.status{padding:8px 12px;border-radius:4px;border-left:6px solid #2e7d32;background:#eef7ee}.status.warning{border-color:#d87a00;background:#fff5e6}.status.critical{border-color:#b00020;background:#fdecee}
 </style></head><body>
 <h1>LogSphere security report</h1>
+${status(r)}
+<p class="period">${time(r.since)} to ${time(r.until)} (${html(r.zone)})</p>
 <ul class="summary">${summaryLines(r).map((l) => `<li>${html(l)}</li>`).join('')}</ul>
 <h2>Logins and failed logins per day</h2>
 ${dailyChart(r)}
@@ -211,7 +236,7 @@ ${concurrencyChart(r)}
 ${tables(r).map(section).join('\n')}
 ${alerts}
 ${r.warnings.map((w) => `<p class="warning">warning: ${html(safe(w))}</p>`).join('')}
-<p class="none">Generated ${html(r.generated_at)} by logsphere report.</p>
+<p class="none">Generated ${time(r.generated_at)} (${html(r.zone)}) by logsphere report.</p>
 </body></html>
 `;
 }

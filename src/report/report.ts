@@ -47,6 +47,8 @@ export interface ConcurrencyPoint {
 export interface Report {
   schema: typeof reportSchema;
   generated_at: string;
+  /** The time zone the report's days and local times are in (IANA name). */
+  zone: string;
   since: string;
   until: string;
   hosts: string[];
@@ -175,6 +177,7 @@ export function buildReport(input: ReportInput): Report {
   return {
     schema: reportSchema,
     generated_at: formatTimestamp(input.now),
+    zone: input.zone,
     since: formatTimestamp(since),
     until: formatTimestamp(until),
     hosts: [...hosts.keys()].sort(),
@@ -197,12 +200,19 @@ export function buildReport(input: ReportInput): Report {
     failures_by_rhost: summarize(input.failures, 'rhost').slice(0, top),
     failures_by_user: summarize(input.failures, 'user').slice(0, top),
     alerts_by_rule: [...alertsByRule.values()].sort((a, b) => b.count - a.count || (a.rule < b.rule ? -1 : 1)),
-    recent_alerts: [...input.alerts].sort((a, b) => (a.ts < b.ts ? 1 : -1)).slice(0, 20).map((a) => ({ ts: a.ts, rule: a.rule, severity: a.severity, host: a.host, message: a.message })),
+    // The most severe first, then the newest.
+    recent_alerts: [...input.alerts].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : 0)).slice(0, 20).map((a) => ({ ts: a.ts, rule: a.rule, severity: a.severity, host: a.host, message: a.message })),
     daily: [...daily.values()],
     concurrency: { bucket_s: bucketS, points: peaks.map((sessions, i) => ({ t: formatTimestamp(since + i * bucketS * 1e6), sessions })) },
     access: input.access,
     warnings: input.warnings,
   };
+}
+
+const severities = ['info', 'notice', 'warning', 'critical'];
+/** How severe an alert is: info 0 … critical 3 (anything else below info). */
+export function severityRank(severity: string): number {
+  return severities.indexOf(severity);
 }
 
 const round = (seconds: number) => Math.round(seconds * 1e6) / 1e6;
