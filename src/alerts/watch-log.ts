@@ -3,8 +3,15 @@
 // directory (the report counts them), and to the webhook and mail when configured. Position,
 // rule state and undelivered alerts live in a checkpoint in the state directory, so a restart
 // neither repeats nor misses an alert: the outbox is saved before alerts go out and after each.
+// Which checkpoint, if any, is watch-checkpoint.ts's rule: the service's is only ever touched
+// by a plain watch of the configured log.
+//
+// Without a checkpoint to go on from, a watch that follows the log first reads all of it — every
+// rotated segment, then the live file — to learn (remote hosts seen, recent failures) and alerts
+// on what is appended after. A one-off run that keeps no checkpoint has no "after": it alerts on
+// the whole log, as --from-start does.
 
-import { loadWatchCheckpoint, saveWatchCheckpoint, watchCheckpointName, type PendingAlert, type WatchCheckpoint } from '../checkpoint/watch-checkpoint.ts';
+import { loadWatchCheckpoint, saveWatchCheckpoint, watchCheckpointPath, type PendingAlert, type WatchCheckpoint } from '../checkpoint/watch-checkpoint.ts';
 import type { Config } from '../config/config.ts';
 import { followTail, followedLog } from '../input/follow-loop.ts';
 import { forEachLine } from '../input/parse-lines.ts';
@@ -23,6 +30,8 @@ export interface WatchRequest {
   fromStart: boolean;
   /** Stop at the end of the log instead of following it. */
   once: boolean;
+  /** A checkpoint of its own, watch-NAME.json in the state directory; null: see watch-checkpoint.ts. */
+  checkpoint: string | null;
 }
 
 export interface WatchOutput {
@@ -69,15 +78,23 @@ class Outbox {
 export async function watchLog(request: WatchRequest, config: Config, output: WatchOutput, signal: AbortSignal): Promise<void> {
   const warn = output.warn;
   const log = followedLog(request.input, config.logFile);
-  const checkpointPath = `${config.stateDir}/${watchCheckpointName}`;
-  const stored = loadWatchCheckpoint(checkpointPath, log);
+  const checkpointPath = watchCheckpointPath(config.stateDir, { name: request.checkpoint, input: request.input, once: request.once });
+  let stored = checkpointPath === null ? null : loadWatchCheckpoint(checkpointPath);
+  if (stored !== null && stored.log !== log) {
+    // The service's after the configured log moved: begun again. A named one is the user's to sort out.
+    if (request.checkpoint !== null) throw new Error(`Cannot use the checkpoint ${checkpointPath}: it watches ${stored.log}, not ${log}`);
+    warn(`the checkpoint ${checkpointPath} watches ${stored.log}, not ${log}: starting afresh`);
+    stored = null;
+  }
+  const alertOnPast = request.fromStart || (request.once && checkpointPath === null);
   const engine = new AlertEngine(request.rules, stored?.engine ?? null);
-  const tail = new LogTail(log, stored?.position ?? 'start', warn);
+  const tail = new LogTail(log, stored?.position ?? 'oldest', warn);
   let lastEventId = stored?.lastEventId ?? null;
   let raised = stored?.alertsRaised ?? 0;
   let malformed = 0;
 
   const save = () => {
+    if (checkpointPath === null) return;
     const checkpoint: WatchCheckpoint = { version: 1, log, position: tail.position(), lastEventId, engine: engine.state(), pending: outbox.pending, alertsRaised: raised };
     saveWatchCheckpoint(checkpointPath, checkpoint);
   };
@@ -97,12 +114,12 @@ export async function watchLog(request: WatchRequest, config: Config, output: Wa
     return alerts;
   };
 
-  // First run: learn from the log as it is, alerting only with --from-start.
+  // First run: learn from the log as it is, every segment of it, unless alerting on it.
   if (stored === null) {
-    if (!request.fromStart) {
+    if (!alertOnPast) {
       // Up to the last whole line; a partial one is read when it is finished.
-      for (let read = tail.read(); read.lines.length > 0 || read.overlong !== undefined; read = tail.read()) evaluate(read.lines, read.overlong);
-      if (tail.position() !== null) warn(`first run: read ${log} to learn from its past; alerting on what is appended from now on`);
+      for (let read = tail.read(); read.lines.length > 0 || read.overlong !== undefined || read.rotations > 0; read = tail.read()) evaluate(read.lines, read.overlong);
+      if (tail.position() !== null) warn(`first run: read ${log} and its rotated segments to learn from the past; alerting on what is appended from now on`);
     }
     save();
   } else if (outbox.pending.length > 0) {
@@ -110,9 +127,13 @@ export async function watchLog(request: WatchRequest, config: Config, output: Wa
     await outbox.deliver();
   }
 
+  // Rotation is news only once the live file was reached: older segments read on the way end too.
+  const onLiveFile = () => tail.position()?.order === Infinity;
+  let wasOnLiveFile = onLiveFile();
   await followTail(tail, request, signal, async (read) => {
-    if (read.rotations > 0) warn(`${log} was rotated; following the new file`);
+    if (read.rotations > 0 && wasOnLiveFile) warn(`${log} was rotated; following the new file`);
     if (read.truncations > 0) warn(`${log} was truncated; reading it again from the start`);
+    wasOnLiveFile = onLiveFile();
     if (read.lines.length === 0 && read.overlong === undefined) {
       save();
       return;

@@ -47,6 +47,17 @@ export function loadCheckpointFile<T>(path: string, kind: string, isCheckpoint: 
   return value;
 }
 
+const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * The path of a named checkpoint (`follow --checkpoint NAME`, `watch --checkpoint NAME`) in the
+ * state directory: `KIND-NAME.json`. A NAME that could leave the directory is refused.
+ */
+export function namedCheckpointPath(stateDir: string, kind: string, name: string): string {
+  if (!namePattern.test(name)) throw new RangeError(`Cannot use the checkpoint name ${JSON.stringify(name)}: use 1-64 letters, digits, '.', '_' or '-'`);
+  return `${stateDir}/${kind}-${name}.json`;
+}
+
 /** Writes the checkpoint at `path` whole and durably, mode 0600, making its directory if missing. */
 export function saveCheckpointFile(path: string, value: unknown): void {
   ensureOwnDirSync(path.slice(0, path.lastIndexOf('/')), 0o755);

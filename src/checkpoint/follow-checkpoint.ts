@@ -5,7 +5,7 @@
 
 import type { OutputFormat } from '../export/formats.ts';
 import type { TailPosition } from '../input/tail.ts';
-import { loadCheckpointFile, saveCheckpointFile } from './checkpoint-file.ts';
+import { loadCheckpointFile, namedCheckpointPath, saveCheckpointFile } from './checkpoint-file.ts';
 
 export interface FollowCheckpoint {
   version: 1;
@@ -17,12 +17,9 @@ export interface FollowCheckpoint {
   records: number;
 }
 
-const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
 /** The checkpoint's path; a NAME that could leave the state directory is refused. */
 export function followCheckpointPath(stateDir: string, name: string): string {
-  if (!namePattern.test(name)) throw new RangeError(`Cannot use the checkpoint name ${JSON.stringify(name)}: use 1-64 letters, digits, '.', '_' or '-'`);
-  return `${stateDir}/follow-${name}.json`;
+  return namedCheckpointPath(stateDir, 'follow', name);
 }
 
 function isFollowCheckpoint(value: unknown): value is FollowCheckpoint {

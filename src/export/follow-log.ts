@@ -3,6 +3,10 @@
 // truncation. With a checkpoint the position is saved after every batch put out, and a restart
 // continues with the next record not put out yet.
 //
+// Where a run without a saved position begins: a follow that goes on waiting starts at the end
+// of the log (what is appended from now on, as `tail -f`); one that stops at the end (`--once`),
+// or is asked to (`--from-start`), at the oldest segment — a one-off run puts out the whole log.
+//
 // Exactly once across a crash: a kill can fall between writing a batch and saving the
 // checkpoint. When the output is a regular file (a collector's spool file, `>> file`), the
 // restart reads that file's last line and skips the records it already holds, and completes a
@@ -23,7 +27,7 @@ export interface FollowRequest {
   format: OutputFormat;
   /** The checkpoint's name in the state directory; null: none. */
   checkpoint: string | null;
-  /** Without a checkpoint: begin at the oldest segment instead of the end. */
+  /** Without a saved position: begin at the oldest segment instead of the end (so does `once`). */
   fromStart: boolean;
   /** The log file, or the directory holding sessions.jsonl; null: the configured log. */
   input: string | null;
@@ -88,7 +92,7 @@ export async function followLog(options: FollowRequest, config: Config, output: 
   const checkpointPath = options.checkpoint === null ? null : followCheckpointPath(config.stateDir, options.checkpoint);
   const stored = checkpointPath === null ? null : loadFollowCheckpoint(checkpointPath);
   if (stored !== null && stored.log !== log) throw new Error(`Cannot use the checkpoint ${checkpointPath}: it follows ${stored.log}, not ${log}`);
-  const start: TailStart = stored?.position ?? (options.fromStart ? 'oldest' : 'end');
+  const start: TailStart = stored?.position ?? (options.fromStart || options.once ? 'oldest' : 'end');
   const tail = new LogTail(log, start, warn);
   let lastEventId = stored?.lastEventId ?? null;
   let records = stored?.records ?? 0;

@@ -1,18 +1,38 @@
 // What `watch` and `follow` share: which log file they follow, and reading it as it grows.
 
-import { statSync, watch as watchDir, type FSWatcher } from 'node:fs';
+import { realpathSync, statSync, watch as watchDir, type FSWatcher } from 'node:fs';
 import { logFileName } from '../config/config.ts';
+import { describeFileType } from '../store/errors.ts';
+import { InputError, inputErrorOf } from './input-error.ts';
 import type { LogTail, TailRead } from './tail.ts';
 
-/** The log file a follower reads: `input` (a file, or a directory holding sessions.jsonl) or `logFile`. */
+/**
+ * The log file a follower reads: `input` — a log file, or a directory holding sessions.jsonl,
+ * where it leads if it is a link — or else `logFile`. An input that is not there, or is neither,
+ * is an InputError naming it, and so is a configured log whose directory is not there. The log
+ * file itself may be missing for a moment (renamed by rotation): it is followed once it appears.
+ */
 export function followedLog(input: string | null, logFile: string): string {
-  if (input === null) return logFile;
-  try {
-    if (statSync(input).isDirectory()) return `${input.replace(/\/+$/, '')}/${logFileName}`;
-  } catch {
-    // Not there yet: followed once it appears.
+  if (input === null) {
+    const dir = logFile.slice(0, logFile.lastIndexOf('/')) || '/';
+    try {
+      statSync(dir);
+    } catch (error) {
+      throw inputErrorOf(logFile, error);
+    }
+    return logFile;
   }
-  return input;
+  let path: string;
+  let st;
+  try {
+    path = realpathSync(input);
+    st = statSync(path);
+  } catch (error) {
+    throw inputErrorOf(input, error);
+  }
+  if (st.isDirectory()) return `${path.replace(/\/+$/, '')}/${logFileName}`;
+  if (!st.isFile()) throw new InputError(input, undefined, `${describeFileType(st.mode)}, not a log file or directory to follow`);
+  return path;
 }
 
 /** Resolves when something in `dir` changes, after `ms`, or when `signal` aborts. */

@@ -14,3 +14,11 @@ export class InputError extends Error {
     this.detail = detail;
   }
 }
+
+/** The InputError of a system error met on `path`, its reason in words where they are known. */
+export function inputErrorOf(path: string, error: unknown): InputError {
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'EACCES' || code === 'EPERM') return new InputError(path, code, `permission denied (${code})`);
+  if (code === 'ENOENT') return new InputError(path, code, 'no such file or directory');
+  return new InputError(path, code, code ?? String(error));
+}

@@ -17,7 +17,7 @@ import type { LogRecord } from '../record/types.ts';
 import { describeFileType } from '../store/errors.ts';
 import { listSegments, parseSegmentName } from '../store/segments.ts';
 import { GunzipStream } from './gunzip.ts';
-import { InputError } from './input-error.ts';
+import { InputError, inputErrorOf } from './input-error.ts';
 import { LineReader } from './line-reader.ts';
 import { recordSink } from './parse-lines.ts';
 
@@ -53,13 +53,6 @@ export function isNotRegular(error: unknown): error is InputError {
   return error instanceof InputError && error.code === notRegular;
 }
 
-function describe(error: unknown): { code: string | undefined; detail: string } {
-  const code = (error as { code?: string }).code;
-  if (code === 'EACCES' || code === 'EPERM') return { code, detail: `permission denied (${code})` };
-  if (code === 'ENOENT') return { code, detail: 'no such file or directory' };
-  return { code, detail: code ?? String(error) };
-}
-
 /** The files of one input directory, and the entries with a log's name that are left out. */
 function listDirectory(path: string, into: InputList): void {
   const dir = path.replace(/\/+$/, '') || '/';
@@ -67,8 +60,7 @@ function listDirectory(path: string, into: InputList): void {
   try {
     names = readdirSync(dir);
   } catch (error) {
-    const { code, detail } = describe(error);
-    throw new InputError(path, code, detail);
+    throw inputErrorOf(path, error);
   }
   const present = new Set(names);
   const others: Array<{ file: string; name: string; mtime: number }> = [];
@@ -104,8 +96,7 @@ export function listInputs(paths: readonly string[]): InputList {
     try {
       st = statSync(path);
     } catch (error) {
-      const { code, detail } = describe(error);
-      throw new InputError(path, code, detail);
+      throw inputErrorOf(path, error);
     }
     if (st.isDirectory()) listDirectory(path, list);
     else list.files.push({ path });
@@ -129,8 +120,7 @@ export function openInput(path: string): number {
   try {
     return openSync(path, 'r');
   } catch (error) {
-    const { code, detail } = describe(error);
-    throw new InputError(path, code, detail);
+    throw inputErrorOf(path, error);
   }
 }
 
@@ -147,8 +137,7 @@ export function openInputFile(file: InputFile): number {
     fd = openSync(file.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     if ((error as { code?: string }).code === 'ELOOP') throw new InputError(file.path, notRegular, describeFileType(0o120000));
-    const { code, detail } = describe(error);
-    throw new InputError(file.path, code, detail);
+    throw inputErrorOf(file.path, error);
   }
   const st = fstatSync(fd);
   if (!st.isFile()) {
@@ -181,8 +170,7 @@ function* piecesOf(file: InputFile, fd: number): Generator<Buffer> {
     try {
       n = readSync(fd, chunk, 0, chunk.length, null);
     } catch (error) {
-      const { code, detail } = describe(error);
-      throw new InputError(file.path, code, detail);
+      throw inputErrorOf(file.path, error);
     }
     if (n === 0) return;
     yield chunk.subarray(0, n);

@@ -2,8 +2,9 @@
 // checkpoint while the writer appends and rotates the log and logsphere rotate compresses
 // segments; its output file ends up holding every record once, in the order written.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, truncateSync, watch } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, truncateSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
 import { appendLines, type LogTarget } from '../../src/store/append.ts';
@@ -167,4 +168,36 @@ describe('logsphere follow --checkpoint', () => {
     expect(failures.length).toBe(1) // the truncated log holds the last batch only;
     expect(failures.every((f) => f.event.action === 'user_login' && f.event.outcome === 'failure')).toBe(true);
   }, 60_000);
+});
+
+describe('logsphere follow as the README shows it', () => {
+  it('--format otel --once puts out the whole log, rotated segments first, and stops; a missing input is an error naming it', async () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-follow-`);
+    mkdirSync(`${dir}/log`);
+    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none`, PATH: '/usr/bin:/bin' };
+    const records = Array.from({ length: 9 }, (_, i) => nextLine(2000 + i));
+    const text = (from: number, to: number) => records.slice(from, to).map((r) => r.line).join('');
+    writeFileSync(`${dir}/log/sessions-20261121T080000Z.jsonl.gz`, gzipSync(text(0, 3)));
+    writeFileSync(`${dir}/log/sessions-20261121T090000Z.jsonl`, text(3, 6));
+    writeFileSync(`${dir}/log/sessions.jsonl`, text(6, 9));
+    const otel = await runCli(['follow', '--format', 'otel', '--once'], env);
+    expect(otel.status, otel.stderr).toBe(0);
+    expect(otel.stderr).toBe('');
+    const uids = otel.stdout.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { Attributes: Record<string, unknown> }).Attributes['log.record.uid']);
+    expect(uids).toEqual(records.map((r) => r.id));
+    // --from-start --once is the same; so is a first run with a checkpoint.
+    expect((await runCli(['follow', '--format', 'otel', '--from-start', '--once'], env)).stdout).toBe(otel.stdout);
+    const raw = await runCli(['follow', '--once', '--checkpoint', 'once', '--input', `${dir}/log`], env);
+    expect(raw.stdout).toBe(text(0, 9));
+    expect((await runCli(['follow', '--once', '--checkpoint', 'once', '--input', `${dir}/log`], env)).stdout).toBe('');
+
+    for (const args of [['--input', `${dir}/nonexistent`], ['--input', `${dir}/nonexistent`, '--once']]) {
+      const missing = await runCli(['follow', ...args], env);
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toBe(`logsphere: Cannot read ${dir}/nonexistent: no such file or directory\n`);
+    }
+    const gone = await runCli(['follow', '--once'], { ...env, LOGSPHERE_LOG_DIR: `${dir}/no-log-dir` });
+    expect(gone.status).toBe(1);
+    expect(gone.stderr).toBe(`logsphere: Cannot read ${dir}/no-log-dir/sessions.jsonl: no such file or directory\n`);
+  });
 });

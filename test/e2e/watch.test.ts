@@ -106,6 +106,66 @@ describe('logsphere watch', () => {
   });
 });
 
+describe('logsphere watch and the service\'s checkpoint', () => {
+  it('a run with --input or --once leaves the service\'s checkpoint alone, a missing input is an error naming it, --checkpoint NAME keeps one of its own', async () => {
+    const env = setup();
+    writeFileSync(log(), burst(0, '192.0.2.100'));
+    // The service: learns the log, then is stopped.
+    let w = watch([], env);
+    await waitFor('the service\'s checkpoint', () => (existsSync(`${dir}/state/watch.checkpoint.json`) ? true : null));
+    expect(await w.stop('SIGTERM')).toBe(0);
+    const service = readFileSync(`${dir}/state/watch.checkpoint.json`, 'utf8');
+
+    const missing = spawnSync(nodePath, [cliBundle, 'watch', '--rules', `${dir}/rules.json`, '--input', `${dir}/nonexistent`, '--once'], { env, encoding: 'utf8' });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe(`logsphere: Cannot read ${dir}/nonexistent: no such file or directory\n`);
+    // One-off runs of the same log: with no checkpoint they alert on the whole log.
+    for (const args of [['--once'], ['--input', log(), '--once'], ['--input', `${dir}/log`, '--once', '--from-start']]) {
+      const r = spawnSync(nodePath, [cliBundle, 'watch', '--rules', `${dir}/rules.json`, ...args], { env, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).rhost)).toEqual(['192.0.2.100']);
+    }
+    expect(readFileSync(`${dir}/state/watch.checkpoint.json`, 'utf8')).toBe(service);
+    // A named checkpoint of its own: learns on its first run, goes on from there on the next.
+    const named = (args: string[] = []) => spawnSync(nodePath, [cliBundle, 'watch', '--rules', `${dir}/rules.json`, '--checkpoint', 'cron', '--once', ...args], { env, encoding: 'utf8' });
+    const first = named();
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toBe('');
+    expect(existsSync(`${dir}/state/watch-cron.json`)).toBe(true);
+    appendFileSync(log(), burst(1000, '192.0.2.1'));
+    const second = named();
+    expect(second.stdout.trim().split('\n').map((l) => JSON.parse(l).rhost)).toEqual(['192.0.2.1']);
+    expect(named().stdout).toBe('');
+    const elsewhere = named(['--input', `${dir}/rules.json`]);
+    expect(elsewhere.status).toBe(1);
+    expect(elsewhere.stderr).toContain(`Cannot use the checkpoint ${dir}/state/watch-cron.json: it watches ${log()}, not ${dir}/rules.json`);
+    expect(readFileSync(`${dir}/state/watch.checkpoint.json`, 'utf8')).toBe(service);
+
+    // The service goes on from its own checkpoint: what was appended meanwhile alerts, once.
+    w = watch([], env);
+    expect((await w.waitAlerts(1)).map((a) => a['rhost'])).toEqual(['192.0.2.1']);
+    expect(await w.stop('SIGTERM')).toBe(0);
+    expect(w.stderr()).not.toContain('first run');
+    expect(w.alerts()).toHaveLength(1);
+  });
+
+  it('learns from the rotated segments too on its first run', async () => {
+    const env = setup();
+    // Four failures from one host in a rotated segment, compressed; a fifth appended later alerts.
+    writeFileSync(`${dir}/log/sessions-20261120T100000Z.jsonl`, burst(0, '192.0.2.7', 2));
+    execFileSync('gzip', [`${dir}/log/sessions-20261120T100000Z.jsonl`]);
+    writeFileSync(`${dir}/log/sessions-20261120T100500Z.jsonl`, burst(2, '192.0.2.7', 2));
+    writeFileSync(log(), '');
+    const w = watch([], env);
+    await waitFor('the first checkpoint', () => (existsSync(`${dir}/state/watch.checkpoint.json`) ? true : null));
+    appendFileSync(log(), failLine(4, '192.0.2.7'));
+    const [alert] = await w.waitAlerts(1);
+    expect(alert).toMatchObject({ rule: 'failures_by_rhost', rhost: '192.0.2.7', count: 5 });
+    expect(await w.stop('SIGTERM')).toBe(0);
+    expect(w.stderr()).toContain('and its rotated segments to learn');
+  });
+});
+
 describe('alert delivery', () => {
   let server: Server;
   const requests: Array<{ body: string; type: string | undefined }> = [];

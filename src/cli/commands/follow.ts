@@ -10,8 +10,9 @@ import { UsageError } from '../usage.ts';
 export const followUsage = `Usage: logsphere follow [OPTIONS]
 
 Prints the session log's records as they are appended, one line each, following the log
-across rotation (each rotated segment in order, compressed or not) and truncation. Without a
-checkpoint it starts at the end of the log, or with --from-start at the oldest segment.
+across rotation (each rotated segment in order, compressed or not) and truncation. With no
+saved position it starts at the end of the log (what is appended from now on), or with
+--from-start or --once at the oldest segment: --once alone prints the whole log and stops.
 
 Options:
       --format FORMAT     raw (the log's lines unchanged, the default), ecs (Elastic Common
@@ -19,10 +20,11 @@ Options:
                           data model); see docs/collectors.md for the mapping
       --checkpoint NAME   save the position in the state directory (follow-NAME.json) and
                           continue from it on the next start: no record missed or repeated
-      --from-start        with no checkpoint yet, start at the oldest segment of the log
+      --from-start        with no saved position, start at the oldest segment of the log
       --input PATH        the log file, or the directory holding sessions.jsonl (default:
                           the configured log)
-      --once              stop at the end of the log instead of waiting for more
+      --once              stop at the end of the log instead of waiting for more (with no
+                          saved position: from the oldest segment)
   -h, --help              show this help
 
 Malformed lines are skipped and counted on standard error.

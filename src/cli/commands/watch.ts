@@ -16,15 +16,22 @@ export const watchUsage = `Usage: logsphere watch [OPTIONS]
 Follows the session log as it grows (across rotation), evaluates the alert rules on each new
 record and prints each alert as one JSON line; alerts are also appended to alerts.jsonl in the
 state directory and sent to the webhook (LOGSPHERE_WEBHOOK_URL) and by mail (LOGSPHERE_SMTP_HOST,
-LOGSPHERE_MAIL_TO) when configured. A checkpoint in the state directory lets a restart carry on
-without repeating or missing an alert. On its first run it reads the log as it is to learn
-(remote hosts seen, recent failures) without alerting on the past, unless --from-start.
+LOGSPHERE_MAIL_TO) when configured.
+
+A plain logsphere watch, as the service runs it, keeps a checkpoint in the state directory
+(watch.checkpoint.json): a restart carries on without repeating or missing an alert. A run with
+--input or --once keeps none unless given --checkpoint NAME, and never touches the service's.
+With no checkpoint to go on from, it first reads the whole log (rotated segments too) to learn
+(remote hosts seen, recent failures) and alerts on what is appended after, unless --from-start;
+a run with --once and no checkpoint alerts on the whole log.
 
 Options:
       --rules FILE      the rules file (default: LOGSPHERE_RULES, /etc/logsphere/rules.json;
                         built-in rules when that does not exist)
       --input PATH      the log file, or the directory holding sessions.jsonl (default: the
                         configured log)
+      --checkpoint NAME keep the position, the rules' state and undelivered alerts in
+                        watch-NAME.json in the state directory, and go on from there
       --from-start      with no checkpoint, alert on the records already in the log too
       --once            stop when the end of the log is reached instead of following it
       --check           check the rules file, print the rules and exit (1 when any is bad)
@@ -38,6 +45,7 @@ login from a remote host with threshold failures within window before it), root_
 export interface WatchOptions {
   rules: string | null;
   input: string | null;
+  checkpoint: string | null;
   fromStart: boolean;
   once: boolean;
   check: boolean;
@@ -51,6 +59,7 @@ export function parseWatchArgs(args: string[]): WatchOptions | 'help' {
     options: {
       rules: { type: 'string' },
       input: { type: 'string' },
+      checkpoint: { type: 'string' },
       'from-start': { type: 'boolean', default: false },
       once: { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
@@ -59,7 +68,7 @@ export function parseWatchArgs(args: string[]): WatchOptions | 'help' {
   });
   if (values.help) return 'help';
   if (values.input === '-') throw new UsageError('--input: watch follows a file; standard input cannot be followed');
-  return { rules: values.rules ?? null, input: values.input ?? null, fromStart: values['from-start'], once: values.once, check: values.check };
+  return { rules: values.rules ?? null, input: values.input ?? null, checkpoint: values.checkpoint ?? null, fromStart: values['from-start'], once: values.once, check: values.check };
 }
 
 export async function watch(options: WatchOptions, config: Config, io: CommandIO, signal: AbortSignal): Promise<number> {
