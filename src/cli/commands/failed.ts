@@ -104,8 +104,12 @@ export function jsonArray(items: readonly unknown[]): string {
 }
 
 export function failed(options: FailedOptions, config: Config, io: CommandIO): number {
-  const { failures, warnings } = failedLogins({ ...options, keepRecords: options.format !== null }, config);
-  for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
+  const { failures, warnings, incomplete } = failedLogins({ ...options, keepRecords: options.format !== null }, config);
+  // The warnings after the answer; an answer from an input read only up to its damage exits 1.
+  const done = (): number => {
+    for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
+    return incomplete ? 1 : 0;
+  };
   const limit = options.limit ?? Infinity;
   const time = (ts: string) => {
     const at = parseTimestamp(ts) ?? 0;
@@ -119,7 +123,7 @@ export function failed(options: FailedOptions, config: Config, io: CommandIO): n
       const other = options.by === 'rhost' ? 'users' : 'rhosts';
       const by = options.by;
       io.stdout(jsonArray(rows.map((r) => ({ [by]: r.key, count: r.count, first_seen: r.first_seen, last_seen: r.last_seen, [other]: r.distinct }))));
-      return 0;
+      return done();
     }
     const head = options.by === 'rhost' ? 'FROM' : 'USER';
     const other = options.by === 'rhost' ? 'USERS' : 'FROM';
@@ -128,14 +132,14 @@ export function failed(options: FailedOptions, config: Config, io: CommandIO): n
       out += `${pad(cell(r.key ?? '-', 24, w), 24)} ${String(r.count).padStart(7)} ${pad(time(r.first_seen), 16)} - ${pad(time(r.last_seen), 16)} ${String(r.distinct).padStart(6)}\n`;
     }
     io.stdout(out);
-    return 0;
+    return done();
   }
 
   const newest = failures.reverse().slice(0, limit);
   if (options.json) {
     const map = options.format === 'ecs' ? toEcs : options.format === 'otel' ? toOtel : null;
     io.stdout(map === null ? jsonArray(newest.map(failureJson)) : jsonArray(newest.map((f) => map(f.record as AuthFailureRecord))));
-    return 0;
+    return done();
   }
   const manyHosts = new Set(newest.map((f) => f.host)).size > 1;
   let out = '';
@@ -148,7 +152,7 @@ export function failed(options: FailedOptions, config: Config, io: CommandIO): n
     }
   }
   io.stdout(out);
-  return 0;
+  return done();
 }
 
 export const failedCommand = defineCommand({

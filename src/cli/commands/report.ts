@@ -94,19 +94,22 @@ export function render(report: Report, format: ReportOptions['format']): string 
 export async function report(options: ReportOptions, config: Config, io: CommandIO, now: Micros): Promise<number> {
   // Days are counted in this host's zone (TZ), as the reader of the report lives them.
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const { report: built, warnings } = securityReport({ ...options, zone }, config, now);
-  for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
+  const { report: built, warnings, incomplete } = securityReport({ ...options, zone }, config, now);
   const text = render(built, options.format);
   if (options.output === null) io.stdout(text);
   else replaceFileSync(options.output, text, 0o640);
-  if (!options.mail) return 0;
+  // The warnings (in the report too) after it; a report from an input read only up to its damage
+  // is still written and mailed, and exits 1.
+  for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
+  const status = incomplete ? 1 : 0;
+  if (!options.mail) return status;
   if (config.mail === null) {
     io.stderr('logsphere: --mail: no mail configured (LOGSPHERE_SMTP_HOST, LOGSPHERE_MAIL_FROM, LOGSPHERE_MAIL_TO); report not mailed\n');
-    return 0;
+    return status;
   }
   const sent = await mailReport(config.mail, built, { format: options.format, text });
   io.stderr(`logsphere: report mailed to ${sent.accepted.join(', ')}\n`);
-  if (sent.rejected.length === 0) return 0;
+  if (sent.rejected.length === 0) return status;
   io.stderr(`logsphere: Cannot mail the report to ${sent.rejected.join(', ')}: refused by ${config.mail.host}:${config.mail.port}\n`);
   return 1;
 }

@@ -60,8 +60,7 @@ export function parseSessionsArgs(args: string[]): SessionsOptions | 'help' {
 }
 
 export function sessions(options: SessionsOptions, config: Config, io: CommandIO, now: number): number {
-  const { sessions: current, warnings } = currentSessions(options, config, io.env);
-  for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
+  const { sessions: current, warnings, incomplete } = currentSessions(options, config, io.env);
   if (options.json) {
     io.stdout(`${escapeJson(JSON.stringify(current.map(sessionJson), null, 2))}\n`);
   } else if (options.byHost) {
@@ -77,7 +76,9 @@ export function sessions(options: SessionsOptions, config: Config, io: CommandIO
   } else {
     io.stdout(sessionsTable(current, options.wide, now));
   }
-  return 0;
+  // The warnings after the answer; an answer from an input read only up to its damage exits 1.
+  for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
+  return incomplete ? 1 : 0;
 }
 
 export function sessionsTable(list: readonly CurrentSession[], wide: boolean, now: number): string {
