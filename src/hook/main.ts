@@ -10,6 +10,9 @@
 // write(2) already returned, claimed spool entries are put back, and the hook ends. A thread stuck in a hung filesystem call
 // cannot be joined, and Node's process.exit() joins the pool, so in that one case the hook ends
 // itself with SIGKILL (pam_exec logs the signal; the line is optional, the login goes on).
+//
+// After an open under sshd, the hook leaves a detached watcher behind to find the session's pty
+// (watch-terminal.ts); the watcher is this same file run with `watch-terminal`.
 
 import { loadConfig, type Config } from '../config/config.ts';
 import { hookConfigSources } from '../config/config-file.ts';
@@ -20,7 +23,8 @@ import { oldestPendingMs } from '../store/fs-async.ts';
 import { blockedInKernel, threadStates } from '../sys/threads.ts';
 import { spoolLines } from '../store/spool.ts';
 import { hookArguments } from './plan.ts';
-import { newProgress, runHook } from './run-hook.ts';
+import { newProgress, runHook, type TerminalWatch } from './run-hook.ts';
+import { watchArgs, watchArguments, watchCommand, watchTerminal } from './watch-terminal.ts';
 
 const deadlineMs = 2000;
 const stuckCallMs = 1000;
@@ -31,6 +35,37 @@ async function report(level: 'warn' | 'error', fields: object, message: string):
     (await diagnostics('logsphere-hook'))[level](fields, message);
   } catch {
     // Nowhere left to report to; the login must go on regardless.
+  }
+}
+
+/**
+ * Starts the pty watcher, detached, with nothing of the PAM environment (users can write to it).
+ * node:child_process is loaded only here: it costs milliseconds that other logins need not pay.
+ */
+async function startTerminalWatch(watch: TerminalWatch): Promise<void> {
+  try {
+    const { spawn } =
+      (process.getBuiltinModule?.('node:child_process') as typeof import('node:child_process') | undefined) ?? (await import('node:child_process'));
+    const script = process.argv[1];
+    if (script === undefined) return;
+    spawn(process.execPath, [script, ...watchArgs(watch)], { detached: true, stdio: 'ignore', env: {} }).unref();
+  } catch (error) {
+    await report('warn', { err: error }, `Cannot start the search for the pty of ${watch.entry}`);
+  }
+}
+
+async function watch(args: readonly string[]): Promise<void> {
+  const request = watchArguments(args);
+  if (request === null) return void (await report('error', {}, `Nothing watched: unexpected arguments ${args.join(' ')}`));
+  try {
+    await watchTerminal(request, {
+      // While the hook that started it lives, the watcher is one of the session's processes.
+      skip: new Set([process.pid, process.ppid]),
+      nowMs: () => performance.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+  } catch (error) {
+    await report('warn', { err: error }, error instanceof Error ? error.message : String(error));
   }
 }
 
@@ -71,10 +106,12 @@ async function main(): Promise<void> {
     // The configuration comes from the root-owned file alone; the environment (the PAM
     // environment, which users can write to) is read for the PAM items only (pam/context.ts).
     config = loadConfig(hookConfigSources(argv.configPath), validateCompiled);
+    const watches: Array<Promise<void>> = [];
     const outcome = await runHook(
-      { args: argv.args, env: process.env, config, parentPid: process.ppid, now: nowMicros },
+      { args: argv.args, env: process.env, config, parentPid: process.ppid, now: nowMicros, watchTerminal: (w) => watches.push(startTerminalWatch(w)) },
       progress,
     );
+    await Promise.all(watches);
     finished = true;
     if (outcome.status === 'skipped') {
       if (outcome.unexpected) await report('warn', {}, `Nothing recorded: ${outcome.reason}`);
@@ -97,5 +134,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[2] === watchCommand) await watch(process.argv.slice(3));
+else await main();
 process.exitCode = 0;

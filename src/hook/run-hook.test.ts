@@ -1,13 +1,14 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../config/config.ts';
 import { formatTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
-import { entryName, openSessionsDirOf } from '../store/open-sessions.ts';
+import { entryName, openSessionsDirOf, saveSessionTerminal } from '../store/open-sessions.ts';
 import { bootId, bootTimeSeconds, kernelHostname, kernelRelease } from '../sys/host.ts';
-import { processStartTicks } from '../sys/processes.ts';
-import { correlatedRecord, newProgress, runHook, type HookInputs } from './run-hook.ts';
+import { auditSessionOf, processStartTicks } from '../sys/processes.ts';
+import { correlatedRecord, newProgress, runHook, type HookInputs, type TerminalWatch } from './run-hook.ts';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,6 +51,18 @@ function logRecords(config: Config): Array<LogRecord & Record<string, unknown>> 
 }
 
 const self = { pid: process.pid, pid_start: processStartTicks(process.pid) };
+
+/** Whether this process may begin an audit session for a child (root, a kernel with audit). */
+const auditable = process.getuid?.() === 0 && existsSync('/proc/self/sessionid') && existsSync('/proc/self/loginuid');
+
+async function waitForAuditSession(pid: number): Promise<number> {
+  for (let i = 0; i < 500; i++) {
+    const sid = auditSessionOf(pid);
+    if (sid !== null && sid !== auditSessionOf(process.pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep')) return sid;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`process ${pid} began no audit session`);
+}
 
 describe('runHook()', () => {
   it('gives an open and the close from the same PAM process one session id; the close has login_time and duration_s', async () => {
@@ -97,6 +110,48 @@ describe('runHook()', () => {
     expect(close).toMatchObject({ event: 'session_close', session_id: null, pid: process.ppid, pid_start: processStartTicks(process.ppid) });
     expect(open?.session_id).toEqual(uuid);
     expect(readdirSync(openSessionsDirOf(config.runDir))).toHaveLength(1);
+  });
+
+  it('asks for the pty of an sshd session (PAM_TTY ssh) to be looked for, and records on the close the pty found meanwhile', async () => {
+    const config = scratchConfig();
+    const watches: TerminalWatch[] = [];
+    const ssh = pamEnv('open_session', { PAM_TTY: 'ssh' });
+    await runHook({ ...inputs(config, ssh, t0), watchTerminal: (w) => watches.push(w) });
+    const entry = entryName({ ...self, pid_start: self.pid_start ?? 0, service: 'sshd', user: 'root', tty: 'ssh' });
+    expect(watches).toEqual([{ runDir: config.runDir, entry, pid: self.pid, pidStart: self.pid_start }]);
+    expect(saveSessionTerminal(config.runDir, entry, 'pts/6')).toBe(true);
+    await runHook({ ...inputs(config, { ...ssh, PAM_TYPE: 'close_session' }, t0 + 1), watchTerminal: (w) => watches.push(w) });
+    const [open, close] = logRecords(config);
+    expect(open).not.toHaveProperty('pty');
+    expect(close).toMatchObject({ event: 'session_close', session_id: open?.['session_id'], tty: 'ssh', pty: 'pts/6' });
+    expect(watches).toHaveLength(1);
+    expect(readdirSync(openSessionsDirOf(config.runDir))).toEqual([]);
+  });
+
+  it('looks for no pty when PAM names the terminal, and records none on the close', async () => {
+    const config = scratchConfig();
+    const watches: TerminalWatch[] = [];
+    await runHook({ ...inputs(config, pamEnv('open_session'), t0), watchTerminal: (w) => watches.push(w) });
+    await runHook({ ...inputs(config, pamEnv('close_session'), t0 + 1), watchTerminal: (w) => watches.push(w) });
+    expect(watches).toEqual([]);
+    expect(logRecords(config)[1]).not.toHaveProperty('pty');
+  });
+
+  it.skipIf(!auditable)('records the audit session the PAM process began, and none it inherited', async () => {
+    const config = scratchConfig();
+    // A process that sets its login uid, as pam_loginuid does for sshd's [priv] monitor.
+    const caller = spawn('/bin/sh', ['-c', 'echo 0 > /proc/self/loginuid && exec sleep 60'], { stdio: 'ignore' });
+    try {
+      const pid = caller.pid as number;
+      const sid = await waitForAuditSession(pid);
+      await runHook(inputs(config, pamEnv('open_session', { PAM_TTY: 'tty3' }), t0, [], pid));
+      await runHook(inputs(config, pamEnv('open_session', { PAM_TTY: 'tty4' }), t0));
+      const [own, inherited] = logRecords(config);
+      expect(own).toMatchObject({ pid, audit_session: sid });
+      expect(inherited).not.toHaveProperty('audit_session');
+    } finally {
+      caller.kill('SIGKILL');
+    }
   });
 
   it('records a caller already gone (the hook reparented to init) as pid 0, never as init, which never ends', async () => {

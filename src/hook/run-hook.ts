@@ -8,10 +8,10 @@ import * as build from '../record/build.ts';
 import type { Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { appendLines, type AppendProgress, type AppendResult, type PendingLine } from '../store/append.ts';
-import { saveOpenSession, takeOpenSession } from '../store/open-sessions.ts';
+import { entryName, saveOpenSession, takeOpenSession, takeSessionTerminal } from '../store/open-sessions.ts';
 import { lookupUid } from '../sys/accounts.ts';
 import { bootId, bootTimeSeconds, kernelHostname, kernelRelease } from '../sys/host.ts';
-import { processStartTicks } from '../sys/processes.ts';
+import { ownAuditSession, processStartTicks } from '../sys/processes.ts';
 import { planHook } from './plan.ts';
 
 export interface HookInputs {
@@ -21,7 +21,24 @@ export interface HookInputs {
   /** The PAM-calling process: the hook's parent. */
   parentPid: number;
   now: () => Micros;
+  /** Starts the search for the pty of a session just opened (main.ts: a detached process). */
+  watchTerminal?: (watch: TerminalWatch) => void;
 }
+
+/**
+ * A session whose pty is to be found after its open: sshd says `ssh` as PAM_TTY and allocates the
+ * pty once the open returns, so only a process that outlives the hook can see it (watch-terminal.ts).
+ */
+export interface TerminalWatch {
+  runDir: string;
+  /** The session's open-session entry (open-sessions.ts), which the pty file goes beside. */
+  entry: string;
+  pid: number;
+  pidStart: number;
+}
+
+/** What pam_exec's PAM_TTY is under sshd, whose pty comes after the open (DESIGN.md). */
+const ptyComesLater = 'ssh';
 
 export type HookOutcome =
   | { status: 'skipped'; reason: string; unexpected: boolean }
@@ -35,7 +52,7 @@ export function pendingLine(record: LogRecord, at: Micros): PendingLine {
  * Builds the record for this run and correlates it through the run directory: an open leaves
  * its entry there, a close takes (and removes) the entry of its open for the session id.
  */
-export function correlatedRecord(inputs: HookInputs): { record: LogRecord; at: Micros } | { skip: string; unexpected: boolean } {
+export function correlatedRecord(inputs: HookInputs): { record: LogRecord; at: Micros; watch?: TerminalWatch } | { skip: string; unexpected: boolean } {
   const { config, env } = inputs;
   const pam = pamContextFrom(env);
   const task = planHook(inputs.args, pam.type, pam.service, config.ignoreServices);
@@ -67,12 +84,22 @@ export function correlatedRecord(inputs: HookInputs): { record: LogRecord; at: M
 
   if (task.kind === 'auth-failure') return { record: build.authFailure(origin, login, at), at };
   if (task.kind === 'open') {
+    // What finds the session's processes once the PAM process is gone (sshd's [priv] killed).
+    const audit = login.pid === 0 ? null : ownAuditSession(login.pid);
+    if (audit !== null) login.audit_session = audit;
     const record = build.sessionOpen(origin, login, at);
     saveOpenSession(config.runDir, record);
-    return { record, at };
+    if (pam.tty !== ptyComesLater || record.pid === 0) return { record, at };
+    return { record, at, watch: { runDir: config.runDir, entry: entryName(record), pid: record.pid, pidStart: record.pid_start } };
   }
   const open = takeOpenSession(config.runDir, login);
-  return { record: build.sessionClose(origin, login, at, open), at };
+  let pty: string | null = null;
+  try {
+    if (pam.tty === ptyComesLater) pty = takeSessionTerminal(config.runDir, login);
+  } catch {
+    // The close is recorded without it.
+  }
+  return { record: build.sessionClose(origin, login, at, open, {}, pty), at };
 }
 
 /** What a run has got to, for the deadline in main.ts: the record and how far its append went. */
@@ -89,5 +116,6 @@ export async function runHook(inputs: HookInputs, progress: HookProgress = newPr
   if ('skip' in built) return { status: 'skipped', reason: built.skip, unexpected: built.unexpected };
   progress.pending = pendingLine(built.record, built.at);
   const result = await appendLines(inputs.config, [progress.pending], progress);
+  if (built.watch !== undefined) inputs.watchTerminal?.(built.watch);
   return { status: 'appended', result };
 }

@@ -1,14 +1,15 @@
 // Open sessions in the run directory: at open_session the hook leaves the open record under a
 // key of (pid, pid_start, service, user, tty); close_session finds it by the same key, reuses its
 // session_id and removes it. Entries are world-readable, like utmp, so an unprivileged
-// `logsphere sessions` can answer from them.
+// `logsphere sessions` can answer from them. Beside an entry, `NAME.pty` keeps the pty found for
+// the session after it opened (sshd allocates it then); the close takes it with the entry.
 
 import { fs } from '../sys/fs.ts';
 import type { SessionOpenRecord } from '../record/types.ts';
 import { errorCode } from './errors.ts';
 import { ensureOwnDirSync, writeFileAtomicSync } from './atomic-file.ts';
 
-const { closeSync, constants, openSync, readdirSync, readFileSync, unlinkSync } = fs;
+const { closeSync, constants, lstatSync, openSync, readdirSync, readFileSync, unlinkSync } = fs;
 
 const { O_RDONLY, O_NOFOLLOW } = constants;
 
@@ -76,6 +77,62 @@ export function takeOpenSession(runDir: string, key: SessionKey): SessionOpenRec
   const open = entry as Partial<SessionOpenRecord> | null;
   if (!open || typeof open.session_id !== 'string' || typeof open.ts !== 'string') return null;
   return open as SessionOpenRecord;
+}
+
+/** The file that keeps the pty of the session whose entry is `entry` (a name from entryName). */
+export function terminalFileName(entry: string): string {
+  return entry.replace(/\.json$/, '.pty');
+}
+
+const ptyPattern = /^pts\/\d{1,9}$/;
+
+/**
+ * Keeps `pty` for the open session whose entry is `entry`; false when the session has closed
+ * meanwhile. A close takes its entry before it looks for the pty: when the entry is still there
+ * after the pty file is written, the close will see the file; when it is not, the file is taken
+ * back so that nothing is left behind.
+ */
+export function saveSessionTerminal(runDir: string, entry: string, pty: string): boolean {
+  if (!ptyPattern.test(pty)) throw new RangeError(`Cannot keep the terminal of ${entry}: ${JSON.stringify(pty)} is not a pts/N name`);
+  const dir = openSessionsDirOf(runDir);
+  const name = terminalFileName(entry);
+  writeFileAtomicSync(dir, name, `${pty}\n`, 0o644);
+  try {
+    lstatSync(`${dir}/${entry}`);
+    return true;
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
+  try {
+    unlinkSync(`${dir}/${name}`);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
+  return false;
+}
+
+/** Removes and returns the pty kept for `key`; null when there is none (or it is not a pts/N name). */
+export function takeSessionTerminal(runDir: string, key: SessionKey): string | null {
+  const path = `${openSessionsDirOf(runDir)}/${terminalFileName(entryName(key))}`;
+  let text: string;
+  try {
+    const fd = openSync(path, O_RDONLY | O_NOFOLLOW);
+    try {
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
+  const pty = text.trim();
+  return ptyPattern.test(pty) ? pty : null;
 }
 
 /** Every open-session entry (for `sessions` without log access and for `doctor`). */

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   auditSessionOf, childrenOf, descendantTerminal, ownAuditSession, parseStartTicks, processStartTicks, processTree, runningAuditSessions, sessionTerminal,
 } from './processes.ts';
+import { fakeProc } from '../../test/helpers/fake-proc.ts';
 
 describe('parseStartTicks()', () => {
   it('counts fields after the last parenthesis, whatever the command name holds', () => {
@@ -22,23 +22,6 @@ describe('parseStartTicks()', () => {
     expect(processStartTicks(2 ** 30)).toBeNull();
   });
 });
-
-/** A made-up /proc: each process with its parent, audit session and standard descriptors. */
-function fakeProc(processes: Array<{ pid: number; ppid: number; sid?: number; fds?: string[]; start?: number }>, children = true): string {
-  const root = mkdtempSync(`${tmpdir()}/ls-proc-`);
-  for (const p of processes) {
-    const dir = `${root}/${p.pid}`;
-    mkdirSync(`${dir}/fd`, { recursive: true });
-    mkdirSync(`${dir}/task/${p.pid}`, { recursive: true });
-    // Field 4 is the parent, field 22 the start time; the command name may hold ") ".
-    const after = ['S', p.ppid, ...Array(17).fill(0), p.start ?? 1000 + p.pid, 0];
-    writeFileSync(`${dir}/stat`, `${p.pid} (x) y) ${after.join(' ')}\n`);
-    writeFileSync(`${dir}/sessionid`, String(p.sid ?? 4294967295));
-    (p.fds ?? []).forEach((target, fd) => symlinkSync(target, `${dir}/fd/${fd}`));
-    if (children) writeFileSync(`${dir}/task/${p.pid}/children`, processes.filter((c) => c.ppid === p.pid).map((c) => `${c.pid} `).join(''));
-  }
-  return root;
-}
 
 describe('audit sessions', () => {
   const root = fakeProc([
