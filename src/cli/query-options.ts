@@ -23,3 +23,11 @@ export function parseTimeFormat(value: string): 'short' | 'iso' {
   if (value !== 'short' && value !== 'iso') throw new UsageError(`--time-format: expected short or iso, got ${JSON.stringify(value)}`);
   return value;
 }
+
+/** `--time-format` of last and lastb: util-linux last's notime, short, full and iso. */
+export function parseLastTimeFormat(value: string): 'notime' | 'short' | 'full' | 'iso' {
+  if (value !== 'notime' && value !== 'short' && value !== 'full' && value !== 'iso') {
+    throw new UsageError(`--time-format: expected notime, short, full or iso, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

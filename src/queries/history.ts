@@ -1,25 +1,54 @@
-// The history: sessions (and with `system` the boots and shutdowns) newest first, filtered by
-// time, user and host, as `last` shows them.
+// The history: sessions, boots and shutdowns newest first, as util-linux `last` lists them:
+// filtered by their own time (since, until), by the instant they spanned (present), by user, tty
+// or `reboot` as last's names are, and by host. A boot line knows how long the system ran (to its
+// shutdown, to the next boot after a crash, or still running), a shutdown line how long it was
+// down (to the next boot) and the kernel it shut down. Each input says where its records begin.
 
 import type { Config } from '../config/config.ts';
 import type { Session, SystemEvent } from '../reconcile/types.ts';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import { loadReconciled, localHost, localLiveness } from './load-sessions.ts';
+import { namedInputs, type Beginning } from './named-inputs.ts';
 
 export interface HistoryRequest {
-  /** Files or directories to read; empty: the log directory. */
+  /** Files or directories to read, or utmp-format files (wtmp); empty: the log directory. */
   inputs: readonly string[];
-  /** Sessions active at or after this instant. */
+  /** Lines at or after this instant: sessions that began then or later, boots and shutdowns then or later. */
   since: Micros | null;
-  /** Sessions that began at or before this instant. */
+  /** Lines at or before this instant. */
   until: Micros | null;
+  /** Only what was under way at this instant: logged in, or the system up (boots) or down (shutdowns). */
+  present: Micros | null;
   user: string | null;
   host: string | null;
-  /** Add boots and shutdowns (not with `user`). */
-  system: boolean;
+  /**
+   * util-linux last's names, any of which a line matches: a user, a tty (`pts/3`; `1` for `tty1`),
+   * or `reboot` and `shutdown` for the boot and shutdown lines. Empty: every line.
+   */
+  names: readonly string[];
+  /** List the boots (`reboot` lines); never with `user`. */
+  boots: boolean;
+  /** List the shutdowns; never with `user`. */
+  shutdowns: boolean;
 }
 
-export type HistoryLine = { at: Micros; session: Session } | { at: Micros; system: SystemEvent };
+/** How a boot or a shutdown line ends: the boot's shutdown, the next boot after a crash, or (for a shutdown) the next boot. */
+export interface SystemEnd {
+  by: 'shutdown' | 'crash' | 'boot';
+  at: Micros;
+}
+
+export interface SystemLine {
+  /** The boot's `boot_time` (the kernel's start), or the shutdown's time. */
+  at: Micros;
+  system: SystemEvent;
+  /** The kernel that booted, or for a shutdown the kernel of the boot it ended (null when unknown). */
+  kernel: string | null;
+  /** null: still running (a boot), still down (a shutdown), as far as the records go. */
+  end: SystemEnd | null;
+}
+
+export type HistoryLine = { at: Micros; session: Session } | SystemLine;
 
 export interface History {
   /** The lines newest first; each call walks them again, without a copy of the history. */
@@ -27,35 +56,105 @@ export interface History {
   warnings: string[];
   /** An input was read only up to its damage (named in `warnings`): the history lacks the rest. */
   incomplete: boolean;
+  /** Where each input's records begin (util-linux: `wtmp begins …`), in the order read. */
+  beginnings: Beginning[];
+}
+
+/** The terminal a session is known by: the pty it had when one is recorded, else its PAM tty. */
+export function terminalOf(s: Session): string | null {
+  return 'pty' in s && typeof s.pty === 'string' ? s.pty : s.tty;
+}
+
+/** util-linux last's match of a name against a line's user and tty (`1` stands for `tty1`). */
+export function matchesName(names: readonly string[], user: string, tty: string | null): boolean {
+  if (names.length === 0) return true;
+  return names.some((n) => n === user || (tty !== null && (n === tty || (tty.startsWith('tty') && tty.slice(3) === n))));
+}
+
+/** The boot and shutdown lines with their ends and kernels, oldest first. */
+export function systemLines(events: readonly SystemEvent[]): SystemLine[] {
+  const byHost = new Map<string, SystemEvent[]>();
+  for (const e of events) {
+    const list = byHost.get(e.host) ?? [];
+    list.push(e);
+    byHost.set(e.host, list);
+  }
+  const lines = new Map<SystemEvent, SystemLine>();
+  const atOf = (e: SystemEvent) => parseTimestamp((e.event === 'boot' ? e.boot_time : null) ?? e.ts) ?? 0;
+  for (const list of byHost.values()) {
+    // In time order (the reconciler sorts them so). Forward: the kernel each shutdown ended.
+    const kernels = new Map<string, string>();
+    let lastKernel: string | null = null;
+    const kernelOf = list.map((e) => {
+      if (e.event === 'shutdown') return kernels.get(e.boot_id) ?? lastKernel;
+      if (e.kernel !== null) kernels.set(e.boot_id, (lastKernel = e.kernel));
+      return e.kernel;
+    });
+    // Backward: the next boot, and the first shutdown before it.
+    let nextBoot: Micros | null = null;
+    let shutdown: Micros | null = null;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const e = list[i] as SystemEvent;
+      const at = atOf(e);
+      let end: SystemEnd | null;
+      if (e.event === 'boot') {
+        end = shutdown !== null ? { by: 'shutdown', at: shutdown } : nextBoot !== null ? { by: 'crash', at: nextBoot } : null;
+        nextBoot = at;
+        shutdown = null;
+      } else {
+        end = nextBoot !== null ? { by: 'boot', at: nextBoot } : null;
+        shutdown = at;
+      }
+      lines.set(e, { at, system: e, kernel: kernelOf[i] ?? null, end });
+    }
+  }
+  // Events of one instant in the reconciler's order (sort is stable).
+  return events.map((e) => lines.get(e) as SystemLine).sort((a, b) => a.at - b.at);
 }
 
 export function history(request: HistoryRequest, config: Config, now: Micros): History {
-  const loaded = loadReconciled(request.inputs, config, localLiveness(localHost(config)));
-  const inRange = (from: Micros, to: Micros) =>
-    (request.until === null || from <= request.until) && (request.since === null || to >= request.since);
-  // Sessions (in login order) and system events (in time order) are walked from their ends and
-  // merged; among lines of one instant a system event comes first, then the later session in
+  const local = localHost(config);
+  const inputs = namedInputs(config, 'wtmp', local.host, now);
+  const loaded = loadReconciled(request.inputs, config, localLiveness(local), undefined, inputs.read);
+  const inRange = (at: Micros) => (request.since === null || at >= request.since) && (request.until === null || at <= request.until);
+  const present = request.present;
+  // Under way at `present`: begun by then and not ended before (an end unknown counts as not ended).
+  const spans = (from: Micros, to: Micros | null) => present === null || (from <= present && (to === null || to >= present));
+  const system = request.user === null && (request.boots || request.shutdowns) ? systemLines(loaded.system) : [];
+  const shown = (l: SystemLine) =>
+    (l.system.event === 'boot' ? request.boots : request.shutdowns) &&
+    (request.host === null || l.system.host === request.host) &&
+    matchesName(request.names, l.system.event === 'boot' ? 'reboot' : 'shutdown', null) &&
+    inRange(l.at) &&
+    spans(l.at, l.end?.at ?? null);
+  // Sessions (in login order) and system lines (in time order) are walked from their ends and
+  // merged; among lines of one instant a system line comes first, then the later session in
   // reconciled order.
-  const systemAt = loaded.system.map((e) => parseTimestamp(e.ts) ?? 0);
   function* lines(): Generator<HistoryLine> {
     let si = loaded.order.length - 1;
-    let ei = request.system && request.user === null ? loaded.system.length - 1 : -1;
+    let ei = system.length - 1;
     while (si >= 0 || ei >= 0) {
       const sessionAt = si >= 0 ? loaded.loginAt(loaded.order[si] as number) : -Infinity;
-      const eventAt = ei >= 0 ? (systemAt[ei] as number) : -Infinity;
-      if (ei >= 0 && eventAt >= sessionAt) {
-        const e = loaded.system[ei--] as SystemEvent;
-        if ((request.host === null || e.host === request.host) && inRange(eventAt, eventAt)) yield { at: eventAt, system: e };
+      const line = ei >= 0 ? (system[ei] as SystemLine) : null;
+      if (line !== null && line.at >= sessionAt) {
+        ei--;
+        if (shown(line)) yield line;
         continue;
       }
       const i = loaded.order[si--] as number;
-      if (request.until !== null && sessionAt > request.until) continue;
+      if (!inRange(sessionAt)) continue;
       if (request.host !== null && loaded.hostOf(i) !== request.host) continue;
       const s = loaded.session(i);
       if (request.user !== null && s.user !== request.user) continue;
-      const to = s.logout_time === null ? (s.end === 'gone' ? sessionAt : now) : (parseTimestamp(s.logout_time) ?? sessionAt);
-      if (inRange(sessionAt, to)) yield { at: sessionAt, session: s };
+      if (!matchesName(request.names, s.user, terminalOf(s))) continue;
+      if (!spans(sessionAt, s.logout_time === null ? null : parseTimestamp(s.logout_time))) continue;
+      yield { at: sessionAt, session: s };
     }
   }
-  return { lines, warnings: loaded.warnings, incomplete: loaded.incomplete };
+  return {
+    lines,
+    warnings: [...inputs.warnings, ...loaded.warnings],
+    incomplete: loaded.incomplete,
+    beginnings: inputs.beginnings,
+  };
 }

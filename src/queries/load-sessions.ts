@@ -54,12 +54,15 @@ function withDefaultNamed<T>(config: Config, read: () => T): T {
   }
 }
 
+/** How the records of input paths are read: forEachRecord, or a reader that takes other formats too (named-inputs.ts). */
+export type RecordReader = (paths: readonly string[], onRecord: (record: LogRecord) => void) => ReadResult;
+
 /** Streams the inputs (default: the log directory) through the reconciler (and `also`, when given). */
-export function loadReconciled(inputs: readonly string[], config: Config, alive: Liveness, also?: (record: LogRecord) => void): Loaded {
+export function loadReconciled(inputs: readonly string[], config: Config, alive: Liveness, also?: (record: LogRecord) => void, reader: RecordReader = forEachRecord): Loaded {
   const reconciler = new Reconciler();
   const paths = inputs.length > 0 ? inputs : [config.logDir];
   const onRecord = also === undefined ? (r: LogRecord) => reconciler.add(r) : (r: LogRecord) => (reconciler.add(r), also(r));
-  const read = withDefaultNamed(config, () => forEachRecord(paths, onRecord));
+  const read = withDefaultNamed(config, () => reader(paths, onRecord));
   const result = reconciler.finish(alive);
   return { ...result, warnings: warningsOf(read, result), incomplete: read.damaged.length > 0 };
 }

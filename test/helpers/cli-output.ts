@@ -47,3 +47,14 @@ export function localClock(micros: number): string {
 
 /** Raw characters that could steer a terminal: C0 (newline aside), DEL, C1 and bidi controls. */
 export const terminalControls = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+const fullParts = new Intl.DateTimeFormat('en-US', {
+  weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+});
+
+/** `Sat Nov 21 09:00:05 2026`, ctime(3)'s form in local time. */
+export function localFull(micros: number): string {
+  const f: Record<string, string> = {};
+  for (const p of fullParts.formatToParts(new Date(micros / 1000))) f[p.type] = p.value;
+  return `${f['weekday']} ${f['month']} ${(f['day'] ?? '').padStart(2, ' ')} ${f['hour']}:${f['minute']}:${f['second']} ${f['year']}`;
+}

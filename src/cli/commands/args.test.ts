@@ -39,10 +39,52 @@ describe('parseLastArgs()', () => {
 
   it.each([
     [['-n', 'ten'], /-n: expected a number/],
-    [['--time-format', 'unix'], /--time-format: expected short or iso/],
+    [['--time-format', 'unix'], /--time-format: expected notime, short, full or iso/],
     [['--since', 'soon'], /--since: cannot read time/],
+    [['-F', '--time-format', 'iso'], /-F and --time-format do not go together/],
+    [['-a', '-R'], /-a and -R do not go together/],
+    [['-d'], /Unknown option '-d'/],
   ])('rejects %j', (args, message) => {
     expect(() => parseLastArgs(args, now)).toThrow(message);
+  });
+
+  const midnight = (days: number) => {
+    const d = new Date(now / 1000);
+    d.setHours(0, 0, 0, 0);
+    d.setDate(d.getDate() + days);
+    return d.getTime() * 1000;
+  };
+  const tenToday = (() => {
+    const d = new Date(now / 1000);
+    d.setHours(10, 0, 0, 0);
+    return d.getTime() * 1000;
+  })();
+
+  it.each([
+    [['alice'], { names: ['alice'], user: null }],
+    [['reboot'], { names: ['reboot'] }],
+    [['pts/3', 'bob'], { names: ['pts/3', 'bob'] }],
+    [['-5'], { limit: 5 }],
+    [['-12', 'alice'], { limit: 12, names: ['alice'] }],
+    [['-n', '3'], { limit: 3 }],
+    [['-F'], { timeFormat: 'full' }],
+    [['--time-format', 'notime'], { timeFormat: 'notime' }],
+    [['-i'], { ip: true }],
+    [['-x'], { system: true }],
+    [['-s', 'yesterday', '-t', 'today'], { since: midnight(-1), until: midnight(0) }],
+    [['--since', 'yesterday', '--until', 'today'], { since: midnight(-1), until: midnight(0) }],
+    [['-p', '10:00'], { present: tenToday }],
+    [['--present', '10:00'], { present: tenToday }],
+    [['-a'], { hostColumn: 'last' }],
+    [['-R'], { hostColumn: 'none' }],
+    [['-w'], { wide: true }],
+    [['-f', '/var/log/wtmp'], { inputs: ['/var/log/wtmp'] }],
+    [['-f', 'a', '--input', 'b', '-f', '-'], { inputs: ['b', 'a', '-'] }],
+    [['-Fixw', '-n', '2', 'root'], { timeFormat: 'full', ip: true, system: true, wide: true, limit: 2, names: ['root'] }],
+    [['-s', '-2h', '--user', '-5'], { since: now - 7200e6, user: '-5', limit: null }],
+    [['--', '-5'], { names: ['-5'], limit: null }],
+  ] as const)('reads util-linux last\'s arguments: %j', (args, expected) => {
+    expect(parseLastArgs([...args], now)).toMatchObject(expected);
   });
 });
 

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectingIO, localClock, localShort, terminalControls } from '../../../test/helpers/cli-output.ts';
+import { collectingIO, localClock, localFull, localShort, terminalControls } from '../../../test/helpers/cli-output.ts';
 import type { Config } from '../../config/config.ts';
 import * as build from '../../record/build.ts';
 import { parseTimestamp } from '../../record/time.ts';
@@ -21,8 +21,8 @@ function scratchConfig(): Config {
 }
 
 const options = (changes: Partial<LastOptions> = {}): LastOptions => ({
-  json: false, limit: null, since: null, until: null, user: null, host: null, system: false, timeFormat: 'short',
-  inputs: [`${dir}/in.jsonl`], wide: false, ...changes,
+  json: false, limit: null, since: null, until: null, present: null, names: [], user: null, host: null, system: false, timeFormat: 'short',
+  ip: false, hostColumn: 'before', inputs: [`${dir}/in.jsonl`], wide: false, ...changes,
 });
 
 const at = (h: number, m: number, s = 0) => Date.UTC(2026, 10, 21, h, m, s) * 1000;
@@ -63,60 +63,116 @@ function run(changes: Partial<LastOptions> = {}) {
 }
 
 describe('last()', () => {
-  it('prints the history newest first in the manner of util-linux last: logout time, down, crash, still logged in', () => {
+  // The lines of the day, as last prints them (short times).
+  const daveLine = `dave     pts/1        203.0.113.9      ${localShort(at(13, 10))}   still logged in\n`;
+  const boot3Line = `reboot   system boot  6.1.0-19-amd64   ${localShort(at(12, 59, 30))}   still running\n`;
+  const carolLine = `carol    pts/0        198.51.100.4     ${localShort(at(12, 20))} - crash  (00:39)\n`;
+  const boot2Line = `reboot   system boot  6.1.0-18-amd64   ${localShort(at(12, 4, 40))} - crash  (00:54)\n`;
+  const shutdownLine = `shutdown system down  6.1.0-18-amd64   ${localShort(at(12, 0))} - ${localClock(at(12, 4, 40))}  (00:04)\n`;
+  const bobLine = `bob      tty1                          ${localShort(at(9, 30))} - down   (02:30)\n`;
+  const aliceLine = `alice    pts/1        203.0.113.7      ${localShort(at(9, 0))} - ${localClock(at(10, 30))}  (01:30)\n`;
+  const boot1Line = `reboot   system boot  6.1.0-18-amd64   ${localShort(at(7, 59, 50))} - ${localClock(at(12, 0))}  (04:00)\n`;
+  const begins = () => `\nin.jsonl begins ${localFull(at(8, 0))}\n`;
+
+  it('prints the history newest first as util-linux last: logout time, down, crash, still logged in, reboot lines, where the input begins', () => {
     given(day);
     const r = run();
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(
-      `dave     pts/1        203.0.113.9      ${localShort(at(13, 10))}   still logged in\n` +
-      `carol    pts/0        198.51.100.4     ${localShort(at(12, 20))} - crash  (00:39)\n` +
-      `bob      tty1                          ${localShort(at(9, 30))} - down   (02:30)\n` +
-      `alice    pts/1        203.0.113.7      ${localShort(at(9, 0))} - ${localClock(at(10, 30))}  (01:30)\n`,
-    );
+    expect(r.stdout).toBe(daveLine + boot3Line + carolLine + boot2Line + bobLine + aliceLine + boot1Line + begins());
     expect(r.stderr).toBe('');
   });
 
-  it('adds reboot and shutdown lines with --system, each before the sessions of its instant', () => {
+  it('with --system (-x) adds the shutdown lines, how long the host was down and the kernel it shut down', () => {
     given(day);
-    expect(run({ system: true }).stdout).toBe(
-      `dave     pts/1        203.0.113.9      ${localShort(at(13, 10))}   still logged in\n` +
-      `reboot   system boot  6.1.0-19-amd64   ${localShort(at(13, 0))}\n` +
-      `carol    pts/0        198.51.100.4     ${localShort(at(12, 20))} - crash  (00:39)\n` +
-      `reboot   system boot  6.1.0-18-amd64   ${localShort(at(12, 5))}\n` +
-      `shutdown system down                   ${localShort(at(12, 0))}\n` +
-      `bob      tty1                          ${localShort(at(9, 30))} - down   (02:30)\n` +
-      `alice    pts/1        203.0.113.7      ${localShort(at(9, 0))} - ${localClock(at(10, 30))}  (01:30)\n` +
-      `reboot   system boot  6.1.0-18-amd64   ${localShort(at(8, 0))}\n`,
+    expect(run({ system: true }).stdout).toBe(daveLine + boot3Line + carolLine + boot2Line + shutdownLine + bobLine + aliceLine + boot1Line + begins());
+  });
+
+  it('says a shutdown with no boot after it is still down, and a boot with no shutdown or boot after it still running', () => {
+    given([boot1, alice, aliceOut, down]);
+    expect(run({ system: true, timeFormat: 'full' }).stdout).toBe(
+      `shutdown system down  6.1.0-18-amd64   ${localFull(at(12, 0))}   still down\n` +
+      `alice    pts/1        203.0.113.7      ${localFull(at(9, 0))} - ${localFull(at(10, 30))}  (01:30)\n` +
+      `reboot   system boot  6.1.0-18-amd64   ${localFull(at(7, 59, 50))} - ${localFull(at(12, 0))}  (04:00)\n` +
+      `\nin.jsonl begins ${localFull(at(8, 0))}\n`,
     );
   });
 
-  it('keeps to --limit, --since, --until and --user; --user leaves out the system lines', () => {
+  it('keeps to --limit, --since and --until by each line\'s own time, as util-linux last; --user leaves out the system lines', () => {
     given(day);
-    expect(run({ limit: 2, system: true }).stdout).toBe(
-      `dave     pts/1        203.0.113.9      ${localShort(at(13, 10))}   still logged in\n` +
-      `reboot   system boot  6.1.0-19-amd64   ${localShort(at(13, 0))}\n`,
-    );
-    // Active at or after 12:10: carol (until the crash at 12:59:30), dave; bob's session ended at 12:00.
-    expect(run({ since: at(12, 10), system: true }).stdout).toBe(
-      `dave     pts/1        203.0.113.9      ${localShort(at(13, 10))}   still logged in\n` +
-      `reboot   system boot  6.1.0-19-amd64   ${localShort(at(13, 0))}\n` +
-      `carol    pts/0        198.51.100.4     ${localShort(at(12, 20))} - crash  (00:39)\n`,
-    );
-    expect(run({ until: at(9, 15) }).stdout).toBe(`alice    pts/1        203.0.113.7      ${localShort(at(9, 0))} - ${localClock(at(10, 30))}  (01:30)\n`);
-    expect(run({ user: 'bob', system: true }).stdout).toBe(`bob      tty1                          ${localShort(at(9, 30))} - down   (02:30)\n`);
-    expect(run({ limit: 0 }).stdout).toBe('');
+    expect(run({ limit: 2, system: true }).stdout).toBe(daveLine + boot3Line + begins());
+    // Lines at or after 12:10: bob's session began before, though it lasted until 12:00 and carol's began after.
+    expect(run({ since: at(12, 10), system: true }).stdout).toBe(daveLine + boot3Line + carolLine + begins());
+    expect(run({ until: at(9, 15) }).stdout).toBe(aliceLine + boot1Line + begins());
+    expect(run({ since: at(9, 0), until: at(12, 0), system: true }).stdout).toBe(shutdownLine + bobLine + aliceLine + begins());
+    expect(run({ user: 'bob', system: true }).stdout).toBe(bobLine + begins());
+    expect(run({ limit: 0 }).stdout).toBe(begins());
   });
 
-  it('writes times as local ISO 8601 with the offset with --time-format iso', () => {
+  it('with --present (-p) lists what was under way at that instant: sessions, and the boot or the shutdown', () => {
+    given(day);
+    expect(run({ present: at(10, 0), system: true }).stdout).toBe(bobLine + aliceLine + boot1Line + begins());
+    expect(run({ present: at(10, 30) }).stdout).toBe(bobLine + aliceLine + boot1Line + begins());
+    expect(run({ present: at(12, 2), system: true }).stdout).toBe(shutdownLine + begins());
+    expect(run({ present: at(13, 30) }).stdout).toBe(daveLine + boot3Line + begins());
+  });
+
+  it('selects lines by util-linux last\'s names: a user, a tty (1 for tty1), reboot', () => {
+    given(day);
+    expect(run({ names: ['alice'] }).stdout).toBe(aliceLine + begins());
+    expect(run({ names: ['pts/1'] }).stdout).toBe(daveLine + aliceLine + begins());
+    expect(run({ names: ['1'] }).stdout).toBe(bobLine + begins());
+    expect(run({ names: ['reboot'] }).stdout).toBe(boot3Line + boot2Line + boot1Line + begins());
+    expect(run({ names: ['shutdown', 'carol'], system: true }).stdout).toBe(carolLine + shutdownLine + begins());
+    expect(run({ names: ['nobody'] }).stdout).toBe(begins());
+  });
+
+  it('puts the remote host last with -a, leaves it out with -R, and writes addresses with -i (0.0.0.0 for none)', () => {
+    given([boot1, alice, aliceOut, bob]);
+    const last = run({ hostColumn: 'last' }).stdout.split('\n');
+    expect(last[0]).toBe(`bob      tty1         ${localShort(at(9, 30))}   still logged in`);
+    expect(last[1]).toBe(`alice    pts/1        ${localShort(at(9, 0))} - ${localClock(at(10, 30))}  (01:30)     203.0.113.7`);
+    expect(last[2]).toBe(`reboot   system boot  ${localShort(at(7, 59, 50))}   still running      6.1.0-18-amd64`);
+    expect(run({ hostColumn: 'none' }).stdout.split('\n').slice(0, 3)).toEqual([
+      `bob      tty1         ${localShort(at(9, 30))}   still logged in`,
+      `alice    pts/1        ${localShort(at(9, 0))} - ${localClock(at(10, 30))}  (01:30)`,
+      `reboot   system boot  ${localShort(at(7, 59, 50))}   still running`,
+    ]);
+    expect(run({ ip: true }).stdout.split('\n').slice(0, 3)).toEqual([
+      `bob      tty1         0.0.0.0          ${localShort(at(9, 30))}   still logged in`,
+      `alice    pts/1        203.0.113.7      ${localShort(at(9, 0))} - ${localClock(at(10, 30))}  (01:30)`,
+      `reboot   system boot  0.0.0.0          ${localShort(at(7, 59, 50))}   still running`,
+    ]);
+  });
+
+  it('writes full times with -F, none with notime (and no begins line), and durations of days as util-linux does', () => {
+    const long = build.sessionOpen(boot(1), login('erin', 'pts/2', '192.0.2.5'), at(9, 0) - 3 * 86_400e6, { session_id: sid(0xe1) });
+    const longOut = build.sessionClose(boot(1), login('erin', 'pts/2', '192.0.2.5'), at(9, 10), long);
+    given([long, longOut, alice, aliceOut, dave]);
+    expect(run({ timeFormat: 'full' }).stdout).toBe(
+      `dave     pts/1        203.0.113.9      ${localFull(at(13, 10))}   still logged in\n` +
+      `alice    pts/1        203.0.113.7      ${localFull(at(9, 0))} - ${localFull(at(10, 30))}  (01:30)\n` +
+      `erin     pts/2        192.0.2.5        ${localFull(at(9, 0) - 3 * 86_400e6)} - ${localFull(at(9, 10))} (3+00:10)\n` +
+      `\nin.jsonl begins ${localFull(at(9, 0) - 3 * 86_400e6)}\n`,
+    );
+    expect(run({ timeFormat: 'notime' }).stdout).toBe(
+      'dave     pts/1        203.0.113.9        logged in\n' +
+      'alice    pts/1        203.0.113.7         (01:30)\n' +
+      'erin     pts/2        192.0.2.5          (3+00:10)\n',
+    );
+  });
+
+  it('writes times as local ISO 8601 with the offset with --time-format iso, the begins line too', () => {
     given([alice, aliceOut, boot3]);
     const lines = run({ timeFormat: 'iso', system: true }).stdout.split('\n');
     const iso = '(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d[+-]\\d\\d:\\d\\d)';
-    const bootLine = new RegExp(`^reboot   system boot  6\\.1\\.0-19-amd64   ${iso}$`).exec(lines[0] ?? '');
+    const bootLine = new RegExp(`^reboot   system boot  6\\.1\\.0-19-amd64   ${iso}   still running$`).exec(lines[0] ?? '');
     const session = new RegExp(`^alice    pts/1        203\\.0\\.113\\.7      ${iso} - ${iso}  \\(01:30\\)$`).exec(lines[1] ?? '');
-    expect(lines).toHaveLength(3);
-    expect(parseTimestamp(bootLine?.[1] ?? '')).toBe(at(13, 0));
+    const beginsLine = new RegExp(`^in\\.jsonl begins ${iso}$`).exec(lines[3] ?? '');
+    expect(lines).toHaveLength(5);
+    expect(parseTimestamp(bootLine?.[1] ?? '')).toBe(at(12, 59, 30));
     expect(parseTimestamp(session?.[1] ?? '')).toBe(at(9, 0));
     expect(parseTimestamp(session?.[2] ?? '')).toBe(at(10, 30));
+    expect(parseTimestamp(beginsLine?.[1] ?? '')).toBe(at(9, 0));
   });
 
   it('adds a host column when the lines come from more than one host', () => {
@@ -125,28 +181,45 @@ describe('last()', () => {
     given([alice, aliceOut, erin]);
     expect(run().stdout).toBe(
       `db2.example.com  erin     pts/4                         ${localShort(at(11, 0))}   still logged in\n` +
-      `web1             alice    pts/1        203.0.113.7      ${localShort(at(9, 0))} - ${localClock(at(10, 30))}  (01:30)\n`,
+      `web1             alice    pts/1        203.0.113.7      ${localShort(at(9, 0))} - ${localClock(at(10, 30))}  (01:30)\n` +
+      `\nin.jsonl begins ${localFull(at(9, 0))}\n`,
     );
   });
 
-  it('escapes escape sequences and bidi controls in user, tty, host and kernel, and cuts them unless wide', () => {
+  it('says when an input with no record begins by its change time, and names the log for the log directory', () => {
+    given([]);
+    const changed = Math.floor(statSync(`${dir}/in.jsonl`).ctimeMs / 1000) * 1e6;
+    expect(run().stdout).toBe(`\nin.jsonl begins ${localFull(changed)}\n`);
+    mkdirSync(`${dir}/log`);
+    writeFileSync(`${dir}/log/sessions.jsonl`, [alice, aliceOut].map(build.toLine).join(''));
+    writeFileSync(`${dir}/other.jsonl`, build.toLine(dave));
+    expect(run({ inputs: [] }).stdout).toBe(aliceLine + `\nsessions.jsonl begins ${localFull(at(9, 0))}\n`);
+    expect(run({ inputs: [`${dir}/log/`, `${dir}/other.jsonl`] }).stdout).toBe(
+      daveLine + aliceLine + `\nlog begins ${localFull(at(9, 0))}\nother.jsonl begins ${localFull(at(13, 10))}\n`,
+    );
+  });
+
+  it('escapes escape sequences and bidi controls in user, tty, host, kernel and input name, and cuts them unless wide', () => {
     const hostile = build.sessionOpen(boot(3), login('evil\u001b[31m\u202e', 'pts/\u009b7m', '\u202egnp.exe'), at(13, 20), { session_id: sid(0xe6) });
     const strangeBoot = build.boot(system(3), at(13, 0), '6.1\u001b]0;pwned\u0007', at(12, 59, 30), { event_id: eid(5) });
     given([strangeBoot, hostile]);
-    const cut = run({ system: true }).stdout;
+    writeFileSync(`${dir}/in\u001b[2J.jsonl`, [strangeBoot, hostile].map(build.toLine).join(''));
+    const cut = run({ inputs: [`${dir}/in\u001b[2J.jsonl`] }).stdout;
     expect(cut).toBe(
       `evil\\e[… pts/\\x9b7m   \\u202egnp.exe    ${localShort(at(13, 20))}   still logged in\n` +
-      `reboot   system boot  6.1\\e]0;pwned\\x… ${localShort(at(13, 0))}\n`,
+      `reboot   system boot  6.1\\e]0;pwned\\x… ${localShort(at(12, 59, 30))}   still running\n` +
+      `\nin\\e[2J.jsonl begins ${localFull(at(13, 0))}\n`,
     );
-    const wide = run({ system: true, wide: true }).stdout;
+    const wide = run({ wide: true }).stdout;
     expect(wide).toBe(
       `evil\\e[31m\\u202e pts/\\x9b7m   \\u202egnp.exe    ${localShort(at(13, 20))}   still logged in\n` +
-      `reboot   system boot  6.1\\e]0;pwned\\x07 ${localShort(at(13, 0))}\n`,
+      `reboot   system boot  6.1\\e]0;pwned\\x07 ${localShort(at(12, 59, 30))}   still running\n` +
+      `\nin.jsonl begins ${localFull(at(13, 0))}\n`,
     );
     for (const text of [cut, wide]) expect(text).not.toMatch(terminalControls);
   });
 
-  it('prints the sessions, and with --system the boots and shutdowns, as a JSON array, one object per line', () => {
+  it('prints the sessions, and with --system the boots and shutdowns with their ends, as a JSON array, one object per line', () => {
     given(day);
     const r = run({ json: true, system: true, since: at(12, 0) });
     const session = (s: typeof alice, logout: string | null, duration: number | null, end: string | null) => ({
@@ -155,14 +228,16 @@ describe('last()', () => {
     });
     const expected = [
       session(dave, null, null, null),
-      { event: 'boot', host: 'web1', boot_id: boot(3).boot_id, ts: '2026-11-21T13:00:00.000000Z', kernel: '6.1.0-19-amd64' },
+      { event: 'boot', host: 'web1', boot_id: boot(3).boot_id, ts: '2026-11-21T13:00:00.000000Z', kernel: '6.1.0-19-amd64', boot_time: '2026-11-21T12:59:30.000000Z', end: null, end_time: null, duration_s: null },
       session(carol, '2026-11-21T12:59:30.000000Z', 2370, 'crash'),
-      { event: 'boot', host: 'web1', boot_id: boot(2).boot_id, ts: '2026-11-21T12:05:00.000000Z', kernel: '6.1.0-18-amd64' },
-      { event: 'shutdown', host: 'web1', boot_id: boot(1).boot_id, ts: '2026-11-21T12:00:00.000000Z', kernel: null },
-      session(bob, '2026-11-21T12:00:00.000000Z', 9000, 'down'),
+      { event: 'boot', host: 'web1', boot_id: boot(2).boot_id, ts: '2026-11-21T12:05:00.000000Z', kernel: '6.1.0-18-amd64', boot_time: '2026-11-21T12:04:40.000000Z', end: 'crash', end_time: '2026-11-21T12:59:30.000000Z', duration_s: 3290 },
+      { event: 'shutdown', host: 'web1', boot_id: boot(1).boot_id, ts: '2026-11-21T12:00:00.000000Z', kernel: '6.1.0-18-amd64', boot_time: null, end: 'boot', end_time: '2026-11-21T12:04:40.000000Z', duration_s: 280 },
     ];
     expect(r.stdout).toBe(`[\n${expected.map((o) => JSON.stringify(o)).join(',\n')}\n]\n`);
     expect(JSON.parse(r.stdout)).toEqual(expected);
+    // Without --system or reboot named, JSON has the sessions only.
+    expect((JSON.parse(run({ json: true }).stdout) as Array<{ event?: string }>).filter((o) => o.event !== undefined)).toEqual([]);
+    expect((JSON.parse(run({ json: true, names: ['reboot'] }).stdout) as Array<{ event?: string }>).map((o) => o.event)).toEqual(['boot', 'boot', 'boot']);
   });
 
   it('prints an empty JSON array for an empty history, and hostile text as the same JSON value', () => {
@@ -189,7 +264,7 @@ describe('last()', () => {
     given([]);
     writeFileSync(`${dir}/in.jsonl`, `${build.toLine(alice)}not json\n${build.toLine(aliceOut)}`);
     const r = run();
-    expect(r.stdout).toBe(`alice    pts/1        203.0.113.7      ${localShort(at(9, 0))} - ${localClock(at(10, 30))}  (01:30)\n`);
+    expect(r.stdout).toBe(`alice    pts/1        203.0.113.7      ${localShort(at(9, 0))} - ${localClock(at(10, 30))}  (01:30)\n\nin.jsonl begins ${localFull(at(9, 0))}\n`);
     expect(r.stderr).toBe(`logsphere: skipped 1 malformed line in ${dir}/in.jsonl\n`);
   });
 });

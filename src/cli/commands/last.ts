@@ -1,86 +1,139 @@
-// `logsphere last`: login history, newest first, in the manner of util-linux last.
+// `logsphere last`: login history, newest first, as util-linux last takes its arguments and
+// prints its lines (the columns, the time formats, -a, -R, -i, -w, the reboot lines, the closing
+// `… begins` line). What the lines are is the history use case's (src/queries/history.ts).
 
-import { parseCommandArgs } from '../args.ts';
 import type { Config } from '../../config/config.ts';
-import { history, type HistoryLine } from '../../queries/history.ts';
+import { history, terminalOf, type HistoryRequest, type SystemLine } from '../../queries/history.ts';
 import { sessionJson } from '../../queries/session-json.ts';
-import { parseTimestamp, type Micros } from '../../record/time.ts';
-import { cell, pad } from '../../text/terminal.ts';
-import { clockTime, duration, isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
-import type { CommandIO } from '../io.ts';
-import { parseLimit, parseTimeFormat, queryOptions } from '../query-options.ts';
-import { defineCommand } from '../command.ts';
+import type { Session } from '../../reconcile/types.ts';
 import { jsonText } from '../../record/json-text.ts';
+import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from '../../record/time.ts';
+import { cell, escapeText, pad } from '../../text/terminal.ts';
+import { attachDashValues, parseCommandArgs } from '../args.ts';
+import { defineCommand } from '../command.ts';
+import { clockTime, fullTime, isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
+import type { CommandIO } from '../io.ts';
+import { parseLastTimeFormat, parseLimit, queryOptions } from '../query-options.ts';
+import { UsageError } from '../usage.ts';
 
-export const lastUsage = `Usage: logsphere last [OPTIONS]
+export const lastUsage = `Usage: logsphere last [OPTIONS] [USER|TTY|reboot]...
 
-Login history, newest first: user, tty, from, login - logout (duration), or still logged in,
-down (the host shut down), crash (it rebooted without a shutdown), gone - no logout (the
-session's process ended without closing it).
+Login history, newest first, as util-linux last prints it: user, tty, from, login - logout
+(duration), or still logged in, down (the host shut down), crash (it rebooted without a
+shutdown), gone - no logout (no process of the session is left and it never closed); reboot
+lines with how long the system ran; at the end where each input begins. Names select the
+lines of a user, a tty (pts/3, or 1 for tty1), or reboot lines.
 
 Options:
-      --json              print the sessions (and with --system the boots) as a JSON array
-  -n, --limit N           at most N lines
-      --since T           sessions active at or after T
-      --until T           sessions that began at or before T
-      --user USER         only sessions of USER
+      --json              print the sessions (with -x or reboot named, the boots and
+                          shutdowns too) as a JSON array
+  -n, --limit N, -N       at most N lines
+  -s, --since T           lines at or after T (sessions that began then or later)
+  -t, --until T           lines at or before T
+  -p, --present T         who was logged in at T (with -x, boots and shutdowns spanning it)
+  -x, --system            add shutdown lines, with how long the system was down
+  -F, --fulltimes         full login and logout times and dates
+      --time-format F     notime, short (default), full or iso
+  -i, --ip                the remote host as an address; 0.0.0.0 when there is none
+  -a, --hostlast          the remote host in the last column
+  -R, --nohostname        no remote host column
+  -w, --wide              full user names and hosts, nothing cut
+      --user USER         only sessions of USER (no reboot lines)
       --host HOST         only sessions on HOST
-      --system            add reboot and shutdown lines
-      --time-format F     short (default) or iso
-      --input PATH        read PATH (file, directory, or - for stdin); repeatable
-  -w, --wide              do not cut long fields
+  -f, --file PATH         read PATH: a log file, a directory, - for stdin, or a wtmp file
+      --input PATH        the same; both repeatable. Default: the log directory
   -h, --help              show this help
 
-T is RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday, now, or relative: --since=-7d, -12h, -30m.
+T is RFC 3339, YYYY-MM-DD [HH:MM[:SS]], HH:MM (today), today, yesterday, now, @SECONDS,
+or relative: -7d, -12h, -30m, -5min.
 `;
+
+export type TimeFormat = 'notime' | 'short' | 'full' | 'iso';
 
 export interface LastOptions {
   json: boolean;
   limit: number | null;
   since: Micros | null;
   until: Micros | null;
+  present: Micros | null;
+  /** util-linux's names: users, ttys, `reboot` (HistoryRequest.names). */
+  names: string[];
   user: string | null;
   host: string | null;
   system: boolean;
-  timeFormat: 'short' | 'iso';
+  timeFormat: TimeFormat;
+  /** The remote host as an address, 0.0.0.0 where there is none (last -i). */
+  ip: boolean;
+  /** Where the remote host goes: before the times (default), last (-a), nowhere (-R). */
+  hostColumn: 'before' | 'last' | 'none';
   inputs: string[];
   wide: boolean;
 }
 
+const lastOptions = {
+  ...queryOptions,
+  limit: { type: 'string', short: 'n' },
+  since: { type: 'string', short: 's' },
+  until: { type: 'string', short: 't' },
+  present: { type: 'string', short: 'p' },
+  system: { type: 'boolean', short: 'x', default: false },
+  fulltimes: { type: 'boolean', short: 'F', default: false },
+  'time-format': { type: 'string' },
+  ip: { type: 'boolean', short: 'i', default: false },
+  hostlast: { type: 'boolean', short: 'a', default: false },
+  nohostname: { type: 'boolean', short: 'R', default: false },
+  file: { type: 'string', short: 'f', multiple: true },
+} as const;
+
+/** `-5` for `-n 5`, as util-linux last takes it; a word that is an option's value stays one. */
+function numberOptions(args: readonly string[]): string[] {
+  const words = attachDashValues(args, lastOptions);
+  const end = words.indexOf('--');
+  return words.map((w, i) => ((end < 0 || i < end) && /^-\d+$/.test(w) ? `--limit=${w.slice(1)}` : w));
+}
+
 export function parseLastArgs(args: string[], now: Micros): LastOptions | 'help' {
-  const { values } = parseCommandArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      ...queryOptions,
-      limit: { type: 'string', short: 'n' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      system: { type: 'boolean', default: false },
-      'time-format': { type: 'string', default: 'short' },
-    },
-  });
+  const { values, positionals } = parseCommandArgs({ args: numberOptions(args), strict: true, allowPositionals: true, options: lastOptions });
   if (values.help) return 'help';
-  const limit = parseLimit(values.limit);
-  const format = parseTimeFormat(values['time-format']);
+  if (values.fulltimes && values['time-format'] !== undefined) throw new UsageError('-F and --time-format do not go together');
+  const format = values.fulltimes ? 'full' : parseLastTimeFormat(values['time-format'] ?? 'short');
+  if (values.hostlast && values.nohostname) throw new UsageError('-a and -R do not go together');
+  const time = (value: string | undefined, option: string) => (value === undefined ? null : parseTimeArgument(value, now, option));
   return {
     json: values.json,
-    limit,
-    since: values.since === undefined ? null : parseTimeArgument(values.since, now, '--since'),
-    until: values.until === undefined ? null : parseTimeArgument(values.until, now, '--until'),
+    limit: parseLimit(values.limit),
+    since: time(values.since, '--since'),
+    until: time(values.until, '--until'),
+    present: time(values.present, '--present'),
+    names: positionals,
     user: values.user ?? null,
     host: values.host ?? null,
     system: values.system,
     timeFormat: format,
-    inputs: values.input ?? [],
+    ip: values.ip,
+    hostColumn: values.hostlast ? 'last' : values.nohostname ? 'none' : 'before',
+    inputs: [...(values.input ?? []), ...(values.file ?? [])],
     wide: values.wide,
   };
 }
 
+/** What last asks of the history: boots are lines of the text as in util-linux; in JSON only when asked for. */
+export function historyRequest(options: LastOptions): HistoryRequest {
+  return {
+    inputs: options.inputs,
+    since: options.since,
+    until: options.until,
+    present: options.present,
+    user: options.user,
+    host: options.host,
+    names: options.names,
+    boots: !options.json || options.system || options.names.includes('reboot'),
+    shutdowns: options.system,
+  };
+}
+
 export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros): number {
-  const { lines, warnings } = history(options, config, now);
-  for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
+  const h = history(historyRequest(options), config, now);
   const limit = options.limit ?? Infinity;
 
   // Written in pieces: a whole history as one string would not fit in memory either.
@@ -96,56 +149,128 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
   const hosts = new Set<string>();
   if (!options.json) {
     let n = 0;
-    for (const l of lines()) {
+    for (const l of h.lines()) {
       if (n++ >= limit || hosts.add('session' in l ? l.session.host : l.system.host).size > 1) break;
     }
   }
   const manyHosts = hosts.size > 1;
   let shown = 0;
-  for (const l of lines()) {
+  for (const l of h.lines()) {
     if (shown++ >= limit) break;
-    if (options.json) {
-      const object = 'session' in l ? sessionJson(l.session) : { event: l.system.event, host: l.system.host, boot_id: l.system.boot_id, ts: l.system.ts, kernel: l.system.kernel };
-      out += `${first ? '\n' : ',\n'}${jsonText(object)}`;
-    } else {
-      out += lastLine(l, options, manyHosts, now);
-    }
+    if (options.json) out += `${first ? '\n' : ',\n'}${jsonText('session' in l ? sessionJson(l.session) : systemJson(l))}`;
+    else out += rowText('session' in l ? sessionRow(l.session, l.at, options, now) : systemRow(l, options), options, manyHosts);
     first = false;
     flush(false);
   }
   if (options.json) out += first ? ']\n' : '\n]\n';
+  else if (options.timeFormat !== 'notime' && h.beginnings.length > 0) {
+    const when = options.timeFormat === 'iso' ? isoTime : fullTime;
+    out += `\n${h.beginnings.map((b) => `${escapeText(b.name)} begins ${when(b.at)}\n`).join('')}`;
+  }
   flush(true);
-  return 0;
+  // The warnings after the answer; an answer from an input read only up to its damage exits 1.
+  for (const w of h.warnings) io.stderr(`logsphere: ${w}\n`);
+  return h.incomplete ? 1 : 0;
 }
 
-function lastLine(line: HistoryLine, options: LastOptions, manyHosts: boolean, now: Micros): string {
-  const time = (t: Micros) => (options.timeFormat === 'iso' ? isoTime(t) : shortTime(t));
-  const until = (t: Micros) => (options.timeFormat === 'iso' ? isoTime(t) : clockTime(t));
+function systemJson(l: SystemLine): Record<string, unknown> {
+  const e = l.system;
+  const end = l.end === null ? null : { end: l.end.by, end_time: formatTimestamp(l.end.at), duration_s: durationSeconds(l.at, l.end.at) };
+  return { event: e.event, host: e.host, boot_id: e.boot_id, ts: e.ts, kernel: l.kernel, boot_time: e.boot_time, end: end?.end ?? null, end_time: end?.end_time ?? null, duration_s: end?.duration_s ?? null };
+}
+
+/** The columns of util-linux last for each time format: login and logout widths and how they are written. */
+const timeColumns: Record<TimeFormat, { login: number; logout: number; start: (t: Micros) => string; stop: (t: Micros) => string }> = {
+  notime: { login: 0, logout: 0, start: () => '', stop: () => '' },
+  short: { login: 16, logout: 7, start: shortTime, stop: clockTime },
+  full: { login: 24, logout: 26, start: fullTime, stop: fullTime },
+  iso: { login: 25, logout: 27, start: isoTime, stop: isoTime },
+};
+
+/** Exactly `width` characters: cut or padded (printf's %-W.Ws). */
+const fit = (text: string, width: number) => pad([...text].slice(0, width).join(''), width);
+
+/** The fields of one line, as util-linux last has them. */
+interface Row {
+  /** The host the line comes from: a first column when the lines come from several hosts. */
+  machine: string;
+  user: string;
+  tty: string;
+  /** The remote host (sessions) or the kernel (boots and shutdowns). */
+  host: string;
+  login: Micros;
+  logout: string;
+  length: string;
+}
+
+/** A line of util-linux last: user, tty, host (or at the end, or none), login, logout, length. */
+function rowText(r: Row, options: LastOptions, manyHosts: boolean): string {
   const w = options.wide;
-  const host = 'session' in line ? line.session.host : line.system.host;
-  const prefix = manyHosts ? `${pad(cell(host, 16, w), 16)} ` : '';
-  if ('system' in line) {
-    const e = line.system;
-    const who = e.event === 'boot' ? 'reboot' : 'shutdown';
-    const what = e.event === 'boot' ? 'system boot' : 'system down';
-    return `${prefix}${pad(who, 8)} ${pad(what, 12)} ${pad(cell(e.kernel ?? '', 16, w), 16)} ${time(line.at)}\n`;
-  }
-  const s = line.session;
-  const head = `${prefix}${pad(cell(s.user, 8, w), 8)} ${pad(cell(s.tty ?? '-', 12, w), 12)} ${pad(cell(s.rhost ?? '', 16, w), 16)} ${time(line.at)}`;
-  const logout = s.logout_time === null ? null : parseTimestamp(s.logout_time);
-  const took = s.duration_s === null ? '' : `(${duration(s.duration_s)})`;
+  const t = timeColumns[options.timeFormat];
+  const head = `${manyHosts ? `${pad(cell(r.machine, 16, w), 16)} ` : ''}${pad(cell(r.user, 8, w), 8)} ${pad(cell(r.tty, 12, w), 12)}`;
+  const times = `${fit(t.start(r.login), t.login)} ${fit(r.logout, t.logout)}`;
+  let line: string;
+  if (options.hostColumn === 'before') line = `${head} ${pad(cell(r.host, 16, w), 16)} ${times} ${r.length}`;
+  else if (options.hostColumn === 'last') line = `${head} ${times} ${fit(r.length, 12)} ${escapeText(r.host)}`;
+  else line = `${head} ${times} ${r.length}`;
+  return `${line.trimEnd()}\n`;
+}
+
+/** util-linux last's length column: ` (HH:MM)`, `(D+HH:MM)`, from whole seconds. */
+function lengthOf(from: Micros, to: Micros): string {
+  const secs = Math.floor(to / 1e6) - Math.floor(from / 1e6);
+  const mins = Math.trunc(secs / 60) % 60;
+  const hours = Math.trunc(secs / 3600) % 24;
+  const days = Math.trunc(secs / 86_400);
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (days !== 0) return `(${days}+${two(Math.abs(hours))}:${two(Math.abs(mins))})`;
+  if (hours !== 0) return ` (${two(hours)}:${two(Math.abs(mins))})`;
+  return secs >= 0 ? ` (${two(hours)}:${two(mins)})` : ` (-00:${two(Math.abs(mins))})`;
+}
+
+/** "still logged in", "still running", "gone - no logout": split over logout and length as util-linux does per format. */
+function openEnd(format: TimeFormat, long: string, first: string, second: string): [string, string] {
+  return format === 'full' || format === 'iso' ? [long, ''] : [first, second];
+}
+
+function sessionRow(s: Session, at: Micros, options: LastOptions, now: Micros): Row {
+  const format = options.timeFormat;
+  const host = options.ip ? (s.rhost ?? '0.0.0.0') : (s.rhost ?? '');
+  const tty = terminalOf(s) ?? '-';
+  const end = s.logout_time === null ? now : (parseTimestamp(s.logout_time) ?? now);
+  let logout = `- ${timeColumns[format].stop(end)}`;
+  let length = lengthOf(at, end);
   switch (s.end) {
     case null:
-      return `${head}   still logged in\n`;
+      [logout, length] = openEnd(format, '  still logged in', '  still', 'logged in');
+      break;
     case 'gone':
-      return `${head}   gone - no logout\n`;
-    case 'logout':
-      return `${head} - ${until(logout ?? now)}  ${took}\n`;
+      [logout, length] = format === 'notime' ? ['', 'no logout'] : openEnd(format, '  gone - no logout', '   gone', '- no logout');
+      break;
     case 'down':
-      return `${head} - down   ${took}\n`;
+      logout = '- down ';
+      break;
     case 'crash':
-      return `${head} - crash  ${took}\n`;
+      logout = '- crash';
+      break;
+    case 'logout':
+      break;
   }
+  return { machine: s.host, user: s.user, tty, host, login: at, logout, length };
+}
+
+function systemRow(l: SystemLine, options: LastOptions): Row {
+  const format = options.timeFormat;
+  const boot = l.system.event === 'boot';
+  const host = options.ip ? '0.0.0.0' : (l.kernel ?? '');
+  let logout: string;
+  let length: string;
+  if (l.end === null) [logout, length] = openEnd(format, boot ? '  still running' : '  still down', '  still', boot ? 'running' : 'down');
+  else {
+    logout = l.end.by === 'crash' ? '- crash' : `- ${timeColumns[format].stop(l.end.at)}`;
+    length = lengthOf(l.at, l.end.at);
+  }
+  return { machine: l.system.host, user: boot ? 'reboot' : 'shutdown', tty: boot ? 'system boot' : 'system down', host, login: l.at, logout, length };
 }
 
 export const lastCommand = defineCommand({

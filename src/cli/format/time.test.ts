@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, parseTimeArgument } from './time.ts';
+import { duration, fullTime, parseTimeArgument } from './time.ts';
 import { UsageError } from '../usage.ts';
 
 describe('duration()', () => {
@@ -7,6 +7,13 @@ describe('duration()', () => {
     expect(duration(59)).toBe('00:00');
     expect(duration(5400)).toBe('01:30');
     expect(duration(3 * 86_400 + 4 * 3600 + 10 * 60)).toBe('3+04:10');
+  });
+});
+
+describe('fullTime()', () => {
+  it('writes ctime(3)\'s form in local time, the day padded with a space', () => {
+    const t = new Date(2024, 4, 1, 8, 0, 5).getTime() * 1000;
+    expect(fullTime(t)).toBe('Wed May  1 08:00:05 2024');
   });
 });
 
@@ -19,6 +26,10 @@ describe('parseTimeArgument()', () => {
     ['-30m', now - 30 * 60e6],
     ['2026-11-20T08:00:00Z', Date.UTC(2026, 10, 20, 8) * 1000],
     ['2026-11-20T09:00:00+01:00', Date.UTC(2026, 10, 20, 8) * 1000],
+    ['-5min', now - 5 * 60e6],
+    ['-3 days', now - 3 * 86_400e6],
+    ['+2h', now + 2 * 3600e6],
+    ['@1795000000', 1_795_000_000e6],
   ])('%s', (text, expected) => expect(parseTimeArgument(text, now, '--since')).toBe(expected));
 
   it('reads dates, today and yesterday in local time', () => {
@@ -27,9 +38,18 @@ describe('parseTimeArgument()', () => {
     expect(parseTimeArgument('today', now, '--since')).toBe(today.getTime() * 1000);
     expect(parseTimeArgument('yesterday', now, '--since')).toBe(today.getTime() * 1000 - 86_400e6);
     expect(parseTimeArgument('2026-11-20', now, '--since')).toBe(new Date(2026, 10, 20).getTime() * 1000);
+    expect(parseTimeArgument('2026-11-20 08:30:15', now, '--since')).toBe(new Date(2026, 10, 20, 8, 30, 15).getTime() * 1000);
   });
 
-  it.each(['bogus', '2026-02-30', '-7y', ''])('rejects %j naming the option', (text) => {
+  it('reads HH:MM and HH:MM:SS as that time today, as util-linux last -p 10:00 does', () => {
+    const ten = new Date(now / 1000);
+    ten.setHours(10, 0, 0, 0);
+    expect(parseTimeArgument('10:00', now, '-p')).toBe(ten.getTime() * 1000);
+    ten.setHours(23, 59, 30, 0);
+    expect(parseTimeArgument('23:59:30', now, '-p')).toBe(ten.getTime() * 1000);
+  });
+
+  it.each(['bogus', '2026-02-30', '-7y', '', '25:00', '10:60', '-5fortnights'])('rejects %j naming the option', (text) => {
     expect(() => parseTimeArgument(text, now, '--until')).toThrow(UsageError);
     expect(() => parseTimeArgument(text, now, '--until')).toThrow(/^--until: cannot read time/);
   });

@@ -13,6 +13,12 @@ export function shortTime(micros: Micros): string {
   return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
+/** `Sat Nov 21 09:00:00 2026` in local time, as ctime(3) writes it (util-linux last -F). */
+export function fullTime(micros: Micros): string {
+  const d = new Date(micros / 1000);
+  return `${shortTime(micros)}:${two(d.getSeconds())} ${d.getFullYear()}`;
+}
+
 export function clockTime(micros: Micros): string {
   const d = new Date(micros / 1000);
   return `${two(d.getHours())}:${two(d.getMinutes())}`;
@@ -35,9 +41,18 @@ export function duration(seconds: number): string {
   return d > 0 ? `${d}+${hm}` : hm;
 }
 
+const units: Record<string, number> = {
+  s: 1, sec: 1, secs: 1, second: 1, seconds: 1,
+  m: 60, min: 60, mins: 60, minute: 60, minutes: 60,
+  h: 3600, hr: 3600, hour: 3600, hours: 3600,
+  d: 86_400, day: 86_400, days: 86_400,
+  w: 604_800, week: 604_800, weeks: 604_800,
+};
+
 /**
- * A time argument: RFC 3339 / ISO date-times, a date (local midnight), `today`, `yesterday`,
- * `now`, and relative `-7d`, `-12h`, `-30m`, `-45s`.
+ * A time argument: RFC 3339 / ISO date-times, a date (local midnight), `HH:MM[:SS]` (today),
+ * `@SECONDS` since the epoch, `today`, `yesterday`, `tomorrow`, `now`, and relative `-7d`,
+ * `-12h`, `-30m`, `-45s`, `+2h` (also `-5min`, `-3 days`: util-linux's spellings).
  */
 export function parseTimeArgument(text: string, now: Micros, option: string): Micros {
   const t = text.trim();
@@ -51,10 +66,16 @@ export function parseTimeArgument(text: string, now: Micros, option: string): Mi
   if (t === 'today') return midnight(0);
   if (t === 'yesterday') return midnight(-1);
   if (t === 'tomorrow') return midnight(1);
-  const relative = /^([+-])(\d+)([smhdw])$/.exec(t);
-  if (relative) {
-    const unit = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }[relative[3] as 's'];
-    return now + (relative[1] === '-' ? -1 : 1) * Number(relative[2]) * unit * 1e6;
+  const relative = /^([+-])(\d+) ?([a-z]+)$/.exec(t);
+  const unit = relative ? units[relative[3] as string] : undefined;
+  if (relative && unit !== undefined) return now + (relative[1] === '-' ? -1 : 1) * Number(relative[2]) * unit * 1e6;
+  const epoch = /^@(\d+)$/.exec(t);
+  if (epoch) return Number(epoch[1]) * 1e6;
+  const clock = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(t);
+  if (clock) {
+    const [, h, mi, s = '0'] = clock;
+    const d = new Date(now / 1000);
+    if (Number(h) < 24 && Number(mi) < 60 && Number(s) < 60) return d.setHours(Number(h), Number(mi), Number(s), 0) * 1000;
   }
   const absolute = parseTimestamp(t);
   if (absolute !== null) return absolute;
@@ -64,5 +85,5 @@ export function parseTimeArgument(text: string, now: Micros, option: string): Mi
     const date = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
     if (!Number.isNaN(date.getTime()) && date.getDate() === Number(d)) return date.getTime() * 1000;
   }
-  throw new UsageError(`${option}: cannot read time ${JSON.stringify(text)} (use RFC 3339, YYYY-MM-DD, today, yesterday, now, -7d, -12h, -30m)`);
+  throw new UsageError(`${option}: cannot read time ${JSON.stringify(text)} (use RFC 3339, YYYY-MM-DD [HH:MM[:SS]], HH:MM, today, yesterday, now, -7d, -12h, -30m, @SECONDS)`);
 }
