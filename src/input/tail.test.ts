@@ -143,7 +143,12 @@ describe('LogTail', () => {
     writeFileSync(`${dir}/elsewhere`, 'secret\n');
     const link = `${dir}/link.jsonl`;
     symlinkSync(`${dir}/elsewhere`, link);
-    expect(new LogTail(link, 'start').read().lines).toEqual([]);
+    const warnings: string[] = [];
+    const linked = new LogTail(link, 'start', (m) => warnings.push(m));
+    expect(linked.read().lines).toEqual([]);
+    expect(linked.read().lines).toEqual([]);
+    expect(warnings).toEqual([`not following ${link}: a symbolic link, not a regular file (links are not followed)`]);
+    linked.close();
     writeFileSync(log, 'x\n');
     expect(tail.read().lines).toEqual(['x']);
     tail.close();

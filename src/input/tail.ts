@@ -15,6 +15,7 @@
 // costs no memory); a compressed segment is streamed a piece at a time (gunzip.ts).
 
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import { describeFileType } from '../store/errors.ts';
 import { compareSegments, listSegments, type Segment } from '../store/segments.ts';
 import { GunzipStream } from './gunzip.ts';
 import { InputError } from './input-error.ts';
@@ -122,6 +123,8 @@ export class LogTail {
   private readonly dir: string;
   private readonly logName: string;
   private readonly buffer = Buffer.allocUnsafe(chunkBytes);
+  /** The file (device:inode) at the log's path said not to be followed; null: none. */
+  private refused: string | null = null;
 
   constructor(
     readonly path: string,
@@ -283,16 +286,35 @@ export class LogTail {
 
   private openLive(offset: number): boolean {
     const fd = openNoFollow(this.path);
-    if (fd === null) return false;
+    if (fd === null) {
+      this.refuse();
+      return false;
+    }
     const st = fstatSync(fd);
     if (!st.isFile()) {
       closeSync(fd);
+      this.refuse();
       return false;
     }
+    this.refused = null;
     const lines = new LineReader();
     lines.reset(offset <= st.size ? offset : 0);
     this.replace({ fd, gz: null, spare: null, done: false, dev: st.dev, ino: st.ino, lines, name: this.logName, order: Infinity, seq: 0 });
     return true;
+  }
+
+  /** Says once what stands at the log's path when it is there but cannot be followed (a link, a FIFO). */
+  private refuse(): void {
+    let st;
+    try {
+      st = lstatSync(this.path);
+    } catch {
+      return; // not there (yet): waited for
+    }
+    const which = `${st.dev}:${st.ino}`;
+    if (st.isFile() || which === this.refused) return;
+    this.refused = which;
+    this.warn(`not following ${this.path}: ${describeFileType(st.mode)}, not a regular file (links are not followed)`);
   }
 
   private openSegment(segment: Segment, offset: number): boolean {
