@@ -3,15 +3,14 @@
 // `… begins` line). What the lines are is the history use case's (src/queries/history.ts).
 
 import type { Config } from '../../config/config.ts';
-import { history, terminalOf, type HistoryRequest, type SystemLine } from '../../queries/history.ts';
+import { history, type HistoryRequest, type SystemLine } from '../../queries/history.ts';
 import { sessionJson } from '../../queries/session-json.ts';
-import type { Session } from '../../reconcile/types.ts';
 import { jsonText } from '../../record/json-text.ts';
-import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from '../../record/time.ts';
-import { cell, escapeText, pad } from '../../text/terminal.ts';
+import { durationSeconds, formatTimestamp, type Micros } from '../../record/time.ts';
 import { attachDashValues, parseCommandArgs } from '../args.ts';
 import { defineCommand } from '../command.ts';
-import { clockTime, fullTime, isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
+import { beginsText, rowText, sessionRow, systemRow, type LastLayout } from '../format/last-line.ts';
+import { parseTimeArgument } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { parseLastTimeFormat, parseLimit, queryOptions } from '../query-options.ts';
 import { UsageError } from '../usage.ts';
@@ -48,9 +47,7 @@ T is RFC 3339, YYYY-MM-DD [HH:MM[:SS]], HH:MM (today), today, yesterday, now, @S
 or relative: -7d, -12h, -30m, -5min.
 `;
 
-export type TimeFormat = 'notime' | 'short' | 'full' | 'iso';
-
-export interface LastOptions {
+export interface LastOptions extends LastLayout {
   json: boolean;
   limit: number | null;
   since: Micros | null;
@@ -61,13 +58,7 @@ export interface LastOptions {
   user: string | null;
   host: string | null;
   system: boolean;
-  timeFormat: TimeFormat;
-  /** The remote host as an address, 0.0.0.0 where there is none (last -i). */
-  ip: boolean;
-  /** Where the remote host goes: before the times (default), last (-a), nowhere (-R). */
-  hostColumn: 'before' | 'last' | 'none';
   inputs: string[];
-  wide: boolean;
 }
 
 const lastOptions = {
@@ -163,10 +154,7 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
     flush(false);
   }
   if (options.json) out += first ? ']\n' : '\n]\n';
-  else if (options.timeFormat !== 'notime' && h.beginnings.length > 0) {
-    const when = options.timeFormat === 'iso' ? isoTime : fullTime;
-    out += `\n${h.beginnings.map((b) => `${escapeText(b.name)} begins ${when(b.at)}\n`).join('')}`;
-  }
+  else out += beginsText(h.beginnings, options.timeFormat);
   flush(true);
   // The warnings after the answer; an answer from an input read only up to its damage exits 1.
   for (const w of h.warnings) io.stderr(`logsphere: ${w}\n`);
@@ -177,100 +165,6 @@ function systemJson(l: SystemLine): Record<string, unknown> {
   const e = l.system;
   const end = l.end === null ? null : { end: l.end.by, end_time: formatTimestamp(l.end.at), duration_s: durationSeconds(l.at, l.end.at) };
   return { event: e.event, host: e.host, boot_id: e.boot_id, ts: e.ts, kernel: l.kernel, boot_time: e.boot_time, end: end?.end ?? null, end_time: end?.end_time ?? null, duration_s: end?.duration_s ?? null };
-}
-
-/** The columns of util-linux last for each time format: login and logout widths and how they are written. */
-const timeColumns: Record<TimeFormat, { login: number; logout: number; start: (t: Micros) => string; stop: (t: Micros) => string }> = {
-  notime: { login: 0, logout: 0, start: () => '', stop: () => '' },
-  short: { login: 16, logout: 7, start: shortTime, stop: clockTime },
-  full: { login: 24, logout: 26, start: fullTime, stop: fullTime },
-  iso: { login: 25, logout: 27, start: isoTime, stop: isoTime },
-};
-
-/** Exactly `width` characters: cut or padded (printf's %-W.Ws). */
-const fit = (text: string, width: number) => pad([...text].slice(0, width).join(''), width);
-
-/** The fields of one line, as util-linux last has them. */
-interface Row {
-  /** The host the line comes from: a first column when the lines come from several hosts. */
-  machine: string;
-  user: string;
-  tty: string;
-  /** The remote host (sessions) or the kernel (boots and shutdowns). */
-  host: string;
-  login: Micros;
-  logout: string;
-  length: string;
-}
-
-/** A line of util-linux last: user, tty, host (or at the end, or none), login, logout, length. */
-function rowText(r: Row, options: LastOptions, manyHosts: boolean): string {
-  const w = options.wide;
-  const t = timeColumns[options.timeFormat];
-  const head = `${manyHosts ? `${pad(cell(r.machine, 16, w), 16)} ` : ''}${pad(cell(r.user, 8, w), 8)} ${pad(cell(r.tty, 12, w), 12)}`;
-  const times = `${fit(t.start(r.login), t.login)} ${fit(r.logout, t.logout)}`;
-  let line: string;
-  if (options.hostColumn === 'before') line = `${head} ${pad(cell(r.host, 16, w), 16)} ${times} ${r.length}`;
-  else if (options.hostColumn === 'last') line = `${head} ${times} ${fit(r.length, 12)} ${escapeText(r.host)}`;
-  else line = `${head} ${times} ${r.length}`;
-  return `${line.trimEnd()}\n`;
-}
-
-/** util-linux last's length column: ` (HH:MM)`, `(D+HH:MM)`, from whole seconds. */
-function lengthOf(from: Micros, to: Micros): string {
-  const secs = Math.floor(to / 1e6) - Math.floor(from / 1e6);
-  const mins = Math.trunc(secs / 60) % 60;
-  const hours = Math.trunc(secs / 3600) % 24;
-  const days = Math.trunc(secs / 86_400);
-  const two = (n: number) => String(n).padStart(2, '0');
-  if (days !== 0) return `(${days}+${two(Math.abs(hours))}:${two(Math.abs(mins))})`;
-  if (hours !== 0) return ` (${two(hours)}:${two(Math.abs(mins))})`;
-  return secs >= 0 ? ` (${two(hours)}:${two(mins)})` : ` (-00:${two(Math.abs(mins))})`;
-}
-
-/** "still logged in", "still running", "gone - no logout": split over logout and length as util-linux does per format. */
-function openEnd(format: TimeFormat, long: string, first: string, second: string): [string, string] {
-  return format === 'full' || format === 'iso' ? [long, ''] : [first, second];
-}
-
-function sessionRow(s: Session, at: Micros, options: LastOptions, now: Micros): Row {
-  const format = options.timeFormat;
-  const host = options.ip ? (s.rhost ?? '0.0.0.0') : (s.rhost ?? '');
-  const tty = terminalOf(s) ?? '-';
-  const end = s.logout_time === null ? now : (parseTimestamp(s.logout_time) ?? now);
-  let logout = `- ${timeColumns[format].stop(end)}`;
-  let length = lengthOf(at, end);
-  switch (s.end) {
-    case null:
-      [logout, length] = openEnd(format, '  still logged in', '  still', 'logged in');
-      break;
-    case 'gone':
-      [logout, length] = format === 'notime' ? ['', 'no logout'] : openEnd(format, '  gone - no logout', '   gone', '- no logout');
-      break;
-    case 'down':
-      logout = '- down ';
-      break;
-    case 'crash':
-      logout = '- crash';
-      break;
-    case 'logout':
-      break;
-  }
-  return { machine: s.host, user: s.user, tty, host, login: at, logout, length };
-}
-
-function systemRow(l: SystemLine, options: LastOptions): Row {
-  const format = options.timeFormat;
-  const boot = l.system.event === 'boot';
-  const host = options.ip ? '0.0.0.0' : (l.kernel ?? '');
-  let logout: string;
-  let length: string;
-  if (l.end === null) [logout, length] = openEnd(format, boot ? '  still running' : '  still down', '  still', boot ? 'running' : 'down');
-  else {
-    logout = l.end.by === 'crash' ? '- crash' : `- ${timeColumns[format].stop(l.end.at)}`;
-    length = lengthOf(l.at, l.end.at);
-  }
-  return { machine: l.system.host, user: boot ? 'reboot' : 'shutdown', tty: boot ? 'system boot' : 'system down', host, login: l.at, logout, length };
 }
 
 export const lastCommand = defineCommand({
