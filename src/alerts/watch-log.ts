@@ -16,6 +16,7 @@ import type { Config } from '../config/config.ts';
 import { followTail, followedLog } from '../input/follow-loop.ts';
 import { forEachLine } from '../input/parse-lines.ts';
 import { LogTail } from '../input/tail.ts';
+import { ensureOwnDirSync } from '../store/atomic-file.ts';
 import type { LogRecord } from '../record/types.ts';
 import { alertLogPath, appendAlert } from './alert-log.ts';
 import { mailAlert, postWebhook } from './deliver.ts';
@@ -63,6 +64,8 @@ class Outbox {
       const p = this.pending[0] as PendingAlert;
       if (p.to.includes('stdout')) {
         output.alert(p.alert);
+        // A run that keeps no checkpoint may be the first to write in the state directory.
+        ensureOwnDirSync(config.stateDir, 0o755);
         appendAlert(alertLogPath(config.stateDir), p.alert);
         p.to = p.to.filter((t) => t !== 'stdout');
         this.save();
