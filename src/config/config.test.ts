@@ -24,6 +24,7 @@ describe.each(validators)('loadConfig() with %s', (_name, validate) => {
       stateDir: '/var/lib/logsphere',
       hostname: null,
       ignoreServices: ['cron', 'systemd-user'],
+      switchServices: ['su', 'su-l', 'sudo', 'sudo-i', 'runuser', 'runuser-l', 'pkexec'],
       fsync: true,
       maxBytes: 16777216,
       keepDays: 365,
@@ -67,6 +68,12 @@ describe.each(validators)('loadConfig() with %s', (_name, validate) => {
   it('splits LOGSPHERE_IGNORE_SERVICES on commas', () => {
     expect(load({ LOGSPHERE_IGNORE_SERVICES: 'cron,sudo,' }, null, validate).ignoreServices).toEqual(['cron', 'sudo']);
     expect(load({ LOGSPHERE_IGNORE_SERVICES: '' }, null, validate).ignoreServices).toEqual([]);
+  });
+
+  it('splits LOGSPHERE_SWITCH_SERVICES on commas, and refuses what is no service name', () => {
+    expect(load({ LOGSPHERE_SWITCH_SERVICES: 'su,doas,' }, null, validate).switchServices).toEqual(['su', 'doas']);
+    expect(load({ LOGSPHERE_SWITCH_SERVICES: '' }, null, validate).switchServices).toEqual([]);
+    expect(() => load({ LOGSPHERE_SWITCH_SERVICES: 'su sudo' }, null, validate)).toThrow(/LOGSPHERE_SWITCH_SERVICES/);
   });
 
   it('accepts the usual spellings of booleans', () => {

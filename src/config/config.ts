@@ -18,6 +18,8 @@ export interface Config {
   stateDir: string;
   hostname: string | null;
   ignoreServices: string[];
+  /** PAM services whose sessions are user switches (su, sudo, ...); the default list when absent. */
+  switchServices?: string[];
   fsync: boolean;
   /** Size at which the writer rotates the log (0: never, rotation is left to logrotate). */
   maxBytes: number;
@@ -140,6 +142,7 @@ export function loadConfig(sources: ConfigSources, validate: EnvValidator): Conf
     stateDir: stripTrailingSlash(env.LOGSPHERE_STATE_DIR),
     hostname: env.LOGSPHERE_HOSTNAME ?? null,
     ignoreServices: env.LOGSPHERE_IGNORE_SERVICES.split(',').filter((s) => s !== ''),
+    switchServices: env.LOGSPHERE_SWITCH_SERVICES.split(',').filter((s) => s !== ''),
     fsync: env.LOGSPHERE_FSYNC,
     maxBytes: env.LOGSPHERE_MAX_BYTES,
     keepDays: env.LOGSPHERE_KEEP_DAYS,

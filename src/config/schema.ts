@@ -15,6 +15,13 @@ export const configSchema = {
       default: 'cron,systemd-user',
     },
     LOGSPHERE_FSYNC: { type: 'boolean', default: true },
+    // PAM services whose sessions are user switches, not logins: recorded, but left out of the
+    // views of logins (sessions, last, the report's counts) unless asked for with --all.
+    LOGSPHERE_SWITCH_SERVICES: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.@+-]*(,[A-Za-z0-9_.@+-]*)*$',
+      default: 'su,su-l,sudo,sudo-i,runuser,runuser-l,pkexec',
+    },
     // Rotation by size (0: never, e.g. when logrotate rotates) and retention of rotated segments
     // in days (0: keep them all).
     LOGSPHERE_MAX_BYTES: { type: 'integer', anyOf: [{ const: 0 }, { minimum: 4096 }], maximum: 1099511627776, default: 16777216 },
@@ -39,6 +46,7 @@ export const configSchema = {
     'LOGSPHERE_STATE_DIR',
     'LOGSPHERE_IGNORE_SERVICES',
     'LOGSPHERE_FSYNC',
+    'LOGSPHERE_SWITCH_SERVICES',
     'LOGSPHERE_MAX_BYTES',
     'LOGSPHERE_KEEP_DAYS',
     'LOGSPHERE_RULES',
@@ -62,6 +70,7 @@ export interface ValidatedEnv {
   LOGSPHERE_HOSTNAME?: string;
   LOGSPHERE_IGNORE_SERVICES: string;
   LOGSPHERE_FSYNC: boolean;
+  LOGSPHERE_SWITCH_SERVICES: string;
   LOGSPHERE_MAX_BYTES: number;
   LOGSPHERE_KEEP_DAYS: number;
   LOGSPHERE_RULES: string;

@@ -24,7 +24,7 @@ function scratchConfig(): Config {
   };
 }
 
-const request = (changes: Partial<CurrentSessionsRequest> = {}): CurrentSessionsRequest => ({ inputs: [], user: null, host: null, includeGone: false, ...changes });
+const request = (changes: Partial<CurrentSessionsRequest> = {}): CurrentSessionsRequest => ({ inputs: [], user: null, host: null, includeGone: false, all: false, ...changes });
 
 /** A process that has ended: its pid and start time no longer run on this host. */
 function endedProcess(): { pid: number; pid_start: number } {
@@ -47,9 +47,9 @@ const login = (user: string, tty: string, proc: { pid: number; pid_start: number
 /** The session `current sessions` reports for an open record. */
 function sessionOf(open: SessionOpenRecord, end: Session['end'] = null): Session {
   return {
-    session_id: open.session_id, host: open.host, user: open.user, uid: open.uid, tty: open.tty, rhost: open.rhost,
-    service: open.service, pid: open.pid, pid_start: open.pid_start, boot_id: open.boot_id, login_time: open.ts,
-    logout_time: null, duration_s: null, end,
+    session_id: open.session_id, host: open.host, user: open.user, uid: open.uid, tty: open.tty, pty: null, rhost: open.rhost,
+    service: open.service, kind: ['su', 'sudo'].includes(open.service) ? 'switch' : 'login', pid: open.pid, pid_start: open.pid_start,
+    audit_session: open.audit_session ?? null, boot_id: open.boot_id, login_time: open.ts, logout_time: null, duration_s: null, end,
   };
 }
 

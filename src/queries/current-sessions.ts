@@ -1,6 +1,7 @@
 // The sessions open now: from the inputs, or from the log directory through the sessions
 // checkpoint; for a user who may not read the log, from the world-readable run directory (open
 // sessions only). Live ssh sessions get the pty their shell has (sshd says `ssh` until then).
+// Logins only, unless asked for all: user switches (su, sudo, ...) are sessions within a login.
 
 import type { Config } from '../config/config.ts';
 import { InputError } from '../input/inputs.ts';
@@ -9,7 +10,7 @@ import type { Liveness, Session } from '../reconcile/types.ts';
 import type { LogRecord } from '../record/types.ts';
 import { validateRecord } from '../record/validate.ts';
 import { listOpenSessions, openSessionsDirOf } from '../store/open-sessions.ts';
-import { descendantTerminal, processTree } from '../sys/processes.ts';
+import { liveTerminals } from './live-terminal.ts';
 import { loadCurrent, loadReconciled, localHost, localLiveness } from './load-sessions.ts';
 
 export interface CurrentSessionsRequest {
@@ -19,12 +20,12 @@ export interface CurrentSessionsRequest {
   host: string | null;
   /** Also sessions whose process is gone without a logout. */
   includeGone: boolean;
+  /** Also user switches (su, sudo, ...), not only logins. */
+  all: boolean;
 }
 
-/** A current session with the terminal found for it. */
-export interface CurrentSession extends Session {
-  pty?: string;
-}
+/** A current session, with the pty its processes hold when its tty does not name one. */
+export type CurrentSession = Session;
 
 export interface CurrentSessions {
   sessions: CurrentSession[];
@@ -44,7 +45,7 @@ function fromRunDirectory(config: Config, alive: Liveness): { sessions: Session[
     if (checked.ok) valid.push(checked.record);
     else malformed++;
   }
-  return { sessions: reconcile(valid, alive).sessions, malformed };
+  return { sessions: reconcile(valid, alive, { switchServices: config.switchServices }).sessions, malformed };
 }
 
 export function currentSessions(request: CurrentSessionsRequest, config: Config, env: Readonly<Record<string, string | undefined>>): CurrentSessions {
@@ -71,20 +72,14 @@ export function currentSessions(request: CurrentSessionsRequest, config: Config,
     list = fallback.sessions;
   }
 
-  let current: CurrentSession[] = list.filter(
-    (s) =>
-      (s.end === null || (request.includeGone && s.end === 'gone')) &&
-      (request.user === null || s.user === request.user) &&
-      (request.host === null || s.host === request.host),
-  );
-  const needsPty = current.filter((s) => s.end === null && s.host === local.host && s.boot_id === local.bootId && (s.tty === null || s.tty === 'ssh'));
-  if (needsPty.length > 0) {
-    const tree = processTree();
-    current = current.map((s) => {
-      if (!needsPty.includes(s)) return s;
-      const pty = descendantTerminal(s.pid, tree);
-      return pty === null ? s : { ...s, pty };
-    });
-  }
+  const current = list
+    .filter(
+      (s) =>
+        (s.end === null || (request.includeGone && s.end === 'gone')) &&
+        (request.all || s.kind === 'login') &&
+        (request.user === null || s.user === request.user) &&
+        (request.host === null || s.host === request.host),
+    )
+    .map(liveTerminals(local));
   return { sessions: current, warnings, incomplete };
 }

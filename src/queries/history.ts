@@ -7,6 +7,7 @@
 import type { Config } from '../config/config.ts';
 import type { Session, SystemEvent } from '../reconcile/types.ts';
 import { parseTimestamp, type Micros } from '../record/time.ts';
+import { liveTerminals } from './live-terminal.ts';
 import { loadReconciled, localHost, localLiveness } from './load-sessions.ts';
 import { namedInputs, type Beginning } from './named-inputs.ts';
 
@@ -30,6 +31,8 @@ export interface HistoryRequest {
   boots: boolean;
   /** List the shutdowns; never with `user`. */
   shutdowns: boolean;
+  /** Also user switches (su, sudo, ...), not only logins. */
+  all: boolean;
 }
 
 /** How a boot or a shutdown line ends: the boot's shutdown, the next boot after a crash, or (for a shutdown) the next boot. */
@@ -118,6 +121,7 @@ export function history(request: HistoryRequest, config: Config, now: Micros): H
   const loaded = loadReconciled(request.inputs, config, localLiveness(local), undefined, inputs.read);
   const inRange = (at: Micros) => (request.since === null || at >= request.since) && (request.until === null || at <= request.until);
   const present = request.present;
+  const live = liveTerminals(local);
   // Under way at `present`: begun by then and not ended before (an end unknown counts as not ended).
   const spans = (from: Micros, to: Micros | null) => present === null || (from <= present && (to === null || to >= present));
   const system = request.user === null && (request.boots || request.shutdowns) ? systemLines(loaded.system) : [];
@@ -144,7 +148,8 @@ export function history(request: HistoryRequest, config: Config, now: Micros): H
       const i = loaded.order[si--] as number;
       if (!inRange(sessionAt)) continue;
       if (request.host !== null && loaded.hostOf(i) !== request.host) continue;
-      const s = loaded.session(i);
+      if (!request.all && loaded.kindOf(i) === 'switch') continue;
+      const s = live(loaded.session(i));
       if (request.user !== null && s.user !== request.user) continue;
       if (!matchesName(request.names, s.user, terminalOf(s))) continue;
       if (!spans(sessionAt, s.logout_time === null ? null : parseTimestamp(s.logout_time))) continue;

@@ -11,7 +11,7 @@ import { Reconciler, type ReconciledSessions } from '../reconcile/reconcile.ts';
 import type { Liveness } from '../reconcile/types.ts';
 import type { LogRecord } from '../record/types.ts';
 import { bootId, kernelHostname } from '../sys/host.ts';
-import { processRuns } from '../sys/processes.ts';
+import { processRuns, runningAuditSessions } from '../sys/processes.ts';
 
 export interface LocalHost {
   host: string;
@@ -22,9 +22,18 @@ export function localHost(config: Config): LocalHost {
   return { host: config.hostname ?? kernelHostname(), bootId: bootId() };
 }
 
-/** Liveness on this host in its current boot; unknown (null) anywhere else. */
+/**
+ * Liveness on this host in its current boot; unknown (null) anywhere else. A session runs while its
+ * PAM process does, or any process of its audit session (sshd's [priv] may be killed while the
+ * shell lives on); records without an audit session have only the first.
+ */
 export function localLiveness(local: LocalHost): Liveness {
-  return (s) => (s.host === local.host && s.boot_id === local.bootId ? processRuns(s.pid, s.pid_start) : null);
+  let audits: Set<number> | null = null;
+  return (s) => {
+    if (s.host !== local.host || s.boot_id !== local.bootId) return null;
+    if (processRuns(s.pid, s.pid_start)) return true;
+    return s.audit_session !== null && (audits ??= runningAuditSessions()).has(s.audit_session);
+  };
 }
 
 export interface Loaded extends ReconciledSessions {
@@ -59,7 +68,7 @@ export type RecordReader = (paths: readonly string[], onRecord: (record: LogReco
 
 /** Streams the inputs (default: the log directory) through the reconciler (and `also`, when given). */
 export function loadReconciled(inputs: readonly string[], config: Config, alive: Liveness, also?: (record: LogRecord) => void, reader: RecordReader = forEachRecord): Loaded {
-  const reconciler = new Reconciler();
+  const reconciler = new Reconciler({ switchServices: config.switchServices });
   const paths = inputs.length > 0 ? inputs : [config.logDir];
   const onRecord = also === undefined ? (r: LogRecord) => reconciler.add(r) : (r: LogRecord) => (reconciler.add(r), also(r));
   const read = withDefaultNamed(config, () => reader(paths, onRecord));
@@ -91,7 +100,7 @@ export function loadCurrent(config: Config, env: Readonly<Record<string, string 
   }
   const caught = catchUp(stored, files);
   const { checkpoint, malformed, damaged } = caught;
-  const reconciler = new Reconciler();
+  const reconciler = new Reconciler({ switchServices: config.switchServices });
   for (const record of checkpoint.kept) reconciler.add(record);
   const result = reconciler.finish(alive);
   const warnings = [...early, ...warningsOf({ malformed, damaged, skipped: [...skipped, ...caught.skipped] }, result)];

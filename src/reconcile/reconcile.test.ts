@@ -53,6 +53,44 @@ describe('reconcile()', () => {
     expect(reconcile([open]).sessions[0]).toMatchObject({ end: null });
   });
 
+  it('asks whether a session runs with its audit session, when its open recorded one', () => {
+    const open = build.sessionOpen(origin('web1', 'A'), login({ audit_session: 42 }), min(0));
+    const older = build.sessionOpen(origin('web1', 'A'), login({ pid: 101 }), min(1));
+    const asked: unknown[] = [];
+    const sessions = reconcile([open, older], (s) => (asked.push(s), s.audit_session === 42)).sessions;
+    expect(asked).toEqual([
+      { host: 'web1', boot_id: 'A', pid: 100, pid_start: 5000, audit_session: 42 },
+      { host: 'web1', boot_id: 'A', pid: 101, pid_start: 5000, audit_session: null },
+    ]);
+    expect(sessions.map((s) => [s.audit_session, s.end])).toEqual([[42, null], [null, 'gone']]);
+  });
+
+  it('takes the pty from the close, whichever way the close is paired', () => {
+    const ssh = login({ tty: 'ssh' });
+    const named = build.sessionOpen(origin('web1', 'A'), ssh, min(0));
+    const namedClose = build.sessionClose(origin('web1', 'A'), ssh, min(5), named, {}, 'pts/3');
+    const early = build.sessionOpen(origin('web1', 'A'), { ...ssh, pid: 200 }, min(1));
+    const earlyClose = build.sessionClose(origin('web1', 'A'), { ...ssh, pid: 200 }, min(6), early, {}, 'pts/4');
+    const unnamed = build.sessionOpen(origin('web1', 'A'), { ...ssh, pid: 300 }, min(2));
+    const unnamedClose = build.sessionClose(origin('web1', 'A'), { ...ssh, pid: 300 }, min(7), null, {}, 'pts/5');
+    const without = build.sessionOpen(origin('web1', 'A'), { ...ssh, pid: 400 }, min(3));
+    const withoutClose = build.sessionClose(origin('web1', 'A'), { ...ssh, pid: 400 }, min(8), without);
+    const { sessions } = reconcile([earlyClose, named, namedClose, early, unnamed, unnamedClose, without, withoutClose]);
+    expect(sessions.map((s) => [s.tty, s.pty, s.end])).toEqual([
+      ['ssh', 'pts/3', 'logout'], ['ssh', 'pts/4', 'logout'], ['ssh', 'pts/5', 'logout'], ['ssh', null, 'logout'],
+    ]);
+  });
+
+  it('tells user switches from logins by service, from a list that can be changed', () => {
+    const records = ['sshd', 'sudo', 'su-l', 'login', 'pkexec', 'runuser'].map((service, i) => build.sessionOpen(origin('web1', 'A'), login({ service, pid: 100 + i }), min(i)));
+    expect(reconcile(records).sessions.map((s) => `${s.service}:${s.kind}`)).toEqual([
+      'sshd:login', 'sudo:switch', 'su-l:switch', 'login:login', 'pkexec:switch', 'runuser:switch',
+    ]);
+    expect(reconcile(records, () => null, { switchServices: ['login'] }).sessions.map((s) => s.kind)).toEqual([
+      'login', 'login', 'login', 'switch', 'login', 'login',
+    ]);
+  });
+
   it('does not let a shutdown of an earlier boot end a later session', () => {
     const down = build.shutdown(origin('web1', 'A', 'systemd'), min(0));
     const boot = build.boot(origin('web1', 'B', 'systemd'), min(2), '6.1', min(1));

@@ -6,7 +6,7 @@
 import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
 import type { SessionCloseRecord, LogRecord } from '../record/types.ts';
 import { Column, float64, int32, Interner, uint32, UuidTable } from './columns.ts';
-import type { Liveness, Reconciled, Session, SystemEvent } from './types.ts';
+import { defaultSwitchServices, type Liveness, type Reconciled, type Session, type SessionKind, type SystemEvent } from './types.ts';
 
 /** How each session ended, one byte per session: an index into endNames. */
 const End = { open: 0, logout: 1, down: 2, crash: 3, gone: 4 } as const;
@@ -15,6 +15,8 @@ const endName = (code: number | undefined): Session['end'] => endNames[code ?? E
 
 /** uid column value for a user without a uid (4294967295 is never a valid uid). */
 const noUid = 0xffffffff;
+/** audit session column value for none (the kernel's own "unset"). */
+const noAuditSession = 0xffffffff;
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -27,6 +29,12 @@ interface UnnamedClose {
   at: Micros;
   id: string;
   key: string;
+  pty: string | null;
+}
+
+export interface ReconcileOptions {
+  /** PAM services whose sessions are user switches, not logins (default: defaultSwitchServices). */
+  switchServices?: readonly string[] | undefined;
 }
 
 /** The key a close with a null session id is paired by (and the checkpoint prunes by). */
@@ -42,20 +50,28 @@ export class Reconciler {
   private readonly users = int32();
   private readonly uids = uint32(); // noUid: null
   private readonly ttys = int32();
+  private readonly ptys = int32(); // from the close; -1: none
   private readonly rhosts = int32();
   private readonly services = int32();
   private readonly pids = int32();
   private readonly pidStarts = float64();
+  private readonly audits = uint32(); // noAuditSession: none
   private readonly bootIds = int32();
   private readonly loginAt = float64();
   private readonly logoutAt = float64(); // NaN: no close
 
-  /** Closes that came before their open: session id → time. */
+  /** Closes that came before their open: session id → time (and the pty, when the close had one). */
   private readonly earlyCloses = new Map<string, Micros>();
+  private readonly earlyPtys = new Map<string, string>();
   private readonly unnamed: UnnamedClose[] = [];
   private readonly history = new Map<string, HostHistory>();
   private readonly systemIds = new Set<string>();
   private duplicates = 0;
+  private readonly switchServices: ReadonlySet<string>;
+
+  constructor(options: ReconcileOptions = {}) {
+    this.switchServices = new Set(options.switchServices ?? defaultSwitchServices);
+  }
 
   private historyOf(host: string): HostHistory {
     let h = this.history.get(host);
@@ -79,14 +95,17 @@ export class Reconciler {
         this.users.push(this.strings.id(record.user));
         this.uids.push(record.uid ?? noUid);
         this.ttys.push(this.strings.id(record.tty));
+        this.ptys.push(this.strings.id(this.earlyPtys.get(record.session_id) ?? null));
         this.rhosts.push(this.strings.id(record.rhost));
         this.services.push(this.strings.id(record.service));
         this.pids.push(record.pid);
         this.pidStarts.push(record.pid_start);
+        this.audits.push(record.audit_session ?? noAuditSession);
         this.bootIds.push(this.strings.id(record.boot_id));
         this.loginAt.push(at);
         const early = this.earlyCloses.get(record.session_id);
         if (early !== undefined) this.earlyCloses.delete(record.session_id);
+        this.earlyPtys.delete(record.session_id);
         this.logoutAt.push(early ?? Number.NaN);
         return;
       }
@@ -112,7 +131,7 @@ export class Reconciler {
     if (record.session_id === null) {
       if (this.systemIds.has(record.event_id)) return void this.duplicates++;
       this.systemIds.add(record.event_id);
-      this.unnamed.push({ at, id: record.event_id, key: pairingKey(record) });
+      this.unnamed.push({ at, id: record.event_id, key: pairingKey(record), pty: record.pty ?? null });
       return;
     }
     const i = this.ids.find(record.session_id);
@@ -120,8 +139,10 @@ export class Reconciler {
       const early = this.earlyCloses.get(record.session_id);
       if (early !== undefined) this.duplicates++;
       if (early === undefined || at < early) this.earlyCloses.set(record.session_id, at);
+      if (record.pty !== undefined && !this.earlyPtys.has(record.session_id)) this.earlyPtys.set(record.session_id, record.pty);
       return;
     }
+    if (record.pty !== undefined && this.ptys.get(i) < 0) this.ptys.set(i, this.strings.id(record.pty));
     const current = this.logoutAt.get(i);
     if (!Number.isNaN(current)) this.duplicates++;
     // The earliest close wins (a duplicate or a later one changes nothing).
@@ -158,8 +179,10 @@ export class Reconciler {
         if (this.loginAt.get(i) > close.at) break;
         if (Number.isNaN(this.logoutAt.get(i))) match = i;
       }
-      if (match >= 0) this.logoutAt.set(match, close.at);
-      else unmatched++;
+      if (match >= 0) {
+        this.logoutAt.set(match, close.at);
+        if (close.pty !== null && this.ptys.get(match) < 0) this.ptys.set(match, this.strings.id(close.pty));
+      } else unmatched++;
     }
     return unmatched;
   }
@@ -167,6 +190,7 @@ export class Reconciler {
   /** Decides every session's end; call once, after the last add(). */
   finish(alive: Liveness = () => null): ReconciledSessions {
     const closesWithoutOpen = this.earlyCloses.size + this.pairUnnamed();
+    const kindOf = (i: number): SessionKind => (this.switchServices.has(this.text(this.services, i)) ? 'switch' : 'login');
     for (const h of this.history.values()) {
       h.boots.sort((a, b) => a.at - b.at || compare(a.id, b.id));
       h.shutdowns.sort((a, b) => a.at - b.at || compare(a.id, b.id));
@@ -195,7 +219,11 @@ export class Reconciler {
         ends[i] = End.crash;
         endAt.set(i, parseTimestamp(nextBoot.bootTime) ?? nextBoot.at);
       } else {
-        const runs = alive({ host: this.text(this.hosts, i), boot_id: bootId, pid: this.pids.get(i), pid_start: this.pidStarts.get(i) });
+        const audit = this.audits.get(i);
+        const runs = alive({
+          host: this.text(this.hosts, i), boot_id: bootId, pid: this.pids.get(i), pid_start: this.pidStarts.get(i),
+          audit_session: audit === noAuditSession ? null : audit,
+        });
         ends[i] = runs === false ? End.gone : End.open;
       }
     }
@@ -218,16 +246,20 @@ export class Reconciler {
       const stop = endAt.get(i);
       const ended = !Number.isNaN(stop);
       const uid = this.uids.get(i);
+      const audit = this.audits.get(i);
       return {
         session_id: this.ids.uuidAt(i),
         host: this.text(this.hosts, i),
         user: this.text(this.users, i),
         uid: uid === noUid ? null : uid,
         tty: this.strings.value(this.ttys.get(i)),
+        pty: this.strings.value(this.ptys.get(i)),
         rhost: this.strings.value(this.rhosts.get(i)),
         service: this.text(this.services, i),
+        kind: kindOf(i),
         pid: this.pids.get(i),
         pid_start: this.pidStarts.get(i),
+        audit_session: audit === noAuditSession ? null : audit,
         boot_id: this.text(this.bootIds, i),
         login_time: formatTimestamp(login),
         logout_time: ended ? formatTimestamp(stop) : null,
@@ -241,6 +273,7 @@ export class Reconciler {
       loginAt: (i) => this.loginAt.get(i),
       hostOf: (i) => this.text(this.hosts, i),
       endOf: (i) => endName(ends[i]),
+      kindOf,
       session,
       system,
       counts: { duplicates: this.duplicates, closesWithoutOpen },
@@ -256,13 +289,14 @@ export interface ReconciledSessions {
   loginAt(index: number): Micros;
   hostOf(index: number): string;
   endOf(index: number): Session['end'];
+  kindOf(index: number): SessionKind;
   session(index: number): Session;
   system: SystemEvent[];
   counts: Reconciled['counts'];
 }
 
-export function reconcile(records: Iterable<LogRecord>, alive: Liveness = () => null): Reconciled {
-  const reconciler = new Reconciler();
+export function reconcile(records: Iterable<LogRecord>, alive: Liveness = () => null, options: ReconcileOptions = {}): Reconciled {
+  const reconciler = new Reconciler(options);
   for (const record of records) reconciler.add(record);
   const result = reconciler.finish(alive);
   return { sessions: Array.from(result.order, (i) => result.session(i)), system: result.system, counts: result.counts };

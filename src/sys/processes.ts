@@ -142,6 +142,17 @@ export function descendantTerminal(pid: number, tree: Map<number, number[]>, pro
   return null;
 }
 
+/** The first pts/N held open (fd 0-2) by a process of the audit session `id`, lowest pid first. */
+export function auditSessionTerminal(id: number, procRoot = '/proc'): string | null {
+  const pids = readdirSync(procRoot).filter((name) => /^\d+$/.test(name)).map(Number).sort((a, b) => a - b);
+  for (const pid of pids) {
+    if (auditSessionOf(pid, procRoot) !== id) continue;
+    const standard = standardOf(pid, procRoot);
+    if (typeof standard === 'object') return standard.pty;
+  }
+  return null;
+}
+
 /** Children of `pid` from /proc/PID/task/TID/children; null when the kernel does not list them. */
 export function childrenOf(pid: number, procRoot = '/proc'): number[] | null {
   let tasks: string[];

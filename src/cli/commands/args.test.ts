@@ -12,7 +12,8 @@ const now = Date.UTC(2026, 10, 21, 12) * 1000;
 
 describe('parseSessionsArgs()', () => {
   it.each([
-    [[], { json: false, byHost: false, user: null, host: null, includeGone: false, inputs: [], wide: false }],
+    [[], { json: false, byHost: false, user: null, host: null, includeGone: false, all: false, inputs: [], wide: false }],
+    [['--all'], { all: true }],
     [['--json', '--user', 'alice', '--host', 'web1'], { json: true, user: 'alice', host: 'web1' }],
     [['--by-host', '--include-gone', '-w'], { byHost: true, includeGone: true, wide: true }],
     [['--input', 'a.jsonl', '--input', '-'], { inputs: ['a.jsonl', '-'] }],
@@ -29,10 +30,12 @@ describe('parseSessionsArgs()', () => {
 
 describe('parseLastArgs()', () => {
   it.each([
-    [[], { json: false, limit: null, since: null, until: null, system: false, timeFormat: 'short' }],
+    [[], { json: false, limit: null, since: null, until: null, system: false, timeFormat: 'short', all: false }],
     [['-n', '5', '--system', '--time-format', 'iso'], { limit: 5, system: true, timeFormat: 'iso' }],
     [['--since=-1h', '--until', 'now'], { since: now - 3600e6, until: now }],
     [['--json', '--user', 'bob', '--input', 'x'], { json: true, user: 'bob', inputs: ['x'] }],
+    [['--all'], { all: true }],
+    [['-a'], { all: false, hostColumn: 'last' }],
   ] as const)('%j', (args, expected) => {
     expect(parseLastArgs([...args], now)).toMatchObject(expected);
   });

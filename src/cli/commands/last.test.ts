@@ -22,7 +22,7 @@ function scratchConfig(): Config {
 
 const options = (changes: Partial<LastOptions> = {}): LastOptions => ({
   json: false, limit: null, since: null, until: null, present: null, names: [], user: null, host: null, system: false, timeFormat: 'short',
-  ip: false, hostColumn: 'before', inputs: [`${dir}/in.jsonl`], wide: false, ...changes,
+  ip: false, hostColumn: 'before', inputs: [`${dir}/in.jsonl`], wide: false, all: false, ...changes,
 });
 
 const at = (h: number, m: number, s = 0) => Date.UTC(2026, 10, 21, h, m, s) * 1000;
@@ -223,7 +223,7 @@ describe('last()', () => {
     given(day);
     const r = run({ json: true, system: true, since: at(12, 0) });
     const session = (s: typeof alice, logout: string | null, duration: number | null, end: string | null) => ({
-      session_id: s.session_id, host: 'web1', user: s.user, uid: 1000, tty: s.tty, rhost: s.rhost, service: s.service, pid: 4242,
+      session_id: s.session_id, host: 'web1', user: s.user, uid: 1000, tty: s.tty, pty: null, rhost: s.rhost, service: s.service, kind: 'login', pid: 4242,
       login_time: s.ts, logout_time: logout, duration_s: duration, end,
     });
     const expected = [

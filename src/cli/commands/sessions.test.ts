@@ -22,7 +22,7 @@ function scratchConfig(): Config {
 }
 
 const options = (changes: Partial<SessionsOptions> = {}): SessionsOptions => ({
-  json: false, byHost: false, user: null, host: null, includeGone: false, inputs: [`${dir}/in.jsonl`], wide: false, ...changes,
+  json: false, byHost: false, user: null, host: null, includeGone: false, all: false, inputs: [`${dir}/in.jsonl`], wide: false, ...changes,
 });
 
 // Another host: its sessions stay open whatever runs here.
@@ -129,8 +129,8 @@ describe('sessions()', () => {
     const out = collectingIO();
     expect(sessions(options({ json: true }), config, out.io, now)).toBe(0);
     const expected = [
-      { session_id: sid(0xa1), host: 'web1', user: 'alice', uid: 1000, tty: 'pts/1', rhost: '203.0.113.7', service: 'sshd', pid: 4242, login_time: '2026-11-21T09:00:00.000000Z', logout_time: null, duration_s: null, end: null },
-      { session_id: sid(0xb2), host: 'web1', user: 'bob', uid: 1000, tty: 'tty1', rhost: null, service: 'login', pid: 4242, login_time: '2026-11-21T09:45:00.000000Z', logout_time: null, duration_s: null, end: null },
+      { session_id: sid(0xa1), host: 'web1', user: 'alice', uid: 1000, tty: 'pts/1', pty: null, rhost: '203.0.113.7', service: 'sshd', kind: 'login', pid: 4242, login_time: '2026-11-21T09:00:00.000000Z', logout_time: null, duration_s: null, end: null },
+      { session_id: sid(0xb2), host: 'web1', user: 'bob', uid: 1000, tty: 'tty1', pty: null, rhost: null, service: 'login', kind: 'login', pid: 4242, login_time: '2026-11-21T09:45:00.000000Z', logout_time: null, duration_s: null, end: null },
     ];
     expect(JSON.parse(out.stdout())).toEqual(expected);
     expect(out.stdout()).toBe(`${JSON.stringify(expected, null, 2)}\n`);

@@ -13,14 +13,16 @@ import { defineCommand } from '../command.ts';
 
 export const sessionsUsage = `Usage: logsphere sessions [OPTIONS]
 
-Who is logged in now: user, tty, from, service, login time, how long, session id.
+Who is logged in now: user, tty (the pty of an ssh session), from, service, login time, how
+long, session id. Logins only: user switches (su, sudo, ...) are listed with --all.
 
 Options:
       --json            print the sessions as a JSON array
       --by-host         one line per host: "host: user, user"
       --user USER       only sessions of USER
       --host HOST       only sessions on HOST
-      --include-gone    also sessions whose process is gone without a logout
+      --include-gone    also sessions none of whose processes is left, without a logout
+      --all             also user switches (su, sudo, ...; LOGSPHERE_SWITCH_SERVICES)
       --input PATH      read PATH (file, directory, or - for stdin); repeatable
   -w, --wide            do not cut long fields
   -h, --help            show this help
@@ -32,6 +34,8 @@ export interface SessionsOptions {
   user: string | null;
   host: string | null;
   includeGone: boolean;
+  /** Also user switches (su, sudo, ...), not only logins. */
+  all: boolean;
   inputs: string[];
   wide: boolean;
 }
@@ -45,6 +49,7 @@ export function parseSessionsArgs(args: string[]): SessionsOptions | 'help' {
       ...queryOptions,
       'by-host': { type: 'boolean', default: false },
       'include-gone': { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
     },
   });
   if (values.help) return 'help';
@@ -54,6 +59,7 @@ export function parseSessionsArgs(args: string[]): SessionsOptions | 'help' {
     user: values.user ?? null,
     host: values.host ?? null,
     includeGone: values['include-gone'],
+    all: values.all,
     inputs: values.input ?? [],
     wide: values.wide,
   };
