@@ -7,13 +7,12 @@ import { history, type HistoryRequest, type SystemLine } from '../../queries/his
 import { sessionJson } from '../../queries/session-json.ts';
 import { jsonText } from '../../record/json-text.ts';
 import { durationSeconds, formatTimestamp, type Micros } from '../../record/time.ts';
-import { attachDashValues, parseCommandArgs } from '../args.ts';
+import { parseCommandArgs } from '../args.ts';
 import { defineCommand } from '../command.ts';
 import { beginsText, rowText, sessionRow, systemRow, type LastLayout } from '../format/last-line.ts';
 import { parseTimeArgument } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
-import { parseLastTimeFormat, parseLimit, queryOptions } from '../query-options.ts';
-import { UsageError } from '../usage.ts';
+import { lastLayout, lastStyleOptions, limitWords, parseLimit } from '../query-options.ts';
 
 export const lastUsage = `Usage: logsphere last [OPTIONS] [USER|TTY|reboot]...
 
@@ -66,34 +65,16 @@ export interface LastOptions extends LastLayout {
 }
 
 const lastOptions = {
-  ...queryOptions,
-  limit: { type: 'string', short: 'n' },
-  since: { type: 'string', short: 's' },
-  until: { type: 'string', short: 't' },
+  ...lastStyleOptions,
   present: { type: 'string', short: 'p' },
   system: { type: 'boolean', short: 'x', default: false },
-  fulltimes: { type: 'boolean', short: 'F', default: false },
-  'time-format': { type: 'string' },
-  ip: { type: 'boolean', short: 'i', default: false },
-  hostlast: { type: 'boolean', short: 'a', default: false },
-  nohostname: { type: 'boolean', short: 'R', default: false },
-  file: { type: 'string', short: 'f', multiple: true },
   all: { type: 'boolean', default: false },
 } as const;
 
-/** `-5` for `-n 5`, as util-linux last takes it; a word that is an option's value stays one. */
-function numberOptions(args: readonly string[]): string[] {
-  const words = attachDashValues(args, lastOptions);
-  const end = words.indexOf('--');
-  return words.map((w, i) => ((end < 0 || i < end) && /^-\d+$/.test(w) ? `--limit=${w.slice(1)}` : w));
-}
-
 export function parseLastArgs(args: string[], now: Micros): LastOptions | 'help' {
-  const { values, positionals } = parseCommandArgs({ args: numberOptions(args), strict: true, allowPositionals: true, options: lastOptions });
+  const { values, positionals } = parseCommandArgs({ args: limitWords(args, lastOptions), strict: true, allowPositionals: true, options: lastOptions });
   if (values.help) return 'help';
-  if (values.fulltimes && values['time-format'] !== undefined) throw new UsageError('-F and --time-format do not go together');
-  const format = values.fulltimes ? 'full' : parseLastTimeFormat(values['time-format'] ?? 'short');
-  if (values.hostlast && values.nohostname) throw new UsageError('-a and -R do not go together');
+  const layout = lastLayout(values);
   const time = (value: string | undefined, option: string) => (value === undefined ? null : parseTimeArgument(value, now, option));
   return {
     json: values.json,
@@ -105,11 +86,8 @@ export function parseLastArgs(args: string[], now: Micros): LastOptions | 'help'
     user: values.user ?? null,
     host: values.host ?? null,
     system: values.system,
-    timeFormat: format,
-    ip: values.ip,
-    hostColumn: values.hostlast ? 'last' : values.nohostname ? 'none' : 'before',
+    ...layout,
     inputs: [...(values.input ?? []), ...(values.file ?? [])],
-    wide: values.wide,
     all: values.all,
   };
 }
