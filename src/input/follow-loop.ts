@@ -9,19 +9,11 @@ import type { LogTail, TailRead } from './tail.ts';
 /**
  * The log file a follower reads: `input` — a log file, or a directory holding sessions.jsonl,
  * where it leads if it is a link — or else `logFile`. An input that is not there, or is neither,
- * is an InputError naming it, and so is a configured log whose directory is not there. The log
- * file itself may be missing for a moment (renamed by rotation): it is followed once it appears.
+ * is an InputError naming it. The configured log is followed once it appears: the service may
+ * start before the first login makes it, and rotation renames it away for a moment.
  */
 export function followedLog(input: string | null, logFile: string): string {
-  if (input === null) {
-    const dir = logFile.slice(0, logFile.lastIndexOf('/')) || '/';
-    try {
-      statSync(dir);
-    } catch (error) {
-      throw inputErrorOf(logFile, error);
-    }
-    return logFile;
-  }
+  if (input === null) return logFile;
   let path: string;
   let st;
   try {
