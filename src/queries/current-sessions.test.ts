@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import type { SessionOpenRecord } from '../record/types.ts';
 import type { Session } from '../reconcile/types.ts';
 import { openSessionsDirOf, saveOpenSession } from '../store/open-sessions.ts';
 import { bootId, kernelHostname } from '../sys/host.ts';
-import { processStartTicks } from '../sys/processes.ts';
+import { auditSessionOf, processStartTicks } from '../sys/processes.ts';
 import { currentSessions, type CurrentSessionsRequest } from './current-sessions.ts';
 
 let dir = '';
@@ -25,6 +25,19 @@ function scratchConfig(): Config {
 }
 
 const request = (changes: Partial<CurrentSessionsRequest> = {}): CurrentSessionsRequest => ({ inputs: [], user: null, host: null, includeGone: false, all: false, ...changes });
+
+/** Whether this process may begin an audit session for a child (root, a kernel with audit). */
+const auditable = process.getuid?.() === 0 && existsSync('/proc/self/sessionid') && existsSync('/proc/self/loginuid');
+
+/** The audit session a child began by setting its login uid (once it has). */
+async function auditSessionOfChild(pid: number): Promise<number> {
+  for (let i = 0; i < 500; i++) {
+    const sid = auditSessionOf(pid);
+    if (sid !== null && sid !== auditSessionOf(process.pid)) return sid;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`process ${pid} began no audit session`);
+}
 
 /** A process that has ended: its pid and start time no longer run on this host. */
 function endedProcess(): { pid: number; pid_start: number } {
@@ -87,6 +100,37 @@ describe('currentSessions() over --input files', () => {
     const other = build.sessionOpen(elsewhere, login('erin', 'pts/5', ended), min(0));
     writeFileSync(`${dir}/in.jsonl`, build.toLine(other));
     expect(currentSessions(request({ inputs: [`${dir}/in.jsonl`], includeGone: true }), config, {}).sessions).toEqual([sessionOf(other)]);
+  });
+
+  it('lists logins only, user switches (sudo, su, a configured service) too with all', () => {
+    const config = { ...scratchConfig(), switchServices: ['sudo', 'su', 'doas'] };
+    const sudo = build.sessionOpen(elsewhere, { ...login('root', 'pts/0', { pid: 4243, pid_start: 77 }), service: 'sudo' }, min(5));
+    const doas = build.sessionOpen(elsewhere, { ...login('root', 'pts/0', { pid: 4244, pid_start: 77 }), service: 'doas' }, min(6));
+    const c = corpus();
+    writeFileSync(`${dir}/in.jsonl`, c.lines + [sudo, doas].map(build.toLine).join(''));
+    const input = { inputs: [`${dir}/in.jsonl`] };
+    expect(currentSessions(request(input), config, {}).sessions.map((s) => s.user)).toEqual(['alice', 'dave']);
+    const all = currentSessions(request({ ...input, all: true }), config, {}).sessions;
+    expect(all.map((s) => `${s.user}:${s.service}:${s.kind}`)).toEqual(['alice:sshd:login', 'dave:sshd:login', 'root:sudo:switch', 'root:doas:switch']);
+  });
+
+  it.skipIf(!auditable)('keeps a session whose PAM process ended while a process of its audit session runs, and ends it with the last', async () => {
+    const config = scratchConfig();
+    // The session's shell: a process of an audit session of its own, as pam_loginuid gives sshd's [priv].
+    const shell = spawn('/bin/sh', ['-c', 'echo 0 > /proc/self/loginuid && exec sleep 60'], { stdio: 'ignore' });
+    try {
+      const sid = await auditSessionOfChild(shell.pid as number);
+      const open = build.sessionOpen(here, { ...login('bob', 'ssh', ended), audit_session: sid }, min(0));
+      const older = build.sessionOpen(here, login('carol', 'ssh', ended), min(1));
+      writeFileSync(`${dir}/in.jsonl`, [open, older].map(build.toLine).join(''));
+      const req = request({ inputs: [`${dir}/in.jsonl`], includeGone: true });
+      expect(currentSessions(req, config, {}).sessions.map((s) => [s.user, s.end])).toEqual([['bob', null], ['carol', 'gone']]);
+      shell.kill('SIGKILL');
+      await new Promise((r) => shell.once('exit', r));
+      expect(currentSessions(req, config, {}).sessions.map((s) => [s.user, s.end])).toEqual([['bob', 'gone'], ['carol', 'gone']]);
+    } finally {
+      shell.kill('SIGKILL');
+    }
   });
 
   it.each([

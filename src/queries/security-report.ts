@@ -24,6 +24,8 @@ export interface ReportRequest {
   accessLogs: readonly string[];
   /** The time zone of the per-day counts (IANA name). */
   zone: string;
+  /** Also user switches (su, sudo, ...) among the sessions counted, not only logins. */
+  all: boolean;
 }
 
 export interface SecurityReport {
@@ -60,7 +62,7 @@ export function securityReport(request: ReportRequest, config: Config, now: Micr
     access = summarizer.result();
   }
   const sessions = (function* () {
-    for (const i of loaded.order) yield loaded.session(i);
+    for (const i of loaded.order) if (request.all || loaded.kindOf(i) === 'login') yield loaded.session(i);
   })();
   const report = buildReport({ sessions, failures: collector.sorted(), alerts, access, since: request.since, until: request.until, now, zone: request.zone, warnings });
   return { report, warnings, incomplete };

@@ -146,6 +146,16 @@ describe('parseFailedArgs()', () => {
   });
 });
 
+describe('--all: user switches too, not only logins', () => {
+  it('is off by default and on when given, for sessions, last and report', () => {
+    expect(parseSessionsArgs([])).toMatchObject({ all: false });
+    expect(parseSessionsArgs(['--all'])).toMatchObject({ all: true });
+    expect(parseReportArgs([], now)).toMatchObject({ all: false });
+    expect(parseReportArgs(['--all'], now)).toMatchObject({ all: true });
+    expect(parseLastArgs(['--all', 'alice'], now)).toMatchObject({ all: true, names: ['alice'] });
+  });
+});
+
 describe('a value that starts with - after an option that takes a value is that value', () => {
   it.each([
     ['last --since -7d', () => parseLastArgs(['--since', '-7d'], now), { since: now - 7 * 86_400e6 }],

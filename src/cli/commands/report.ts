@@ -32,6 +32,8 @@ Options:
       --alerts PATH       the alerts file (default: alerts.jsonl in the state directory)
       --access-log PATH   a Common/Combined Log Format file (nginx, Apache; .gz too); repeatable
       --output FILE       write the report to FILE (replaced atomically) instead of standard output
+      --all               count user switches (su, sudo, ...; LOGSPHERE_SWITCH_SERVICES) as
+                          sessions too, not only logins
       --mail              also mail it (LOGSPHERE_SMTP_HOST, LOGSPHERE_MAIL_TO): the text report as
                           the body, an HTML report attached
   -h, --help              show this help
@@ -48,6 +50,8 @@ export interface ReportOptions {
   accessLogs: string[];
   output: string | null;
   mail: boolean;
+  /** Count user switches (su, sudo, ...) as sessions too, not only logins. */
+  all: boolean;
 }
 
 export function parseReportArgs(args: string[], now: Micros): ReportOptions | 'help' {
@@ -64,6 +68,7 @@ export function parseReportArgs(args: string[], now: Micros): ReportOptions | 'h
       'access-log': { type: 'string', multiple: true },
       output: { type: 'string' },
       mail: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -75,7 +80,7 @@ export function parseReportArgs(args: string[], now: Micros): ReportOptions | 'h
   const since = parseTimeArgument(values.since, now, '--since');
   const until = parseTimeArgument(values.until, now, '--until');
   if (until < since) throw new UsageError('--until is before --since');
-  return { since, until, format, inputs: values.input ?? [], alerts: values.alerts ?? null, accessLogs: values['access-log'] ?? [], output: values.output ?? null, mail: values.mail };
+  return { since, until, format, inputs: values.input ?? [], alerts: values.alerts ?? null, accessLogs: values['access-log'] ?? [], output: values.output ?? null, mail: values.mail, all: values.all };
 }
 
 export function render(report: Report, format: ReportOptions['format']): string {
