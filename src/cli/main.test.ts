@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { commands, run, version, type Process } from './main.ts';
 import { mainUsage } from './usage.ts';
@@ -22,7 +24,7 @@ function fakeProcess(env: Record<string, string> = {}) {
 describe('run()', () => {
   it('has one command per name, doctor among them, each answering --help with its usage', async () => {
     const names = commands.map((c) => c.name);
-    expect(names).toEqual(['sessions', 'last', 'failed', 'import', 'report', 'watch', 'follow', 'rotate', 'doctor']);
+    expect(names).toEqual(['sessions', 'last', 'failed', 'import', 'report', 'watch', 'follow', 'rotate', 'doctor', 'lastb', 'who']);
     for (const command of commands) {
       const p = fakeProcess();
       expect(await run([command.name, '--help'], p.process)).toBe(0);
@@ -62,5 +64,32 @@ describe('run()', () => {
     await run(['last', '--input', '/nonexistent/x.jsonl'], p.process);
     expect(p.handlers).toHaveLength(0);
     expect(commands.filter((c) => c.longRunning).map((c) => c.name)).toEqual(['watch', 'follow']);
+  });
+
+  it('fits the main usage and those of last, lastb and who in 80 columns, and names lastb and who', () => {
+    for (const text of [mainUsage, ...commands.filter((c) => ['last', 'lastb', 'who'].includes(c.name)).map((c) => c.usage)]) {
+      for (const line of text.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+    }
+    expect(mainUsage).toMatch(/^  lastb {7}failed, with util-linux lastb's options/m);
+    expect(mainUsage).toMatch(/^  who {9}sessions, with coreutils who's options/m);
+  });
+
+  it('takes a value that starts with - after an option that needs one: the README\'s examples with --since -7d run', async () => {
+    const dir = mkdtempSync(`${tmpdir()}/ls-main-`);
+    try {
+      const input = `${dir}/in.jsonl`;
+      writeFileSync(input, '');
+      const env = { LOGSPHERE_STATE_DIR: dir, LOGSPHERE_LOG_DIR: dir };
+      const failed = fakeProcess(env);
+      expect(await run(['failed', '--by', 'rhost', '--since', '-7d', '--input', input], failed.process), failed.stderr()).toBe(0);
+      const report = fakeProcess(env);
+      expect(await run(['report', '--since', '-7d', '--format', 'html', '--output', `${dir}/report.html`, '--input', input], report.process), report.stderr()).toBe(0);
+      expect(readFileSync(`${dir}/report.html`, 'utf8')).toMatch(/^<!DOCTYPE html>/i);
+      const last = fakeProcess(env);
+      expect(await run(['last', '--until', '-1h', '-n', '-5', '--input', input], last.process)).toBe(2);
+      expect(last.stderr()).toBe("logsphere: -n: expected a number of lines, got \"-5\"\nTry 'logsphere last --help'.\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

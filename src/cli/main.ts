@@ -13,10 +13,12 @@ import { failedCommand } from './commands/failed.ts';
 import { followCommand } from './commands/follow.ts';
 import { importCommand } from './commands/import.ts';
 import { lastCommand } from './commands/last.ts';
+import { lastbCommand } from './commands/lastb.ts';
 import { reportCommand } from './commands/report.ts';
 import { rotateCommand } from './commands/rotate.ts';
 import { sessionsCommand } from './commands/sessions.ts';
 import { watchCommand } from './commands/watch.ts';
+import { whoCommand } from './commands/who.ts';
 import type { CommandIO } from './io.ts';
 import { UsageError, mainUsage } from './usage.ts';
 
@@ -24,6 +26,8 @@ export const version = '0.1.0';
 
 export const commands: readonly Command[] = [
   sessionsCommand, lastCommand, failedCommand, importCommand, reportCommand, watchCommand, followCommand, rotateCommand, doctorCommand,
+  // util-linux's and coreutils' names, with their options: failed as lastb, sessions as who.
+  lastbCommand, whoCommand,
 ];
 
 /**

@@ -65,7 +65,7 @@ export interface History {
 
 /** The terminal a session is known by: the pty it had when one is recorded, else its PAM tty. */
 export function terminalOf(s: Session): string | null {
-  return 'pty' in s && typeof s.pty === 'string' ? s.pty : s.tty;
+  return s.pty ?? s.tty;
 }
 
 /** util-linux last's match of a name against a line's user and tty (`1` stands for `tty1`). */

@@ -16,36 +16,38 @@ import { lastLayout, lastStyleOptions, limitWords, parseLimit } from '../query-o
 
 export const lastUsage = `Usage: logsphere last [OPTIONS] [USER|TTY|reboot]...
 
-Login history, newest first, as util-linux last prints it: user, tty, from, login - logout
-(duration), or still logged in, down (the host shut down), crash (it rebooted without a
-shutdown), gone - no logout (no process of the session is left and it never closed); reboot
-lines with how long the system ran; at the end where each input begins. Names select the
-lines of a user, a tty (pts/3, or 1 for tty1), or reboot lines.
+Login history, newest first, as util-linux last prints it: user, tty, from,
+login - logout (duration), or still logged in, down (the host shut down),
+crash (it rebooted without a shutdown), gone - no logout (nothing of the
+session is left and it never closed); reboot lines with how long the system
+ran; at the end, where each input begins. Names select the lines of a user,
+a tty (pts/3, or 1 for tty1), or the reboot lines.
 
 Options:
-      --json              print the sessions (with -x or reboot named, the boots and
-                          shutdowns too) as a JSON array
-  -n, --limit N, -N       at most N lines
-  -s, --since T           lines at or after T (sessions that began then or later)
-  -t, --until T           lines at or before T
-  -p, --present T         who was logged in at T (with -x, boots and shutdowns spanning it)
-  -x, --system            add shutdown lines, with how long the system was down
-  -F, --fulltimes         full login and logout times and dates
-      --time-format F     notime, short (default), full or iso
-  -i, --ip                the remote host as an address; 0.0.0.0 when there is none
-  -a, --hostlast          the remote host in the last column
-  -R, --nohostname        no remote host column
-  -w, --wide              full user names and hosts, nothing cut
-      --user USER         only sessions of USER (no reboot lines)
-      --host HOST         only sessions on HOST
-      --all               also user switches (su, sudo, ...; LOGSPHERE_SWITCH_SERVICES), not
-                          only logins
-  -f, --file PATH         read PATH: a log file, a directory, - for stdin, or a wtmp file
-      --input PATH        the same; both repeatable. Default: the log directory
-  -h, --help              show this help
+      --json            the sessions as a JSON array (and the boots and
+                        shutdowns with -x, or with reboot named)
+  -n, --limit N, -N     at most N lines
+  -s, --since T         lines at or after T (sessions begun then or later)
+  -t, --until T         lines at or before T
+  -p, --present T       who was logged in at T (with -x, boots and shutdowns
+                        spanning T too)
+  -x, --system          add shutdown lines: how long the host was down
+  -F, --fulltimes       full login and logout times and dates
+      --time-format F   notime, short (default), full or iso
+  -i, --ip              remote hosts as addresses; 0.0.0.0 for none
+  -a, --hostlast        the remote host in the last column
+  -R, --nohostname      no remote host column
+  -w, --wide            full user names and hosts, nothing cut
+      --user USER       only sessions of USER (no reboot lines)
+      --host HOST       only sessions on HOST
+      --all             also user switches (su, sudo, ...), not only logins
+  -f, --file PATH       read PATH: a log file, a directory, - (stdin) or a
+                        wtmp file; repeatable. Default: the log directory
+      --input PATH      the same as -f
+  -h, --help            show this help
 
-T is RFC 3339, YYYY-MM-DD [HH:MM[:SS]], HH:MM (today), today, yesterday, now, @SECONDS,
-or relative: -7d, -12h, -30m, -5min.
+T: RFC 3339, YYYY-MM-DD [HH:MM[:SS]], HH:MM (today), today, yesterday, now,
+@SECONDS, or relative: -7d, -12h, -30m, -5min.
 `;
 
 export interface LastOptions extends LastLayout {
