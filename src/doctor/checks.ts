@@ -9,7 +9,7 @@ import { spooledNames } from '../store/spool.ts';
 import { errorCode } from '../store/errors.ts';
 import { listOpenSessions } from '../store/open-sessions.ts';
 import { readUtmp, UtType } from '../legacy/utmp.ts';
-import { authFailureLines, fileLines, hookServicesReadingUserEnvironment, pamServices, runsHook, unbracketed, type PamDirs, type PamLine } from '../pam/pam-stack.ts';
+import { authFailureLines, fileLines, installedHookPath, hookServicesReadingUserEnvironment, pamServices, runsHook, unbracketed, type PamDirs, type PamLine } from '../pam/pam-stack.ts';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 
@@ -34,7 +34,6 @@ export interface DoctorOptions {
   bootId: string;
 }
 
-export const installedHookPath = '/usr/local/lib/logsphere/logsphere-hook';
 export const unitName = 'logsphere-boot.service';
 
 const mode = (m: number) => (m & 0o7777).toString(8).padStart(4, '0');

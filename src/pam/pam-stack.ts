@@ -17,6 +17,9 @@ export interface PamDirs {
 
 export const systemPamDirs: PamDirs = { config: '/etc/pam.d', vendor: '/usr/lib/pam.d' };
 
+/** Where scripts/install.sh puts the hook, as PAM lines name it. */
+export const installedHookPath = '/usr/local/lib/logsphere/logsphere-hook';
+
 export interface PamLine {
   /** The file the line is in. */
   file: string;

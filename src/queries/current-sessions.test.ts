@@ -217,7 +217,7 @@ describe('currentSessions() over the log directory', () => {
     expect(answer).toEqual({
       sessions: [sessionOf(c.alice), sessionOf(c.bob, 'gone'), sessionOf(c.dave)],
       warnings: [
-        `Cannot read ${config.logFile}: permission denied (EACCES); answering from ${config.runDir}/sessions (open sessions only)`,
+        `Cannot read ${config.logFile}: permission denied (EACCES); reading the log needs group adm (or root); answering from ${config.runDir}/sessions (open sessions only)`,
         `skipped 2 unreadable entries in ${config.runDir}/sessions`,
       ],
       incomplete: false,

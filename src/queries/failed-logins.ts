@@ -5,7 +5,9 @@
 import type { Config } from '../config/config.ts';
 import { FailureCollector, type Failure } from '../failures/failures.ts';
 import { forEachRecord, readWarnings } from '../input/inputs.ts';
+import { authFailureLines, installedHookPath, systemPamDirs, type PamDirs } from '../pam/pam-stack.ts';
 import type { Micros } from '../record/time.ts';
+import { withDefaultNamed } from './load-sessions.ts';
 
 export interface FailedLoginsRequest {
   inputs: readonly string[];
@@ -20,12 +22,22 @@ export interface FailedLoginsRequest {
 export interface FailedLogins {
   failures: Failure[];
   warnings: string[];
+  /** Said when the answer is empty because this host records no failed logins. */
+  notes: string[];
   /** An input was read only up to its damage (named in `warnings`): the answer lacks the rest. */
   incomplete: boolean;
 }
 
-export function failedLogins(request: FailedLoginsRequest, config: Config): FailedLogins {
+export function failedLogins(request: FailedLoginsRequest, config: Config, pam: { dirs: PamDirs; hookPath: string } = { dirs: systemPamDirs, hookPath: installedHookPath }): FailedLogins {
   const collector = new FailureCollector(request, request.keepRecords);
-  const read = forEachRecord(request.inputs.length > 0 ? request.inputs : [config.logDir], (r) => collector.add(r));
-  return { failures: collector.sorted(), warnings: readWarnings(read), incomplete: read.damaged.length > 0 };
+  const inputs = request.inputs.length > 0 ? request.inputs : [config.logDir];
+  const read = withDefaultNamed(config, () => forEachRecord(inputs, (r) => collector.add(r)));
+  const failures = collector.sorted();
+  // Failed logins are off until the auth-failure line is installed: an empty answer from this
+  // host's log says so, rather than suggest that nobody failed.
+  const notes =
+    failures.length === 0 && request.inputs.length === 0 && authFailureLines(pam.dirs, pam.hookPath).length === 0
+      ? ['failed logins are not recorded on this host: no auth-failure line runs the hook (scripts/install.sh --with-auth-failures turns it on; see logsphere doctor)']
+      : [];
+  return { failures, warnings: readWarnings(read), notes, incomplete: read.damaged.length > 0 };
 }

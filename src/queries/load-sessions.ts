@@ -52,12 +52,14 @@ function warningsOf(read: ReadResult, result: ReconciledSessions): string[] {
 }
 
 /** Without --input the default is the log directory; a failure there names the log file. */
-function withDefaultNamed<T>(config: Config, read: () => T): T {
+export function withDefaultNamed<T>(config: Config, read: () => T): T {
   try {
     return read();
   } catch (error) {
     if (error instanceof InputError && error.path === config.logDir) {
-      throw new InputError(config.logFile, error.code, error.message.slice(`Cannot read ${error.path}: `.length));
+      // The log is group adm's: a user outside it is told how to read it.
+      const denied = error.code === 'EACCES' || error.code === 'EPERM';
+      throw new InputError(config.logFile, error.code, `${error.detail}${denied ? '; reading the log needs group adm (or root)' : ''}`);
     }
     throw error;
   }

@@ -138,6 +138,14 @@ describe.skipIf(missing({ root: true, commands: ['/usr/sbin/runuser'] }))('the C
     expect(r.stdout).not.toMatch(/^FAIL +(log file|boot record|spool):/m);
   });
 
+  it('says what reading the log takes when this user may not read it', () => {
+    const d = logDir('adm-only');
+    chmodSync(`${d}/log`, 0o750);
+    const r = cli(['last'], { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_CONFIG: `${d}/none`, LOGSPHERE_STATE_DIR: `${d}/state` }, 'nobody');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`logsphere: Cannot read ${d}/log/sessions.jsonl: permission denied (EACCES); reading the log needs group adm (or root)\n`);
+  });
+
   it('does not read the secrets file for a query', () => {
     const d = logDir('secrets-query');
     writeConfigFile(`${d}/logsphere.env`, { LOGSPHERE_LOG_DIR: `${d}/log` });

@@ -3,8 +3,8 @@
 
 import { existsSync } from 'node:fs';
 import { parseCommandArgs } from '../args.ts';
-import { doctorChecks, installedHookPath, type Check } from '../../doctor/checks.ts';
-import { hookServicesReadingUserEnvironment, systemPamDirs } from '../../pam/pam-stack.ts';
+import { doctorChecks, type Check } from '../../doctor/checks.ts';
+import { hookServicesReadingUserEnvironment, installedHookPath, systemPamDirs } from '../../pam/pam-stack.ts';
 import { bootId } from '../../sys/host.ts';
 import { defineCommand } from '../command.ts';
 

@@ -104,10 +104,10 @@ export function jsonArray(items: readonly unknown[]): string {
 }
 
 export function failed(options: FailedOptions, config: Config, io: CommandIO): number {
-  const { failures, warnings, incomplete } = failedLogins({ ...options, keepRecords: options.format !== null }, config);
+  const { failures, warnings, notes, incomplete } = failedLogins({ ...options, keepRecords: options.format !== null }, config);
   // The warnings after the answer; an answer from an input read only up to its damage exits 1.
   const done = (): number => {
-    for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
+    for (const w of [...warnings, ...notes]) io.stderr(`logsphere: ${w}\n`);
     return incomplete ? 1 : 0;
   };
   const limit = options.limit ?? Infinity;
