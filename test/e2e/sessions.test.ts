@@ -1,13 +1,14 @@
 // `logsphere sessions` and `logsphere last` on real logins through a private sshd: live sessions
-// with their real pts, a killed [priv] monitor (gone), a shutdown and a new boot (down), a new
-// boot alone (crash), and a user who cannot read the log.
+// with their real pts (and an ended one with the pts recorded on its close), the service taken for
+// a user switch, a killed [priv] monitor (current while the shell lives, gone after it), a shutdown
+// and a new boot (down), a new boot alone (crash), and a user who cannot read the log.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRecords, type JsonRecord } from '../helpers/log.ts';
 import { cliBundle, hookBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 import { missing } from '../helpers/require.ts';
-import { startSshd, waitFor, type Sshd } from '../helpers/sshd.ts';
+import { ptySession, startSshd, waitFor, type Sshd } from '../helpers/sshd.ts';
 
 const lacking = missing({ root: true, commands: ['/usr/sbin/sshd', '/usr/bin/ssh', '/usr/bin/unshare', '/usr/bin/setpriv'] });
 
@@ -47,31 +48,78 @@ describe.skipIf(lacking)('sessions and last on real logins', () => {
   let killed: JsonRecord;
   let later: JsonRecord;
 
-  it('lists exactly the live sessions, with the pty sshd allocated', async () => {
-    const closed = spawnSync('ssh', [...sshd.sshArgs(), 'true'], { input: '' });
-    expect(closed.status).toBe(0);
+  /** The processes of an audit session (every process of a login that pam_loginuid began). */
+  const auditProcesses = (sid: unknown): number[] =>
+    readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
+      try {
+        return readFileSync(`/proc/${n}/sessionid`, 'utf8') === String(sid);
+      } catch {
+        return false;
+      }
+    }).map(Number);
+  /** The pty a process of the audit session holds, as pts/N. */
+  const ptsOf = (sid: unknown): string | null => {
+    for (const pid of auditProcesses(sid)) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/0`);
+        if (/^\/dev\/pts\/\d+$/.test(target)) return target.slice('/dev/'.length);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return null;
+  };
+
+  let closedPts = '';
+
+  it('lists exactly the live sessions, with the pty sshd allocated as pts/N; logins only, unless asked for all', async () => {
+    const ended = await ptySession(sshd, records);
+    closedPts = ended.pts;
     live = await openSession(['-tt']);
-    killed = await openSession([]);
-    const pts = await waitFor('the pty of the live session', () => {
-      const ps = spawnSync('ps', ['-o', 'tty=', '-u', sshd.user], { encoding: 'utf8' }).stdout.split('\n').map((s) => s.trim());
-      return ps.find((t) => t.startsWith('pts/')) ?? null;
-    });
+    killed = await openSession(['-tt']);
+    const livePts = await waitFor('the pty of the live session', () => ptsOf(live['audit_session']));
+    const killedPts = await waitFor('the pty of the other session', () => ptsOf(killed['audit_session']));
     const r = cli(['sessions', '--json']);
     expect(r.status, r.stderr).toBe(0);
     const list = r.json();
     expect(list.map((s) => s['session_id']).sort()).toEqual([live['session_id'], killed['session_id']].sort());
     const shown = list.find((s) => s['session_id'] === live['session_id']);
-    expect(shown).toMatchObject({ user: sshd.user, tty: 'ssh', rhost: '127.0.0.1', end: null, logout_time: null, pty: `/dev/${pts}` });
-    expect(list.find((s) => s['session_id'] === killed['session_id'])).not.toHaveProperty('pty');
+    expect(shown).toMatchObject({ user: sshd.user, tty: 'ssh', pty: livePts, rhost: '127.0.0.1', kind: 'login', end: null, logout_time: null });
+    expect(list.find((s) => s['session_id'] === killed['session_id'])).toMatchObject({ pty: killedPts });
     const text = cli(['sessions']).stdout;
-    expect(text).toContain(`/dev/${pts}`);
+    expect(text).toMatch(new RegExp(`^${sshd.user}\\s+${livePts}\\s`, 'm'));
+    expect(text).not.toContain('/dev/');
     expect(cli(['sessions', '--by-host']).stdout).toMatch(new RegExp(`^\\S+: ${sshd.user}\\n$`));
+    // last: the pty recorded on the close of an ended session, the one held now by an open one.
+    const history = lastById();
+    expect(history.get(live['session_id'])).toMatchObject({ tty: 'ssh', pty: livePts, end: null });
+    expect(history.get(ended.open['session_id'])).toMatchObject({ tty: 'ssh', pty: closedPts, user: sshd.user, end: 'logout' });
+    const lines = cli(['last', '-w']).stdout;
+    expect(lines).toMatch(new RegExp(`^${sshd.user}\\s+${closedPts}\\s.* - `, 'm'));
+    expect(lines).toMatch(new RegExp(`^${sshd.user}\\s+${livePts}\\s.*still logged in`, 'm'));
+    expect(lines).not.toMatch(/ ssh /);
+    // The same sessions when the configuration calls the service a user switch (as su and sudo are).
+    const asSwitch = (args: string[]) => spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env: { ...env(), LOGSPHERE_SWITCH_SERVICES: `su,sudo,${sshd.service}` } });
+    expect(JSON.parse(asSwitch(['sessions', '--json']).stdout)).toEqual([]);
+    const all = JSON.parse(asSwitch(['sessions', '--json', '--all']).stdout) as Array<Record<string, unknown>>;
+    expect(all.map((s) => s['kind'])).toEqual(['switch', 'switch']);
+    expect(JSON.parse(asSwitch(['last', '--json']).stdout)).toEqual([]);
+    expect((JSON.parse(asSwitch(['last', '--json', '--all']).stdout) as unknown[]).length).toBe(history.size);
   });
 
-  it('ends a session whose [priv] process was killed as gone', async () => {
+  it('keeps a session whose [priv] monitor was killed while its shell lives, and ends it as gone with the last of its processes', async () => {
     const pid = Number(killed['pid']);
     process.kill(pid, 'SIGKILL');
     await waitFor('the monitor to die', () => (existsSync(`/proc/${pid}`) ? null : true));
+    const left = auditProcesses(killed['audit_session']);
+    expect(left.length).toBeGreaterThan(0);
+    const current = cli(['sessions', '--json']).json();
+    expect(current.map((s) => s['session_id']).sort()).toEqual([live['session_id'], killed['session_id']].sort());
+    expect(current.find((s) => s['session_id'] === killed['session_id'])).toMatchObject({ end: null, pty: expect.stringMatching(/^pts\/\d+$/) });
+    expect(lastById().get(killed['session_id'])).toMatchObject({ end: null });
+
+    for (const p of left) process.kill(p, 'SIGKILL');
+    await waitFor('the session\'s processes to end', () => (auditProcesses(killed['audit_session']).length === 0 ? true : null));
     expect(cli(['sessions', '--json']).json().map((s) => s['session_id'])).toEqual([live['session_id']]);
     const withGone = cli(['sessions', '--json', '--include-gone']).json();
     expect(withGone.find((s) => s['session_id'] === killed['session_id'])).toMatchObject({ end: 'gone' });
@@ -105,7 +153,7 @@ describe.skipIf(lacking)('sessions and last on real logins', () => {
       spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', nodePath, bundle, ...args], { encoding: 'utf8', env: env() });
     const s = asNobody(['sessions', '--json']);
     expect(s.status, s.stderr).toBe(0);
-    expect(s.stderr).toContain(`Cannot read ${sshd.logFile}: permission denied (EACCES); answering from ${sshd.runDir}/sessions`);
+    expect(s.stderr).toContain(`Cannot read ${sshd.logFile}: permission denied (EACCES); reading the log needs group adm (or root); answering from ${sshd.runDir}/sessions`);
     // The run directory knows no boots: what is open there and still running is listed.
     const fromRunDir = JSON.parse(s.stdout) as Array<Record<string, unknown>>;
     expect(fromRunDir.map((x) => x['session_id']).sort()).toEqual([live['session_id'], later['session_id']].sort());

@@ -1,11 +1,11 @@
 // Real logins through a private sshd on loopback with the hook on its PAM stack.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRecords, type JsonRecord } from '../helpers/log.ts';
 import { requireBuilt } from '../helpers/paths.ts';
 import { missing } from '../helpers/require.ts';
-import { startSshd, waitFor, type Sshd } from '../helpers/sshd.ts';
+import { ptySession, startSshd, waitFor, type Sshd } from '../helpers/sshd.ts';
 
 const lacking = missing({ root: true, commands: ['/usr/sbin/sshd', '/usr/bin/ssh', '/usr/sbin/useradd'] });
 
@@ -32,19 +32,41 @@ describe.skipIf(lacking)('the hook under a real sshd', () => {
     return [open, close];
   }
 
-  it('records a key login without a tty as an open/close pair', async () => {
+  it('records a key login without a tty as an open/close pair, with no pty', async () => {
     const [open, close] = await keyLogin([]);
     for (const record of [open, close]) {
       expect(record).toMatchObject({ user: sshd.user, uid: sshd.uid, tty: 'ssh', rhost: '127.0.0.1', service: sshd.service, source: 'pam' });
     }
     expect(close['pid']).toBe(open['pid']);
     expect(close['login_time']).toBe(open['ts']);
+    expect(close).not.toHaveProperty('pty');
+    expect(readdirSync(`${sshd.runDir}/sessions`)).toEqual([]);
   });
 
-  it('records a key login with -tt (pty allocated; PAM still says ssh)', async () => {
-    const [open, close] = await keyLogin(['-tt']);
+  it('records a key login with -tt: PAM says ssh, the close carries the pty the shell had', async () => {
+    const { open, close, pts } = await ptySession(sshd, records);
     expect(open).toMatchObject({ user: sshd.user, tty: 'ssh', rhost: '127.0.0.1' });
-    expect(close['session_id']).toBe(open['session_id']);
+    expect(open).not.toHaveProperty('pty');
+    expect(close).toMatchObject({ session_id: open['session_id'], tty: 'ssh', pty: pts });
+    expect(readdirSync(`${sshd.runDir}/sessions`)).toEqual([]);
+  });
+
+  it('records the audit session pam_loginuid began, which the session\'s processes carry', async () => {
+    const before = records().length;
+    const client = spawn('ssh', [...sshd.sshArgs(), 'sleep 300'], { stdio: 'ignore' });
+    const open = await waitFor('the open record', () => records().slice(before).find((x) => x.event === 'session_open') ?? null);
+    const sleeper = await waitFor('the session\'s command', () => {
+      const r = spawnSync('pgrep', ['-u', sshd.user, '-x', 'sleep'], { encoding: 'utf8' });
+      return r.status === 0 ? Number(r.stdout.trim().split('\n')[0]) : null;
+    });
+    const sid = open['audit_session'];
+    const sessionIds = [`/proc/${String(open['pid'])}/sessionid`, `/proc/${sleeper}/sessionid`].map((p) => readFileSync(p, 'utf8'));
+    process.kill(sleeper, 'SIGKILL');
+    client.kill('SIGKILL');
+    await waitFor('the close record', closeOf(open));
+    expect(typeof sid).toBe('number');
+    expect(sessionIds).toEqual([String(sid), String(sid)]);
+    expect(readFileSync('/proc/self/sessionid', 'utf8')).not.toBe(String(sid));
   });
 
   it('records a wrong password as auth_failure and opens no session', () => {

@@ -2,7 +2,7 @@
 // name, its own keys and test user, the built hook on its PAM stack. Stopped by its own pid.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { hookBundle } from './paths.ts';
@@ -118,6 +118,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     'auth required pam_permit.so',
     'account required pam_unix.so',
     'session required pam_permit.so',
+    // As in Debian's sshd stack: the login uid, and with it the audit session every process of the
+    // login carries (what finds a session's shell after its [priv] monitor is gone).
+    'session required pam_loginuid.so',
     'session required pam_unix.so',
     `session optional pam_exec.so quiet seteuid ${hook}`,
   ]);
@@ -160,4 +163,28 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * An ssh login with a pty that ends when told: the shell prints its tty and waits for a line. The
+ * session lasts until the hook's watcher has found the pty (its file beside the open-session
+ * entry), as a person's session does; then the line ends it. Resolves with the open, the close
+ * and the pts the shell saw.
+ */
+export async function ptySession(sshd: Sshd, records: () => Array<Record<string, unknown>>): Promise<{ open: Record<string, unknown>; close: Record<string, unknown>; pts: string }> {
+  const before = records().length;
+  const client = spawn('ssh', [...sshd.sshArgs(['-tt']), 'tty; read line'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  let output = '';
+  client.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    const pts = await waitFor('the tty the shell prints', () => /\/dev\/(pts\/\d+)/.exec(output)?.[1] ?? null);
+    const open = await waitFor('the open record', () => records().slice(before).find((x) => x['event'] === 'session_open') ?? null);
+    const entry = `${String(open['pid'])}-${String(open['pid_start'])}-`;
+    await waitFor('the pty found for the session', () => (readdirSync(`${sshd.runDir}/sessions`).some((n) => n.startsWith(entry) && n.endsWith('.pty')) ? true : null));
+    client.stdin?.end('done\n');
+    const close = await waitFor('the close record', () => records().find((x) => x['event'] === 'session_close' && x['session_id'] === open['session_id']) ?? null);
+    return { open, close, pts };
+  } finally {
+    client.kill('SIGKILL');
+  }
 }
