@@ -26,14 +26,17 @@ export interface WhoEntry {
   line: string | null;
   /** Its device's state; null when it cannot be read (another host, no such device). */
   terminal: TerminalState | null;
+  /**
+   * When the session's boot began, where it is this host's current boot (the kernel's boot
+   * time): a terminal read before it has not been idle since (who's ` old `).
+   */
+  bootedAt: Micros | null;
 }
 
 export interface Who {
   entries: WhoEntry[];
   /** The last boot of each host, oldest first (with `boots`). */
   boots: Array<{ host: string; at: Micros }>;
-  /** This host's boot (the kernel's): idle times before it are not idle times (who's " old "). */
-  bootedAt: Micros | null;
   warnings: string[];
   incomplete: boolean;
 }
@@ -41,17 +44,18 @@ export interface Who {
 export function whoIsOn(request: WhoRequest, config: Config, env: Readonly<Record<string, string | undefined>>): Who {
   const local = localHost(config);
   const current = currentSessions({ inputs: request.inputs, user: request.user, host: request.host, includeGone: false, all: false }, config, env);
-  const entries = current.sessions.map((session) => {
-    const line = terminalOf(session);
-    // A device of this host, whatever boot the record is from: who stats the line utmp names.
-    return { session, line, terminal: line !== null && session.host === local.host ? terminalState(line) : null };
-  });
   let bootedAt: Micros | null = null;
   try {
     bootedAt = bootTimeSeconds() * 1e6;
   } catch {
     // no /proc: idle times are not bounded by the boot
   }
+  const entries = current.sessions.map((session) => {
+    const line = terminalOf(session);
+    const here = session.host === local.host;
+    // A device of this host, whatever boot the record is from: who stats the line utmp names.
+    return { session, line, terminal: line !== null && here ? terminalState(line) : null, bootedAt: here && session.boot_id === local.bootId ? bootedAt : null };
+  });
   const warnings = [...current.warnings];
   let incomplete = current.incomplete;
   const boots: Who['boots'] = [];
@@ -70,5 +74,5 @@ export function whoIsOn(request: WhoRequest, config: Config, env: Readonly<Recor
     warnings.push(...readWarnings(read).filter((w) => !warnings.includes(w)));
     incomplete ||= read.damaged.length > 0;
   }
-  return { entries, boots, bootedAt, warnings, incomplete };
+  return { entries, boots, warnings, incomplete };
 }

@@ -96,10 +96,10 @@ function whoTime(micros: Micros): string {
 }
 
 /** who's idle column: `  .  ` under a minute, HH:MM under a day since the boot, ` old ` else, `  ?` unknown. */
-function idleText(entry: WhoEntry, bootedAt: Micros | null, now: Micros): string {
+function idleText(entry: WhoEntry, now: Micros): string {
   const atime = entry.terminal?.atime;
   if (atime === undefined) return '  ?';
-  if ((bootedAt !== null && atime <= bootedAt) || atime <= now - 86_400e6 || atime > now) return ' old ';
+  if ((entry.bootedAt !== null && atime <= entry.bootedAt) || atime <= now - 86_400e6 || atime > now) return ' old ';
   const seconds = Math.floor((now - atime) / 1e6);
   return seconds < 60 ? '  .  ' : `${two(Math.floor(seconds / 3600))}:${two(Math.floor((seconds % 3600) / 60))}`;
 }
@@ -147,7 +147,7 @@ export function who(options: WhoOptions, config: Config, io: CommandIO, now: Mic
         state: e.terminal === null ? '?' : e.terminal.writable ? '+' : '-',
         line: escapeText(e.line ?? ''),
         time: whoTime(parseTimestamp(s.login_time) ?? now),
-        idle: idleText(e, answer.bootedAt, now),
+        idle: idleText(e, now),
         pid: String(s.pid),
         comment: s.rhost === null ? '' : `(${escapeText(s.rhost)})`,
       }, s.host);
