@@ -41,8 +41,8 @@ describe('query commands on malformed input', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe(`logsphere: skipped 8 malformed lines in ${dir}/corpus.jsonl\n`);
     expect(JSON.parse(r.stdout)).toEqual([
-      { session_id: second.session_id, host: 'web1', user: 'bob', uid: 1000, tty: 'pts/2', rhost: '203.0.113.7', service: 'sshd', pid: 42, login_time: second.ts, logout_time: null, duration_s: null, end: null },
-      { session_id: open.session_id, host: 'web1', user: 'alice', uid: 1000, tty: 'pts/1', rhost: '203.0.113.7', service: 'sshd', pid: 42, login_time: open.ts, logout_time: close.ts, duration_s: 5400, end: 'logout' },
+      { session_id: second.session_id, host: 'web1', user: 'bob', uid: 1000, tty: 'pts/2', pty: null, rhost: '203.0.113.7', service: 'sshd', kind: 'login', pid: 42, login_time: second.ts, logout_time: null, duration_s: null, end: null },
+      { session_id: open.session_id, host: 'web1', user: 'alice', uid: 1000, tty: 'pts/1', pty: null, rhost: '203.0.113.7', service: 'sshd', kind: 'login', pid: 42, login_time: open.ts, logout_time: close.ts, duration_s: 5400, end: 'logout' },
     ]);
   });
 
