@@ -1,11 +1,11 @@
 // Failed logins as util-linux lastb lists them: newest first, from the log or a btmp file read on
 // the fly (`-f /var/log/btmp`), selected by lastb's names (a user or a tty), and where each input
-// begins. The failures themselves are the same as `failed` has (failures.ts).
+// begins. The failures themselves are those `failed` has (failed-logins.ts).
 
 import type { Config } from '../config/config.ts';
-import { FailureCollector, type Failure, type FailureFilter } from '../failures/failures.ts';
-import { readWarnings } from '../input/inputs.ts';
+import type { Failure, FailureFilter } from '../failures/failures.ts';
 import type { Micros } from '../record/time.ts';
+import { failedLogins } from './failed-logins.ts';
 import { matchesName } from './history.ts';
 import { localHost } from './load-sessions.ts';
 import { namedInputs, type Beginning } from './named-inputs.ts';
@@ -21,6 +21,8 @@ export interface FailedHistory {
   /** Newest first. */
   failures: Failure[];
   warnings: string[];
+  /** Said when the answer is empty because this host records no failed logins (failed-logins.ts). */
+  notes: string[];
   /** An input was read only up to its damage (named in `warnings`): the answer lacks the rest. */
   incomplete: boolean;
   /** Where each input's records begin (lastb: `btmp begins …`). */
@@ -29,8 +31,7 @@ export interface FailedHistory {
 
 export function failedHistory(request: FailedHistoryRequest, config: Config, now: Micros): FailedHistory {
   const inputs = namedInputs(config, 'btmp', localHost(config).host, now);
-  const collector = new FailureCollector(request);
-  const read = inputs.read(request.inputs.length > 0 ? request.inputs : [config.logDir], (r) => collector.add(r));
-  const failures = collector.sorted().filter((f) => matchesName(request.names, f.user, f.tty)).reverse();
-  return { failures, warnings: [...inputs.warnings, ...readWarnings(read)], incomplete: read.damaged.length > 0, beginnings: inputs.beginnings };
+  const answer = failedLogins({ ...request, keepRecords: false }, config, undefined, inputs.read);
+  const failures = answer.failures.filter((f) => matchesName(request.names, f.user, f.tty)).reverse();
+  return { ...answer, failures, warnings: [...inputs.warnings, ...answer.warnings], beginnings: inputs.beginnings };
 }

@@ -7,7 +7,7 @@ import { FailureCollector, type Failure } from '../failures/failures.ts';
 import { forEachRecord, readWarnings } from '../input/inputs.ts';
 import { authFailureLines, installedHookPath, systemPamDirs, type PamDirs } from '../pam/pam-stack.ts';
 import type { Micros } from '../record/time.ts';
-import { withDefaultNamed } from './load-sessions.ts';
+import { withDefaultNamed, type RecordReader } from './load-sessions.ts';
 
 export interface FailedLoginsRequest {
   inputs: readonly string[];
@@ -28,10 +28,15 @@ export interface FailedLogins {
   incomplete: boolean;
 }
 
-export function failedLogins(request: FailedLoginsRequest, config: Config, pam: { dirs: PamDirs; hookPath: string } = { dirs: systemPamDirs, hookPath: installedHookPath }): FailedLogins {
+export function failedLogins(
+  request: FailedLoginsRequest,
+  config: Config,
+  pam: { dirs: PamDirs; hookPath: string } = { dirs: systemPamDirs, hookPath: installedHookPath },
+  reader: RecordReader = forEachRecord,
+): FailedLogins {
   const collector = new FailureCollector(request, request.keepRecords);
   const inputs = request.inputs.length > 0 ? request.inputs : [config.logDir];
-  const read = withDefaultNamed(config, () => forEachRecord(inputs, (r) => collector.add(r)));
+  const read = withDefaultNamed(config, () => reader(inputs, (r) => collector.add(r)));
   const failures = collector.sorted();
   // Failed logins are off until the auth-failure line is installed: an empty answer from this
   // host's log says so, rather than suggest that nobody failed.

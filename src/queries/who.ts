@@ -9,7 +9,7 @@ import { bootTimeSeconds } from '../sys/host.ts';
 import { terminalState, type TerminalState } from '../sys/terminal-state.ts';
 import { currentSessions, type CurrentSession } from './current-sessions.ts';
 import { terminalOf } from './history.ts';
-import { localHost } from './load-sessions.ts';
+import { localHost, withDefaultNamed } from './load-sessions.ts';
 
 export interface WhoRequest {
   /** Files or directories to read; empty: the log directory. */
@@ -61,11 +61,13 @@ export function whoIsOn(request: WhoRequest, config: Config, env: Readonly<Recor
   const boots: Who['boots'] = [];
   if (request.boots) {
     const latest = new Map<string, Micros>();
-    const read = forEachRecord(request.inputs.length > 0 ? request.inputs : [config.logDir], (r) => {
-      if (r.event !== 'boot' || (request.host !== null && r.host !== request.host)) return;
-      const at = parseTimestamp(r.boot_time) ?? parseTimestamp(r.ts);
-      if (at !== null && at > (latest.get(r.host) ?? -Infinity)) latest.set(r.host, at);
-    });
+    const read = withDefaultNamed(config, () =>
+      forEachRecord(request.inputs.length > 0 ? request.inputs : [config.logDir], (r) => {
+        if (r.event !== 'boot' || (request.host !== null && r.host !== request.host)) return;
+        const at = parseTimestamp(r.boot_time) ?? parseTimestamp(r.ts);
+        if (at !== null && at > (latest.get(r.host) ?? -Infinity)) latest.set(r.host, at);
+      }),
+    );
     // The log of this host without a boot record (no boot unit): the kernel knows when it booted.
     if (request.inputs.length === 0 && !latest.has(local.host) && bootedAt !== null && (request.host === null || request.host === local.host)) {
       latest.set(local.host, bootedAt);

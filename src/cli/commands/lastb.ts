@@ -91,7 +91,7 @@ export function lastb(options: LastbOptions, config: Config, io: CommandIO, now:
     }
     io.stdout(out + beginsText(answer.beginnings, options.timeFormat));
   }
-  for (const w of answer.warnings) io.stderr(`logsphere: ${w}\n`);
+  for (const w of [...answer.warnings, ...answer.notes]) io.stderr(`logsphere: ${w}\n`);
   return answer.incomplete ? 1 : 0;
 }
 
