@@ -7,6 +7,8 @@ import * as build from '../../record/build.ts';
 import { parseTimestamp } from '../../record/time.ts';
 import type { LogRecord } from '../../record/types.ts';
 import { last, type LastOptions } from './last.ts';
+import { utmpEntry } from '../../../test/helpers/utmp-bytes.ts';
+import { UtType } from '../../legacy/utmp.ts';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -196,6 +198,25 @@ describe('last()', () => {
     expect(run({ inputs: [] }).stdout).toBe(aliceLine + `\nsessions.jsonl begins ${localFull(at(9, 0))}\n`);
     expect(run({ inputs: [`${dir}/log/`, `${dir}/other.jsonl`] }).stdout).toBe(
       daveLine + aliceLine + `\nlog begins ${localFull(at(9, 0))}\nother.jsonl begins ${localFull(at(13, 10))}\n`,
+    );
+  });
+
+  it('reads a wtmp file given with -f through the importer, beside a log, and says where each begins', () => {
+    given([dave]);
+    const t = at(9, 0) / 1e6;
+    writeFileSync(`${dir}/wtmp`, Buffer.concat([
+      utmpEntry(UtType.BOOT_TIME, 0, '~', 'reboot', '6.1.0-a', t - 3600),
+      utmpEntry(UtType.USER_PROCESS, 1234, 'pts/7', 'gina', '192.0.2.7', t),
+      utmpEntry(UtType.DEAD_PROCESS, 1234, 'pts/7', '', '', t + 600),
+    ]));
+    config = { ...config, hostname: 'web1' };
+    const r = run({ inputs: [`${dir}/wtmp`, `${dir}/in.jsonl`] });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      daveLine +
+      `gina     pts/7        192.0.2.7        ${localShort(at(9, 0))} - ${localClock(at(9, 10))}  (00:10)\n` +
+      `reboot   system boot  6.1.0-a          ${localShort(at(8, 0))}   still running\n` +
+      `\nwtmp begins ${localFull(at(8, 0))}\nin.jsonl begins ${localFull(at(13, 10))}\n`,
     );
   });
 
