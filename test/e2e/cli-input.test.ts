@@ -58,10 +58,12 @@ describe('query commands on malformed input', () => {
     const r = cli(['last', '--input', `${dir}/corpus.jsonl`]);
     expect(r.stdout).toBe(
       'bob      pts/2        203.0.113.7      Fri Nov 20 09:01   still logged in\n' +
-      'alice    pts/1        203.0.113.7      Fri Nov 20 09:00 - 10:30  (01:30)\n',
+      'alice    pts/1        203.0.113.7      Fri Nov 20 09:00 - 10:30  (01:30)\n' +
+      '\ncorpus.jsonl begins Fri Nov 20 09:00:00 2026\n',
     );
     expect(cli(['last', '-n', '1', '--time-format', 'iso', '--input', `${dir}/corpus.jsonl`]).stdout).toBe(
-      'bob      pts/2        203.0.113.7      2026-11-20T09:01:00+00:00   still logged in\n',
+      'bob      pts/2        203.0.113.7      2026-11-20T09:01:00+00:00   still logged in\n' +
+      '\ncorpus.jsonl begins 2026-11-20T09:00:00+00:00\n',
     );
   });
 
