@@ -32,8 +32,7 @@ Options:
       --alerts PATH       the alerts file (default: alerts.jsonl in the state directory)
       --access-log PATH   a Common/Combined Log Format file (nginx, Apache; .gz too); repeatable
       --output FILE       write the report to FILE (replaced atomically) instead of standard output
-      --all               count user switches (su, sudo, ...; LOGSPHERE_SWITCH_SERVICES) as
-                          sessions too, not only logins
+      --all               count user switches (su, sudo, ...) as sessions too
       --mail              also mail it (LOGSPHERE_SMTP_HOST, LOGSPHERE_MAIL_TO): the text report as
                           the body, an HTML report attached
   -h, --help              show this help

@@ -13,16 +13,17 @@ import { defineCommand } from '../command.ts';
 
 export const sessionsUsage = `Usage: logsphere sessions [OPTIONS]
 
-Who is logged in now: user, tty (the pty of an ssh session), from, service, login time, how
-long, session id. Logins only: user switches (su, sudo, ...) are listed with --all.
+Who is logged in now: user, tty (the pty of an ssh session), from, service,
+login time, how long, session id. Logins only: user switches (su, sudo, ...)
+are listed with --all.
 
 Options:
       --json            print the sessions as a JSON array
       --by-host         one line per host: "host: user, user"
       --user USER       only sessions of USER
       --host HOST       only sessions on HOST
-      --include-gone    also sessions none of whose processes is left, without a logout
-      --all             also user switches (su, sudo, ...; LOGSPHERE_SWITCH_SERVICES)
+      --include-gone    also sessions ended without a logout: no process is left
+      --all             also user switches (LOGSPHERE_SWITCH_SERVICES: su, sudo, ...)
       --input PATH      read PATH (file, directory, or - for stdin); repeatable
   -w, --wide            do not cut long fields
   -h, --help            show this help
