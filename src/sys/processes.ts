@@ -167,7 +167,8 @@ export function childrenOf(pid: number, procRoot = '/proc'): number[] | null {
     try {
       text = readFileSync(`${procRoot}/${pid}/task/${task}/children`, 'utf8');
     } catch (error) {
-      if ((error as { code?: string }).code === 'ENOENT' && tasks.length > 0) return null; // CONFIG_PROC_CHILDREN off
+      // No children file in a task that exists: a kernel without CONFIG_PROC_CHILDREN.
+      if ((error as { code?: string }).code === 'ENOENT') return null;
       continue;
     }
     for (const word of text.split(' ')) if (/^\d+$/.test(word)) children.push(Number(word));
