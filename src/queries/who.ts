@@ -3,7 +3,7 @@
 // host's last boot.
 
 import type { Config } from '../config/config.ts';
-import { forEachRecord, readWarnings } from '../input/inputs.ts';
+import { forEachRecord, InputError, readWarnings, type ReadResult } from '../input/inputs.ts';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import { bootTimeSeconds } from '../sys/host.ts';
 import { terminalState, type TerminalState } from '../sys/terminal-state.ts';
@@ -61,14 +61,23 @@ export function whoIsOn(request: WhoRequest, config: Config, env: Readonly<Recor
   const boots: Who['boots'] = [];
   if (request.boots) {
     const latest = new Map<string, Micros>();
-    const read = withDefaultNamed(config, () =>
-      forEachRecord(request.inputs.length > 0 ? request.inputs : [config.logDir], (r) => {
-        if (r.event !== 'boot' || (request.host !== null && r.host !== request.host)) return;
-        const at = parseTimestamp(r.boot_time) ?? parseTimestamp(r.ts);
-        if (at !== null && at > (latest.get(r.host) ?? -Infinity)) latest.set(r.host, at);
-      }),
-    );
-    // The log of this host without a boot record (no boot unit): the kernel knows when it booted.
+    const readBoots = () =>
+      withDefaultNamed(config, () =>
+        forEachRecord(request.inputs.length > 0 ? request.inputs : [config.logDir], (r) => {
+          if (r.event !== 'boot' || (request.host !== null && r.host !== request.host)) return;
+          const at = parseTimestamp(r.boot_time) ?? parseTimestamp(r.ts);
+          if (at !== null && at > (latest.get(r.host) ?? -Infinity)) latest.set(r.host, at);
+        }),
+      );
+    let read: ReadResult = { malformed: [], damaged: [], skipped: [] };
+    try {
+      read = readBoots();
+    } catch (error) {
+      // A user outside group adm, answered from the run directory: the kernel's boot is this host's.
+      const denied = error instanceof InputError && (error.code === 'EACCES' || error.code === 'EPERM');
+      if (!denied || request.inputs.length > 0) throw error;
+    }
+    // The log of this host without a boot record (no boot unit, or not readable): the kernel knows when it booted.
     if (request.inputs.length === 0 && !latest.has(local.host) && bootedAt !== null && (request.host === null || request.host === local.host)) {
       latest.set(local.host, bootedAt);
     }
