@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,8 +52,9 @@ function logRecords(config: Config): Array<LogRecord & Record<string, unknown>> 
 
 const self = { pid: process.pid, pid_start: processStartTicks(process.pid) };
 
-/** Whether this process may begin an audit session for a child (root, a kernel with audit). */
-const auditable = process.getuid?.() === 0 && existsSync('/proc/self/sessionid') && existsSync('/proc/self/loginuid');
+/** Whether a child may begin an audit session here, as pam_loginuid does (root, a kernel with audit, the capability). */
+const auditable = spawnSync('/bin/sh', ['-c', 'echo 0 > /proc/self/loginuid && cat /proc/self/sessionid'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).stdout.trim() !== '' &&
+  existsSync('/proc/self/sessionid');
 
 async function waitForAuditSession(pid: number): Promise<number> {
   for (let i = 0; i < 500; i++) {

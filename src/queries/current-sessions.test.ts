@@ -26,8 +26,9 @@ function scratchConfig(): Config {
 
 const request = (changes: Partial<CurrentSessionsRequest> = {}): CurrentSessionsRequest => ({ inputs: [], user: null, host: null, includeGone: false, all: false, ...changes });
 
-/** Whether this process may begin an audit session for a child (root, a kernel with audit). */
-const auditable = process.getuid?.() === 0 && existsSync('/proc/self/sessionid') && existsSync('/proc/self/loginuid');
+/** Whether a child may begin an audit session here, as pam_loginuid does (root, a kernel with audit, the capability). */
+const auditable = spawnSync('/bin/sh', ['-c', 'echo 0 > /proc/self/loginuid && cat /proc/self/sessionid'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).stdout.trim() !== '' &&
+  existsSync('/proc/self/sessionid');
 
 /** The audit session a child began by setting its login uid (once it has). */
 async function auditSessionOfChild(pid: number): Promise<number> {
