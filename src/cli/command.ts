@@ -16,6 +16,8 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Whether standard output is a terminal. */
   stdoutIsTerminal: boolean;
+  /** The width text output should fit (COLUMNS, the terminal's, else 80). */
+  width: number;
 }
 
 export interface CommandSpec<Options> {

@@ -8,6 +8,7 @@ process.exitCode = await run(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   stdoutIsTerminal: process.stdout.isTTY === true,
+  columns: process.stdout.isTTY === true ? (process.stdout.columns ?? null) : null,
   onStopSignal(handler) {
     process.once('SIGTERM', handler);
     process.once('SIGINT', handler);

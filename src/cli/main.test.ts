@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { commands, run, version, type Process } from './main.ts';
 import { mainUsage } from './usage.ts';
+import { wrapUsage } from '../text/wrap.ts';
 
 function fakeProcess(env: Record<string, string> = {}) {
   const out: string[] = [];
@@ -28,7 +29,7 @@ describe('run()', () => {
     for (const command of commands) {
       const p = fakeProcess();
       expect(await run([command.name, '--help'], p.process)).toBe(0);
-      expect(p.stdout()).toBe(command.usage);
+      expect(p.stdout()).toBe(wrapUsage(command.usage, 80));
       expect(command.usage.startsWith(`Usage: logsphere ${command.name}`)).toBe(true);
     }
   });
@@ -36,7 +37,7 @@ describe('run()', () => {
   it('prints the main usage and the version', async () => {
     const help = fakeProcess();
     expect(await run(['--help'], help.process)).toBe(0);
-    expect(help.stdout()).toBe(mainUsage);
+    expect(help.stdout()).toBe(wrapUsage(mainUsage, 80));
     const v = fakeProcess();
     expect(await run(['-V'], v.process)).toBe(0);
     expect(v.stdout()).toBe(`logsphere ${version}\n`);
@@ -90,6 +91,18 @@ describe('run()', () => {
       expect(last.stderr()).toBe("logsphere: -n: expected a number of lines, got \"-5\"\nTry 'logsphere last --help'.\n");
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('every --help', () => {
+  it.each([80, 60])('fits %i columns, the words kept', async (width) => {
+    for (const command of [...commands.map((c) => c.name), '--help']) {
+      const p = fakeProcess({ COLUMNS: String(width) });
+      await run(command === '--help' ? ['--help'] : [command, '--help'], p.process);
+      for (const line of p.stdout().split('\n')) expect([...line].length, `${command}: ${line}`).toBeLessThanOrEqual(width);
+      const original = command === '--help' ? mainUsage : (commands.find((c) => c.name === command)?.usage ?? '');
+      expect(p.stdout().split(/\s+/).filter(Boolean)).toEqual(original.split(/\s+/).filter(Boolean));
     }
   });
 });

@@ -21,6 +21,7 @@ import { watchCommand } from './commands/watch.ts';
 import { whoCommand } from './commands/who.ts';
 import type { CommandIO } from './io.ts';
 import { UsageError, mainUsage } from './usage.ts';
+import { wrapUsage } from '../text/wrap.ts';
 
 export const version = '0.1.0';
 
@@ -47,8 +48,17 @@ async function hostConfig(io: CommandIO, options: { checking?: boolean; secrets?
 /** What run() may touch of the process. */
 export interface Process extends CommandIO {
   stdoutIsTerminal: boolean;
+  /** The terminal's width when standard output is one. */
+  columns?: number | null;
   /** Calls `handler` on SIGTERM and SIGINT until the returned function is called. */
   onStopSignal(handler: () => void): () => void;
+}
+
+/** The width text output should fit: COLUMNS, else the terminal's, else 80. */
+export function outputWidth(process: Pick<Process, 'env' | 'columns'>): number {
+  const columns = Number(process.env['COLUMNS']);
+  if (Number.isInteger(columns) && columns >= 20) return columns;
+  return process.columns !== undefined && process.columns !== null && process.columns >= 20 ? process.columns : 80;
 }
 
 async function invoke(command: Command, args: string[], process: Process, now: Micros): Promise<number> {
@@ -61,11 +71,12 @@ async function invoke(command: Command, args: string[], process: Process, now: M
     config: (options = {}) => hostConfig(process, options),
     signal: stop.signal,
     stdoutIsTerminal: process.stdoutIsTerminal,
+    width: outputWidth(process),
   };
   try {
     const status = await command.invoke(args, context);
     if (status !== 'help') return status;
-    process.stdout(command.usage);
+    process.stdout(wrapUsage(command.usage, outputWidth(process)));
     return 0;
   } finally {
     forget();
@@ -81,7 +92,7 @@ export async function run(argv: string[], process: Process, now: Micros = Date.n
       case '-h':
       case '--help':
       case 'help':
-        process.stdout(mainUsage);
+        process.stdout(wrapUsage(mainUsage, outputWidth(process)));
         return 0;
       case '-V':
       case '--version':
