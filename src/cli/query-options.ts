@@ -70,3 +70,9 @@ export function lastLayout(values: { fulltimes: boolean; 'time-format'?: string 
     wide: values.wide,
   };
 }
+
+/** `--since` and `--until` as given, refused when the period they make is empty. */
+export function timeRange<T extends number | null>(since: T, until: T): { since: T; until: T } {
+  if (since !== null && until !== null && until < since) throw new UsageError('--until is before --since');
+  return { since, until };
+}

@@ -178,3 +178,13 @@ describe('a value that starts with - after an option that takes a value is that 
     expect(() => parseFailedArgs(['--since', '-soon'], now)).toThrow(/--since: cannot read time "-soon"/);
   });
 });
+
+describe('--since after --until', () => {
+  it.each([
+    ['last', (a: string[]) => parseLastArgs(a, now)],
+    ['failed', (a: string[]) => parseFailedArgs(a, now)],
+  ] as const)('is a usage error for %s', (_name, parse) => {
+    expect(() => parse(['--since', 'today', '--until', 'yesterday'])).toThrow(/^--until is before --since$/);
+    expect(() => parse(['--since', 'yesterday', '--until', 'today'])).not.toThrow();
+  });
+});

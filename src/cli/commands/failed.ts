@@ -7,16 +7,16 @@ import { summarize, type Failure, type SummaryKey } from '../../failures/failure
 import { failedLogins } from '../../queries/failed-logins.ts';
 import { toEcs } from '../../export/ecs.ts';
 import { toOtel } from '../../export/otel.ts';
-import { jsonText } from '../../record/json-text.ts';
 import type { AuthFailureRecord } from '../../record/types.ts';
 import type { Micros } from '../../record/time.ts';
 import { parseTimestamp } from '../../record/time.ts';
 import { cell, pad } from '../../text/terminal.ts';
 import { isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
-import { parseLimit, parseTimeFormat, queryOptions } from '../query-options.ts';
+import { parseLimit, parseTimeFormat, queryOptions, timeRange } from '../query-options.ts';
 import { UsageError } from '../usage.ts';
 import { defineCommand } from '../command.ts';
+import { jsonArray } from '../format/json.ts';
 
 export const failedUsage = `Usage: logsphere failed [OPTIONS]
 
@@ -84,8 +84,7 @@ export function parseFailedArgs(args: string[], now: Micros): FailedOptions | 'h
     format: recordFormat,
     by,
     limit,
-    since: values.since === undefined ? null : parseTimeArgument(values.since, now, '--since'),
-    until: values.until === undefined ? null : parseTimeArgument(values.until, now, '--until'),
+    ...timeRange(values.since === undefined ? null : parseTimeArgument(values.since, now, '--since'), values.until === undefined ? null : parseTimeArgument(values.until, now, '--until')),
     user: values.user ?? null,
     host: values.host ?? null,
     timeFormat: format,
@@ -98,10 +97,6 @@ export function failureJson(f: Failure) {
   return { event_id: f.event_id, ts: f.ts, host: f.host, user: f.user, uid: f.uid, tty: f.tty, rhost: f.rhost, service: f.service, source: f.source };
 }
 
-/** One object per line, as the other commands' --json. */
-export function jsonArray(items: readonly unknown[]): string {
-  return items.length === 0 ? '[]\n' : `[\n${items.map((i) => jsonText(i)).join(',\n')}\n]\n`;
-}
 
 export function failed(options: FailedOptions, config: Config, io: CommandIO): number {
   const { failures, warnings, notes, incomplete } = failedLogins({ ...options, keepRecords: options.format !== null }, config);

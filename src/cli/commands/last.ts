@@ -12,7 +12,7 @@ import { defineCommand } from '../command.ts';
 import { beginsText, rowText, sessionRow, systemRow, type LastLayout } from '../format/last-line.ts';
 import { parseTimeArgument } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
-import { lastLayout, lastStyleOptions, limitWords, parseLimit } from '../query-options.ts';
+import { lastLayout, lastStyleOptions, limitWords, parseLimit, timeRange } from '../query-options.ts';
 
 export const lastUsage = `Usage: logsphere last [OPTIONS] [USER|TTY|reboot]...
 
@@ -81,8 +81,7 @@ export function parseLastArgs(args: string[], now: Micros): LastOptions | 'help'
   return {
     json: values.json,
     limit: parseLimit(values.limit),
-    since: time(values.since, '--since'),
-    until: time(values.until, '--until'),
+    ...timeRange(time(values.since, '--since'), time(values.until, '--until')),
     present: time(values.present, '--present'),
     names: positionals,
     user: values.user ?? null,

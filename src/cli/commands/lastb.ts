@@ -10,8 +10,9 @@ import { defineCommand } from '../command.ts';
 import { beginsText, lengthOf, rowText, timeColumns, type LastLayout } from '../format/last-line.ts';
 import { parseTimeArgument } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
-import { lastLayout, lastStyleOptions, limitWords, parseLimit } from '../query-options.ts';
-import { failureJson, jsonArray } from './failed.ts';
+import { lastLayout, lastStyleOptions, limitWords, parseLimit, timeRange } from '../query-options.ts';
+import { jsonArray } from '../format/json.ts';
+import { failureJson } from './failed.ts';
 
 export const lastbUsage = `Usage: logsphere lastb [OPTIONS] [USER|TTY]...
 
@@ -61,8 +62,7 @@ export function parseLastbArgs(args: string[], now: Micros): LastbOptions | 'hel
   return {
     json: values.json,
     limit: parseLimit(values.limit),
-    since: time(values.since, '--since'),
-    until: time(values.until, '--until'),
+    ...timeRange(time(values.since, '--since'), time(values.until, '--until')),
     names: positionals,
     user: values.user ?? null,
     host: values.host ?? null,

@@ -15,6 +15,7 @@ import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
 import { defineCommand } from '../command.ts';
 import { escapeJson } from '../../text/terminal.ts';
+import { timeRange } from '../query-options.ts';
 
 export const reportUsage = `Usage: logsphere report [OPTIONS]
 
@@ -78,7 +79,7 @@ export function parseReportArgs(args: string[], now: Micros): ReportOptions | 'h
   }
   const since = parseTimeArgument(values.since, now, '--since');
   const until = parseTimeArgument(values.until, now, '--until');
-  if (until < since) throw new UsageError('--until is before --since');
+  timeRange(since, until);
   return { since, until, format, inputs: values.input ?? [], alerts: values.alerts ?? null, accessLogs: values['access-log'] ?? [], output: values.output ?? null, mail: values.mail, all: values.all };
 }
 

@@ -112,6 +112,15 @@ describe('sessions()', () => {
     );
   });
 
+  it('prints --by-host with --json as one object per host: the host and its users', () => {
+    const config = scratchConfig();
+    writeInput(alice, bob, mallory);
+    const out = collectingIO();
+    sessions(options({ json: true, byHost: true }), config, out.io, now);
+    expect(JSON.parse(out.stdout())).toEqual([{ host: 'web1', users: ['alice', 'bob', 'evil\u001b[31m\u202e'] }]);
+    expect(out.stdout()).not.toMatch(/[\u001b\u202e]/);
+  });
+
   it('prints one line per host with --by-host, hosts sorted, each user once, escaped', () => {
     const config = scratchConfig();
     const db2 = { ...web1, host: 'db2' };
@@ -133,8 +142,8 @@ describe('sessions()', () => {
       { session_id: sid(0xb2), host: 'web1', user: 'bob', uid: 1000, tty: 'tty1', pty: null, rhost: null, service: 'login', kind: 'login', pid: 4242, login_time: '2026-11-21T09:45:00.000000Z', logout_time: null, duration_s: null, end: null },
     ];
     expect(JSON.parse(out.stdout())).toEqual(expected);
-    expect(out.stdout()).toBe(`${JSON.stringify(expected, null, 2)}\n`);
-    expect(out.stdout()).toContain('\n  {\n    "session_id": "01a1ff38-0000-7000-8000-0000000000a1",\n    "host": "web1",\n');
+    // One object per line, as last --json and failed --json print theirs.
+    expect(out.stdout()).toBe(`[\n${expected.map((o) => JSON.stringify(o)).join(',\n')}\n]\n`);
   });
 
   it('prints an empty JSON array when nobody is logged in, and keeps hostile text as the same JSON value', () => {
@@ -147,7 +156,7 @@ describe('sessions()', () => {
     const out = collectingIO();
     sessions(options({ json: true }), config, out.io, now);
     expect(JSON.parse(out.stdout())).toEqual([expect.objectContaining({ user: 'evil\u001b[31m\u202e', rhost: '\u202egnp.exe' })]);
-    expect(out.stdout()).toContain('"user": "evil\\u001b[31m');
+    expect(out.stdout()).toContain('"user":"evil\\u001b[31m');
   });
 
   it('writes no bidi or C1 control raw in its JSON, only escapes of the same value', () => {
@@ -156,7 +165,7 @@ describe('sessions()', () => {
     const out = collectingIO();
     sessions(options({ json: true }), config, out.io, now);
     expect(out.stdout()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
-    expect(out.stdout()).toContain('"user": "evil\\u001b[31m\\u202e"');
+    expect(out.stdout()).toContain('"user":"evil\\u001b[31m\\u202e"');
     expect(JSON.parse(out.stdout())).toEqual([expect.objectContaining({ user: 'evil\u001b[31m\u202e', rhost: '\u202egnp.exe' })]);
   });
 

@@ -5,11 +5,12 @@ import type { Config } from '../../config/config.ts';
 import { currentSessions, type CurrentSession } from '../../queries/current-sessions.ts';
 import { sessionJson } from '../../queries/session-json.ts';
 import { parseTimestamp } from '../../record/time.ts';
-import { cell, escapeJson, escapeText, pad } from '../../text/terminal.ts';
+import { cell, escapeText, pad } from '../../text/terminal.ts';
 import { duration, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { queryOptions } from '../query-options.ts';
 import { defineCommand } from '../command.ts';
+import { jsonArray } from '../format/json.ts';
 
 export const sessionsUsage = `Usage: logsphere sessions [OPTIONS]
 
@@ -68,18 +69,19 @@ export function parseSessionsArgs(args: string[]): SessionsOptions | 'help' {
 
 export function sessions(options: SessionsOptions, config: Config, io: CommandIO, now: number): number {
   const { sessions: current, warnings, incomplete } = currentSessions(options, config, io.env);
-  if (options.json) {
-    io.stdout(`${escapeJson(JSON.stringify(current.map(sessionJson), null, 2))}\n`);
-  } else if (options.byHost) {
+  if (options.byHost) {
     const byHost = new Map<string, string[]>();
     for (const s of current) {
       const users = byHost.get(s.host) ?? [];
       if (!users.includes(s.user)) users.push(s.user);
       byHost.set(s.host, users);
     }
-    for (const host of [...byHost.keys()].sort()) {
-      io.stdout(`${escapeText(host)}: ${(byHost.get(host) ?? []).map(escapeText).join(', ')}\n`);
-    }
+    const hosts = [...byHost.keys()].sort();
+    // With --json, the same answer as objects: {"host": …, "users": […]}.
+    if (options.json) io.stdout(jsonArray(hosts.map((host) => ({ host, users: byHost.get(host) ?? [] }))));
+    else for (const host of hosts) io.stdout(`${escapeText(host)}: ${(byHost.get(host) ?? []).map(escapeText).join(', ')}\n`);
+  } else if (options.json) {
+    io.stdout(jsonArray(current.map(sessionJson)));
   } else {
     io.stdout(sessionsTable(current, options.wide, now));
   }
