@@ -99,6 +99,31 @@ const allowedKeys: Record<RuleType, readonly string[]> = {
   new_rhost: [],
 };
 
+/** Seconds as a rules file writes a window: "90s", "10m", "2h", "1d". */
+function windowText(seconds: number): string {
+  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) if (seconds % size === 0) return `${seconds / size}${unit}`;
+  return `${seconds}s`;
+}
+
+const clockText = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+
+/** A rule as a rules file writes it, every setting spelled out (what `watch --check` prints). */
+export function ruleAsWritten(rule: Rule): Record<string, unknown> {
+  const base = { type: rule.type, name: rule.name, severity: rule.severity };
+  switch (rule.type) {
+    case 'failures_by_rhost':
+    case 'failures_by_user':
+    case 'brute_force_success':
+      return { ...base, threshold: rule.threshold, window: windowText(rule.window) };
+    case 'root_login':
+      return { ...base, ignore_rhosts: rule.ignoreRhosts };
+    case 'outside_hours':
+      return { ...base, hours: `${clockText(rule.from)}-${clockText(rule.to)}`, days: rule.days.map((d) => dayNames[d]), timezone: rule.zone, users: rule.users };
+    case 'new_rhost':
+      return base;
+  }
+}
+
 /** One rule of the file, or the reasons it is not one. */
 function parseRule(value: unknown, zone: string): Rule | string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['is not a JSON object'];

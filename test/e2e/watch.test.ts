@@ -97,6 +97,13 @@ describe('logsphere watch', () => {
     expect(r.stderr).toContain('rule 3: "type" must be one of');
     expect(r.stderr).toContain('2 invalid rules left out');
     expect(r.stderr).toContain('skipped 3 malformed lines');
+    // --check prints the good rules in the file's own syntax: pasted back, they check clean
+    // and print the same again.
+    const checked = spawnSync(nodePath, [cliBundle, 'watch', '--rules', `${dir}/rules.json`, '--check'], { env, encoding: 'utf8' });
+    expect(JSON.parse(checked.stdout)).toEqual({ rules: [{ type: 'failures_by_rhost', name: 'failures_by_rhost', severity: 'warning', threshold: 5, window: '10m' }] });
+    writeFileSync(`${dir}/again.json`, checked.stdout);
+    const again = spawnSync(nodePath, [cliBundle, 'watch', '--rules', `${dir}/again.json`, '--check'], { env, encoding: 'utf8' });
+    expect([again.status, again.stdout]).toEqual([0, checked.stdout]);
     // --check exits 1 on a bad rules file; a file with no good rule at all is an error.
     expect(spawnSync(nodePath, [cliBundle, 'watch', '--rules', `${dir}/rules.json`, '--check'], { env }).status).toBe(1);
     writeFileSync(`${dir}/rules.json`, '{"rules": [');

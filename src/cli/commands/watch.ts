@@ -4,6 +4,7 @@
 import { parseCommandArgs } from '../args.ts';
 import type { Alert } from '../../alerts/engine.ts';
 import { loadRulesFile } from '../../alerts/rules-file.ts';
+import { ruleAsWritten } from '../../alerts/rules.ts';
 import { watchLog } from '../../alerts/watch-log.ts';
 import type { Config } from '../../config/config.ts';
 import { defineCommand } from '../command.ts';
@@ -78,7 +79,8 @@ export async function watch(options: WatchOptions, config: Config, io: CommandIO
   for (const e of errors) io.stderr(`logsphere: ${source}: ${e}\n`);
   if (invalid > 0) io.stderr(`logsphere: ${source}: ${invalid} invalid rule${invalid === 1 ? '' : 's'} left out\n`);
   if (options.check) {
-    for (const r of rules) io.stdout(`${JSON.stringify(r)}\n`);
+    // In the file's own syntax: each printed rule can be pasted back into a rules file.
+    io.stdout(`${JSON.stringify({ rules: rules.map(ruleAsWritten) }, null, 2)}\n`);
     io.stderr(`logsphere: ${rules.length} rule${rules.length === 1 ? '' : 's'} from ${source}${errors.length > 0 ? `, ${errors.length} invalid` : ''}\n`);
     return errors.length > 0 ? 1 : 0;
   }
