@@ -4,6 +4,7 @@
 
 import type { Config } from '../config/config.ts';
 import type { Micros } from '../record/time.ts';
+import type { Paint } from '../text/colour.ts';
 import type { CommandIO } from './io.ts';
 
 export interface CommandContext {
@@ -18,6 +19,8 @@ export interface CommandContext {
   stdoutIsTerminal: boolean;
   /** The width text output should fit (COLUMNS, the terminal's, else 80). */
   width: number;
+  /** Colour for text output: the identity unless standard output is a terminal that wants colour. */
+  paint: Paint;
 }
 
 export interface CommandSpec<Options> {

@@ -22,6 +22,7 @@ import { whoCommand } from './commands/who.ts';
 import type { CommandIO } from './io.ts';
 import { UsageError, mainUsage } from './usage.ts';
 import { wrapUsage } from '../text/wrap.ts';
+import { colourWanted, painter } from '../text/colour.ts';
 
 export const version = '0.1.0';
 
@@ -72,6 +73,7 @@ async function invoke(command: Command, args: string[], process: Process, now: M
     signal: stop.signal,
     stdoutIsTerminal: process.stdoutIsTerminal,
     width: outputWidth(process),
+    paint: painter(colourWanted(process.env, process.stdoutIsTerminal)),
   };
   try {
     const status = await command.invoke(args, context);

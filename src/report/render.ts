@@ -2,7 +2,10 @@
 // inline SVG charts (no script, no external resource: it opens in a browser without network).
 // Values from records are untrusted: escaped for the terminal, for markdown tables and for HTML.
 
-import { escapeText } from '../text/terminal.ts';
+import { plain, type Paint } from '../text/colour.ts';
+import { fitColumns } from '../text/table.ts';
+import { cut, escapeText } from '../text/terminal.ts';
+import { wrapHanging } from '../text/wrap.ts';
 import { errorClasses, type AccessSummary, type ErrorCounts } from './access-log.ts';
 import type { Report } from './report.ts';
 
@@ -93,25 +96,34 @@ function summaryLines(r: Report): string[] {
   return lines;
 }
 
-export function renderText(r: Report): string {
-  let out = `LogSphere security report\n\n${summaryLines(r).join('\n')}\n`;
+/**
+ * The report as text. `width` is the terminal's when it is printed there: the tables' text columns
+ * give way (cut with `…`) and long lines wrap, so that it fits; a mail or a file has no width.
+ */
+export function renderText(r: Report, width = Infinity, paint: Paint = plain): string {
+  const wrap = (first: string, text: string, indent: number) => (width === Infinity ? [first + text] : wrapHanging(first, text, indent, width));
+  let out = `${paint('LogSphere security report', 'heading')}\n\n${summaryLines(r).flatMap((l) => wrap('', l, 2)).join('\n')}\n`;
   for (const t of tables(r)) {
-    out += `\n${t.title}\n`;
+    out += `\n${paint(t.title, 'heading')}\n`;
     if (t.rows.length === 0) {
       out += '  (none)\n';
       continue;
     }
-    const widths = t.head.map((h, i) => Math.max([...h].length, ...t.rows.map((row) => [...(row[i] as string)].length)));
+    const natural = t.head.map((h, i) => Math.max([...h].length, ...t.rows.map((row) => [...(row[i] as string)].length)));
+    // Two spaces before the table and between its columns; the first column (names, addresses,
+    // paths) gives way, numbers and times do not.
+    const columns = t.head.map((title, i) => ({ title, ...(i === 0 ? { min: Math.min(8, natural[0] as number) } : {}) }));
+    const widths = width === Infinity ? natural : fitColumns(columns, natural, width - 2 - (t.head.length - 1));
     const line = (cells: string[]) =>
-      `  ${cells.map((c, i) => (t.right[i] ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ').trimEnd()}\n`;
+      `  ${cells.map((c, i) => (t.right[i] ? c.padStart(widths[i] as number) : cut(c, widths[i] as number).padEnd(widths[i] as number))).join('  ').trimEnd()}\n`;
     out += line(t.head);
     for (const row of t.rows) out += line(row);
   }
   if (r.recent_alerts.length > 0) {
-    out += '\nRecent alerts\n';
-    for (const a of r.recent_alerts) out += `  ${a.ts.slice(0, 19)}Z  ${a.severity.padEnd(8)} ${safe(a.rule)}: ${safe(a.message)}\n`;
+    out += `\n${paint('Recent alerts', 'heading')}\n`;
+    for (const a of r.recent_alerts) out += `${wrap(`  ${a.ts.slice(0, 19)}Z  ${a.severity.padEnd(8)} `, `${safe(a.rule)}: ${safe(a.message)}`, 33).join('\n')}\n`;
   }
-  for (const w of r.warnings) out += `\nwarning: ${safe(w)}`;
+  for (const w of r.warnings) out += `\n${wrap('warning: ', safe(w), 2).join('\n')}`;
   return r.warnings.length > 0 ? `${out}\n` : out;
 }
 

@@ -45,6 +45,18 @@ describe('buildReport() on a fixed week', () => {
     expect(text).toContain('  2026-11-15T03:00:04Z  warning  failures_by_rhost: 5 failed logins from 203.0.113.7 within 10m on web1\n');
   });
 
+  it('fits text to the width of a terminal: names cut, numbers kept, long lines wrapped under themselves', () => {
+    const full = renderText(report);
+    const fitted = renderText(report, 70);
+    expect(full.split('\n').some((l) => [...l].length > 70)).toBe(true);
+    for (const line of fitted.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(70);
+    expect(fitted).toContain('  from       failures  users  first seen           last seen\n  203.0.11…         6      1  2026-11-15T03:00:00  2026-11-15T03:00:05\n');
+    expect(fitted).toContain('Sessions: 5 by 3 users, 21:45:00 in all, longest 16:00:00\n');
+    // The alert's text goes on under itself, after its time and severity.
+    expect(fitted).toContain('  2026-11-15T03:00:04Z  warning  failures_by_rhost: 5 failed logins\n' + ' '.repeat(33) + 'from 203.0.113.7 within 10m on web1\n');
+    expect(renderText(report, 200)).toBe(full);
+  });
+
   it('renders markdown tables with escaped cells', () => {
     const md = renderMarkdown(report);
     expect(md).toContain('## Sessions by user\n\n| user | sessions | hosts | total time | longest |\n| --- | ---: | ---: | ---: | ---: |\n| alice | 3 | 2 | 03:15:00 | 02:00:00 |\n');

@@ -76,3 +76,12 @@ export function wrapUsage(text: string, width = 80): string {
   }
   return out.join('\n');
 }
+
+/**
+ * A line of prose in lines of at most `width` characters: `first` (ending in a space, or empty)
+ * then the words of `text`; lines after the first are indented by `indent`. A word longer than a
+ * line (a path) stays whole on a line of its own.
+ */
+export function wrapHanging(first: string, text: string, indent: number, width: number): string[] {
+  return flow(words(text), first, indent, width);
+}

@@ -5,7 +5,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { gzipSync } from 'node:zlib';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
 import type { LogRecord } from '../../src/record/types.ts';
@@ -26,6 +26,19 @@ const users = (stdout: string) => (JSON.parse(stdout) as Array<{ user: string }>
 beforeAll(() => requireBuilt());
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * Where to cut `gzip` about half-way so that what can be read of it ends with a failed login: the
+ * sessions before the cut are then all closed, whatever ids this run's records have. (A cut
+ * between a login and its logout would leave that session open, and rightly listed by sessions.)
+ */
+function cutAfterFailure(gzip: Buffer): number {
+  for (let at = Math.floor(gzip.length / 2); at < gzip.length; at++) {
+    const lines = gunzipSync(gzip.subarray(0, at), { finishFlush: constants.Z_SYNC_FLUSH }).toString().split('\n').slice(0, -1);
+    if (lines.at(-1)?.includes(`"event":"auth_failure"`)) return at;
+  }
+  throw new Error('no cut after a failed login');
+}
+
 describe('a compressed segment cut short beside healthy files', () => {
   function setup() {
     dir = mkdtempSync(`${tmpdir()}/ls-damaged-`);
@@ -39,7 +52,7 @@ describe('a compressed segment cut short beside healthy files', () => {
     }
     const whole = gzipSync(text(old));
     const damaged = `${dir}/log/sessions-20261120T160000Z.jsonl.gz`;
-    writeFileSync(damaged, whole.subarray(0, Math.floor(whole.length / 2)));
+    writeFileSync(damaged, whole.subarray(0, cutAfterFailure(whole)));
     utimesSync(damaged, new Date(minutes(401) / 1000), new Date(minutes(401) / 1000));
     // A healthy segment and the live file: carol logged in and out, dave still logged in.
     const carol = build.sessionOpen(origin, login('carol', 3001), minutes(500));

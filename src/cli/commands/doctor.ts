@@ -7,6 +7,8 @@ import { doctorChecks, type Check } from '../../doctor/checks.ts';
 import { hookServicesReadingUserEnvironment, installedHookPath, systemPamDirs } from '../../pam/pam-stack.ts';
 import { bootId } from '../../sys/host.ts';
 import { defineCommand } from '../command.ts';
+import { plain, type Paint } from '../../text/colour.ts';
+import { wrapHanging } from '../../text/wrap.ts';
 
 export const doctorUsage = `Usage: logsphere doctor [OPTIONS]
 
@@ -39,15 +41,23 @@ export function parseDoctorArgs(args: string[]): DoctorOptions | 'help' {
   return { userEnvironment: values['user-environment'], hookIn: values['hook-in'] ?? [] };
 }
 
-export function formatChecks(checks: readonly Check[]): string {
-  return checks.map((c) => `${c.status.padEnd(4)}  ${c.name}: ${c.detail}\n`).join('');
+const tones = { OK: 'ok', WARN: 'warn', FAIL: 'fail' } as const;
+
+/** One check per line, the detail wrapped to `width` under itself; the status painted. */
+export function formatChecks(checks: readonly Check[], width = 80, paint: Paint = plain): string {
+  return checks
+    .map((c) => {
+      const [first = '', ...rest] = wrapHanging(`${c.status.padEnd(4)}  ${c.name}: `, c.detail, 6, width);
+      return `${[paint(c.status, tones[c.status]) + first.slice(c.status.length), ...rest].join('\n')}\n`;
+    })
+    .join('');
 }
 
 export const doctorCommand = defineCommand({
   name: 'doctor',
   usage: doctorUsage,
   parse: (args) => parseDoctorArgs(args),
-  async run(options, { config, io }) {
+  async run(options, { config, io, width, paint }) {
     if (options.userEnvironment) {
       const seen = new Set<string>();
       for (const { line } of hookServicesReadingUserEnvironment(systemPamDirs, installedHookPath, options.hookIn)) {
@@ -68,7 +78,7 @@ export const doctorCommand = defineCommand({
       systemdRunning: existsSync('/run/systemd/system'),
       bootId: bootId(),
     });
-    io.stdout(formatChecks(checks));
+    io.stdout(formatChecks(checks, width, paint));
     return checks.some((c) => c.status === 'FAIL') ? 1 : 0;
   },
 });

@@ -25,13 +25,13 @@ function given(records: readonly LogRecord[], extra = ''): void {
   writeFileSync(`${dir}/in.jsonl`, records.map(build.toLine).join('') + extra);
 }
 
-function run(changes: Partial<FailedOptions> = {}) {
+function run(changes: Partial<FailedOptions> = {}, width = 80) {
   const out = collectingIO();
   const options: FailedOptions = {
     json: false, format: null, by: null, limit: null, since: null, until: null, user: null, host: null, timeFormat: 'short',
     inputs: [`${dir}/in.jsonl`], wide: false, ...changes,
   };
-  const status = failed(options, config, out.io);
+  const status = failed(options, config, out.io, width);
   return { status, stdout: out.stdout(), stderr: out.stderr() };
 }
 
@@ -78,10 +78,15 @@ describe('failed()', () => {
     expect(run({ host: 'db2' }).stdout).toBe('');
   });
 
-  it('adds a host column when the failures come from more than one host', () => {
+  it('adds a host column when the failures come from more than one host, narrowing the widest columns to fit the width', () => {
     const db2 = build.authFailure({ ...web1, host: 'db2.example.com' }, who('oracle', null, 'ssh', '192.0.2.66'), at(9, 30), { event_id: eid(6) });
     given([f4, db2]);
+    // 80 columns: the host, tty and from columns give way, the host cut with a marker.
     expect(run().stdout).toBe(
+      `db2.exampl… oracle   ssh         192.0.2.66   ${localShort(at(9, 30))}  sshd         pam\n` +
+      `web1        alice    tty1                     ${localShort(at(9, 5))}  login        pam\n`,
+    );
+    expect(run({}, 100).stdout).toBe(
       `db2.example.com  oracle   ssh          192.0.2.66       ${localShort(at(9, 30))}  sshd         pam\n` +
       `web1             alice    tty1                          ${localShort(at(9, 5))}  login        pam\n`,
     );
@@ -110,9 +115,13 @@ describe('failed()', () => {
 
   it('writes times as local ISO 8601 with the offset with --time-format iso', () => {
     given([f4]);
-    const line = run({ timeFormat: 'iso' }).stdout;
+    const line = run({ timeFormat: 'iso' }, 100).stdout;
     const m = /^alice    tty1                          (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d)  login        pam\n$/.exec(line);
     expect(parseTimestamp(m?.[1] ?? '')).toBe(at(9, 5));
+    // In 80 columns the tty and from columns give way to the longer time.
+    const fitted = run({ timeFormat: 'iso' }).stdout;
+    expect([...fitted.trimEnd()].length).toBeLessThanOrEqual(80);
+    expect(fitted).toMatch(/^alice    tty1 +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d  login        pam\n$/);
   });
 
   it('escapes escape sequences and bidi controls in every field of the table and cuts them unless wide', () => {

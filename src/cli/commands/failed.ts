@@ -11,6 +11,7 @@ import type { AuthFailureRecord } from '../../record/types.ts';
 import type { Micros } from '../../record/time.ts';
 import { parseTimestamp } from '../../record/time.ts';
 import { cell, pad } from '../../text/terminal.ts';
+import { renderTable, type Column } from '../../text/table.ts';
 import { isoTime, parseTimeArgument, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { parseLimit, parseTimeFormat, queryOptions, timeRange } from '../query-options.ts';
@@ -98,7 +99,7 @@ export function failureJson(f: Failure) {
 }
 
 
-export function failed(options: FailedOptions, config: Config, io: CommandIO): number {
+export function failed(options: FailedOptions, config: Config, io: CommandIO, width = 80): number {
   const { failures, warnings, notes, incomplete } = failedLogins({ ...options, keepRecords: options.format !== null }, config);
   // The warnings after the answer; an answer from an input read only up to its damage exits 1.
   const done = (): number => {
@@ -137,16 +138,22 @@ export function failed(options: FailedOptions, config: Config, io: CommandIO): n
     return done();
   }
   const manyHosts = new Set(newest.map((f) => f.host)).size > 1;
-  let out = '';
-  for (const f of newest) {
-    const prefix = manyHosts ? `${pad(cell(f.host, 16, w), 16)} ` : '';
-    out += `${prefix}${pad(cell(f.user, 8, w), 8)} ${pad(cell(f.tty ?? '-', 12, w), 12)} ${pad(cell(f.rhost ?? '', 16, w), 16)} ${pad(time(f.ts), 16)}  ${pad(cell(f.service, 12, w), 12)} ${f.source}\n`;
-    if (out.length > 1 << 20) {
-      io.stdout(out);
-      out = '';
-    }
+  // lastb's columns: user, tty, from, time, then the service and where the record came from.
+  const columns: Column[] = [
+    ...(manyHosts ? [{ title: 'HOST', width: 16, min: 8 }] : []),
+    { title: 'USER', width: 8, min: 6 },
+    { title: 'TTY', width: 12, min: 6 },
+    { title: 'FROM', width: 16, min: 10 },
+    { title: 'TIME', width: options.timeFormat === 'iso' ? 26 : 17 },
+    { title: 'SERVICE', width: 12, min: 6 },
+    { title: 'SOURCE' },
+  ];
+  const layout = { width, wide: options.wide, headless: true };
+  // In batches: an answer of a million lines is not one string.
+  for (let i = 0; i < newest.length; i += 10000) {
+    const rows = newest.slice(i, i + 10000).map((f) => [...(manyHosts ? [f.host] : []), f.user, f.tty ?? '-', f.rhost ?? '', time(f.ts), f.service, f.source]);
+    io.stdout(renderTable(columns, rows, layout));
   }
-  io.stdout(out);
   return done();
 }
 
@@ -154,5 +161,5 @@ export const failedCommand = defineCommand({
   name: 'failed',
   usage: failedUsage,
   parse: parseFailedArgs,
-  run: async (options, { config, io }) => failed(options, await config(), io),
+  run: async (options, { config, io, width }) => failed(options, await config(), io, width),
 });

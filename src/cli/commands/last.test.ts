@@ -58,9 +58,9 @@ function given(records: readonly LogRecord[]): void {
   writeFileSync(`${dir}/in.jsonl`, records.map(build.toLine).join(''));
 }
 
-function run(changes: Partial<LastOptions> = {}) {
+function run(changes: Partial<LastOptions> = {}, width = 80) {
   const out = collectingIO();
-  const status = last(options(changes), config, out.io, now);
+  const status = last(options(changes), config, out.io, now, width);
   return { status, stdout: out.stdout(), stderr: out.stderr() };
 }
 
@@ -177,11 +177,21 @@ describe('last()', () => {
     expect(parseTimestamp(beginsLine?.[1] ?? '')).toBe(at(9, 0));
   });
 
-  it('adds a host column when the lines come from more than one host', () => {
+  it('adds a host column when the lines come from more than one host, narrowed (then the remote host) to fit the width', () => {
     const db2 = { host: 'db2.example.com', boot_id: '3f1c2a4e-0000-4000-8000-00000000db02', source: 'pam' } as const;
     const erin = build.sessionOpen(db2, login('erin', 'pts/4', null), at(11, 0), { session_id: sid(0xe5) });
+    const far = build.sessionOpen(boot(1), login('frank', 'pts/2', 'bastion.corp.example'), at(10, 0), { session_id: sid(0xf6) });
+    given([alice, aliceOut, erin, far]);
+    const fitted = run().stdout;
+    expect(fitted).toBe(
+      `db2.exa… erin     pts/4                      ${localShort(at(11, 0))}   still logged in\n` +
+      `web1     frank    pts/2        bastion.corp… ${localShort(at(10, 0))}   still logged in\n` +
+      `web1     alice    pts/1        203.0.113.7   ${localShort(at(9, 0))} - ${localClock(at(10, 30))}  (01:30)\n` +
+      `\nin.jsonl begins ${localFull(at(9, 0))}\n`,
+    );
+    for (const line of fitted.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
     given([alice, aliceOut, erin]);
-    expect(run().stdout).toBe(
+    expect(run({}, 100).stdout).toBe(
       `db2.example.com  erin     pts/4                         ${localShort(at(11, 0))}   still logged in\n` +
       `web1             alice    pts/1        203.0.113.7      ${localShort(at(9, 0))} - ${localClock(at(10, 30))}  (01:30)\n` +
       `\nin.jsonl begins ${localFull(at(9, 0))}\n`,

@@ -9,7 +9,7 @@ import { jsonText } from '../../record/json-text.ts';
 import { durationSeconds, formatTimestamp, type Micros } from '../../record/time.ts';
 import { parseCommandArgs } from '../args.ts';
 import { defineCommand } from '../command.ts';
-import { beginsText, rowText, sessionRow, systemRow, type LastLayout } from '../format/last-line.ts';
+import { beginsText, hostWidths, oneHost, rowText, sessionRow, systemRow, type LastLayout } from '../format/last-line.ts';
 import { parseTimeArgument } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { lastLayout, lastStyleOptions, limitWords, parseLimit, timeRange } from '../query-options.ts';
@@ -109,7 +109,7 @@ export function historyRequest(options: LastOptions): HistoryRequest {
   };
 }
 
-export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros): number {
+export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros, width = 80): number {
   const h = history(historyRequest(options), config, now);
   const limit = options.limit ?? Infinity;
 
@@ -130,12 +130,12 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
       if (n++ >= limit || hosts.add('session' in l ? l.session.host : l.system.host).size > 1) break;
     }
   }
-  const manyHosts = hosts.size > 1;
+  const widths = hosts.size > 1 ? hostWidths(options, width) : oneHost;
   let shown = 0;
   for (const l of h.lines()) {
     if (shown++ >= limit) break;
     if (options.json) out += `${first ? '\n' : ',\n'}${jsonText('session' in l ? sessionJson(l.session) : systemJson(l))}`;
-    else out += rowText('session' in l ? sessionRow(l.session, l.at, options, now) : systemRow(l, options), options, manyHosts);
+    else out += rowText('session' in l ? sessionRow(l.session, l.at, options, now) : systemRow(l, options), options, widths);
     first = false;
     flush(false);
   }
@@ -157,5 +157,5 @@ export const lastCommand = defineCommand({
   name: 'last',
   usage: lastUsage,
   parse: parseLastArgs,
-  run: async (options, { config, io, now }) => last(options, await config(), io, now),
+  run: async (options, { config, io, now, width }) => last(options, await config(), io, now, width),
 });

@@ -7,7 +7,7 @@ import { failedHistory } from '../../queries/failed-history.ts';
 import { parseTimestamp, type Micros } from '../../record/time.ts';
 import { parseCommandArgs } from '../args.ts';
 import { defineCommand } from '../command.ts';
-import { beginsText, lengthOf, rowText, timeColumns, type LastLayout } from '../format/last-line.ts';
+import { beginsText, lengthOf, hostWidths, oneHost, rowText, timeColumns, type LastLayout } from '../format/last-line.ts';
 import { parseTimeArgument } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { lastLayout, lastStyleOptions, limitWords, parseLimit, timeRange } from '../query-options.ts';
@@ -71,19 +71,19 @@ export function parseLastbArgs(args: string[], now: Micros): LastbOptions | 'hel
   };
 }
 
-export function lastb(options: LastbOptions, config: Config, io: CommandIO, now: Micros): number {
+export function lastb(options: LastbOptions, config: Config, io: CommandIO, now: Micros, width = 80): number {
   const answer = failedHistory(options, config, now);
   const failures = answer.failures.slice(0, options.limit ?? Infinity);
   if (options.json) io.stdout(jsonArray(failures.map(failureJson)));
   else {
-    const manyHosts = new Set(failures.map((f) => f.host)).size > 1;
+    const widths = new Set(failures.map((f) => f.host)).size > 1 ? hostWidths(options, width) : oneHost;
     const stop = timeColumns[options.timeFormat].stop;
     let out = '';
     for (const f of failures) {
       const at = parseTimestamp(f.ts) ?? f.at;
       const host = options.ip ? (f.rhost ?? '0.0.0.0') : (f.rhost ?? '');
       // util-linux lastb writes each failure as a session that ended when it began.
-      out += rowText({ machine: f.host, user: f.user, tty: f.tty ?? '', host, login: at, logout: `- ${stop(at)}`, length: lengthOf(at, at) }, options, manyHosts);
+      out += rowText({ machine: f.host, user: f.user, tty: f.tty ?? '', host, login: at, logout: `- ${stop(at)}`, length: lengthOf(at, at) }, options, widths);
       if (out.length > 1 << 20) {
         io.stdout(out);
         out = '';
@@ -99,5 +99,5 @@ export const lastbCommand = defineCommand({
   name: 'lastb',
   usage: lastbUsage,
   parse: parseLastbArgs,
-  run: async (options, { config, io, now }) => lastb(options, await config(), io, now),
+  run: async (options, { config, io, now, width }) => lastb(options, await config(), io, now, width),
 });

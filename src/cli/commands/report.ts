@@ -14,6 +14,7 @@ import { parseTimeArgument } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { UsageError } from '../usage.ts';
 import { defineCommand } from '../command.ts';
+import { plain, type Paint } from '../../text/colour.ts';
 import { escapeJson } from '../../text/terminal.ts';
 import { timeRange } from '../query-options.ts';
 
@@ -83,10 +84,11 @@ export function parseReportArgs(args: string[], now: Micros): ReportOptions | 'h
   return { since, until, format, inputs: values.input ?? [], alerts: values.alerts ?? null, accessLogs: values['access-log'] ?? [], output: values.output ?? null, mail: values.mail, all: values.all };
 }
 
-export function render(report: Report, format: ReportOptions['format']): string {
+/** The report in a format; text printed on a terminal fits its `width`. */
+export function render(report: Report, format: ReportOptions['format'], width = Infinity, paint: Paint = plain): string {
   switch (format) {
     case 'text':
-      return renderText(report);
+      return renderText(report, width, paint);
     case 'markdown':
       return renderMarkdown(report);
     case 'json':
@@ -96,12 +98,14 @@ export function render(report: Report, format: ReportOptions['format']): string 
   }
 }
 
-export async function report(options: ReportOptions, config: Config, io: CommandIO, now: Micros): Promise<number> {
+/** `width`: the terminal's, when the report is printed on one; a file, a pipe or a mail is not cut. */
+export async function report(options: ReportOptions, config: Config, io: CommandIO, now: Micros, width = Infinity, paint: Paint = plain): Promise<number> {
   // Days are counted in this host's zone (TZ), as the reader of the report lives them.
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const { report: built, warnings, incomplete } = securityReport({ ...options, zone }, config, now);
+  // The file and the mail get the whole report; standard output the report fitted and painted.
   const text = render(built, options.format);
-  if (options.output === null) io.stdout(text);
+  if (options.output === null) io.stdout(options.format === 'text' ? render(built, 'text', width, paint) : text);
   else replaceFileSync(options.output, text, 0o640);
   // The warnings (in the report too) after it; a report from an input read only up to its damage
   // is still written and mailed, and exits 1.
@@ -123,5 +127,6 @@ export const reportCommand = defineCommand({
   name: 'report',
   usage: reportUsage,
   parse: parseReportArgs,
-  run: async (options, { config, io, now }) => report(options, await config({ secrets: options.mail }), io, now),
+  run: async (options, { config, io, now, width, stdoutIsTerminal, paint }) =>
+    report(options, await config({ secrets: options.mail }), io, now, stdoutIsTerminal ? width : Infinity, paint),
 });

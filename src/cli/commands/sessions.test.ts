@@ -7,6 +7,7 @@ import type { Config } from '../../config/config.ts';
 import * as build from '../../record/build.ts';
 import type { LogRecord } from '../../record/types.ts';
 import { bootId, kernelHostname } from '../../sys/host.ts';
+import { coloured } from '../../text/colour.ts';
 import { sessions, type SessionsOptions } from './sessions.ts';
 
 let dir = '';
@@ -52,9 +53,9 @@ describe('sessions()', () => {
     const out = collectingIO();
     expect(sessions(options(), config, out.io, now)).toBe(0);
     expect(out.stdout()).toBe(
-      'USER         TTY          FROM                 SERVICE    LOGIN            TIME     SESSION\n' +
-      `alice        pts/1        203.0.113.7          sshd       ${localShort(at(9, 0))} 01:30    000000a1\n` +
-      `bob          tty1         -                    login      ${localShort(at(9, 45))} 00:45    000000b2\n`,
+      'USER  TTY   FROM        SERVICE LOGIN            TIME  SESSION\n' +
+      `alice pts/1 203.0.113.7 sshd    ${localShort(at(9, 0))} 01:30 000000a1\n` +
+      `bob   tty1  -           login   ${localShort(at(9, 45))} 00:45 000000b2\n`,
     );
     expect(out.stderr()).toBe('');
   });
@@ -64,27 +65,43 @@ describe('sessions()', () => {
     writeInput(carol, carolOut);
     const out = collectingIO();
     sessions(options(), config, out.io, now);
-    expect(out.stdout()).toBe('USER         TTY          FROM                 SERVICE    LOGIN            TIME     SESSION\n');
+    expect(out.stdout()).toBe('USER TTY FROM SERVICE LOGIN TIME SESSION\n');
   });
 
-  it('escapes escape sequences and bidi controls in the table and cuts long fields, unless wide', () => {
+  it('escapes escape sequences and bidi controls in the table, sizes each column to its values, and cuts to fit the width, unless wide', () => {
     const config = scratchConfig();
     writeInput(alice, mallory);
-    const cut = collectingIO();
-    sessions(options(), config, cut.io, now);
-    expect(cut.stdout()).toBe(
-      'USER         TTY          FROM                 SERVICE    LOGIN            TIME     SESSION\n' +
-      `alice        pts/1        203.0.113.7          sshd       ${localShort(at(9, 0))} 01:30    000000a1\n` +
-      `evil\\e[31m\\… pts/7        \\u202egnp.exe        sshd       ${localShort(at(10, 0))} 00:30    000000e4\n`,
-    );
-    const wide = collectingIO();
-    sessions(options({ wide: true }), config, wide.io, now);
-    expect(wide.stdout()).toBe(
+    const fits = collectingIO();
+    sessions(options(), config, fits.io, now);
+    expect(fits.stdout()).toBe(
       'USER             TTY   FROM          SERVICE LOGIN            TIME  SESSION\n' +
       `alice            pts/1 203.0.113.7   sshd    ${localShort(at(9, 0))} 01:30 000000a1\n` +
       `evil\\e[31m\\u202e pts/7 \\u202egnp.exe sshd    ${localShort(at(10, 0))} 00:30 000000e4\n`,
     );
-    for (const text of [cut.stdout(), wide.stdout()]) expect(text).not.toMatch(terminalControls);
+    // 65 columns: the widest columns that may give way (user, then from) are cut with a marker.
+    const narrow = collectingIO();
+    sessions(options(), config, narrow.io, now, { width: 65 });
+    for (const line of narrow.stdout().trimEnd().split('\n')) expect([...line].length).toBeLessThanOrEqual(65);
+    expect(narrow.stdout()).toBe(
+      'USER     TTY   FROM       SERVICE LOGIN            TIME  SESSION\n' +
+      `alice    pts/1 203.0.113… sshd    ${localShort(at(9, 0))} 01:30 000000a1\n` +
+      `evil\\e[… pts/7 \\u202egnp… sshd    ${localShort(at(10, 0))} 00:30 000000e4\n`,
+    );
+    const wide = collectingIO();
+    sessions(options({ wide: true }), config, wide.io, now, { width: 60 });
+    expect(wide.stdout()).toBe(fits.stdout());
+    for (const text of [fits.stdout(), narrow.stdout(), wide.stdout()]) expect(text).not.toMatch(terminalControls);
+  });
+
+  it('colours only the header, and only when told to', () => {
+    const config = scratchConfig();
+    writeInput(alice);
+    const plain = collectingIO();
+    sessions(options(), config, plain.io, now);
+    const painted = collectingIO();
+    sessions(options(), config, painted.io, now, { width: 80, paint: coloured });
+    const [head, ...rows] = plain.stdout().split('\n');
+    expect(painted.stdout()).toBe([`\u001b[1m${head}\u001b[0m`, ...rows].join('\n'));
   });
 
   it('adds a host column when the sessions come from more than one host, and shows gone sessions with --include-gone', () => {
@@ -98,17 +115,19 @@ describe('sessions()', () => {
     const without = collectingIO();
     sessions(options(), config, without.io, now);
     expect(without.stdout()).toBe(
-      'USER         TTY          FROM                 SERVICE    LOGIN            TIME     SESSION\n' +
-      `alice        pts/1        203.0.113.7          sshd       ${localShort(at(9, 0))} 01:30    000000a1\n`,
+      'USER  TTY   FROM        SERVICE LOGIN            TIME  SESSION\n' +
+      `alice pts/1 203.0.113.7 sshd    ${localShort(at(9, 0))} 01:30 000000a1\n`,
     );
     const out = collectingIO();
     sessions(options({ includeGone: true }), config, out.io, now);
     const name = kernelHostname();
-    const host = name.length > 16 ? `${name.slice(0, 15)}…` : name.padEnd(16);
+    // The host column is as wide as the longest name, cut only to fit 80 columns.
+    const hostWidth = Math.min(Math.max(4, [...name].length), 80 - 70);
+    const host = (text: string) => ([...text].length > hostWidth ? `${[...text].slice(0, hostWidth - 1).join('')}…` : text.padEnd(hostWidth));
     expect(out.stdout()).toBe(
-      'HOST             USER         TTY          FROM                 SERVICE    LOGIN            TIME     SESSION\n' +
-      `web1             alice        pts/1        203.0.113.7          sshd       ${localShort(at(9, 0))} 01:30    000000a1\n` +
-      `${host} dave         pts/3        192.0.2.9            sshd       ${localShort(at(9, 30))} gone     000000d5\n`,
+      `${host('HOST')} USER  TTY   FROM        SERVICE LOGIN            TIME  SESSION\n` +
+      `${host('web1')} alice pts/1 203.0.113.7 sshd    ${localShort(at(9, 0))} 01:30 000000a1\n` +
+      `${host(name)} dave  pts/3 192.0.2.9   sshd    ${localShort(at(9, 30))} gone  000000d5\n`,
     );
   });
 
@@ -175,8 +194,8 @@ describe('sessions()', () => {
     const out = collectingIO();
     sessions(options({ user: 'bob', host: 'web1' }), config, out.io, now);
     expect(out.stdout()).toBe(
-      'USER         TTY          FROM                 SERVICE    LOGIN            TIME     SESSION\n' +
-      `bob          tty1         -                    login      ${localShort(at(9, 45))} 00:45    000000b2\n`,
+      'USER TTY  FROM SERVICE LOGIN            TIME  SESSION\n' +
+      `bob  tty1 -    login   ${localShort(at(9, 45))} 00:45 000000b2\n`,
     );
     expect(out.stderr()).toBe(`logsphere: skipped 1 malformed line in ${dir}/in.jsonl\n`);
   });

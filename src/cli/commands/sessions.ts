@@ -5,7 +5,8 @@ import type { Config } from '../../config/config.ts';
 import { currentSessions, type CurrentSession } from '../../queries/current-sessions.ts';
 import { sessionJson } from '../../queries/session-json.ts';
 import { parseTimestamp } from '../../record/time.ts';
-import { cell, escapeText, pad } from '../../text/terminal.ts';
+import { escapeText } from '../../text/terminal.ts';
+import { renderTable, type Column, type TableLayout } from '../../text/table.ts';
 import { duration, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { queryOptions } from '../query-options.ts';
@@ -67,7 +68,7 @@ export function parseSessionsArgs(args: string[]): SessionsOptions | 'help' {
   };
 }
 
-export function sessions(options: SessionsOptions, config: Config, io: CommandIO, now: number): number {
+export function sessions(options: SessionsOptions, config: Config, io: CommandIO, now: number, layout: Omit<TableLayout, 'wide'> = { width: 80 }): number {
   const { sessions: current, warnings, incomplete } = currentSessions(options, config, io.env);
   if (options.byHost) {
     const byHost = new Map<string, string[]>();
@@ -83,38 +84,37 @@ export function sessions(options: SessionsOptions, config: Config, io: CommandIO
   } else if (options.json) {
     io.stdout(jsonArray(current.map(sessionJson)));
   } else {
-    io.stdout(sessionsTable(current, options.wide, now));
+    io.stdout(sessionsTable(current, { ...layout, wide: options.wide }, now));
   }
   // The warnings after the answer; an answer from an input read only up to its damage exits 1.
   for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
   return incomplete ? 1 : 0;
 }
 
-export function sessionsTable(list: readonly CurrentSession[], wide: boolean, now: number): string {
+/** The sessions as a table fitted to the layout's width: user, tty, from, service, login, time, id. */
+export function sessionsTable(list: readonly CurrentSession[], layout: TableLayout, now: number): string {
   const manyHosts = new Set(list.map((s) => s.host)).size > 1;
-  const header = [...(manyHosts ? [['HOST', 16]] : []), ['USER', 12], ['TTY', 12], ['FROM', 20], ['SERVICE', 10], ['LOGIN', 16], ['TIME', 8], ['SESSION', 8]] as Array<[string, number]>;
+  const columns: Column[] = [
+    ...(manyHosts ? [{ title: 'HOST', min: 8 }] : []),
+    { title: 'USER', min: 8 },
+    { title: 'TTY', min: 6 },
+    { title: 'FROM', min: 10 },
+    { title: 'SERVICE', min: 7 },
+    { title: 'LOGIN' },
+    { title: 'TIME' },
+    { title: 'SESSION' },
+  ];
   const rows = list.map((s) => {
     const login = parseTimestamp(s.login_time) ?? now;
     const ended = s.end === 'gone' ? 'gone' : duration(Math.max(0, (now - login) / 1e6));
-    return [
-      ...(manyHosts ? [cell(s.host, 16, wide)] : []),
-      cell(s.user, 12, wide),
-      cell(s.pty ?? s.tty ?? '-', 12, wide),
-      cell(s.rhost ?? '-', 20, wide),
-      cell(s.service, 10, wide),
-      shortTime(login),
-      ended,
-      s.session_id.slice(-8),
-    ];
+    return [...(manyHosts ? [s.host] : []), s.user, s.pty ?? s.tty ?? '-', s.rhost ?? '-', s.service, shortTime(login), ended, s.session_id.slice(-8)];
   });
-  const widths = header.map(([title, width], i) => (wide ? Math.max(title.length, ...rows.map((r) => [...(r[i] ?? '')].length)) : width));
-  const line = (fields: string[]) => `${fields.map((f, i) => (i === fields.length - 1 ? f : pad(f, widths[i] ?? 0))).join(' ').trimEnd()}\n`;
-  return line(header.map(([title]) => title)) + rows.map(line).join('');
+  return renderTable(columns, rows, layout);
 }
 
 export const sessionsCommand = defineCommand({
   name: 'sessions',
   usage: sessionsUsage,
   parse: parseSessionsArgs,
-  run: async (options, { config, io, now }) => sessions(options, await config(), io, now),
+  run: async (options, { config, io, now, width, paint }) => sessions(options, await config(), io, now, { width, paint }),
 });

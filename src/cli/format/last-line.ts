@@ -46,14 +46,38 @@ export interface Row {
   length: string;
 }
 
+/** The widths of the host columns: the host a line comes from (0: none) and the remote host. */
+export interface HostWidths {
+  machine: number;
+  remote: number;
+}
+
+/** util-linux's layout, for the lines of one host. */
+export const oneHost: HostWidths = { machine: 0, remote: 16 };
+
+/**
+ * The host columns when the lines come from several hosts (util-linux has no such column): both
+ * 16 wide, less when that is what it takes for a line to fit `width` — the first column as far as
+ * 8, then the remote host as far as 12. Longer lengths (`(10+01:30)`) may still go past.
+ */
+export function hostWidths(options: LastLayout, width: number): HostWidths {
+  const t = timeColumns[options.timeFormat];
+  const remote = options.hostColumn === 'before' ? 17 : options.hostColumn === 'last' ? 14 + 16 : 0;
+  // The first column, then user, tty, the remote host, the times and the length (`logged in`, `(10+01:30)`).
+  const excess = 17 + 8 + 1 + 12 + remote + 1 + t.login + 1 + t.logout + (options.hostColumn === 'last' ? 0 : 11) - width;
+  const machine = Math.max(8, 16 - Math.max(0, excess));
+  return { machine, remote: options.hostColumn === 'before' ? Math.max(12, 16 - Math.max(0, excess - (16 - machine))) : 16 };
+}
+
 /** A line of util-linux last: user, tty, host (or at the end, or none), login, logout, length. */
-export function rowText(r: Row, options: LastLayout, manyHosts: boolean): string {
+export function rowText(r: Row, options: LastLayout, widths: HostWidths = oneHost): string {
   const w = options.wide;
   const t = timeColumns[options.timeFormat];
-  const head = `${manyHosts ? `${pad(cell(r.machine, 16, w), 16)} ` : ''}${pad(cell(r.user, 8, w), 8)} ${pad(cell(r.tty, 12, w), 12)}`;
+  const { machine, remote } = widths;
+  const head = `${machine > 0 ? `${pad(cell(r.machine, machine, w), machine)} ` : ''}${pad(cell(r.user, 8, w), 8)} ${pad(cell(r.tty, 12, w), 12)}`;
   const times = `${fit(t.start(r.login), t.login)} ${fit(r.logout, t.logout)}`;
   let line: string;
-  if (options.hostColumn === 'before') line = `${head} ${pad(cell(r.host, 16, w), 16)} ${times} ${r.length}`;
+  if (options.hostColumn === 'before') line = `${head} ${pad(cell(r.host, remote, w), remote)} ${times} ${r.length}`;
   else if (options.hostColumn === 'last') line = `${head} ${times} ${fit(r.length, 12)} ${escapeText(r.host)}`;
   else line = `${head} ${times} ${r.length}`;
   return `${line.trimEnd()}\n`;
