@@ -43,7 +43,7 @@ export function parseDoctorArgs(args: string[]): DoctorOptions | 'help' {
 
 const tones = { OK: 'ok', WARN: 'warn', FAIL: 'fail' } as const;
 
-/** One check per line, the detail wrapped to `width` under itself; the status painted. */
+/** One check per line, the detail wrapped to `width` under itself (none: Infinity); the status painted. */
 export function formatChecks(checks: readonly Check[], width = 80, paint: Paint = plain): string {
   return checks
     .map((c) => {
@@ -57,7 +57,7 @@ export const doctorCommand = defineCommand({
   name: 'doctor',
   usage: doctorUsage,
   parse: (args) => parseDoctorArgs(args),
-  async run(options, { config, io, width, paint }) {
+  async run(options, { config, io, width, paint, stdoutIsTerminal }) {
     if (options.userEnvironment) {
       const seen = new Set<string>();
       for (const { line } of hookServicesReadingUserEnvironment(systemPamDirs, installedHookPath, options.hookIn)) {
@@ -78,7 +78,8 @@ export const doctorCommand = defineCommand({
       systemdRunning: existsSync('/run/systemd/system'),
       bootId: bootId(),
     });
-    io.stdout(formatChecks(checks, width, paint));
+    // Wrapped on a terminal only: into a pipe, one line per check, for grep.
+    io.stdout(formatChecks(checks, stdoutIsTerminal ? width : Infinity, paint));
     return checks.some((c) => c.status === 'FAIL') ? 1 : 0;
   },
 });
