@@ -14,6 +14,8 @@ let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function scratchConfig(): Config {
+  // A test may start afresh more than once: the directory before goes.
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
   dir = mkdtempSync(`${tmpdir()}/ls-last-cmd-`);
   return {
     logDir: `${dir}/log`, logFile: `${dir}/log/sessions.jsonl`, runDir: `${dir}/run`, stateDir: `${dir}/state`,
