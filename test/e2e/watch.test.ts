@@ -12,7 +12,7 @@ import * as build from '../../src/record/build.ts';
 import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 import { missing } from '../helpers/require.ts';
 import { waitFor } from '../helpers/sshd.ts';
-import { parseMail, startMitm } from '../helpers/smtp.ts';
+import { makeCertificate, parseMail, startMitm, startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp.ts';
 import { runCli, startWatch, type WatchProcess } from '../helpers/watch.ts';
 
 const origin = { host: 'web1', boot_id: '00000000-0000-4000-8000-000000000001', source: 'pam' } as const;
@@ -227,36 +227,17 @@ describe('alert delivery', () => {
 const noOpenssl = missing({ commands: ['/usr/bin/openssl'] });
 
 describe.skipIf(noOpenssl)('mail over SMTP', () => {
-  let smtp: SMTPServer;
+  let smtp: TestSmtpServer;
   let port = 0;
   let certDir: string;
-  const mails: Array<{ from: string; to: string[]; secure: boolean; user: string | undefined; raw: string }> = [];
+  let mails: ReceivedMail[] = [];
   beforeAll(async () => {
     certDir = mkdtempSync(`${tmpdir()}/ls-smtp-`);
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '2', '-keyout', `${certDir}/key.pem`, '-out', `${certDir}/cert.pem`], { stdio: 'ignore' });
-    smtp = new SMTPServer({
-      key: readFileSync(`${certDir}/key.pem`),
-      cert: readFileSync(`${certDir}/cert.pem`),
-      authMethods: ['PLAIN', 'LOGIN'],
-      onAuth(auth, _session, callback) {
-        if (auth.username === 'alerts' && auth.password === 's3cret pass') callback(null, { user: auth.username });
-        else callback(new Error('Invalid username or password'));
-      },
-      onData(stream, session, callback) {
-        let raw = '';
-        stream.on('data', (d: Buffer) => (raw += d.toString()));
-        stream.on('end', () => {
-          mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), secure: session.secure, user: session.user as string | undefined, raw });
-          callback();
-        });
-      },
-      logger: false,
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    port = (smtp.server.address() as AddressInfo).port;
+    smtp = await startSmtpServer({ certificate: makeCertificate(certDir), authMethods: ['PLAIN', 'LOGIN'] });
+    ({ port, mails } = smtp);
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp.close();
     rmSync(certDir, { recursive: true, force: true });
   });
 
@@ -272,7 +253,7 @@ describe.skipIf(noOpenssl)('mail over SMTP', () => {
     const r = await runCli(['watch', '--rules', `${dir}/rules.json`, '--from-start', '--once'], { ...env, ...mailEnv() });
     expect(r.status, r.stderr).toBe(0);
     expect(mails).toHaveLength(1);
-    const mail = mails[0] as (typeof mails)[number];
+    const mail = mails[0] as ReceivedMail;
     expect(mail).toMatchObject({ from: 'logsphere@web1.example', to: ['sec@example.org', 'ops@example.org'], secure: true, user: 'alerts' });
     const { head, subject, bodies } = parseMail(mail.raw);
     expect(subject).toBe('[LogSphere] warning: 5 failed logins from 203.0.113.7 within 10m on web1');
@@ -309,7 +290,7 @@ describe.skipIf(noOpenssl)('mail over SMTP', () => {
     const r = await runCli(['report', '--since', '2026-11-19', '--until', '2026-11-21', '--format', 'html', '--output', `${dir}/state/report.html`, '--mail'], { ...env, ...mailEnv() });
     expect(r.status, r.stderr).toBe(0);
     expect(mails).toHaveLength(1);
-    const { subject, bodies } = parseMail((mails[0] as (typeof mails)[number]).raw);
+    const { subject, bodies } = parseMail((mails[0] as ReceivedMail).raw);
     expect(subject).toBe('LogSphere security report 2026-11-19 – 2026-11-21: 5 failed logins, 0 alerts');
     expect(bodies[0]?.body).toContain('Failed logins: 5; alerts fired: 0');
     expect(bodies[1]?.head).toMatch(/^Content-Disposition: attachment; filename="?logsphere-report-2026-11-21\.html"?$/m);
