@@ -9,7 +9,7 @@
 // never falls back to HOME: sudo may keep a user's HOME, and that user's links there would aim
 // root's writes; without its state directory root goes on without a checkpoint.
 
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { readTextNoFollow } from '../sys/fs.ts';
 import { errorCode } from '../store/errors.ts';
 import { ensureOwnDirSync, replaceFileSync } from '../store/atomic-file.ts';
 
@@ -27,12 +27,7 @@ export class CheckpointError extends Error {
 export function loadCheckpointFile<T>(path: string, kind: string, isCheckpoint: (value: unknown) => value is T): T | null {
   let text: string;
   try {
-    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    try {
-      text = readFileSync(fd, 'utf8');
-    } finally {
-      closeSync(fd);
-    }
+    text = readTextNoFollow(path);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return null;
     throw new CheckpointError(path, errorCode(error) ?? String(error));

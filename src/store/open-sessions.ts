@@ -4,14 +4,12 @@
 // `logsphere sessions` can answer from them. Beside an entry, `NAME.pty` keeps the pty found for
 // the session after it opened (sshd allocates it then); the close takes it with the entry.
 
-import { fs } from '../sys/fs.ts';
+import { fs, readTextNoFollow } from '../sys/fs.ts';
 import type { SessionOpenRecord } from '../record/types.ts';
 import { errorCode } from './errors.ts';
 import { ensureOwnDirSync, writeFileAtomicSync } from './atomic-file.ts';
 
-const { closeSync, constants, lstatSync, openSync, readdirSync, readFileSync, unlinkSync } = fs;
-
-const { O_RDONLY, O_NOFOLLOW } = constants;
+const { lstatSync, readdirSync, unlinkSync } = fs;
 
 export interface SessionKey {
   pid: number;
@@ -51,20 +49,14 @@ export function saveOpenSession(runDir: string, record: SessionOpenRecord): void
 }
 
 function readEntry(path: string): unknown {
-  const fd = openSync(path, O_RDONLY | O_NOFOLLOW);
-  try {
-    return JSON.parse(readFileSync(fd, 'utf8'));
-  } finally {
-    closeSync(fd);
-  }
+  return JSON.parse(readTextNoFollow(path));
 }
 
-/** Removes and returns the open record stored for `key`; null when there is none. */
-export function takeOpenSession(runDir: string, key: SessionKey): SessionOpenRecord | null {
-  const path = `${openSessionsDirOf(runDir)}/${entryName(key)}`;
-  let entry: unknown;
+/** Reads the file at `path` with `read`, then removes it; null when there is none. */
+function takeFile<T>(path: string, read: (path: string) => T): T | null {
+  let value: T;
   try {
-    entry = readEntry(path);
+    value = read(path);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return null;
     throw error;
@@ -74,7 +66,13 @@ export function takeOpenSession(runDir: string, key: SessionKey): SessionOpenRec
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') throw error;
   }
-  const open = entry as Partial<SessionOpenRecord> | null;
+  return value;
+}
+
+/** Removes and returns the open record stored for `key`; null when there is none. */
+export function takeOpenSession(runDir: string, key: SessionKey): SessionOpenRecord | null {
+  const path = `${openSessionsDirOf(runDir)}/${entryName(key)}`;
+  const open = takeFile(path, readEntry) as Partial<SessionOpenRecord> | null;
   if (!open || typeof open.session_id !== 'string' || typeof open.ts !== 'string') return null;
   return open as SessionOpenRecord;
 }
@@ -114,23 +112,8 @@ export function saveSessionTerminal(runDir: string, entry: string, pty: string):
 /** Removes and returns the pty kept for `key`; null when there is none (or it is not a pts/N name). */
 export function takeSessionTerminal(runDir: string, key: SessionKey): string | null {
   const path = `${openSessionsDirOf(runDir)}/${terminalFileName(entryName(key))}`;
-  let text: string;
-  try {
-    const fd = openSync(path, O_RDONLY | O_NOFOLLOW);
-    try {
-      text = readFileSync(fd, 'utf8');
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return null;
-    throw error;
-  }
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
-  }
+  const text = takeFile(path, readTextNoFollow);
+  if (text === null) return null;
   const pty = text.trim();
   return ptyPattern.test(pty) ? pty : null;
 }

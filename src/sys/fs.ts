@@ -7,3 +7,17 @@ import type * as NodeFs from 'node:fs';
 
 export const fs: typeof NodeFs =
   (process.getBuiltinModule?.('node:fs') as typeof NodeFs | undefined) ?? (await import('node:fs'));
+
+/**
+ * The text of the file at `path`, opened without following a link (ELOOP) and without blocking on
+ * a FIFO or a device put in its place.
+ */
+export function readTextNoFollow(path: string): string {
+  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  const fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  try {
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
