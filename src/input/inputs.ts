@@ -15,7 +15,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import { logFileName } from '../config/config.ts';
 import type { LogRecord } from '../record/types.ts';
 import { describeFileType } from '../store/errors.ts';
-import { listSegments, parseSegmentName } from '../store/segments.ts';
+import { listSegments, parseSegmentName, type Segment } from '../store/segments.ts';
 import { GunzipStream } from './gunzip.ts';
 import { InputError, inputErrorOf } from './input-error.ts';
 import { LineReader } from './line-reader.ts';
@@ -28,6 +28,8 @@ export interface InputFile {
   path: string;
   /** Found in a directory: read only while it is a regular file, never through a link. */
   listed?: boolean;
+  /** One of the log's own files (the live file or a rotated segment), listed in rotation order. */
+  segment?: Segment;
 }
 
 /** A directory entry with a log's name that is not read: not a regular file, or a link. */
@@ -81,7 +83,7 @@ function listDirectory(path: string, into: InputList): void {
   }
   others.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : 1));
   for (const o of others) into.files.push({ path: o.file, listed: true });
-  for (const segment of listSegments(dir, logFileName)) into.files.push({ path: segment.path, listed: true });
+  for (const segment of listSegments(dir, logFileName)) into.files.push({ path: segment.path, listed: true, segment });
 }
 
 /** Expands the given paths to the files to read, in reading order, and the entries left out. */
@@ -152,7 +154,7 @@ export function openInputFile(file: InputFile): number {
  * gunzip.ts). A piece is valid until the next one is asked for. Damage (a gzip file that cannot be
  * decompressed further, a read error) throws an InputError after the content before it.
  */
-function* piecesOf(file: InputFile, fd: number): Generator<Buffer> {
+export function* piecesOf(file: InputFile, fd: number): Generator<Buffer> {
   if (file.path.endsWith('.gz')) {
     const gunzip = new GunzipStream(file.path, fd);
     try {

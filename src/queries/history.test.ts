@@ -20,7 +20,7 @@ function given(records: readonly LogRecord[], changes: Partial<Config> = {}): Co
 }
 
 const request = (changes: Partial<HistoryRequest> = {}): HistoryRequest => ({
-  inputs: [`${dir}/in.jsonl`], since: null, until: null, present: null, user: null, host: null, names: [], boots: false, shutdowns: false, all: false, ...changes,
+  inputs: [`${dir}/in.jsonl`], since: null, until: null, present: null, user: null, host: null, names: [], boots: false, shutdowns: false, all: false, limit: null, ...changes,
 });
 
 // Another host: nothing running here decides how its sessions end.

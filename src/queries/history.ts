@@ -4,12 +4,16 @@
 // shutdown, to the next boot after a crash, or still running), a shutdown line how long it was
 // down (to the next boot) and the kernel it shut down. Each input says where its records begin.
 
+import { statSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
-import type { Session, SystemEvent } from '../reconcile/types.ts';
+import { readNewestFirst } from '../input/newest-first.ts';
+import { defaultSwitchServices, type Session, type SystemEvent } from '../reconcile/types.ts';
 import { parseTimestamp, type Micros } from '../record/time.ts';
+import type { LogRecord } from '../record/types.ts';
 import { liveTerminals } from './live-terminal.ts';
-import { loadReconciled, localHost, localLiveness } from './load-sessions.ts';
-import { namedInputs, type Beginning } from './named-inputs.ts';
+import { loadRecent } from './load-recent.ts';
+import { loadReconciled, localHost, localLiveness, type Loaded } from './load-sessions.ts';
+import { beginningName, changeTime, namedInputs, type Beginning } from './named-inputs.ts';
 
 export interface HistoryRequest {
   /** Files or directories to read, or utmp-format files (wtmp); empty: the log directory. */
@@ -33,6 +37,8 @@ export interface HistoryRequest {
   shutdowns: boolean;
   /** Also user switches (su, sudo, ...), not only logins. */
   all: boolean;
+  /** At most this many lines are wanted (the newest): the log is then read only as far as they need. */
+  limit: number | null;
 }
 
 /** How a boot or a shutdown line ends: the boot's shutdown, the next boot after a crash, or (for a shutdown) the next boot. */
@@ -115,11 +121,111 @@ export function systemLines(events: readonly SystemEvent[]): SystemLine[] {
   return events.map((e) => lines.get(e) as SystemLine).sort((a, b) => a.at - b.at);
 }
 
-export function history(request: HistoryRequest, config: Config, now: Micros): History {
+/** Whether every input is a directory (the default, the log directory, is): logs that can be read newest first. */
+export function allDirectories(inputs: readonly string[]): boolean {
+  return inputs.every((path) => {
+    try {
+      return path !== '-' && statSync(path).isDirectory();
+    } catch {
+      return false; // the full read reports it
+    }
+  });
+}
+
+/**
+ * Counts the lines a history will certainly show among the records read so far, by each line's
+ * time: how far newest-first reading must go for `limit` lines. A session counts by its open (its
+ * user, host, service and time decide); names other than users, which may match a terminal known
+ * only from the close, never count, so the count is never more than the lines shown. A shutdown
+ * line is complete once the boot it ended has been read (its kernel comes from there).
+ */
+class LineCounter {
+  private readonly seen = new Set<string>();
+  private readonly times: Micros[] = [];
+  private readonly shutdowns: Array<{ at: Micros; bootId: string }> = [];
+  private readonly boots = new Set<string>();
+  private readonly switches: ReadonlySet<string>;
+
+  constructor(
+    private readonly request: HistoryRequest,
+    config: Config,
+  ) {
+    this.switches = new Set(config.switchServices ?? defaultSwitchServices);
+  }
+
+  private inRange(at: Micros): boolean {
+    const r = this.request;
+    return (r.since === null || at >= r.since) && (r.until === null || at <= r.until);
+  }
+
+  add(record: LogRecord): void {
+    const r = this.request;
+    if (record.event === 'boot') this.boots.add(record.boot_id);
+    if (r.host !== null && record.host !== r.host) return;
+    if (record.event === 'session_open') {
+      if (!r.all && this.switches.has(record.service)) return;
+      if ((r.user !== null && record.user !== r.user) || (r.names.length > 0 && !r.names.includes(record.user))) return;
+      const at = parseTimestamp(record.ts) ?? 0;
+      if (!this.inRange(at) || this.seen.has(record.session_id)) return;
+      this.seen.add(record.session_id);
+      this.times.push(at);
+      return;
+    }
+    if (r.user !== null || (record.event !== 'boot' && record.event !== 'shutdown')) return;
+    if (!(record.event === 'boot' ? r.boots : r.shutdowns) || !matchesName(r.names, record.event === 'boot' ? 'reboot' : 'shutdown', null)) return;
+    const at = parseTimestamp((record.event === 'boot' ? record.boot_time : null) ?? record.ts) ?? 0;
+    if (!this.inRange(at) || this.seen.has(record.event_id)) return;
+    this.seen.add(record.event_id);
+    if (record.event === 'boot') this.times.push(at);
+    else this.shutdowns.push({ at, bootId: record.boot_id });
+  }
+
+  /** Whether the lines after `cut` are complete: every line from `since` on, or `limit` lines. */
+  complete(cut: Micros): boolean {
+    const { since, limit } = this.request;
+    let n = 0;
+    for (const s of this.shutdowns) {
+      if (s.at <= cut) continue;
+      if (!this.boots.has(s.bootId)) return false;
+      n++;
+    }
+    if (since !== null && cut < since) return true;
+    if (limit === null) return false;
+    for (const at of this.times) if (at > cut) n++;
+    return n >= limit;
+  }
+}
+
+/**
+ * The reconciled records a history needs: with a limit or a start (and no `present`) over logs
+ * that can be read newest first, only the newest part of them, up to the cut (lines at or before
+ * it are left out); otherwise everything.
+ */
+function loadHistory(request: HistoryRequest, config: Config, now: Micros, alive: ReturnType<typeof localLiveness>, read: HistoryRead): { loaded: Loaded; cut: Micros | null; beginnings: Beginning[]; warnings: string[] } {
+  const paths = request.inputs.length > 0 ? request.inputs : [config.logDir];
+  const { since, limit } = request;
+  if (read === 'auto' && request.present === null && (limit !== null || since !== null) && allDirectories(paths)) {
+    const counter = new LineCounter(request, config);
+    const enough = (cut: Micros) => counter.complete(cut);
+    const recent = loadRecent(paths, config, alive, (r) => counter.add(r), (onRecord) => readNewestFirst(paths, onRecord, { enough }));
+    if (recent !== null) {
+      const beginnings = paths.map((path) => ({ name: beginningName(config, path), at: recent.read.beginning(path) ?? changeTime(path === config.logDir ? [config.logFile, path] : [path], now) }));
+      return { loaded: recent.loaded, cut: recent.read.cut, beginnings, warnings: [] };
+    }
+  }
+  const inputs = namedInputs(config, 'wtmp', localHost(config).host, now);
+  const loaded = loadReconciled(request.inputs, config, alive, undefined, inputs.read);
+  return { loaded, cut: null, beginnings: inputs.beginnings, warnings: inputs.warnings };
+}
+
+/** How a history reads its inputs: newest first where it can (`auto`), or always all of them (`whole`, the reference). */
+export type HistoryRead = 'auto' | 'whole';
+
+export function history(request: HistoryRequest, config: Config, now: Micros, read: HistoryRead = 'auto'): History {
   const local = localHost(config);
-  const inputs = namedInputs(config, 'wtmp', local.host, now);
-  const loaded = loadReconciled(request.inputs, config, localLiveness(local), undefined, inputs.read);
-  const inRange = (at: Micros) => (request.since === null || at >= request.since) && (request.until === null || at <= request.until);
+  const { loaded, cut, beginnings, warnings } = loadHistory(request, config, now, localLiveness(local), read);
+  // Read newest first to a cut, the lines at or before it may lack records: they are left out.
+  const inRange = (at: Micros) => (cut === null || at > cut) && (request.since === null || at >= request.since) && (request.until === null || at <= request.until);
   const present = request.present;
   const live = liveTerminals(local);
   // Under way at `present`: begun by then and not ended before (an end unknown counts as not ended).
@@ -158,8 +264,8 @@ export function history(request: HistoryRequest, config: Config, now: Micros): H
   }
   return {
     lines,
-    warnings: [...inputs.warnings, ...loaded.warnings],
+    warnings: [...warnings, ...loaded.warnings],
     incomplete: loaded.incomplete,
-    beginnings: inputs.beginnings,
+    beginnings,
   };
 }

@@ -53,16 +53,20 @@ export function namedInputs(config: Config, as: 'wtmp' | 'btmp', host: string, n
         result.skipped.push(...one.skipped);
       }
       const isLog = path === config.logDir;
-      const name = path === '-' ? 'standard input' : isLog ? basename(config.logFile) : basename(path.replace(/\/+$/, '')) || path;
-      beginnings.push({ name, at: Number.isFinite(earliest) ? earliest : changeTime(isLog ? [config.logFile, path] : [path], now) });
+      beginnings.push({ name: beginningName(config, path), at: Number.isFinite(earliest) ? earliest : changeTime(isLog ? [config.logFile, path] : [path], now) });
     }
     return result;
   };
   return { read, beginnings, warnings };
 }
 
+/** An input as util-linux names it in its closing line: the file's name (the log's for the log directory). */
+export function beginningName(config: Config, path: string): string {
+  return path === '-' ? 'standard input' : path === config.logDir ? basename(config.logFile) : basename(path.replace(/\/+$/, '')) || path;
+}
+
 /** The change time of the first of `paths` that exists; `now` for standard input or none. */
-function changeTime(paths: readonly string[], now: Micros): Micros {
+export function changeTime(paths: readonly string[], now: Micros): Micros {
   for (const path of paths) {
     if (path === '-') break;
     try {

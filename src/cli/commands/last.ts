@@ -3,7 +3,7 @@
 // `… begins` line). What the lines are is the history use case's (src/queries/history.ts).
 
 import type { Config } from '../../config/config.ts';
-import { history, type HistoryRequest, type SystemLine } from '../../queries/history.ts';
+import { history, type HistoryRead, type HistoryRequest, type SystemLine } from '../../queries/history.ts';
 import { sessionJson } from '../../queries/session-json.ts';
 import { jsonText } from '../../record/json-text.ts';
 import { durationSeconds, formatTimestamp, type Micros } from '../../record/time.ts';
@@ -106,11 +106,12 @@ export function historyRequest(options: LastOptions): HistoryRequest {
     boots: !options.json || options.system || options.names.includes('reboot'),
     shutdowns: options.system,
     all: options.all,
+    limit: options.limit,
   };
 }
 
-export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros, width = 80): number {
-  const h = history(historyRequest(options), config, now);
+export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros, width = 80, read: HistoryRead = 'auto'): number {
+  const h = history(historyRequest(options), config, now, read);
   const limit = options.limit ?? Infinity;
 
   // Written in pieces: a whole history as one string would not fit in memory either.

@@ -1,0 +1,362 @@
+// Reads the log's own files newest first, for questions about the recent past (`last -n 20`,
+// `last --since -1d`, `failed --since -1h`, the weekly report): the live file from its end
+// backwards, then each rotated segment, newer to older, stopping as soon as the caller's answer
+// is complete — util-linux last's way through wtmp, over the log's segments.
+//
+// Why stopping early is sound: writers append in time order, give or take concurrent hooks within
+// a moment, and rotation names segments in order. So a record is never more than `orderWindow`
+// later than any record written after it, and once the newest part of a log has been read back
+// to its earliest time E, every record not read is at or before E + orderWindow: the `cut`. All
+// records after the cut have been delivered; the caller answers with the lines after it.
+//
+// A log that breaks the rule (a clock set back, records written long after their time) is seen
+// breaking it while it is read — a record later than one written after it by more than the window
+// — and the read ends with `disorder`: the caller then reads everything, order-free.
+//
+// Files that are not the log's own (imports in the log directory, copies from other hosts, files
+// named on their own, standard input) are read whole: their order is not known.
+
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseTimestamp, type Micros } from '../record/time.ts';
+import type { LogRecord } from '../record/types.ts';
+import { inputErrorOf, InputError } from './input-error.ts';
+import { contentOf, forEachRecordIn, isNotRegular, listInputs, openInputFile, type InputFile, type InputRead, type ReadResult } from './inputs.ts';
+import { LineReader, maxLineBytes } from './line-reader.ts';
+import { forEachLine, recordSink } from './parse-lines.ts';
+
+/** How much later than a record written after it a record may be (concurrent writers): 2 minutes. */
+export const orderWindow: Micros = 120_000_000;
+
+export interface NewestFirstOptions {
+  /**
+   * Asked after each piece read, with the cut: whether the answer is complete with the records
+   * after it. Never asked once everything is read.
+   */
+  enough: (cut: Micros) => boolean;
+}
+
+export interface NewestFirstRead extends ReadResult {
+  /** Every record after `cut` was delivered (others may have been too); null: every record was. */
+  cut: Micros | null;
+  /** A log was found out of order beyond the window: the records delivered are not to be used. */
+  disorder: boolean;
+  /** The earliest record time of an input path (as given); null when it has none. */
+  beginning: (path: string) => Micros | null;
+}
+
+/** The time of a record as the order check sees it. */
+const timeOf = (record: LogRecord): Micros => parseTimestamp(record.ts) ?? 0;
+
+/**
+ * The whole lines of a file, newest first, a piece at a time: each piece is text of whole lines
+ * in their own order, earlier in the file than the piece before. Pieces grow from 64 KiB to 4 MiB.
+ * A line longer than maxLineBytes is skipped and counted (`overlong`), as LineReader does.
+ */
+export class BackwardLines {
+  private pos: number;
+  private carry: Buffer = Buffer.alloc(0);
+  private skipping = false;
+  private blockSize = 1 << 16;
+  private finished = false;
+
+  constructor(
+    private readonly fd: number,
+    size: number,
+    private readonly path: string,
+    private readonly maxLine = maxLineBytes,
+  ) {
+    this.pos = size;
+  }
+
+  /** The next piece going backwards; null after the file's first line. */
+  next(): { text: string; overlong: number } | null {
+    if (this.finished) return null;
+    if (this.pos === 0) {
+      this.finished = true;
+      if (this.skipping) return { text: '', overlong: 1 };
+      return this.carry.length > 0 ? { text: this.carry.toString('utf8'), overlong: 0 } : null;
+    }
+    const n = Math.min(this.blockSize, this.pos);
+    this.blockSize = Math.min(this.blockSize * 2, 1 << 22);
+    this.pos -= n;
+    const block = Buffer.allocUnsafe(n);
+    for (let got = 0; got < n; ) {
+      let r: number;
+      try {
+        r = readSync(this.fd, block, got, n - got, this.pos + got);
+      } catch (error) {
+        throw inputErrorOf(this.path, error);
+      }
+      if (r === 0) throw new InputError(this.path, 'EIO', 'the file shrank while it was read');
+      got += r;
+    }
+    // At the start of the file the first byte begins a line.
+    const first = this.pos === 0 ? -1 : block.indexOf(0x0a);
+    if (this.pos > 0 && first < 0) {
+      // The whole block is the middle of one line.
+      if (!this.skipping) this.keep(Buffer.concat([block, this.carry]));
+      return { text: '', overlong: 0 };
+    }
+    const last = block.lastIndexOf(0x0a);
+    let overlong = 0;
+    let text: string;
+    if (this.skipping) {
+      // The line the carry was part of began after `last`: it is skipped whole.
+      overlong = 1;
+      text = last > first ? block.toString('utf8', first + 1, last + 1) : '';
+    } else {
+      const tailLength = n - (last + 1) + this.carry.length - (this.carry.at(-1) === 0x0a ? 1 : 0);
+      if (last >= 0 && tailLength > this.maxLine) {
+        overlong = 1;
+        text = last > first ? block.toString('utf8', first + 1, last + 1) : '';
+      } else if (last < 0 && tailLength > this.maxLine) {
+        overlong = 1; // the file's first line, too long
+        text = '';
+      } else {
+        text = this.carry.length === 0 ? block.toString('utf8', first + 1) : Buffer.concat([block.subarray(first + 1), this.carry]).toString('utf8');
+      }
+    }
+    this.skipping = false;
+    this.carry = Buffer.alloc(0);
+    if (first >= 0) this.keep(Buffer.from(block.subarray(0, first + 1)));
+    return { text, overlong };
+  }
+
+  /** Holds the end of a line whose start is further back, or only notes it once too long. */
+  private keep(bytes: Buffer): void {
+    if (this.skipping) return;
+    if (bytes.length - 1 > this.maxLine) {
+      this.skipping = true;
+      this.carry = Buffer.alloc(0);
+    } else this.carry = bytes;
+  }
+}
+
+/** The log's own files of one directory, oldest first, read from the newest. */
+interface Sequence {
+  dir: string;
+  files: InputFile[];
+  /** The file being read (backwards), or the next to read: an index into files. */
+  next: number;
+  reading: { fd: number; file: InputFile; lines: BackwardLines; malformed: number } | null;
+  /** The earliest record time read so far. */
+  earliest: Micros;
+  done: boolean;
+  /** rotationBounds(files). */
+  rotatedUpTo: Array<Micros | null>;
+}
+
+/**
+ * The latest time a record not yet read can have. Between files, a writer's rotation name bounds
+ * the files not read (each was rotated at the time in its name, after its last record was written;
+ * the name is to the second): the segments wholly before a query's start are never opened.
+ */
+function cutOf(s: Sequence): Micros {
+  if (s.done) return -Infinity;
+  const cut = s.earliest + orderWindow;
+  if (s.reading !== null) return cut;
+  const named = s.rotatedUpTo[s.next] ?? null;
+  return named === null ? cut : Math.min(cut, named);
+}
+
+/** For each file, the bound its rotation name gives it and every older file; null when one of them has no such name. */
+function rotationBounds(files: readonly InputFile[]): Array<Micros | null> {
+  let all = true;
+  return files.map((f) => {
+    all &&= f.segment?.scheme === 'rotated';
+    return all ? ((f.segment?.order ?? 0) + 1000) * 1000 : null;
+  });
+}
+
+/**
+ * Streams records of `paths` (files, directories, `-`) to `onRecord`: files that are not a log's
+ * own whole, then the logs' own newest first until `enough` says the answer is complete. Records
+ * may be delivered in any order and only once each.
+ */
+export function readNewestFirst(paths: readonly string[], onRecord: (record: LogRecord) => void, options: NewestFirstOptions): NewestFirstRead {
+  const { files, skipped } = listInputs(paths);
+  const read: NewestFirstRead = { malformed: [], damaged: [], skipped, cut: null, disorder: false, beginning: () => null };
+  const malformed = new Map<string, number>();
+  const countMalformed = (path: string, n: number) => {
+    if (n > 0) malformed.set(path, (malformed.get(path) ?? 0) + n);
+  };
+  const earliestOf = new Map<string, Micros>();
+  const noteEarliest = (path: string, at: Micros) => {
+    if (!(at >= (earliestOf.get(path) ?? Infinity))) earliestOf.set(path, at);
+  };
+  // Which input path each file came from: a directory's files carry it in their directory.
+  const inputOf = (file: InputFile) => (file.listed === true ? (paths.find((p) => dirname(file.path) === (p.replace(/\/+$/, '') || '/')) ?? file.path) : file.path);
+
+  const sequences = new Map<string, Sequence>();
+  for (const file of files) {
+    if (file.segment !== undefined) {
+      const dir = dirname(file.path);
+      let s = sequences.get(dir);
+      if (!s) sequences.set(dir, (s = { dir, files: [], next: 0, reading: null, earliest: Infinity, done: false, rotatedUpTo: [] }));
+      s.files.push(file);
+      continue;
+    }
+    const input = inputOf(file);
+    let one: InputRead;
+    try {
+      one = forEachRecordIn(file, (r) => {
+        noteEarliest(input, timeOf(r));
+        onRecord(r);
+      });
+    } catch (error) {
+      if (!isNotRegular(error)) throw error;
+      read.skipped.push({ path: file.path, what: error.detail });
+      continue;
+    }
+    countMalformed(file.path === '-' ? 'standard input' : file.path, one.malformed);
+    if (one.damage !== null) read.damaged.push(one.damage);
+  }
+  for (const s of sequences.values()) {
+    s.next = s.files.length - 1;
+    s.done = s.files.length === 0;
+    s.rotatedUpTo = rotationBounds(s.files);
+  }
+
+  const closeReading = (s: Sequence) => {
+    if (s.reading === null) return;
+    countMalformed(s.reading.file.path, s.reading.malformed);
+    closeSync(s.reading.fd);
+    s.reading = null;
+    s.next--;
+    if (s.next < 0) s.done = true;
+  };
+
+  try {
+    for (;;) {
+      const open = [...sequences.values()].filter((s) => !s.done);
+      if (open.length === 0) break;
+      // The sequence whose unread part may hold the latest records is read next.
+      const s = open.reduce((a, b) => (cutOf(b) > cutOf(a) ? b : a));
+      const cut = Math.max(...open.map(cutOf));
+      if (cut !== Infinity && options.enough(cut)) {
+        read.cut = cut;
+        break;
+      }
+      // One piece, checked for order as it goes: within the piece, no record later than one after
+      // it by more than the window; against what was read before, none later than its earliest.
+      let latest = -Infinity;
+      let earliest = Infinity;
+      let inOrder = true;
+      const take = (r: LogRecord) => {
+        const at = timeOf(r);
+        if (latest - orderWindow > at) inOrder = false;
+        if (at > latest) latest = at;
+        if (at < earliest) earliest = at;
+        onRecord(r);
+      };
+      if (!readPiece(s, take, read, countMalformed, closeReading)) continue;
+      if (!inOrder || latest > s.earliest + orderWindow) {
+        read.disorder = true;
+        break;
+      }
+      if (earliest < s.earliest) s.earliest = earliest;
+    }
+  } finally {
+    for (const s of sequences.values()) if (s.reading !== null) closeSync(s.reading.fd);
+  }
+  for (const [path, count] of malformed) read.malformed.push({ path, count });
+  read.beginning = (path) => {
+    let at = earliestOf.get(path) ?? Infinity;
+    for (const s of sequences.values()) {
+      if ((paths.find((p) => (p.replace(/\/+$/, '') || '/') === s.dir) ?? s.dir) !== path) continue;
+      // Read to its start, a log's earliest time is known; otherwise its oldest file tells.
+      const head = s.done && read.cut === null ? s.earliest : (headOf(s.files) ?? Infinity);
+      if (head < at) at = head;
+    }
+    return at === Infinity ? null : at;
+  };
+  return read;
+}
+
+/**
+ * Reads the next piece of a sequence into `take`: a block of the file being read backwards, or a
+ * compressed segment whole. False when there was nothing to read (a file ended or was skipped).
+ */
+function readPiece(
+  s: Sequence,
+  take: (r: LogRecord) => void,
+  read: NewestFirstRead,
+  countMalformed: (path: string, n: number) => void,
+  closeReading: (s: Sequence) => void,
+): boolean {
+  const file = s.files[s.next] as InputFile;
+  if (s.reading === null) {
+    if (file.path.endsWith('.gz')) {
+      // A compressed segment cannot be read backwards: it is read whole, as one piece.
+      let one: InputRead;
+      try {
+        one = forEachRecordIn(file, take);
+      } catch (error) {
+        if (!isNotRegular(error)) throw error;
+        read.skipped.push({ path: file.path, what: error.detail });
+        one = { malformed: 0, damage: null };
+      }
+      countMalformed(file.path, one.malformed);
+      if (one.damage !== null) read.damaged.push(one.damage);
+      s.next--;
+      if (s.next < 0) s.done = true;
+      return true;
+    }
+    let fd: number;
+    try {
+      fd = openInputFile(file);
+    } catch (error) {
+      if (!isNotRegular(error)) throw error;
+      read.skipped.push({ path: file.path, what: error.detail });
+      s.next--;
+      if (s.next < 0) s.done = true;
+      return false;
+    }
+    s.reading = { fd, file, lines: new BackwardLines(fd, fstatSync(fd).size, file.path), malformed: 0 };
+  }
+  const reading = s.reading;
+  let piece: { text: string; overlong: number } | null;
+  try {
+    piece = reading.lines.next();
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    read.damaged.push(error);
+    piece = null;
+  }
+  if (piece === null) {
+    closeReading(s);
+    return false;
+  }
+  reading.malformed += piece.overlong + forEachLine(piece.text, take);
+  return true;
+}
+
+/**
+ * The earliest record time of a log's files (oldest first), read from their start only as far as
+ * needed: once the records read span more than the order window, no later record can be earlier
+ * than the earliest of them. Null when there is no record.
+ */
+function headOf(files: readonly InputFile[]): Micros | null {
+  let earliest = Infinity;
+  let latest = -Infinity;
+  const sink = recordSink((r) => {
+    const at = timeOf(r);
+    if (at < earliest) earliest = at;
+    if (at > latest) latest = at;
+  });
+  for (const file of files) {
+    const reader = new LineReader();
+    try {
+      for (const piece of contentOf(file)) {
+        reader.push(piece, sink);
+        if (latest - orderWindow >= earliest) return earliest;
+      }
+      reader.end(sink);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+    }
+    if (latest - orderWindow >= earliest) return earliest;
+  }
+  return earliest === Infinity ? null : earliest;
+}

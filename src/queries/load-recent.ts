@@ -1,0 +1,35 @@
+// Reads and reconciles only the newest part of the logs (src/input/newest-first.ts), for the
+// queries about the recent past: the sessions of what was read, with the read's cut, or null
+// when the logs were found out of order and the caller must read everything.
+
+import type { Config } from '../config/config.ts';
+import { damageWarning, malformedWarnings, skippedWarning } from '../input/inputs.ts';
+import type { NewestFirstRead } from '../input/newest-first.ts';
+import { Reconciler } from '../reconcile/reconcile.ts';
+import type { Liveness } from '../reconcile/types.ts';
+import type { LogRecord } from '../record/types.ts';
+import { withDefaultNamed, type Loaded } from './load-sessions.ts';
+
+export function loadRecent(
+  paths: readonly string[],
+  config: Config,
+  alive: Liveness,
+  also: (record: LogRecord) => void,
+  read: (onRecord: (record: LogRecord) => void) => NewestFirstRead,
+): { loaded: Loaded; read: NewestFirstRead } | null {
+  const reconciler = new Reconciler({ switchServices: config.switchServices });
+  const result = withDefaultNamed(config, () =>
+    read((r) => {
+      reconciler.add(r);
+      also(r);
+    }),
+  );
+  if (result.disorder) return null;
+  const reconciled = reconciler.finish(alive);
+  const warnings = [...result.skipped.map(skippedWarning), ...malformedWarnings(result)];
+  // Read to a cut, a close whose open lies before it is not an orphan: only a whole read counts them.
+  if (result.cut === null && reconciled.counts.closesWithoutOpen > 0) {
+    warnings.push(`ignored ${reconciled.counts.closesWithoutOpen} session_close record(s) without a session_open`);
+  }
+  return { loaded: { ...reconciled, warnings: [...warnings, ...result.damaged.map(damageWarning)], incomplete: result.damaged.length > 0 }, read: result };
+}

@@ -1,0 +1,118 @@
+// Newest-first reading against the whole read: on the same log directory, every query that reads
+// newest first prints what the whole read prints.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectingIO } from '../../test/helpers/cli-output.ts';
+import { generateHistory, writeLogDirectory, type GeneratedHistory } from '../../test/helpers/log-history.ts';
+import { last, type LastOptions } from '../cli/commands/last.ts';
+import type { Config } from '../config/config.ts';
+import { readNewestFirst } from '../input/newest-first.ts';
+import * as build from '../record/build.ts';
+import type { LogRecord } from '../record/types.ts';
+
+let dir = '';
+let config: Config;
+let history: GeneratedHistory;
+const hour = 3_600_000_000;
+
+function configFor(logDir: string): Config {
+  return {
+    logDir, logFile: `${logDir}/sessions.jsonl`, runDir: `${dir}/run`, stateDir: `${dir}/state`,
+    hostname: null, ignoreServices: [], fsync: false, maxBytes: 0, keepDays: 0, configPath: null,
+    rulesPath: `${dir}/rules.json`, webhook: null, mail: null,
+  };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(`${tmpdir()}/ls-newest-first-`);
+  history = generateHistory({ sessions: 1500 });
+  writeLogDirectory(`${dir}/log`, history.lines, 400);
+  // An import beside the segments: another host's records, read whole.
+  const imported = generateHistory({ sessions: 60, seed: 5 }).records.map((r) => ({ ...r, host: 'old1' }) as LogRecord);
+  writeFileSync(`${dir}/log/wtmp-import.jsonl`, imported.map(build.toLine).join(''));
+  config = configFor(`${dir}/log`);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const options = (changes: Partial<LastOptions> = {}): LastOptions => ({
+  json: false, limit: null, since: null, until: null, present: null, names: [], user: null, host: null, system: false, timeFormat: 'iso',
+  ip: false, hostColumn: 'before', inputs: [], wide: true, all: false, ...changes,
+});
+
+function both(changes: Partial<LastOptions>, on: Config = config) {
+  const now = history.end + hour;
+  const run = (read: 'auto' | 'whole') => {
+    const c = collectingIO();
+    const code = last(options(changes), on, c.io, now, 200, read);
+    return { code, stdout: c.stdout(), stderr: c.stderr() };
+  };
+  return { fast: run('auto'), whole: run('whole') };
+}
+
+/** The same lines and exit code; the warnings of what was read are among those of the whole read. */
+function expectSame(fast: ReturnType<typeof both>['fast'], whole: ReturnType<typeof both>['whole']) {
+  expect(fast.stdout).toBe(whole.stdout);
+  expect(fast.code).toBe(whole.code);
+  const all = new Set(whole.stderr.split('\n'));
+  for (const line of fast.stderr.split('\n')) expect(all).toContain(line);
+}
+
+describe('last newest first', () => {
+  const cases: Array<[string, Partial<LastOptions>]> = [
+    ['-n 1', { limit: 1 }],
+    ['-n 10', { limit: 10 }],
+    ['-n 200', { limit: 200 }],
+    ['-n 10 --json', { limit: 10, json: true }],
+    ['-n 25 -x', { limit: 25, system: true }],
+    ['-n 5 reboot', { limit: 5, names: ['reboot'] }],
+    ['-n 5 shutdown -x', { limit: 5, names: ['shutdown'], system: true }],
+    ['-n 8 alice', { limit: 8, names: ['alice'] }],
+    ['-n 4 pts/3', { limit: 4, names: ['pts/3'] }],
+    ['-n 6 --user bob --all', { limit: 6, user: 'bob', all: true }],
+    ['-n 12 --host db1', { limit: 12, host: 'db1' }],
+    ['-n 30 --all', { limit: 30, all: true }],
+  ];
+  for (const [name, changes] of cases) {
+    it(`prints what the whole read prints: ${name}`, () => {
+      const { fast, whole } = both(changes);
+      expect(fast.stdout.split('\n').length).toBeGreaterThan(2);
+      expectSame(fast, whole);
+    });
+  }
+
+  it('prints what the whole read prints with --since and --until, with and without a limit', () => {
+    const since = history.end - 48 * hour;
+    for (const changes of [{ since }, { since, limit: 7 }, { since, json: true }, { since, until: history.end - 24 * hour }, { until: history.end - 24 * hour, limit: 9 }, { since, system: true }]) {
+      const { fast, whole } = both(changes);
+      expect(fast.stdout.split('\n').length).toBeGreaterThan(3);
+      expectSame(fast, whole);
+    }
+  });
+
+  it('reads only the newest part of the log for a few lines', () => {
+    let records = 0;
+    const read = readNewestFirst([config.logDir], () => records++, { enough: (cut) => cut < history.end - 6 * hour });
+    expect(read.cut).not.toBeNull();
+    expect(read.disorder).toBe(false);
+    // The import (read whole) and some of the newest segments: far from the whole log.
+    expect(records).toBeLessThan(history.lines.length / 3);
+  });
+
+  it('falls back to the whole read, with the same answer, when a log is out of order', () => {
+    // A record from far in the future early in the live file: no order to trust.
+    const lines = [...history.lines];
+    const future = build.sessionOpen({ host: 'web9', boot_id: '7a2fbc11-fb9c-496f-9b67-b8b5eac3d599', source: 'pam' },
+      { user: 'mallory', uid: 1001, tty: 'pts/9', rhost: null, ruser: null, service: 'sshd', pid: 9, pid_start: 9 }, history.end + 30 * 60_000_000);
+    // After the first line of the live file (writeLogDirectory's last part).
+    lines.splice(Math.floor((lines.length - 1) / 400) * 400 + 1, 0, build.toLine(future));
+    writeLogDirectory(`${dir}/disordered`, lines, 400);
+    const disordered = configFor(`${dir}/disordered`);
+    const read = readNewestFirst([disordered.logDir], () => {}, { enough: () => true });
+    expect(read.disorder).toBe(true);
+    const { fast, whole } = both({ limit: 3 }, disordered);
+    expect(fast.stdout).toContain('mallory');
+    expect(fast).toEqual(whole);
+  });
+});
