@@ -54,9 +54,9 @@ export class FailureCollector {
     this.failures.push(failure);
   }
 
-  /** Oldest first (file order is not trusted); ties keep reading order. */
+  /** Oldest first (file order is not trusted); failures of one instant by host and event id, whatever order they were read in. */
   sorted(): Failure[] {
-    return this.failures.sort((a, b) => a.at - b.at);
+    return this.failures.sort((a, b) => a.at - b.at || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0) || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
   }
 }
 

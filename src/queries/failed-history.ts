@@ -6,15 +6,17 @@ import type { Config } from '../config/config.ts';
 import type { Failure, FailureFilter } from '../failures/failures.ts';
 import type { Micros } from '../record/time.ts';
 import { failedLogins } from './failed-logins.ts';
-import { matchesName } from './history.ts';
+import type { HistoryRead } from './history.ts';
 import { localHost } from './load-sessions.ts';
-import { namedInputs, type Beginning } from './named-inputs.ts';
+import { beginningName, changeTime, namedInputs, type Beginning } from './named-inputs.ts';
 
 export interface FailedHistoryRequest extends FailureFilter {
   /** Files or directories to read, or utmp-format files (btmp); empty: the log directory. */
   inputs: readonly string[];
   /** lastb's names, any of which a failure matches: a user, or a tty (`ssh:notty`; `1` for `tty1`). */
   names: readonly string[];
+  /** Only the newest this many are wanted. */
+  limit: number | null;
 }
 
 export interface FailedHistory {
@@ -29,9 +31,15 @@ export interface FailedHistory {
   beginnings: Beginning[];
 }
 
-export function failedHistory(request: FailedHistoryRequest, config: Config, now: Micros): FailedHistory {
+export function failedHistory(request: FailedHistoryRequest, config: Config, now: Micros, how: HistoryRead = 'auto'): FailedHistory {
   const inputs = namedInputs(config, 'btmp', localHost(config).host, now);
-  const answer = failedLogins({ ...request, keepRecords: false }, config, undefined, inputs.read);
-  const failures = answer.failures.filter((f) => matchesName(request.names, f.user, f.tty)).reverse();
-  return { ...answer, failures, warnings: [...inputs.warnings, ...answer.warnings], beginnings: inputs.beginnings };
+  const answer = failedLogins({ ...request, keepRecords: false }, config, undefined, inputs.read, how);
+  const failures = answer.failures.reverse();
+  const { beginning } = answer;
+  const paths = request.inputs.length > 0 ? request.inputs : [config.logDir];
+  const beginnings =
+    beginning === null
+      ? inputs.beginnings
+      : paths.map((path) => ({ name: beginningName(config, path), at: beginning(path) ?? changeTime(path === config.logDir ? [config.logFile, path] : [path], now) }));
+  return { ...answer, failures, warnings: [...inputs.warnings, ...answer.warnings], beginnings };
 }

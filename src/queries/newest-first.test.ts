@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectingIO } from '../../test/helpers/cli-output.ts';
 import { generateHistory, writeLogDirectory, type GeneratedHistory } from '../../test/helpers/log-history.ts';
+import { failed, type FailedOptions } from '../cli/commands/failed.ts';
 import { last, type LastOptions } from '../cli/commands/last.ts';
+import { lastb, type LastbOptions } from '../cli/commands/lastb.ts';
 import type { Config } from '../config/config.ts';
 import { readNewestFirst } from '../input/newest-first.ts';
 import * as build from '../record/build.ts';
@@ -52,7 +54,7 @@ function both(changes: Partial<LastOptions>, on: Config = config) {
 }
 
 /** The same lines and exit code; the warnings of what was read are among those of the whole read. */
-function expectSame(fast: ReturnType<typeof both>['fast'], whole: ReturnType<typeof both>['whole']) {
+function expectSame(fast: { code: number; stdout: string; stderr: string }, whole: { code: number; stdout: string; stderr: string }) {
   expect(fast.stdout).toBe(whole.stdout);
   expect(fast.code).toBe(whole.code);
   const all = new Set(whole.stderr.split('\n'));
@@ -114,5 +116,42 @@ describe('last newest first', () => {
     const { fast, whole } = both({ limit: 3 }, disordered);
     expect(fast.stdout).toContain('mallory');
     expect(fast).toEqual(whole);
+  });
+});
+
+describe('failed and lastb newest first', () => {
+  const now = () => history.end + hour;
+  const runFailed = (changes: Partial<FailedOptions>, how: 'auto' | 'whole') => {
+    const c = collectingIO();
+    const options: FailedOptions = {
+      json: false, format: null, by: null, limit: null, since: null, until: null, user: null, host: null, timeFormat: 'iso', inputs: [], wide: true, ...changes,
+    };
+    const code = failed(options, config, c.io, 200, how);
+    return { code, stdout: c.stdout(), stderr: c.stderr() };
+  };
+  const runLastb = (changes: Partial<LastbOptions>, how: 'auto' | 'whole') => {
+    const c = collectingIO();
+    const options: LastbOptions = {
+      json: false, limit: null, since: null, until: null, names: [], user: null, host: null, timeFormat: 'iso', ip: false, hostColumn: 'before', wide: true, inputs: [], ...changes,
+    };
+    const code = lastb(options, config, c.io, now(), 200, how);
+    return { code, stdout: c.stdout(), stderr: c.stderr() };
+  };
+  const since = () => history.end - 24 * hour;
+
+  it('failed prints what the whole read prints', () => {
+    for (const changes of [{ limit: 1 }, { limit: 15 }, { limit: 5, json: true }, { limit: 5, json: true, format: 'otel' as const }, { since: since() }, { since: since(), limit: 3, user: 'root' }, { limit: 4, host: 'web2' }, { by: 'rhost' as const, limit: 3, since: since() }]) {
+      const fast = runFailed(changes, 'auto');
+      expect(fast.stdout.trim()).not.toBe('');
+      expectSame(fast, runFailed(changes, 'whole'));
+    }
+  });
+
+  it('lastb prints what the whole read prints', () => {
+    for (const changes of [{ limit: 2 }, { limit: 20 }, { limit: 6, names: ['alice'] }, { limit: 3, names: ['ssh'] }, { since: since() }, { since: since(), json: true }]) {
+      const fast = runLastb(changes, 'auto');
+      expect(fast.stdout.trim()).not.toBe('');
+      expectSame(fast, runLastb(changes, 'whole'));
+    }
   });
 });

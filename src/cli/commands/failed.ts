@@ -5,6 +5,7 @@ import { parseCommandArgs } from '../args.ts';
 import type { Config } from '../../config/config.ts';
 import { summarize, type Failure, type SummaryKey } from '../../failures/failures.ts';
 import { failedLogins } from '../../queries/failed-logins.ts';
+import type { HistoryRead } from '../../queries/history.ts';
 import { toEcs } from '../../export/ecs.ts';
 import { toOtel } from '../../export/otel.ts';
 import type { AuthFailureRecord } from '../../record/types.ts';
@@ -99,8 +100,8 @@ export function failureJson(f: Failure) {
 }
 
 
-export function failed(options: FailedOptions, config: Config, io: CommandIO, width = 80): number {
-  const { failures, warnings, notes, incomplete } = failedLogins({ ...options, keepRecords: options.format !== null }, config);
+export function failed(options: FailedOptions, config: Config, io: CommandIO, width = 80, how: HistoryRead = 'auto'): number {
+  const { failures, warnings, notes, incomplete } = failedLogins({ ...options, keepRecords: options.format !== null, limit: options.by === null ? options.limit : null }, config, undefined, undefined, how);
   // The warnings after the answer; an answer from an input read only up to its damage exits 1.
   const done = (): number => {
     for (const w of [...warnings, ...notes]) io.stderr(`logsphere: ${w}\n`);

@@ -4,6 +4,7 @@
 
 import type { Config } from '../../config/config.ts';
 import { failedHistory } from '../../queries/failed-history.ts';
+import type { HistoryRead } from '../../queries/history.ts';
 import { parseTimestamp, type Micros } from '../../record/time.ts';
 import { parseCommandArgs } from '../args.ts';
 import { defineCommand } from '../command.ts';
@@ -71,8 +72,8 @@ export function parseLastbArgs(args: string[], now: Micros): LastbOptions | 'hel
   };
 }
 
-export function lastb(options: LastbOptions, config: Config, io: CommandIO, now: Micros, width = 80): number {
-  const answer = failedHistory(options, config, now);
+export function lastb(options: LastbOptions, config: Config, io: CommandIO, now: Micros, width = 80, how: HistoryRead = 'auto'): number {
+  const answer = failedHistory(options, config, now, how);
   const failures = answer.failures.slice(0, options.limit ?? Infinity);
   if (options.json) io.stdout(jsonArray(failures.map(failureJson)));
   else {
