@@ -6,11 +6,18 @@
 //   DIR/wtmp             one reboot record per host, then N USER_PROCESS + N DEAD_PROCESS
 //   DIR/wtmp-noboot      with --segments, --weeks or --open-every: the same logins without the
 //                        reboot records (util-linux `last` reads such a file in one pass)
+//   DIR/wtmp-spread      with --ptys lowest: the reboot records and the logins again, the ptys
+//                        numbered as by default (pts/0 … pts/4095 in turn, whatever is in use)
 //   DIR/history.json     what was written: the first and last record times, counts, segments
 // --start: the first boot (default 2026-01-01); sessions begin 10 s later, on average one a
 //   second, or spread evenly over W weeks with --weeks.
-// --open-every K: every K-th session is never closed (no session_close, no DEAD_PROCESS) and has
-//   a pty of its own (pts/4096 and up) that no later login reuses.
+// --open-every K: every K-th session is never closed (no session_close, no DEAD_PROCESS) and
+//   keeps its pty: no later login on its host is given it.
+// --ptys: `cycle` (default) numbers the logins' ptys pts/0 … pts/4095 in turn (the ones left open
+//   pts/4096 and up); `lowest` gives each login the lowest pty number free on its host, as the
+//   kernel does, so that a host's logins share a few ptys. util-linux `last` keeps a list of the
+//   logouts it has met and scans it at every login: its time grows with the number of ptys in
+//   use across the file, so it reads a `lowest` wtmp in one pass and a `cycle` one slowly.
 // --segments: the log as a log directory, DIR/log, as the writer and `logsphere rotate` leave
 //   it: the live file rotated whenever an append would take it past --max-bytes (default
 //   16 MiB, LOGSPHERE_MAX_BYTES's default) to sessions-YYYYMMDDTHHMMSSZ.jsonl (the time of its
@@ -33,6 +40,7 @@ const { positionals, values } = parseArgs({
     'open-every': { type: 'string', default: '0' },
     segments: { type: 'boolean', default: false },
     'max-bytes': { type: 'string', default: String(16 * 1024 * 1024) },
+    ptys: { type: 'string', default: 'cycle' },
   },
 });
 const dir = positionals[0];
@@ -47,11 +55,13 @@ for (const [name, n] of [['sessions', sessions], ['hosts', hosts], ['weeks', wee
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--${name}: not a whole number: ${values[name]}`);
 }
 if (hosts < 1 || (segmented && maxBytes < 4096)) throw new Error('--hosts must be at least 1, --max-bytes at least 4096');
+if (values.ptys !== 'cycle' && values.ptys !== 'lowest') throw new Error(`--ptys: cycle or lowest, not ${values.ptys}`);
+const lowestPtys = values.ptys === 'lowest';
 const startMs = Date.parse(values.start);
 if (!Number.isFinite(startMs)) throw new Error(`--start: not a date: ${values.start}`);
 // Mean time between two logins (µs): a second, or the weeks spread over the sessions.
 const meanGap = weeks > 0 && sessions > 0 ? Math.max(1, Math.round((weeks * 7 * 86400e6) / sessions)) : 1_000_000;
-const extras = segmented || weeks > 0 || openEvery > 0;
+const extras = segmented || weeks > 0 || openEvery > 0 || lowestPtys;
 mkdirSync(dir, { recursive: true });
 const logDir = segmented ? `${dir}/log` : dir;
 mkdirSync(logDir, { recursive: true });
@@ -70,8 +80,10 @@ const iso = (us) => `${new Date(Math.floor(us / 1000)).toISOString().slice(0, -1
 
 let jsonl = openSync(`${logDir}/sessions.jsonl`, 'w');
 const wtmp = openSync(`${dir}/wtmp`, 'w');
+const spread = lowestPtys ? openSync(`${dir}/wtmp-spread`, 'w') : null;
 let text = '';
 const records = [];
+const spreadRecords = [];
 const flush = (force) => {
   if (text.length > (force ? 0 : 1 << 20)) {
     writeSync(jsonl, text);
@@ -80,6 +92,8 @@ const flush = (force) => {
   if (records.length > (force ? 0 : 4096)) {
     writeSync(wtmp, Buffer.concat(records));
     records.length = 0;
+    if (spread !== null) writeSync(spread, Buffer.concat(spreadRecords));
+    spreadRecords.length = 0;
   }
 };
 // The log directory's segments: the live file's size, its last record's time, and the rotated ones.
@@ -113,7 +127,7 @@ function append(line, at) {
   liveBytes += line.length; // ASCII only
   lastUs = at;
 }
-function utmp(type, pid, line, user, host, us, ipv4) {
+function utmp(type, pid, line, user, host, us, ipv4, spreadLine = line) {
   const b = Buffer.alloc(384);
   b.writeInt16LE(type, 0);
   b.writeInt32LE(pid, 4);
@@ -125,6 +139,13 @@ function utmp(type, pid, line, user, host, us, ipv4) {
   b.writeInt32LE(us % 1e6, 344);
   if (ipv4) ipv4.split('.').forEach((o, i) => b.writeUInt8(Number(o), 348 + i));
   records.push(b);
+  if (spread !== null) {
+    const c = Buffer.from(b);
+    c.fill(0, 8, 44);
+    c.write(spreadLine, 8, 32, 'latin1');
+    c.write(spreadLine.slice(-4), 40, 4, 'latin1');
+    spreadRecords.push(c);
+  }
 }
 
 const start = startMs * 1000;
@@ -142,9 +163,19 @@ let us = start + 10e6;
 const closeOne = (p) => {
   const dur = us - p.us;
   append(`{"schema":"logsphere/1","event_id":"${uuid7(Math.floor(us / 1000))}","ts":"${iso(us)}","host":"host${p.h}.example.net","boot_id":"${bootIds[p.h]}","source":"pam","event":"session_close","session_id":"${p.sid}","user":"${p.user}","uid":${p.uid},"tty":"${p.tty}","rhost":"${p.rhost}","ruser":null,"service":"sshd","pid":${p.pid},"pid_start":${p.pidStart},"login_time":"${iso(p.us)}","duration_s":${(dur / 1e6).toFixed(6)}}\n`, us);
-  utmp(8, p.pid, p.tty, '', '', us, null);
+  utmp(8, p.pid, p.tty, '', '', us, null, p.spreadTty);
+  if (lowestPtys) ptysInUse[p.h][Number(p.tty.slice(4))] = false;
 };
 let open = 0;
+// The ptys in use on each host (--ptys lowest): a login takes the lowest free number.
+const ptysInUse = Array.from({ length: hosts }, () => []);
+const lowestFree = (h) => {
+  const inUse = ptysInUse[h];
+  let n = inUse.indexOf(false);
+  if (n < 0) n = inUse.length;
+  inUse[n] = true;
+  return n;
+};
 for (let i = 0; i < sessions; i++) {
   us += 1 + (rand() % (2 * meanGap));
   const h = rand() % hosts;
@@ -155,9 +186,12 @@ for (let i = 0; i < sessions; i++) {
     pidStart: 100 + (rand() % 1_000_000), sid: uuid7(Math.floor(us / 1000)), closeAfter: i + 1 + (rand() % 600),
   };
   const stays = openEvery > 0 && i % openEvery === openEvery - 1;
-  if (stays) p.tty = `pts/${4096 + open++}`;
+  p.spreadTty = p.tty;
+  if (lowestPtys) p.tty = `pts/${lowestFree(h)}`;
+  else if (stays) p.tty = `pts/${4096 + open}`;
+  if (stays) open++;
   append(`{"schema":"logsphere/1","event_id":"${uuid7(Math.floor(us / 1000))}","ts":"${iso(us)}","host":"host${h}.example.net","boot_id":"${bootIds[h]}","source":"pam","event":"session_open","session_id":"${p.sid}","user":"${user}","uid":${p.uid},"tty":"${p.tty}","rhost":"${rhost}","ruser":null,"service":"sshd","pid":${p.pid},"pid_start":${p.pidStart}}\n`, us);
-  utmp(7, p.pid, p.tty, user, rhost, us, rhost);
+  utmp(7, p.pid, p.tty, user, rhost, us, rhost, p.spreadTty);
   if (!stays) pending.push(p);
   while (pending.length > 0 && pending[0].closeAfter <= i) {
     us += 1;
@@ -174,6 +208,7 @@ flush(true);
 if (lines > 0) futimesSync(jsonl, lastUs / 1e6, lastUs / 1e6);
 closeSync(jsonl);
 closeSync(wtmp);
+if (spread !== null) closeSync(spread);
 
 if (extras) {
   // The same logins without the reboot records: the whole file past the first `hosts` records.
