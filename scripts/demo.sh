@@ -9,7 +9,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 for tool in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen; do
   [ -x "$tool" ] || { echo "demo.sh: $tool is missing (apt-get install openssh-server openssh-client)" >&2; exit 1; }
 done
-[ -f "$repo/dist/logsphere.mjs" ] || (cd "$repo" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build)
+[ -f "$repo/dist/logsphere.cjs" ] || (cd "$repo" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build)
 
 dir=$(mktemp -d /tmp/logsphere-demo.XXXXXX)
 chmod 755 "$dir"
@@ -45,7 +45,7 @@ printf 'LOGSPHERE_LOG_DIR=%s/log\nLOGSPHERE_RUN_DIR=%s/run\nLOGSPHERE_STATE_DIR=
 chmod 0644 "$dir/logsphere.env"
 # The hook reads its configuration from a root-owned file named on its PAM line, never from its
 # environment; the CLI reads the same file through LOGSPHERE_CONFIG.
-hook="$repo/dist/logsphere-hook.mjs --config=$dir/logsphere.env"
+hook="$repo/dist/logsphere-hook.cjs --config=$dir/logsphere.env"
 cat >"/etc/pam.d/$service" <<PAM
 auth required pam_permit.so
 account required pam_unix.so
@@ -89,7 +89,7 @@ until_ok bash -c "! [ -e /proc/$priv ]"
 export LOGSPHERE_CONFIG="$dir/logsphere.env"
 echo
 echo "\$ logsphere sessions"
-node "$repo/dist/logsphere.mjs" sessions
+node "$repo/dist/logsphere.cjs" sessions
 echo
 echo "\$ logsphere last"
-node "$repo/dist/logsphere.mjs" last
+node "$repo/dist/logsphere.cjs" last

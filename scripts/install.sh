@@ -141,7 +141,7 @@ prove_stack() {
 user_env_lines() {
   local args=() f
   for f in "$@"; do args+=(--hook-in "$pam_dir/$f"); done
-  "$node" "$repo/dist/logsphere.mjs" doctor --user-environment "${args[@]}"
+  "$node" "$repo/dist/logsphere.cjs" doctor --user-environment "${args[@]}"
 }
 
 # Where the original of PAM file $1 is kept in $pam_saved.
@@ -165,7 +165,7 @@ replace_pam_file() {
 # /etc/pam.d, which libpam reads instead. What was there before is kept in $pam_saved.
 turn_off_user_env() {
   local lines file number byte target real key edited
-  lines=$(user_env_lines "$@") || die "cannot read the PAM configuration with $repo/dist/logsphere.mjs"
+  lines=$(user_env_lines "$@") || die "cannot read the PAM configuration with $repo/dist/logsphere.cjs"
   [ -n "$lines" ] || return 0
   install -d -m 0700 "$pam_saved"
   while IFS=$'\t' read -r file number byte; do
@@ -420,15 +420,17 @@ install_cron() {
 
 install_all() {
   check_node
-  if [ ! -f "$repo/dist/logsphere-hook.mjs" ] || [ ! -f "$repo/dist/logsphere.mjs" ] || [ "${LOGSPHERE_SKIP_BUILD:-}" != yes ]; then
+  if [ ! -f "$repo/dist/logsphere-hook.cjs" ] || [ ! -f "$repo/dist/logsphere.cjs" ] || [ "${LOGSPHERE_SKIP_BUILD:-}" != yes ]; then
     say "building"
     (cd "$repo" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build)
   fi
 
   install -d -m 0755 "$prefix"
-  install -m 0755 "$repo/dist/logsphere-hook.mjs" "$hook.new" && mv -f "$hook.new" "$hook"
-  install -m 0755 "$repo/dist/logsphere.mjs" "$prefix/logsphere.new" && mv -f "$prefix/logsphere.new" "$prefix/logsphere"
-  printf '{ "type": "module" }\n' >"$prefix/package.json"
+  install -m 0755 "$repo/dist/logsphere-hook.cjs" "$hook.new" && mv -f "$hook.new" "$hook"
+  install -m 0755 "$repo/dist/logsphere.cjs" "$prefix/logsphere.new" && mv -f "$prefix/logsphere.new" "$prefix/logsphere"
+  # Both programs are CommonJS bundles under names without an extension, which node reads as the
+  # nearest package.json says.
+  printf '{ "type": "commonjs" }\n' >"$prefix/package.json"
   ln -sfn "$prefix/logsphere" /usr/local/bin/logsphere
   ln -sfn "$hook" /usr/local/bin/logsphere-hook
   say "installed $prefix (logsphere, logsphere-hook) and links in /usr/local/bin"

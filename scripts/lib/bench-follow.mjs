@@ -16,7 +16,7 @@ import { build } from 'esbuild';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, appends: { type: 'string', default: '3000' }, sessions: { type: 'string', default: '500000' } } });
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = `${root}dist/logsphere.mjs`;
+const cli = `${root}dist/logsphere.cjs`;
 const rounds = Number(values.rounds);
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

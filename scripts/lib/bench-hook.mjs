@@ -9,7 +9,7 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '200'
 const runs = Number(values.runs);
 const stormSize = Number(values.storm);
 const node = '/usr/bin/node';
-const hook = fileURLToPath(new URL('../../dist/logsphere-hook.mjs', import.meta.url));
+const hook = fileURLToPath(new URL('../../dist/logsphere-hook.cjs', import.meta.url));
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -38,14 +38,17 @@ function startup() {
   // The hook reads its configuration from a root-owned file named on its PAM line.
   const args = [hook, configFile(dir, {})];
   const base = { PAM_USER: 'root', PAM_SERVICE: 'sshd', PAM_RHOST: '192.0.2.1' };
-  const samples = { node: [], esm: [], open: [], close: [] };
-  // The floor of any ESM entry point: Node 20 loads its ESM loader for an .mjs main module.
+  const samples = { node: [], cjs: [], esm: [], open: [], close: [] };
+  // The floors of a CommonJS entry point (what the hook is) and of an ESM one (Node 20 loads its
+  // ESM loader for an .mjs main module).
+  writeFileSync(`${dir}/empty.cjs`, '');
   writeFileSync(`${dir}/empty.mjs`, '');
   try {
     for (let i = 0; i < 5; i++) timed(node, ['-e', '0'], {}); // warm the page cache
     for (let i = 0; i < runs; i++) {
       const tty = `pts/${i}`;
       samples.node.push(timed(node, ['-e', '0'], {}));
+      samples.cjs.push(timed(node, [`${dir}/empty.cjs`], {}));
       samples.esm.push(timed(node, [`${dir}/empty.mjs`], {}));
       samples.open.push(timed(node, args, { ...base, PAM_TYPE: 'open_session', PAM_TTY: tty }));
       samples.close.push(timed(node, args, { ...base, PAM_TYPE: 'close_session', PAM_TTY: tty }));
@@ -60,7 +63,9 @@ function startup() {
   const c = median(samples.close);
   console.log(`hook start-up, ${runs} alternated runs each, clean environment, fsync on`);
   const e = median(samples.esm);
+  const j = median(samples.cjs);
   console.log(`  node -e 0            median ${ms(n)}`);
+  console.log(`  node empty.cjs       median ${ms(j)}   ratio ${(j / n).toFixed(2)}   (CommonJS entry floor)`);
   console.log(`  node empty.mjs       median ${ms(e)}   ratio ${(e / n).toFixed(2)}   (ESM entry floor)`);
   console.log(`  hook open_session    median ${ms(o)}   ratio ${(o / n).toFixed(2)}`);
   console.log(`  hook close_session   median ${ms(c)}   ratio ${(c / n).toFixed(2)}`);

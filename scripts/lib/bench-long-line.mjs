@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = `${root}dist/logsphere.mjs`;
+const cli = `${root}dist/logsphere.cjs`;
 const size = 64 << 20;
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -5,23 +5,18 @@
 // every start, and load tls, https and dns with it). scripts/build.mjs sets these constants with
 // esbuild's `define`; run from the sources (tests, tsc) none is set, and each loader takes the
 // package itself (or, for the name worker, hashes on the main thread).
+//
+// Each text is a module of its own (pino-text.ts, name-worker-text.ts, nodemailer-text.ts): the
+// bundles compile a module with the code that imports it (scripts/build.mjs), so a command that
+// needs one text does not pay for the others.
 
-declare const LOGSPHERE_EMBEDDED_PINO: string | undefined;
-declare const LOGSPHERE_EMBEDDED_NAME_WORKER: string | undefined;
-declare const LOGSPHERE_EMBEDDED_NODEMAILER: string | undefined;
-
-/** pino's CommonJS text in the hook's bundle; null elsewhere. */
-export const embeddedPino: string | null = typeof LOGSPHERE_EMBEDDED_PINO === 'string' ? LOGSPHERE_EMBEDDED_PINO : null;
-/** The name worker's CommonJS text in the CLI's bundle; null elsewhere. */
-export const embeddedNameWorker: string | null = typeof LOGSPHERE_EMBEDDED_NAME_WORKER === 'string' ? LOGSPHERE_EMBEDDED_NAME_WORKER : null;
-/** nodemailer's CommonJS text in the CLI's bundle; null elsewhere. */
-export const embeddedNodemailer: string | null = typeof LOGSPHERE_EMBEDDED_NODEMAILER === 'string' ? LOGSPHERE_EMBEDDED_NODEMAILER : null;
-
-/** Compiles an embedded CommonJS text and returns what it exports. */
+/**
+ * Compiles an embedded CommonJS text and returns what it exports. Only the bundles carry such
+ * texts, and they are CommonJS: `require` is theirs.
+ */
 export async function compileCommonJs(source: string): Promise<Record<string, unknown>> {
-  const { createRequire } = process.getBuiltinModule?.('node:module') ?? (await import('node:module'));
   const module = { exports: {} as Record<string, unknown> };
   const evaluate = new Function('module', 'exports', 'require', source);
-  evaluate(module, module.exports, createRequire(import.meta.url));
+  evaluate(module, module.exports, require);
   return module.exports;
 }

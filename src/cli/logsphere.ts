@@ -3,7 +3,7 @@
 
 import { run } from './main.ts';
 
-process.exitCode = await run(process.argv.slice(2), {
+void run(process.argv.slice(2), {
   env: process.env,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
@@ -17,4 +17,6 @@ process.exitCode = await run(process.argv.slice(2), {
       process.off('SIGINT', handler);
     };
   },
+}).then((status) => {
+  process.exitCode = status;
 });

@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { commands, run, version, type Process } from './main.ts';
+import { loadCommands, run, version, type Process } from './main.ts';
 import { mainUsage } from './usage.ts';
 import { wrapUsage } from '../text/wrap.ts';
+
+const commands = await loadCommands();
 
 function fakeProcess(env: Record<string, string> = {}) {
   const out: string[] = [];

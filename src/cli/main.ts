@@ -3,22 +3,8 @@
 // itself is reached only through run()'s arguments (see logsphere.ts, the entry point).
 
 import type { Config } from '../config/config.ts';
-import { loadConfig, needsValidation } from '../config/config.ts';
-import { configSources } from '../config/config-file.ts';
-import { validateCompiled } from '../config/validate-compiled.ts';
 import type { Micros } from '../record/time.ts';
 import type { Command, CommandContext } from './command.ts';
-import { doctorCommand } from './commands/doctor.ts';
-import { failedCommand } from './commands/failed.ts';
-import { followCommand } from './commands/follow.ts';
-import { importCommand } from './commands/import.ts';
-import { lastCommand } from './commands/last.ts';
-import { lastbCommand } from './commands/lastb.ts';
-import { reportCommand } from './commands/report.ts';
-import { rotateCommand } from './commands/rotate.ts';
-import { sessionsCommand } from './commands/sessions.ts';
-import { watchCommand } from './commands/watch.ts';
-import { whoCommand } from './commands/who.ts';
 import type { CommandIO } from './io.ts';
 import { UsageError, mainUsage } from './usage.ts';
 import { wrapUsage } from '../text/wrap.ts';
@@ -26,11 +12,30 @@ import { colourWanted, painter } from '../text/colour.ts';
 
 export const version = '0.1.0';
 
-export const commands: readonly Command[] = [
-  sessionsCommand, lastCommand, failedCommand, importCommand, reportCommand, watchCommand, followCommand, rotateCommand, doctorCommand,
+/**
+ * The commands by name, each loaded when it is run: the bundle (scripts/build.mjs) compiles a
+ * command's code, and the modules only it uses, on the first import, so a call pays for its own
+ * command and not for the others.
+ */
+export const commandTable: ReadonlyArray<{ name: string; load: () => Promise<Command> }> = [
+  { name: 'sessions', load: async () => (await import('./commands/sessions.ts')).sessionsCommand },
+  { name: 'last', load: async () => (await import('./commands/last.ts')).lastCommand },
+  { name: 'failed', load: async () => (await import('./commands/failed.ts')).failedCommand },
+  { name: 'import', load: async () => (await import('./commands/import.ts')).importCommand },
+  { name: 'report', load: async () => (await import('./commands/report.ts')).reportCommand },
+  { name: 'watch', load: async () => (await import('./commands/watch.ts')).watchCommand },
+  { name: 'follow', load: async () => (await import('./commands/follow.ts')).followCommand },
+  { name: 'rotate', load: async () => (await import('./commands/rotate.ts')).rotateCommand },
+  { name: 'doctor', load: async () => (await import('./commands/doctor.ts')).doctorCommand },
   // util-linux's and coreutils' names, with their options: failed as lastb, sessions as who.
-  lastbCommand, whoCommand,
+  { name: 'lastb', load: async () => (await import('./commands/lastb.ts')).lastbCommand },
+  { name: 'who', load: async () => (await import('./commands/who.ts')).whoCommand },
 ];
+
+/** Every command, loaded (for tests and tools that list them). */
+export function loadCommands(): Promise<Command[]> {
+  return Promise.all(commandTable.map((entry) => entry.load()));
+}
 
 /**
  * The configuration. The query commands validate it with the validator Ajv generated from the
@@ -39,6 +44,11 @@ export const commands: readonly Command[] = [
  * job is checking the installation, validates with env-schema itself.
  */
 async function hostConfig(io: CommandIO, options: { checking?: boolean; secrets?: boolean }): Promise<Config> {
+  const [{ loadConfig, needsValidation }, { configSources }, { validateCompiled }] = await Promise.all([
+    import('../config/config.ts'),
+    import('../config/config-file.ts'),
+    import('../config/validate-compiled.ts'),
+  ]);
   const sources = configSources(io.env, { secrets: options.secrets ?? false });
   for (const warning of sources.warnings) io.stderr(`logsphere: ${warning}\n`);
   if (!options.checking || !needsValidation(sources)) return loadConfig(sources, validateCompiled);
@@ -87,9 +97,9 @@ async function invoke(command: Command, args: string[], process: Process, now: M
 
 export async function run(argv: string[], process: Process, now: Micros = Date.now() * 1000): Promise<number> {
   const [name, ...rest] = argv;
-  const command = commands.find((c) => c.name === name);
+  const entry = commandTable.find((c) => c.name === name);
   try {
-    if (command !== undefined) return await invoke(command, rest, process, now);
+    if (entry !== undefined) return await invoke(await entry.load(), rest, process, now);
     switch (name) {
       case '-h':
       case '--help':
@@ -107,7 +117,7 @@ export async function run(argv: string[], process: Process, now: Micros = Date.n
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr(`logsphere: ${(error as Error).message}\nTry 'logsphere ${command !== undefined ? `${name} ` : ''}--help'.\n`);
+      process.stderr(`logsphere: ${(error as Error).message}\nTry 'logsphere ${entry !== undefined ? `${name} ` : ''}--help'.\n`);
       return 2;
     }
     process.stderr(`logsphere: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -2,7 +2,8 @@
 // the sources, the package itself.
 
 import type { pino as Pino } from 'pino';
-import { compileCommonJs, embeddedPino } from '../bundle/embedded.ts';
+import { compileCommonJs } from '../bundle/embedded.ts';
+import { embeddedPino } from '../bundle/pino-text.ts';
 
 export async function loadPino(): Promise<typeof Pino> {
   if (embeddedPino === null) return (await import('pino')).pino;

@@ -13,18 +13,20 @@
 //
 // After an open under sshd, the hook leaves a detached watcher behind to find the session's pty
 // (watch-terminal.ts); the watcher is this same file run with `watch-terminal`.
+//
+// Every login pays for what this file loads at start, so what a normal open or close does not
+// need is imported where it is used (`await import`), and the bundle compiles it only then
+// (scripts/build.mjs): the diagnostics (pino), the pty watcher, the config validator when the
+// config file sets nothing.
 
-import { loadConfig, type Config } from '../config/config.ts';
+import { loadConfig, needsValidation, type Config, type EnvValidator } from '../config/config.ts';
 import { hookConfigSources } from '../config/config-file.ts';
-import { validateCompiled } from '../config/validate-compiled.ts';
-import { diagnostics } from '../diag/logger.ts';
 import { nowMicros } from '../record/time.ts';
 import { oldestPendingMs } from '../store/fs-async.ts';
 import { blockedInKernel, threadStates } from '../sys/threads.ts';
 import { spoolLines } from '../store/spool.ts';
-import { hookArguments } from './plan.ts';
+import { hookArguments, watchCommand } from './plan.ts';
 import { newProgress, runHook, type TerminalWatch } from './run-hook.ts';
-import { watchArgs, watchArguments, watchCommand, watchTerminal } from './watch-terminal.ts';
 
 const deadlineMs = 2000;
 const stuckCallMs = 1000;
@@ -32,6 +34,7 @@ const recheckMs = 100;
 
 async function report(level: 'warn' | 'error', fields: object, message: string): Promise<void> {
   try {
+    const { diagnostics } = await import('../diag/logger.ts');
     (await diagnostics('logsphere-hook'))[level](fields, message);
   } catch {
     // Nowhere left to report to; the login must go on regardless.
@@ -46,6 +49,7 @@ async function startTerminalWatch(watch: TerminalWatch): Promise<void> {
   try {
     const { spawn } =
       (process.getBuiltinModule?.('node:child_process') as typeof import('node:child_process') | undefined) ?? (await import('node:child_process'));
+    const { watchArgs } = await import('./watch-terminal.ts');
     const script = process.argv[1];
     if (script === undefined) return;
     spawn(process.execPath, [script, ...watchArgs(watch)], { detached: true, stdio: 'ignore', env: {} }).unref();
@@ -55,6 +59,7 @@ async function startTerminalWatch(watch: TerminalWatch): Promise<void> {
 }
 
 async function watch(args: readonly string[]): Promise<void> {
+  const { watchArguments, watchTerminal } = await import('./watch-terminal.ts');
   const request = watchArguments(args);
   if (request === null) return void (await report('error', {}, `Nothing watched: unexpected arguments ${args.join(' ')}`));
   try {
@@ -105,7 +110,10 @@ async function main(): Promise<void> {
     if ('error' in argv) throw new Error(`Nothing recorded: ${argv.error}`);
     // The configuration comes from the root-owned file alone; the environment (the PAM
     // environment, which users can write to) is read for the PAM items only (pam/context.ts).
-    config = loadConfig(hookConfigSources(argv.configPath), validateCompiled);
+    const sources = hookConfigSources(argv.configPath);
+    // Nothing set, nothing to validate: the defaults are valid (loadConfig).
+    const validate: EnvValidator = needsValidation(sources) ? (await import('../config/validate-compiled.ts')).validateCompiled : () => ({ ok: false, issues: [] });
+    config = loadConfig(sources, validate);
     const watches: Array<Promise<void>> = [];
     const outcome = await runHook(
       { args: argv.args, env: process.env, config, parentPid: process.ppid, now: nowMicros, watchTerminal: (w) => watches.push(startTerminalWatch(w)) },
@@ -134,6 +142,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === watchCommand) await watch(process.argv.slice(3));
-else await main();
-process.exitCode = 0;
+void (process.argv[2] === watchCommand ? watch(process.argv.slice(3)) : main()).finally(() => {
+  process.exitCode = 0;
+});

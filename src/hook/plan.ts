@@ -1,6 +1,9 @@
 // What one hook run does, decided from its arguments and the pam_exec environment: pure, so the
 // table of cases is tested without a PAM stack.
 
+/** The first argument of the pty watcher the hook leaves behind after an open (watch-terminal.ts). */
+export const watchCommand = 'watch-terminal';
+
 export type HookTask =
   | { kind: 'open' }
   | { kind: 'close' }

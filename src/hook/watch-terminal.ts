@@ -8,9 +8,10 @@
 
 import { saveSessionTerminal } from '../store/open-sessions.ts';
 import { processRuns, sessionTerminal } from '../sys/processes.ts';
+import { watchCommand } from './plan.ts';
 import type { TerminalWatch } from './run-hook.ts';
 
-export const watchCommand = 'watch-terminal';
+export { watchCommand };
 
 /** How long a session may take to ask for its pty (a client far away, a slow first packet). */
 const limitMs = 10_000;

@@ -10,7 +10,7 @@ import type { LogRecord } from '../record/types.ts';
 import { AuthlogImporter } from './import-authlog.ts';
 import { V2Importer } from './import-v2.ts';
 import { WtmpImporter } from './import-wtmp.ts';
-import { embeddedNameWorker } from '../bundle/embedded.ts';
+import { embeddedNameWorker } from '../bundle/name-worker-text.ts';
 import type { NameWorkerData, NameWorkerMessage } from './name-worker.ts';
 import { detectLayout, recordSize, type UtmpLayout } from './utmp.ts';
 

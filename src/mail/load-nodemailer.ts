@@ -2,7 +2,8 @@
 // (src/bundle/embedded.ts), compiled on the first mail, or, run from the sources, the package.
 
 import type { createTransport } from 'nodemailer';
-import { compileCommonJs, embeddedNodemailer } from '../bundle/embedded.ts';
+import { compileCommonJs } from '../bundle/embedded.ts';
+import { embeddedNodemailer } from '../bundle/nodemailer-text.ts';
 
 export interface Nodemailer {
   createTransport: typeof createTransport;

@@ -9,7 +9,6 @@ import type { Stats } from 'node:fs';
 import { claimSpool, spoolLines, type ClaimedSpool } from './spool.ts';
 import * as afs from './fs-async.ts';
 import { ensureLogDir, openLog, type LogTarget } from './log-file.ts';
-import { rotateLog } from './rotate-log.ts';
 import { enterAsWriter, rotationUnderWay, waitUntil } from './rotation-gate.ts';
 
 export { logDirMode, logFileMode, type LogTarget } from './log-file.ts';
@@ -142,6 +141,8 @@ export async function appendLines(
         ticket.leave();
       }
       if (full === null) break;
+      // Rotation is rare: loaded when it is due, not at every append (every login).
+      const { rotateLog } = await import('./rotate-log.ts');
       const rotation = await rotateLog(target, { minBytes: 1, expect: full, waitMs: drainWaitMs, now: () => new Date() });
       if (rotation.status === 'busy' && rotation.by === 'writers') overfull = true;
       else if (rotation.status === 'busy' && !(await waitUntil(target.runDir, () => !rotationUnderWay(target.runDir), gateWaitMs))) {

@@ -1,12 +1,12 @@
 // node:fs for code on the hook's start-up path. An ESM `import ... from 'node:fs'` builds the
 // module namespace, which runs fs's lazy getters (ReadStream and friends) and loads the stream
 // modules: about 4 ms at every login. process.getBuiltinModule (Node >= 20.16) hands over the
-// module itself; older releases fall back to the import.
+// module itself; older releases take it from require(), which the bundles (CommonJS) provide.
 
 import type * as NodeFs from 'node:fs';
 
 export const fs: typeof NodeFs =
-  (process.getBuiltinModule?.('node:fs') as typeof NodeFs | undefined) ?? (await import('node:fs'));
+  (process.getBuiltinModule?.('node:fs') as typeof NodeFs | undefined) ?? (require('node:fs') as typeof NodeFs);
 
 /**
  * The text of the file at `path`, opened without following a link (ELOOP) and without blocking on

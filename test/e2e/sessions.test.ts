@@ -157,7 +157,7 @@ describe.skipIf(lacking)('sessions and last on real logins', () => {
   });
 
   it('answers an unprivileged user from the run directory; last names the file it cannot read', () => {
-    const bundle = `${sshd.dir}/logsphere.mjs`;
+    const bundle = `${sshd.dir}/logsphere.cjs`;
     copyFileSync(cliBundle, bundle); // readable by nobody wherever the checkout lives
     const asNobody = (args: string[]) =>
       spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', nodePath, bundle, ...args], { encoding: 'utf8', env: env() });

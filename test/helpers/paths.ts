@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-export const hookBundle = `${repoRoot}dist/logsphere-hook.mjs`;
-export const cliBundle = `${repoRoot}dist/logsphere.mjs`;
+export const hookBundle = `${repoRoot}dist/logsphere-hook.cjs`;
+export const cliBundle = `${repoRoot}dist/logsphere.cjs`;
 export const nodePath = '/usr/bin/node';
 
 export function requireBuilt(): void {
