@@ -5,12 +5,14 @@
 // directory owned by the writer: they hold records, as sensitive as the log.
 //
 // The sessions checkpoint lives in the state directory when it belongs to this user (root
-// creates it when missing, 0755), else, for any other user, in a per-user cache directory. Root
+// creates it when missing, 0755, as the installer does), else, for any other user, in a per-user
+// cache directory (a member of group adm reads the log, but the state directory is root's). Root
 // never falls back to HOME: sudo may keep a user's HOME, and that user's links there would aim
-// root's writes; without its state directory root goes on without a checkpoint.
+// root's writes; without its state directory root goes on without a checkpoint. Without any
+// place, `sessions` still answers, reading the whole log, and says why on stderr.
 
 import { readTextNoFollow } from '../sys/fs.ts';
-import { errorCode } from '../store/errors.ts';
+import { errorCode, RefusedPathError } from '../store/errors.ts';
 import { ensureOwnDirSync, replaceFileSync } from '../store/atomic-file.ts';
 
 /** A checkpoint that exists but cannot be used. */
@@ -61,21 +63,41 @@ export function saveCheckpointFile(path: string, value: unknown): void {
 
 export const sessionsCheckpointName = 'sessions.checkpoint.json';
 
-/** Where the sessions checkpoint goes, its directory made ready; null when there is nowhere. */
-export function sessionsCheckpointPath(stateDir: string, env: Readonly<Record<string, string | undefined>>): string | null {
+/** Where the sessions checkpoint goes: its path, or why there is none. */
+export type CheckpointPlace = { path: string } | { path: null; why: string };
+
+/** Why a directory cannot hold a checkpoint, in words. */
+function unusable(dir: string, error: unknown): string {
+  if (error instanceof RefusedPathError) return `${dir} is ${error.message.slice(`Refusing to write through ${error.path}: `.length)}`;
+  const code = errorCode(error);
+  if (code === 'ENOENT') return `cannot create ${dir}: its parent directory is missing`;
+  if (code === 'EACCES' || code === 'EPERM') return `cannot create or use ${dir}: permission denied (${code})`;
+  return `cannot create or use ${dir}: ${code ?? String(error)}`;
+}
+
+/**
+ * Where the sessions checkpoint goes, its directory made ready (see the header): the state
+ * directory, made when missing (its parent must exist); for a user other than root whose state
+ * directory is not theirs, `$XDG_CACHE_HOME/logsphere` or `$HOME/.cache/logsphere` (0700).
+ */
+export function sessionsCheckpointPath(stateDir: string, env: Readonly<Record<string, string | undefined>>, euid = process.geteuid?.() ?? 0): CheckpointPlace {
+  let state: string;
   try {
     ensureOwnDirSync(stateDir, 0o755);
-    return `${stateDir}/${sessionsCheckpointName}`;
-  } catch {
-    if ((process.geteuid?.() ?? 0) === 0) return null;
+    return { path: `${stateDir}/${sessionsCheckpointName}` };
+  } catch (error) {
+    state = unusable(stateDir, error);
   }
-  const cache = env['XDG_CACHE_HOME'] || (env['HOME'] ? `${env['HOME']}/.cache` : null);
-  if (!cache?.startsWith('/')) return null;
+  if (euid === 0) return { path: null, why: `${state} (root keeps it in the state directory only, never under HOME)` };
+  // The XDG base directory rule: a relative path is not one, and is passed over.
+  const cache = [env['XDG_CACHE_HOME'], env['HOME'] ? `${env['HOME']}/.cache` : undefined].find((dir) => dir?.startsWith('/'));
+  if (cache === undefined) return { path: null, why: `${state}, and neither XDG_CACHE_HOME nor HOME names a cache directory` };
+  const dir = `${cache}/logsphere`;
   try {
     ensureOwnDirSync(cache, 0o700);
-    ensureOwnDirSync(`${cache}/logsphere`, 0o700);
-    return `${cache}/logsphere/${sessionsCheckpointName}`;
-  } catch {
-    return null;
+    ensureOwnDirSync(dir, 0o700);
+    return { path: `${dir}/${sessionsCheckpointName}` };
+  } catch (error) {
+    return { path: null, why: `${state}, and ${unusable(dir, error)}` };
   }
 }

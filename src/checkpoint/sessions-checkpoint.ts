@@ -9,6 +9,11 @@
 // before it (truncated or rewritten in place), a new file that is not part of the log's
 // rotation — throws the checkpoint away and reads all. A compressed file that is damaged is read
 // up to its damage (inputs.ts), each time, and the damage reported each time.
+//
+// The kept opens are stored reconciled, one compact row per session in login order, with what the
+// reconciler made of them (no end yet, or down, or crash): a call with nothing new to read answers
+// from the rows without parsing or reconciling a record, and costs the sessions it shows. Only
+// when something was appended are the rows turned back into records and reconciled with it.
 
 import { closeSync, fstatSync } from 'node:fs';
 import { logFileName } from '../config/config.ts';
@@ -18,11 +23,13 @@ import { LineReader, type LineSink } from '../input/line-reader.ts';
 import { bytesBefore, plainFileHolds, positionTailBytes, sameFile, scanCompressed, type ContentScan, type LogPosition } from '../input/log-position.ts';
 import { recordSink } from '../input/parse-lines.ts';
 import { readRange } from '../input/read-range.ts';
-import { pairingKey, reconcile } from '../reconcile/reconcile.ts';
-import type { LogRecord } from '../record/types.ts';
+import { pairingKey, reconcile, Reconciler } from '../reconcile/reconcile.ts';
+import type { Liveness, Session } from '../reconcile/types.ts';
+import type { Micros } from '../record/time.ts';
+import { schemaVersion, type LogRecord, type RecordSource, type SessionOpenRecord } from '../record/types.ts';
 import { parseSegmentName } from '../store/segments.ts';
 
-export const checkpointVersion = 2;
+export const checkpointVersion = 3;
 const pruneEvery = 1 << 13;
 
 /** Where reading of a file stopped (log-position.ts); a `.gz` segment is read whole, once. */
@@ -30,11 +37,42 @@ export interface FileMark extends LogPosition {
   path: string;
 }
 
+/**
+ * A kept session, reconciled: the fields of its open that sessions use (strings that repeat —
+ * source, host, boot id, service — as indexes into `strings`), its login time as the reconciler
+ * has it (text and microseconds), and whether a record ended it (a shutdown or a later boot of its host: `down`, `crash`;
+ * such a session is never current again, but stays for what may still pair with it).
+ */
+export type OpenRow = [
+  sessionId: string,
+  source: number,
+  host: number,
+  bootId: number,
+  user: string,
+  uid: number | null,
+  tty: string | null,
+  rhost: string | null,
+  service: number,
+  pid: number,
+  pidStart: number,
+  auditSession: number | null,
+  loginTime: string,
+  loginAt: Micros,
+  /** 1: ended by a record; 0: not yet. */
+  ended: 0 | 1,
+];
+
 export interface Checkpoint {
   version: typeof checkpointVersion;
   files: FileMark[];
-  /** Records that can still matter for current sessions. */
-  kept: LogRecord[];
+  /** The strings rows refer to by index. */
+  strings: string[];
+  /** The kept opens, one row per session, in the reconciler's order (login time, host, id). */
+  opens: OpenRow[];
+  /** The other kept records: closes without an open, boots and shutdowns. */
+  others: LogRecord[];
+  /** Kept closes that match no open (a warning at every call, as a full read gives it). */
+  closesWithoutOpen: number;
 }
 
 export interface Catchup {
@@ -43,6 +81,8 @@ export interface Catchup {
   malformed: Array<{ path: string; count: number }>;
   /** Whether the whole history was read (no usable checkpoint). */
   fullRead: boolean;
+  /** Whether the checkpoint differs from the stored one (something was read, a file moved): worth saving. */
+  changed: boolean;
   /** Compressed files read only up to their damage. */
   damaged: InputError[];
   /** Listed files that turned out not to be regular files when opened. */
@@ -205,6 +245,81 @@ export function prune(records: readonly LogRecord[]): LogRecord[] {
   });
 }
 
+/**
+ * The records a checkpoint keeps, its rows turned back into opens: with the fields sessions use,
+ * an event id of their own (the reconciler tells a repeated open by its session id) and no ruser.
+ */
+export function keptRecords(checkpoint: Checkpoint): LogRecord[] {
+  const { strings } = checkpoint;
+  const text = (index: number) => strings[index] as string;
+  const opens = checkpoint.opens.map(
+    ([session_id, source, host, boot_id, user, uid, tty, rhost, service, pid, pid_start, audit, login_time]): SessionOpenRecord => ({
+      schema: schemaVersion, event_id: `open ${session_id}`, ts: login_time, host: text(host), boot_id: text(boot_id), source: text(source) as RecordSource,
+      event: 'session_open', session_id, user, uid, tty, rhost, ruser: null, service: text(service), pid, pid_start,
+      ...(audit === null ? {} : { audit_session: audit }),
+    }),
+  );
+  return [...opens, ...checkpoint.others];
+}
+
+/** The checkpoint of `records` (pruned already): the opens as reconciled rows, the rest as records. */
+function checkpointOf(files: FileMark[], records: readonly LogRecord[]): Checkpoint {
+  const reconciler = new Reconciler();
+  for (const r of records) reconciler.add(r);
+  const reconciled = reconciler.finish();
+  const sources = new Map<string, RecordSource>();
+  const others: LogRecord[] = [];
+  for (const r of records) {
+    if (r.event !== 'session_open') others.push(r);
+    else if (!sources.has(r.session_id)) sources.set(r.session_id, r.source);
+  }
+  const strings: string[] = [];
+  const indexes = new Map<string, number>();
+  const intern = (value: string) => {
+    let index = indexes.get(value);
+    if (index === undefined) indexes.set(value, (index = strings.push(value) - 1));
+    return index;
+  };
+  const opens = Array.from(reconciled.order, (i): OpenRow => {
+    const s = reconciled.session(i);
+    return [
+      s.session_id, intern(sources.get(s.session_id) ?? 'pam'), intern(s.host), intern(s.boot_id), s.user, s.uid, s.tty, s.rhost,
+      intern(s.service), s.pid, s.pid_start, s.audit_session, s.login_time, reconciled.loginAt(i), s.end === null ? 0 : 1,
+    ];
+  });
+  return { version: checkpointVersion, files, strings, opens, others, closesWithoutOpen: reconciled.counts.closesWithoutOpen };
+}
+
+/**
+ * The sessions of a checkpoint that no record has ended, in login order: current, or `gone` where
+ * `alive` says no process of theirs runs (as the reconciler decides), each with its login time in
+ * microseconds too. User switches are told from logins by `switchServices`.
+ */
+export function unendedSessions(checkpoint: Checkpoint, alive: Liveness, switchServices: ReadonlySet<string>): Array<Session & { login_at: Micros }> {
+  const { strings, opens } = checkpoint;
+  const sessions: Array<Session & { login_at: Micros }> = [];
+  // Indexed, not destructured: this loop runs once per call, mostly before the JIT has seen it.
+  for (let i = 0; i < opens.length; i++) {
+    const row = opens[i] as OpenRow;
+    if (row[14] !== 0) continue;
+    const host = strings[row[2]] as string;
+    const boot_id = strings[row[3]] as string;
+    const service = strings[row[8]] as string;
+    const pid = row[9];
+    const pid_start = row[10];
+    const audit_session = row[11];
+    const end = alive({ host, boot_id, pid, pid_start, audit_session }) === false ? 'gone' : null;
+    sessions.push({
+      session_id: row[0], host, user: row[4], uid: row[5], tty: row[6], pty: null, rhost: row[7], service,
+      kind: switchServices.has(service) ? 'switch' : 'login', pid, pid_start, audit_session, boot_id,
+      login_time: row[12], login_at: row[13], logout_time: null, duration_s: null, end,
+    });
+  }
+  return sessions;
+}
+
+const sameMarks = (a: readonly FileMark[], b: readonly FileMark[]) => JSON.stringify(a) === JSON.stringify(b);
+
 /** Brings a checkpoint up to date with `files`, reading only what is new when it can. */
 export function catchUp(stored: Checkpoint | null, files: readonly InputFile[]): Catchup {
   const opened: Opened[] = [];
@@ -219,11 +334,14 @@ export function catchUp(stored: Checkpoint | null, files: readonly InputFile[]):
         skipped.push({ path: file.path, what: error.detail });
       }
     }
-    const starts = stored !== null && stored.version === checkpointVersion && Array.isArray(stored.files) ? plan(opened, stored) : null;
+    const usable = stored !== null && stored.version === checkpointVersion && Array.isArray(stored.files) ? stored : null;
+    const starts = usable !== null ? plan(opened, usable) : null;
     // Pruned as it grows: a full read of a long history keeps only what is still open.
-    let records: LogRecord[] = starts !== null && stored !== null ? [...stored.kept] : [];
+    let records: LogRecord[] = [];
+    let read = 0;
     const keep = (record: LogRecord) => {
       records.push(record);
+      read++;
       if (records.length >= pruneEvery) records = prune(records);
     };
     const marks: FileMark[] = [];
@@ -237,7 +355,13 @@ export function catchUp(stored: Checkpoint | null, files: readonly InputFile[]):
       if (damage !== null) damaged.push(damage);
       marks.push(mark);
     });
-    return { checkpoint: { version: checkpointVersion, files: marks, kept: prune(records) }, malformed, fullRead: starts === null, damaged, skipped };
+    const fullRead = usable === null || starts === null;
+    if (!fullRead && read === 0) {
+      // Nothing new: the stored rows stand as they are, and the file need not be written.
+      return { checkpoint: { ...usable, files: marks }, malformed, fullRead, damaged, skipped, changed: !sameMarks(marks, usable.files) };
+    }
+    const all = fullRead ? records : [...keptRecords(usable), ...records];
+    return { checkpoint: checkpointOf(marks, prune(all)), malformed, fullRead, damaged, skipped, changed: true };
   } finally {
     for (const o of opened) closeSync(o.fd);
   }

@@ -5,12 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../config/config.ts';
 import { InputError } from '../input/inputs.ts';
 import * as build from '../record/build.ts';
+import { parseTimestamp } from '../record/time.ts';
 import type { SessionOpenRecord } from '../record/types.ts';
 import type { Session } from '../reconcile/types.ts';
 import { openSessionsDirOf, saveOpenSession } from '../store/open-sessions.ts';
 import { bootId, kernelHostname } from '../sys/host.ts';
 import { auditSessionOf, processStartTicks } from '../sys/processes.ts';
-import { currentSessions, type CurrentSessionsRequest } from './current-sessions.ts';
+import { currentSessions, type CurrentSession, type CurrentSessionsRequest } from './current-sessions.ts';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,11 +60,12 @@ const login = (user: string, tty: string, proc: { pid: number; pid_start: number
 });
 
 /** The session `current sessions` reports for an open record. */
-function sessionOf(open: SessionOpenRecord, end: Session['end'] = null): Session {
+function sessionOf(open: SessionOpenRecord, end: Session['end'] = null): CurrentSession {
   return {
     session_id: open.session_id, host: open.host, user: open.user, uid: open.uid, tty: open.tty, pty: null, rhost: open.rhost,
     service: open.service, kind: ['su', 'sudo'].includes(open.service) ? 'switch' : 'login', pid: open.pid, pid_start: open.pid_start,
-    audit_session: open.audit_session ?? null, boot_id: open.boot_id, login_time: open.ts, logout_time: null, duration_s: null, end,
+    audit_session: open.audit_session ?? null, boot_id: open.boot_id, login_time: open.ts, login_at: parseTimestamp(open.ts) ?? 0,
+    logout_time: null, duration_s: null, end,
   };
 }
 

@@ -7,11 +7,12 @@ import type { Config } from '../config/config.ts';
 import { InputError } from '../input/inputs.ts';
 import { reconcile } from '../reconcile/reconcile.ts';
 import type { Liveness, Session } from '../reconcile/types.ts';
+import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { validateRecord } from '../record/validate.ts';
 import { listOpenSessions, openSessionsDirOf } from '../store/open-sessions.ts';
 import { liveTerminals } from './live-terminal.ts';
-import { loadCurrent, loadReconciled, localHost, localLiveness } from './load-sessions.ts';
+import { loadCurrent, loadReconciled, localHost, localLiveness, type Loaded, type Unended } from './load-sessions.ts';
 
 export interface CurrentSessionsRequest {
   /** Files or directories to read; empty: the log directory. */
@@ -24,8 +25,13 @@ export interface CurrentSessionsRequest {
   all: boolean;
 }
 
-/** A current session, with the pty its processes hold when its tty does not name one. */
-export type CurrentSession = Session;
+/**
+ * A current session, with the pty its processes hold when its tty does not name one, and its
+ * login time in microseconds as well (not in the JSON object: for output that reckons with it).
+ */
+export interface CurrentSession extends Session {
+  login_at: Micros;
+}
 
 export interface CurrentSessions {
   sessions: CurrentSession[];
@@ -36,7 +42,7 @@ export interface CurrentSessions {
 }
 
 /** Open sessions from the run directory's entries. */
-function fromRunDirectory(config: Config, alive: Liveness): { sessions: Session[]; malformed: number } {
+function fromRunDirectory(config: Config, alive: Liveness): { sessions: CurrentSession[]; malformed: number } {
   const { records, unreadable } = listOpenSessions(config.runDir);
   const valid: LogRecord[] = [];
   let malformed = unreadable;
@@ -45,7 +51,18 @@ function fromRunDirectory(config: Config, alive: Liveness): { sessions: Session[
     if (checked.ok) valid.push(checked.record);
     else malformed++;
   }
-  return { sessions: reconcile(valid, alive, { switchServices: config.switchServices }).sessions, malformed };
+  const sessions = reconcile(valid, alive, { switchServices: config.switchServices }).sessions;
+  return { sessions: sessions.map((s) => ({ ...s, login_at: parseTimestamp(s.login_time) ?? 0 })), malformed };
+}
+
+/** The sessions of a full read that no record ended: current, or gone. */
+function unendedOf(loaded: Loaded): Unended {
+  const sessions: CurrentSession[] = [];
+  for (const i of loaded.order) {
+    const end = loaded.endOf(i);
+    if (end === null || end === 'gone') sessions.push({ ...loaded.session(i), login_at: loaded.loginAt(i) });
+  }
+  return { sessions, warnings: loaded.warnings, incomplete: loaded.incomplete };
 }
 
 export function currentSessions(request: CurrentSessionsRequest, config: Config, env: Readonly<Record<string, string | undefined>>): CurrentSessions {
@@ -53,16 +70,12 @@ export function currentSessions(request: CurrentSessionsRequest, config: Config,
   const alive = localLiveness(local);
   const warnings: string[] = [];
   let incomplete = false;
-  let list: Session[];
+  let list: CurrentSession[];
   try {
-    const loaded = request.inputs.length > 0 ? loadReconciled(request.inputs, config, alive) : loadCurrent(config, env, alive);
+    const loaded = request.inputs.length > 0 ? unendedOf(loadReconciled(request.inputs, config, alive)) : loadCurrent(config, env, alive);
     warnings.push(...loaded.warnings);
     incomplete = loaded.incomplete;
-    list = [];
-    for (const i of loaded.order) {
-      const end = loaded.endOf(i);
-      if (end === null || end === 'gone') list.push(loaded.session(i));
-    }
+    list = loaded.sessions;
   } catch (error) {
     const denied = error instanceof InputError && (error.code === 'EACCES' || error.code === 'EPERM');
     if (!denied || request.inputs.length > 0) throw error;
@@ -72,14 +85,13 @@ export function currentSessions(request: CurrentSessionsRequest, config: Config,
     list = fallback.sessions;
   }
 
-  const current = list
-    .filter(
-      (s) =>
-        (s.end === null || (request.includeGone && s.end === 'gone')) &&
-        (request.all || s.kind === 'login') &&
-        (request.user === null || s.user === request.user) &&
-        (request.host === null || s.host === request.host),
-    )
-    .map(liveTerminals(local));
+  const terminal = liveTerminals(local);
+  const current: CurrentSession[] = [];
+  for (const s of list) {
+    if (s.end === 'gone' ? !request.includeGone : s.end !== null) continue;
+    if ((!request.all && s.kind !== 'login') || (request.user !== null && s.user !== request.user) || (request.host !== null && s.host !== request.host)) continue;
+    const { pty } = terminal(s);
+    current.push(pty === s.pty ? s : { ...s, pty });
+  }
   return { sessions: current, warnings, incomplete };
 }

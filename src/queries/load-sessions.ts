@@ -4,14 +4,15 @@
 // among the warnings and `incomplete` says so.
 
 import { CheckpointError, loadCheckpointFile, saveCheckpointFile, sessionsCheckpointPath } from '../checkpoint/checkpoint-file.ts';
-import { catchUp, type Checkpoint } from '../checkpoint/sessions-checkpoint.ts';
+import { catchUp, checkpointVersion, unendedSessions, type Checkpoint } from '../checkpoint/sessions-checkpoint.ts';
 import type { Config } from '../config/config.ts';
 import { damageWarning, forEachRecord, forEachRecordIn, InputError, listInputs, malformedWarnings, skippedWarning, type ReadResult } from '../input/inputs.ts';
 import { Reconciler, type ReconciledSessions } from '../reconcile/reconcile.ts';
-import type { Liveness } from '../reconcile/types.ts';
+import { defaultSwitchServices, type Liveness } from '../reconcile/types.ts';
 import type { LogRecord } from '../record/types.ts';
 import { bootId, kernelHostname } from '../sys/host.ts';
 import { processRuns, runningAuditSessions } from '../sys/processes.ts';
+import type { CurrentSession } from './current-sessions.ts';
 
 export interface LocalHost {
   host: string;
@@ -80,40 +81,52 @@ export function loadReconciled(inputs: readonly string[], config: Config, alive:
 
 function isSessionsCheckpoint(value: unknown): value is Checkpoint {
   const v = value as Partial<Checkpoint> | null;
-  return Array.isArray(v?.files) && Array.isArray(v?.kept);
+  // An older version is a checkpoint too: catchUp() reads the whole log instead, without a word.
+  if (typeof v?.version === 'number' && v.version !== checkpointVersion) return true;
+  return Array.isArray(v?.files) && Array.isArray(v?.strings) && Array.isArray(v?.opens) && Array.isArray(v?.others) && typeof v?.closesWithoutOpen === 'number';
+}
+
+/** The sessions no record has ended: current, or gone where liveness says so; in login order. */
+export interface Unended {
+  sessions: CurrentSession[];
+  warnings: string[];
+  /** An input was read only up to its damage (named in `warnings`): the answer lacks the rest. */
+  incomplete: boolean;
 }
 
 /**
- * Current sessions from the log directory through the checkpoint: only what was appended since
- * the last call is read. Falls back to a full read (and a new checkpoint) after rotation or
- * truncation; a checkpoint that cannot be saved only costs speed.
+ * The unended sessions of the log directory, through the checkpoint: only what was appended since
+ * the last call is read, and with nothing appended the answer comes from the checkpoint's rows.
+ * Falls back to a full read (and a new checkpoint) after rotation or truncation; a checkpoint that
+ * cannot be saved only costs speed.
  */
-export function loadCurrent(config: Config, env: Readonly<Record<string, string | undefined>>, alive: Liveness): Loaded {
+export function loadCurrent(config: Config, env: Readonly<Record<string, string | undefined>>, alive: Liveness): Unended {
   const { files, skipped } = withDefaultNamed(config, () => listInputs([config.logDir]));
-  const path = sessionsCheckpointPath(config.stateDir, env);
+  const place = sessionsCheckpointPath(config.stateDir, env);
   // The checkpoint is a cache: one that cannot be used only costs a full read.
   const early: string[] = [];
+  if (place.path === null) early.push(`keeping no sessions checkpoint, reading the whole log at every call: ${place.why}`);
   let stored: Checkpoint | null = null;
   try {
-    stored = path === null ? null : loadCheckpointFile(path, 'sessions', isSessionsCheckpoint);
+    stored = place.path === null ? null : loadCheckpointFile(place.path, 'sessions', isSessionsCheckpoint);
   } catch (error) {
     if (!(error instanceof CheckpointError)) throw error;
     early.push(`${error.message}; reading the whole log`);
   }
   const caught = catchUp(stored, files);
   const { checkpoint, malformed, damaged } = caught;
-  const reconciler = new Reconciler({ switchServices: config.switchServices });
-  for (const record of checkpoint.kept) reconciler.add(record);
-  const result = reconciler.finish(alive);
-  const warnings = [...early, ...warningsOf({ malformed, damaged, skipped: [...skipped, ...caught.skipped] }, result)];
-  if (path !== null) {
+  const sessions = unendedSessions(checkpoint, alive, new Set(config.switchServices ?? defaultSwitchServices));
+  const warnings = [...early, ...skipped.map(skippedWarning), ...caught.skipped.map(skippedWarning), ...malformedWarnings({ malformed })];
+  if (checkpoint.closesWithoutOpen > 0) warnings.push(`ignored ${checkpoint.closesWithoutOpen} session_close record(s) without a session_open`);
+  warnings.push(...damaged.map(damageWarning));
+  if (place.path !== null && caught.changed) {
     try {
-      saveCheckpointFile(path, checkpoint);
+      saveCheckpointFile(place.path, checkpoint);
     } catch (error) {
-      warnings.push(`cannot save the checkpoint ${path}: ${(error as { code?: string }).code ?? String(error)}`);
+      warnings.push(`cannot save the checkpoint ${place.path}: ${(error as { code?: string }).code ?? String(error)}`);
     }
   }
-  return { ...result, warnings, incomplete: damaged.length > 0 };
+  return { sessions, warnings, incomplete: damaged.length > 0 };
 }
 
 /** The ids of the sessions still open, from the whole log. */

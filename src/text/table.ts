@@ -5,7 +5,7 @@
 
 import type { Paint } from './colour.ts';
 import { plain } from './colour.ts';
-import { cut, escapeText, pad } from './terminal.ts';
+import { charLength as length, cut, escapeText, pad } from './terminal.ts';
 
 export interface Column {
   title: string;
@@ -25,8 +25,6 @@ export interface TableLayout {
   headless?: boolean;
   paint?: Paint;
 }
-
-const length = (text: string) => [...text].length;
 
 /** Column widths: the widest value of each, then narrowed until the line fits `width`. */
 export function fitColumns(columns: readonly Column[], natural: readonly number[], width: number): number[] {

@@ -35,8 +35,17 @@ export function escapeJson(text: string): string {
   return text.replace(unsafeInJson, (ch) => (ch === '\t' || ch === '\r' ? ' ' : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
+/** A surrogate: only where one is does a string's length in characters differ from its `length`. */
+const surrogate = /[\ud800-\udfff]/;
+
+/** The length of `text` in characters (code points), without splitting it when it has no surrogate pair. */
+export function charLength(text: string): number {
+  return surrogate.test(text) ? [...text].length : text.length;
+}
+
 /** Cuts to `width` characters, ending with `…` when something was cut. */
 export function cut(text: string, width: number): string {
+  if (!surrogate.test(text)) return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
   const chars = [...text];
   return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
 }
@@ -48,6 +57,6 @@ export function cell(value: string | null | undefined, width: number, wide: bool
 }
 
 export function pad(text: string, width: number): string {
-  const length = [...text].length;
+  const length = charLength(text);
   return length >= width ? text : text + ' '.repeat(width - length);
 }

@@ -4,7 +4,6 @@ import { parseCommandArgs } from '../args.ts';
 import type { Config } from '../../config/config.ts';
 import { currentSessions, type CurrentSession } from '../../queries/current-sessions.ts';
 import { sessionJson } from '../../queries/session-json.ts';
-import { parseTimestamp } from '../../record/time.ts';
 import { escapeText } from '../../text/terminal.ts';
 import { renderTable, type Column, type TableLayout } from '../../text/table.ts';
 import { duration, shortTime } from '../format/time.ts';
@@ -104,11 +103,13 @@ export function sessionsTable(list: readonly CurrentSession[], layout: TableLayo
     { title: 'TIME' },
     { title: 'SESSION' },
   ];
-  const rows = list.map((s) => {
-    const login = parseTimestamp(s.login_time) ?? now;
-    const ended = s.end === 'gone' ? 'gone' : duration(Math.max(0, (now - login) / 1e6));
-    return [...(manyHosts ? [s.host] : []), s.user, s.pty ?? s.tty ?? '-', s.rhost ?? '-', s.service, shortTime(login), ended, s.session_id.slice(-8)];
-  });
+  const rows: string[][] = [];
+  for (const s of list) {
+    const ended = s.end === 'gone' ? 'gone' : duration(Math.max(0, (now - s.login_at) / 1e6));
+    const row = [s.user, s.pty ?? s.tty ?? '-', s.rhost ?? '-', s.service, shortTime(s.login_at), ended, s.session_id.slice(-8)];
+    if (manyHosts) row.unshift(s.host);
+    rows.push(row);
+  }
   return renderTable(columns, rows, layout);
 }
 
