@@ -34,6 +34,11 @@ export interface NewestFirstOptions {
    * after it. Never asked once everything is read.
    */
   enough: (cut: Micros) => boolean;
+  /**
+   * Read every file begun to its start: the files not read are then whole segments (`unread`),
+   * which a caller may stand in for with their summaries (segment-index.ts).
+   */
+  wholeFiles?: boolean;
 }
 
 export interface NewestFirstRead extends ReadResult {
@@ -41,6 +46,11 @@ export interface NewestFirstRead extends ReadResult {
   cut: Micros | null;
   /** A log was found out of order beyond the window: the records delivered are not to be used. */
   disorder: boolean;
+  /**
+   * The log's files not opened, oldest first (with wholeFiles: every record after the cut is
+   * elsewhere), each with the earliest record time read after it in its log.
+   */
+  unread: Array<{ file: InputFile; after: Micros }>;
   /** The earliest record time of an input path (as given); null when it has none. */
   beginning: (path: string) => Micros | null;
 }
@@ -176,7 +186,7 @@ function rotationBounds(files: readonly InputFile[]): Array<Micros | null> {
  */
 export function readNewestFirst(paths: readonly string[], onRecord: (record: LogRecord) => void, options: NewestFirstOptions): NewestFirstRead {
   const { files, skipped } = listInputs(paths);
-  const read: NewestFirstRead = { malformed: [], damaged: [], skipped, cut: null, disorder: false, beginning: () => null };
+  const read: NewestFirstRead = { malformed: [], damaged: [], skipped, cut: null, disorder: false, unread: [], beginning: () => null };
   const malformed = new Map<string, number>();
   const countMalformed = (path: string, n: number) => {
     if (n > 0) malformed.set(path, (malformed.get(path) ?? 0) + n);
@@ -231,10 +241,12 @@ export function readNewestFirst(paths: readonly string[], onRecord: (record: Log
     for (;;) {
       const open = [...sequences.values()].filter((s) => !s.done);
       if (open.length === 0) break;
-      // The sequence whose unread part may hold the latest records is read next.
-      const s = open.reduce((a, b) => (cutOf(b) > cutOf(a) ? b : a));
+      // A file begun is read to its start when asked; otherwise the sequence whose unread part
+      // may hold the latest records is read next.
+      const begun = options.wholeFiles === true ? open.find((q) => q.reading !== null) : undefined;
+      const s = begun ?? open.reduce((a, b) => (cutOf(b) > cutOf(a) ? b : a));
       const cut = Math.max(...open.map(cutOf));
-      if (cut !== Infinity && options.enough(cut)) {
+      if (begun === undefined && cut !== Infinity && options.enough(cut)) {
         read.cut = cut;
         break;
       }
@@ -261,6 +273,11 @@ export function readNewestFirst(paths: readonly string[], onRecord: (record: Log
     for (const s of sequences.values()) if (s.reading !== null) closeSync(s.reading.fd);
   }
   for (const [path, count] of malformed) read.malformed.push({ path, count });
+  if (read.cut !== null) {
+    for (const s of sequences.values()) {
+      if (!s.done) for (const file of s.files.slice(0, s.reading === null ? s.next + 1 : s.next)) read.unread.push({ file, after: s.earliest });
+    }
+  }
   read.beginning = (path) => {
     let at = earliestOf.get(path) ?? Infinity;
     for (const s of sequences.values()) {

@@ -4,15 +4,20 @@
 // warnings name it and `incomplete` says so.
 
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { alertLogPath, readAlerts } from '../alerts/alert-log.ts';
 import type { Alert } from '../alerts/engine.ts';
 import type { Config } from '../config/config.ts';
 import { FailureCollector } from '../failures/failures.ts';
 import { damageWarning, readInputTextUpToDamage } from '../input/inputs.ts';
+import { orderWindow, readNewestFirst } from '../input/newest-first.ts';
+import { carriedRecords, SegmentIndex } from '../input/segment-index.ts';
 import type { Micros } from '../record/time.ts';
 import { AccessLogSummarizer } from '../report/access-log.ts';
 import { buildReport, type Report } from '../report/report.ts';
-import { loadReconciled, localHost, localLiveness } from './load-sessions.ts';
+import { allDirectories, type HistoryRead } from './history.ts';
+import { loadRecent } from './load-recent.ts';
+import { loadReconciled, localHost, localLiveness, type Loaded } from './load-sessions.ts';
 
 export interface ReportRequest {
   since: Micros;
@@ -35,9 +40,42 @@ export interface SecurityReport {
   incomplete: boolean;
 }
 
-export function securityReport(request: ReportRequest, config: Config, now: Micros): SecurityReport {
-  const collector = new FailureCollector({ since: request.since, until: request.until, user: null, host: null });
-  const loaded = loadReconciled(request.inputs, config, localLiveness(localHost(config)), (r) => collector.add(r));
+/**
+ * The sessions and failures of the period. Logs that can be read newest first are read back to
+ * the start of the period only; each segment before it stands in with its summary (the sessions
+ * still open across its end, and the boots and shutdowns that end them: segment-index.ts).
+ */
+function loadPeriod(request: ReportRequest, config: Config, how: HistoryRead): { loaded: Loaded; collector: FailureCollector } {
+  const alive = localLiveness(localHost(config));
+  const paths = request.inputs.length > 0 ? request.inputs : [config.logDir];
+  const newCollector = () => new FailureCollector({ since: request.since, until: request.until, user: null, host: null });
+  if (how === 'auto' && allDirectories(paths)) {
+    const collector = newCollector();
+    const index = new SegmentIndex(config.stateDir);
+    const recent = loadRecent(paths, config, alive, (r) => collector.add(r), (onRecord) => {
+      const read = readNewestFirst(paths, onRecord, { enough: (cut) => cut < request.since, wholeFiles: true });
+      if (read.disorder) return read;
+      // Newest first, each segment's records no later than the earliest after it (by the window);
+      // one that is (a duplicate written far from its original, a clock set back) means disorder.
+      const summaries = read.unread.map(({ file, after }) => ({ summary: index.summary(file), after, log: dirname(file.path) }));
+      const earliest = new Map<string, Micros>();
+      for (let i = summaries.length - 1; i >= 0; i--) {
+        const { summary, after, log } = summaries[i] as (typeof summaries)[number];
+        const before = Math.min(earliest.get(log) ?? Infinity, after);
+        if (summary.last !== null && summary.last > before + orderWindow) return { ...read, disorder: true };
+        earliest.set(log, Math.min(before, summary.first ?? Infinity));
+      }
+      for (const { summary } of summaries) carriedRecords(summary, onRecord);
+      return read;
+    });
+    if (recent !== null) return { loaded: recent.loaded, collector };
+  }
+  const collector = newCollector();
+  return { loaded: loadReconciled(request.inputs, config, alive, (r) => collector.add(r)), collector };
+}
+
+export function securityReport(request: ReportRequest, config: Config, now: Micros, how: HistoryRead = 'auto'): SecurityReport {
+  const { loaded, collector } = loadPeriod(request, config, how);
   const warnings = [...loaded.warnings];
   let incomplete = loaded.incomplete;
   const alertsPath = request.alerts ?? alertLogPath(config.stateDir);

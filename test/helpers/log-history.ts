@@ -26,11 +26,12 @@ export interface GeneratedHistory {
 }
 
 const T0 = Date.UTC(2026, 9, 1) * 1000;
-const hosts = ['web1', 'web2', 'db1'];
+// app1 never reboots: its sessions left open stay open.
+const hosts = ['web1', 'web2', 'db1', 'app1'];
 const users = ['alice', 'bob', 'carol', 'dave', 'root'];
 
 /**
- * Sessions of three hosts over some days: ssh logins (the pty on the close), console logins,
+ * Sessions of four hosts over some days: ssh logins (the pty on the close), console logins,
  * su and sudo inside them, closes without a session id, failed logins, boots after a shutdown and
  * after a crash, sessions never closed; written in time order as concurrent writers leave them
  * (neighbours a few seconds apart swapped), with duplicated and malformed lines among them.
@@ -62,7 +63,7 @@ export function generateHistory(shape: HistoryShape): GeneratedHistory {
     }
     const h = hosts[rand(hosts.length)] as string;
     const roll = rand(100);
-    if (roll < 3) {
+    if (roll < 3 && h !== 'app1') {
       // A reboot: after a shutdown, or a crash; sessions of the old boot are not closed.
       if (roll < 2) events.push(build.shutdown(origin(h, 'systemd'), at));
       boots.set(h, (boots.get(h) ?? 0) + 1);

@@ -1,0 +1,178 @@
+// A summary of each rotated segment of the log, kept in the state directory: what a query about a
+// period needs from a segment before that period, without reading it. A rotated segment never
+// changes, so its summary, made the first time it is needed, holds until the segment goes.
+//
+// The summary holds the segment's time span and the records whose other half is elsewhere: the
+// opens of sessions not closed in the segment, the closes of sessions opened before it, and the
+// boots and shutdowns (which end sessions still open). Sessions opened and closed within the
+// segment ended before anything after it, and are left out — except those opened within the
+// order window of its end, whose open may be written again in the next segment (a relay's
+// duplicate): they are kept with their closes. A duplicate further away is out of order, which
+// the reader sees by the segments' time spans (security-report.ts). It is a cache: checked against the
+// segment's identity (device, inode, size, modification time), rebuilt silently when missing or
+// stale, never needed for an answer (made in memory when it cannot be stored).
+
+import { basename } from 'node:path';
+import { jsonText } from '../record/json-text.ts';
+import { parseTimestamp, type Micros } from '../record/time.ts';
+import type { LogRecord } from '../record/types.ts';
+import { parseRecordLine } from '../record/validate.ts';
+import { ensureOwnDirSync, writeFileAtomicSync } from '../store/atomic-file.ts';
+import { fs, readTextNoFollow } from '../sys/fs.ts';
+import { forEachRecordIn, type InputFile } from './inputs.ts';
+import { orderWindow } from './newest-first.ts';
+
+const version = 1;
+const indexDirName = 'segment-index';
+
+interface Identity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface SegmentSummary {
+  /** The earliest and latest record times; null for a segment without records. */
+  first: Micros | null;
+  last: Micros | null;
+  records: number;
+  malformed: number;
+  /** The records whose other half is elsewhere, as log lines. */
+  carried: string[];
+}
+
+interface Stored extends SegmentSummary {
+  version: number;
+  name: string;
+  identity: Identity;
+}
+
+const sameIdentity = (a: Identity, b: Identity) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+
+/** The summary's file name: the segment's identity, so that a segment renamed by logrotate keeps its summary. */
+const fileNameOf = (id: Identity) => `${id.dev}-${id.ino}-${id.size}-${Math.floor(id.mtimeMs)}.json`;
+
+/** Reads a segment whole and summarizes it. */
+export function summarizeSegment(file: InputFile): SegmentSummary & { damaged: boolean } {
+  const opens = new Map<string, LogRecord>();
+  const closed = new Set<string>();
+  const closes: LogRecord[] = [];
+  const system: LogRecord[] = [];
+  let first = Infinity;
+  let last = -Infinity;
+  let records = 0;
+  const read = forEachRecordIn(file, (r) => {
+    records++;
+    const at = parseTimestamp(r.ts) ?? 0;
+    if (at < first) first = at;
+    if (at > last) last = at;
+    if (r.event === 'session_open') {
+      if (!opens.has(r.session_id)) opens.set(r.session_id, r);
+    } else if (r.event === 'session_close') {
+      if (r.session_id !== null) closed.add(r.session_id);
+      closes.push(r);
+    } else if (r.event === 'boot' || r.event === 'shutdown') system.push(r);
+  });
+  const carried: string[] = [];
+  const late = (r: LogRecord) => (parseTimestamp(r.ts) ?? 0) >= last - orderWindow;
+  const kept = new Set<string>();
+  for (const [id, r] of opens) {
+    if (closed.has(id) && !late(r)) continue;
+    kept.add(id);
+    carried.push(jsonText(r));
+  }
+  // A close with no id pairs by process: it is carried, as is every close of a session opened
+  // before the segment or kept.
+  for (const r of closes) if (r.event === 'session_close' && (r.session_id === null || !opens.has(r.session_id) || kept.has(r.session_id))) carried.push(jsonText(r));
+  for (const r of system) carried.push(jsonText(r));
+  return {
+    first: records > 0 ? first : null,
+    last: records > 0 ? last : null,
+    records,
+    malformed: read.malformed,
+    carried,
+    damaged: read.damage !== null,
+  };
+}
+
+function isStored(value: unknown): value is Stored {
+  const v = value as Partial<Stored> | null;
+  return (
+    typeof v === 'object' && v !== null && v.version === version && typeof v.identity === 'object' && v.identity !== null &&
+    Array.isArray(v.carried) && v.carried.every((l) => typeof l === 'string') && typeof v.records === 'number'
+  );
+}
+
+/**
+ * The summaries of rotated segments, from the index in `stateDir` where it holds one for the
+ * segment as it is, else made (and stored when the index can be written).
+ */
+export class SegmentIndex {
+  private readonly dir: string | null;
+  private writable = true;
+
+  constructor(stateDir: string | null) {
+    this.dir = stateDir === null ? null : `${stateDir}/${indexDirName}`;
+  }
+
+  summary(file: InputFile): SegmentSummary {
+    const segment = file.segment;
+    const identity: Identity | null = segment ? { dev: segment.dev, ino: segment.ino, size: segment.size, mtimeMs: segment.mtimeMs } : null;
+    if (this.dir !== null && identity !== null) {
+      try {
+        const stored: unknown = JSON.parse(readTextNoFollow(`${this.dir}/${fileNameOf(identity)}`));
+        if (isStored(stored) && sameIdentity(stored.identity, identity)) return stored;
+      } catch {
+        // missing, unreadable or damaged: made again
+      }
+    }
+    const made = summarizeSegment(file);
+    // A damaged segment's summary is not kept: it would hide the damage from the next reader.
+    if (this.dir !== null && identity !== null && !made.damaged && this.writable) this.store(identity, basename(file.path), made, file.path);
+    return made;
+  }
+
+  private store(identity: Identity, name: string, summary: SegmentSummary, segmentPath: string): void {
+    const dir = this.dir as string;
+    try {
+      ensureOwnDirSync(dir.slice(0, -indexDirName.length - 1), 0o755);
+      ensureOwnDirSync(dir, 0o755);
+      const stored: Stored = { version, name, identity, first: summary.first, last: summary.last, records: summary.records, malformed: summary.malformed, carried: summary.carried };
+      const file = fileNameOf(identity);
+      writeFileAtomicSync(dir, file, JSON.stringify(stored), 0o640);
+      // As readable as the log is: by the segment's group (adm), nobody else.
+      if (process.geteuid?.() === 0) fs.lchownSync(`${dir}/${file}`, 0, fs.lstatSync(segmentPath).gid);
+    } catch {
+      this.writable = false; // an index that cannot be written only costs time
+    }
+  }
+
+  /** Removes summaries of segments no longer in the log (`present`: the identities of those that are). */
+  prune(present: readonly InputFile[]): void {
+    if (this.dir === null || !this.writable) return;
+    const keep = new Set(present.flatMap((f) => (f.segment ? [fileNameOf(f.segment)] : [])));
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.endsWith('.json') || keep.has(name)) continue;
+      try {
+        fs.unlinkSync(`${this.dir}/${name}`);
+      } catch {
+        // another reader removed it, or it is not ours to remove
+      }
+    }
+  }
+}
+
+/** The carried records of a summary, parsed. */
+export function carriedRecords(summary: SegmentSummary, onRecord: (record: LogRecord) => void): void {
+  for (const line of summary.carried) {
+    const record = parseRecordLine(line);
+    if (record !== null) onRecord(record);
+  }
+}
