@@ -58,23 +58,46 @@ function secondWidest(widths: readonly number[], skip: number): number {
 /** The table as lines, one per row, after a header line of titles. */
 export function renderTable(columns: readonly Column[], rows: ReadonlyArray<ReadonlyArray<string | null | undefined>>, layout: TableLayout): string {
   const paint = layout.paint ?? plain;
-  const cells = rows.map((row) => columns.map((_, i) => escapeText(row[i] ?? '')));
+  const n = columns.length;
+  // Each cell escaped and measured once, by index: a table of thousands of rows is laid out once
+  // per call, mostly before the JIT has seen this code.
+  const cells = new Array<string>(rows.length * n);
+  const lengths = new Int32Array(rows.length * n);
+  const widest = columns.map((c) => (layout.headless ? 0 : length(c.title)));
+  for (let r = 0, k = 0; r < rows.length; r++) {
+    const row = rows[r] as ReadonlyArray<string | null | undefined>;
+    for (let i = 0; i < n; i++, k++) {
+      const text = escapeText(row[i] ?? '');
+      const chars = length(text);
+      cells[k] = text;
+      lengths[k] = chars;
+      if (chars > (widest[i] as number)) widest[i] = chars;
+    }
+  }
   const natural = columns.map((c, i) => {
-    const widest = Math.max(layout.headless ? 0 : length(c.title), ...cells.map((r) => length(r[i] as string)));
-    if (c.width === undefined) return widest;
-    return layout.wide ? Math.max(c.width, widest) : c.width;
+    const w = widest[i] as number;
+    if (c.width === undefined) return w;
+    return layout.wide ? Math.max(c.width, w) : c.width;
   });
   const widths = layout.wide ? natural : fitColumns(columns, natural, layout.width);
-  const line = (fields: readonly string[]) =>
-    fields
-      .map((f, i) => {
-        const w = widths[i] as number;
-        const text = layout.wide ? f : cut(f, w);
-        if (columns[i]?.right) return text.padStart(w);
-        return i === fields.length - 1 ? text : pad(text, w);
-      })
-      .join(' ')
-      .trimEnd();
-  const body = cells.map((r) => `${line(r)}\n`).join('');
-  return layout.headless ? body : `${paint(line(columns.map((c) => c.title)), 'heading')}\n${body}`;
+  /** A cell cut to its column, padded to it but in the last column; `chars` is its length in characters. */
+  const field = (text: string, chars: number, i: number): string => {
+    const w = widths[i] as number;
+    // A cut value is as wide as its column already.
+    const value = layout.wide || chars <= w ? text : cut(text, w);
+    if (columns[i]?.right) return value.padStart(w);
+    return i === n - 1 || chars >= w ? value : value + ' '.repeat(w - chars);
+  };
+  const lines: string[] = [];
+  if (!layout.headless) {
+    let head = '';
+    for (let i = 0; i < n; i++) head += (i > 0 ? ' ' : '') + field((columns[i] as Column).title, length((columns[i] as Column).title), i);
+    lines.push(`${paint(head.trimEnd(), 'heading')}\n`);
+  }
+  for (let r = 0, k = 0; r < rows.length; r++) {
+    let line = '';
+    for (let i = 0; i < n; i++, k++) line += (i > 0 ? ' ' : '') + field(cells[k] as string, lengths[k] as number, i);
+    lines.push(`${line.trimEnd()}\n`);
+  }
+  return lines.join('');
 }
