@@ -5,9 +5,11 @@ import { compressSegment } from '../store/compress-segment.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expandInputs, readRecords } from '../input/inputs.ts';
 import { reconcile } from '../reconcile/reconcile.ts';
+import type { Liveness } from '../reconcile/types.ts';
+import { parseTimestamp } from '../record/time.ts';
 import * as build from '../record/build.ts';
 import type { SessionOpenRecord, LogRecord } from '../record/types.ts';
-import { catchUp, keptRecords, type Checkpoint } from './sessions-checkpoint.ts';
+import { catchUp, keptRecords, unendedSessions, type Checkpoint } from './sessions-checkpoint.ts';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,6 +68,31 @@ describe('the sessions checkpoint', () => {
       expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
       expect(keptRecords(step.checkpoint).length).toBeLessThan(before + 100);
     }
+  });
+
+  it('answers from its rows as a full read does, liveness and user switches included, and is left as it was when nothing was appended', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
+    const open: SessionOpenRecord[] = [];
+    // Some sessions run, some have no process left, of some it cannot be known (another host).
+    const alive: Liveness = (s) => (s.pid % 3 === 0 ? null : s.pid % 3 === 1);
+    const switches = new Set(['sshd']);
+    const unended = () =>
+      reconcile(readRecords([dir]).records, alive, { switchServices: [...switches] })
+        .sessions.filter((s) => s.end === null || s.end === 'gone')
+        .map((s) => ({ ...s, login_at: parseTimestamp(s.login_time) }));
+    writeFileSync(`${dir}/sessions.jsonl`, text(batch(open, 300)));
+    let step = catchUp(null, expandInputs([dir]));
+    for (let round = 0; round < 3; round++) {
+      expect(unendedSessions(step.checkpoint, alive, switches)).toEqual(unended());
+      appendFileSync(`${dir}/sessions.jsonl`, text(batch(open, 60)));
+      step = catchUp(JSON.parse(JSON.stringify(step.checkpoint)) as Checkpoint, expandInputs([dir]));
+      expect(step.changed).toBe(true);
+    }
+    expect(unended().some((s) => s.end === 'gone')).toBe(true);
+    expect(unended().some((s) => s.end === null)).toBe(true);
+    const again = catchUp(step.checkpoint, expandInputs([dir]));
+    expect(again.changed).toBe(false);
+    expect(again.checkpoint).toEqual(step.checkpoint);
   });
 
   it('waits for the rest of a line still being written', () => {

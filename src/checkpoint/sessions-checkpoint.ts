@@ -38,8 +38,8 @@ export interface FileMark extends LogPosition {
 }
 
 /**
- * A kept session, reconciled: the fields of its open that sessions use (strings that repeat —
- * source, host, boot id, service — as indexes into `strings`), its login time as the reconciler
+ * A kept session, reconciled: the fields of its open that sessions use (strings as indexes into
+ * `strings`, -1 for null: they repeat, and a number costs JSON.parse no allocation), its login time as the reconciler
  * has it (text and microseconds), and whether a record ended it (a shutdown or a later boot of its host: `down`, `crash`;
  * such a session is never current again, but stays for what may still pair with it).
  */
@@ -48,10 +48,10 @@ export type OpenRow = [
   source: number,
   host: number,
   bootId: number,
-  user: string,
+  user: number,
   uid: number | null,
-  tty: string | null,
-  rhost: string | null,
+  tty: number,
+  rhost: number,
   service: number,
   pid: number,
   pidStart: number,
@@ -255,7 +255,7 @@ export function keptRecords(checkpoint: Checkpoint): LogRecord[] {
   const opens = checkpoint.opens.map(
     ([session_id, source, host, boot_id, user, uid, tty, rhost, service, pid, pid_start, audit, login_time]): SessionOpenRecord => ({
       schema: schemaVersion, event_id: `open ${session_id}`, ts: login_time, host: text(host), boot_id: text(boot_id), source: text(source) as RecordSource,
-      event: 'session_open', session_id, user, uid, tty, rhost, ruser: null, service: text(service), pid, pid_start,
+      event: 'session_open', session_id, user: text(user), uid, tty: strings[tty] ?? null, rhost: strings[rhost] ?? null, ruser: null, service: text(service), pid, pid_start,
       ...(audit === null ? {} : { audit_session: audit }),
     }),
   );
@@ -275,7 +275,8 @@ function checkpointOf(files: FileMark[], records: readonly LogRecord[]): Checkpo
   }
   const strings: string[] = [];
   const indexes = new Map<string, number>();
-  const intern = (value: string) => {
+  const intern = (value: string | null) => {
+    if (value === null) return -1;
     let index = indexes.get(value);
     if (index === undefined) indexes.set(value, (index = strings.push(value) - 1));
     return index;
@@ -283,7 +284,7 @@ function checkpointOf(files: FileMark[], records: readonly LogRecord[]): Checkpo
   const opens = Array.from(reconciled.order, (i): OpenRow => {
     const s = reconciled.session(i);
     return [
-      s.session_id, intern(sources.get(s.session_id) ?? 'pam'), intern(s.host), intern(s.boot_id), s.user, s.uid, s.tty, s.rhost,
+      s.session_id, intern(sources.get(s.session_id) ?? 'pam'), intern(s.host), intern(s.boot_id), intern(s.user), s.uid, intern(s.tty), intern(s.rhost),
       intern(s.service), s.pid, s.pid_start, s.audit_session, s.login_time, reconciled.loginAt(i), s.end === null ? 0 : 1,
     ];
   });
@@ -310,7 +311,7 @@ export function unendedSessions(checkpoint: Checkpoint, alive: Liveness, switchS
     const audit_session = row[11];
     const end = alive({ host, boot_id, pid, pid_start, audit_session }) === false ? 'gone' : null;
     sessions.push({
-      session_id: row[0], host, user: row[4], uid: row[5], tty: row[6], pty: null, rhost: row[7], service,
+      session_id: row[0], host, user: strings[row[4]] as string, uid: row[5], tty: strings[row[6]] ?? null, pty: null, rhost: strings[row[7]] ?? null, service,
       kind: switchServices.has(service) ? 'switch' : 'login', pid, pid_start, audit_session, boot_id,
       login_time: row[12], login_at: row[13], logout_time: null, duration_s: null, end,
     });
