@@ -11,7 +11,7 @@ import { Reconciler, type ReconciledSessions } from '../reconcile/reconcile.ts';
 import { defaultSwitchServices, type Liveness } from '../reconcile/types.ts';
 import type { LogRecord } from '../record/types.ts';
 import { bootId, kernelHostname } from '../sys/host.ts';
-import { processRuns, runningAuditSessions } from '../sys/processes.ts';
+import { processChecker, runningAuditSessions } from '../sys/processes.ts';
 import type { CurrentSession } from './current-sessions.ts';
 
 export interface LocalHost {
@@ -30,9 +30,10 @@ export function localHost(config: Config): LocalHost {
  */
 export function localLiveness(local: LocalHost): Liveness {
   let audits: Set<number> | null = null;
+  const runs = processChecker();
   return (s) => {
     if (s.host !== local.host || s.boot_id !== local.bootId) return null;
-    if (processRuns(s.pid, s.pid_start)) return true;
+    if (runs(s.pid, s.pid_start)) return true;
     return s.audit_session !== null && (audits ??= runningAuditSessions()).has(s.audit_session);
   };
 }

@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  auditSessionOf, childrenOf, descendantTerminal, ownAuditSession, parseStartTicks, processStartTicks, processTree, runningAuditSessions, sessionTerminal,
+  auditSessionOf, childrenOf, descendantTerminal, ownAuditSession, parseStartTicks, processChecker, processRuns, processStartTicks, processTree, runningAuditSessions,
+  sessionTerminal,
 } from './processes.ts';
 import { fakeProc } from '../../test/helpers/fake-proc.ts';
 
@@ -20,6 +21,24 @@ describe('parseStartTicks()', () => {
   it('reads this process from /proc', () => {
     expect(processStartTicks(process.pid)).toBeGreaterThan(0);
     expect(processStartTicks(2 ** 30)).toBeNull();
+  });
+});
+
+describe('processChecker()', () => {
+  const root = fakeProc([{ pid: 1, ppid: 0, start: 5 }, { pid: 300, ppid: 1, start: 77 }, { pid: 301, ppid: 1, start: 78 }]);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('answers as processRuns() does, before and after it lists /proc', () => {
+    const runs = processChecker(root);
+    const asked: Array<[number, number]> = [];
+    for (let round = 0; round < 4; round++) asked.push([300, 77], [300, 76], [301, 78], [302, 78], [1, 5]);
+    expect(asked.map(([pid, start]) => runs(pid, start))).toEqual(asked.map(([pid, start]) => processRuns(pid, start, root)));
+    expect(asked.map(([pid, start]) => processRuns(pid, start, root))).toContain(true);
+  });
+
+  it('asks each pid by itself where /proc cannot be listed', () => {
+    const runs = processChecker(`${root}/1/stat`); // not a directory
+    for (let i = 0; i < 12; i++) expect(runs(1, 5)).toBe(false);
   });
 });
 

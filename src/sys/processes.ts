@@ -37,6 +37,32 @@ export function processRuns(pid: number, pidStart: number, procRoot = '/proc'): 
   return processStartTicks(pid, procRoot) === pidStart;
 }
 
+/** After this many questions, processChecker() lists /proc once rather than try a stat per pid. */
+const askedBeforeListing = 8;
+
+/**
+ * processRuns() for many sessions at once (`sessions` over thousands of open ones): the first few
+ * by their /proc/PID/stat, then a pid missing from one listing of /proc runs no more, without a
+ * failed open each (a process that starts after the listing cannot be one a session began).
+ */
+export function processChecker(procRoot = '/proc'): (pid: number, pidStart: number) => boolean {
+  let asked = 0;
+  let listed: Set<number> | null | undefined;
+  return (pid, pidStart) => {
+    if (++asked > askedBeforeListing) {
+      if (listed === undefined) {
+        try {
+          listed = new Set(readdirSync(procRoot).filter((name) => /^\d+$/.test(name)).map(Number));
+        } catch {
+          listed = null; // no listing: each pid asked by itself
+        }
+      }
+      if (listed !== null && !listed.has(pid)) return false;
+    }
+    return processRuns(pid, pidStart, procRoot);
+  };
+}
+
 /** /proc/PID/sessionid when no audit session was ever set (AUDIT_SID_UNSET). */
 const noAuditSession = 4294967295;
 
