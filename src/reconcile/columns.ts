@@ -49,7 +49,8 @@ export class Interner {
   }
 }
 
-const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+const hexPairs = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex8 = (n: number) => `${hexPairs[n >>> 24]}${hexPairs[(n >>> 16) & 255]}${hexPairs[(n >>> 8) & 255]}${hexPairs[n & 255]}`;
 
 /** Session ids (validated lowercase UUIDs) as four 32-bit words, found by a hash table. */
 export class UuidTable {

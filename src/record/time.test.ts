@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationSeconds, formatTimestamp, parseTimestamp } from './time.ts';
+import { durationSeconds, formatTimestamp, parseRfc3339, parseTimestamp } from './time.ts';
 
 describe('formatTimestamp()', () => {
   it('writes RFC 3339 UTC with six fractional digits', () => {
@@ -39,6 +39,27 @@ describe('parseTimestamp()', () => {
 });
 
 describe('durationSeconds()', () => {
+  it('reads the log\'s own form by arithmetic exactly as the general parser does, invalid dates and times included', () => {
+    const odd = [
+      '2026-02-29T10:00:00.000000Z', '2024-02-29T10:00:00.000000Z', '2100-02-29T00:00:00.000000Z', '2000-02-29T00:00:00.000000Z',
+      '2026-04-31T00:00:00.000000Z', '2026-13-01T00:00:00.000000Z', '2026-00-10T00:00:00.000000Z', '2026-01-00T00:00:00.000000Z',
+      '2026-01-01T24:00:00.000000Z', '2026-01-01T23:60:00.000000Z', '2026-01-01T23:59:60.000000Z', '2026-01-01T12:59:60.000000Z',
+      '2026-01-01T12:99:00.000000Z', '1969-12-31T23:59:59.999999Z', '0026-01-01T00:00:00.000000Z', '1970-01-01T00:00:00.000000Z',
+      '9999-12-31T23:59:59.999999Z', '2026-1a-01T00:00:00.000000Z', '2026-01-01T00:00:00.00000aZ', '2026-01-01t00:00:00.000000Z',
+    ];
+    for (const text of odd) expect([text, parseTimestamp(text)]).toEqual([text, parseRfc3339(text)]);
+    let x = 99;
+    const next = (n: number) => {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      return (x >>> 8) % n;
+    };
+    const pick = (n: number) => String(next(n)).padStart(2, '0');
+    for (let i = 0; i < 20_000; i++) {
+      const text = `${1970 + next(500)}-${pick(14)}-${pick(33)}T${pick(26)}:${pick(62)}:${pick(62)}.${String(next(1_000_000)).padStart(6, '0')}Z`;
+      expect([text, parseTimestamp(text)]).toEqual([text, parseRfc3339(text)]);
+    }
+  });
+
   it('keeps microsecond precision', () => {
     expect(durationSeconds(1_000_000, 3_500_001)).toBe(2.500001);
   });

@@ -17,7 +17,8 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 const isTimestamp = (v: unknown) => isString(v) && timestampPattern.test(v) && parseTimestamp(v) !== null;
 const isUuid = (v: unknown) => isString(v) && uuidPattern.test(v);
 const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
-const isCapped = (v: unknown) => isString(v) && [...v].length <= 256;
+// At most 256 characters: a string of at most 256 UTF-16 units is; a longer one is counted.
+const isCapped = (v: unknown) => isString(v) && (v.length <= 256 || (v.length <= 512 && [...v].length <= 256));
 const isCappedOrNull = (v: unknown) => v === null || isCapped(v);
 
 export function validateRecord(value: unknown): Validation {
