@@ -93,11 +93,12 @@ export function sessionsCheckpointPath(stateDir: string, env: Readonly<Record<st
   const cache = [env['XDG_CACHE_HOME'], env['HOME'] ? `${env['HOME']}/.cache` : undefined].find((dir) => dir?.startsWith('/'));
   if (cache === undefined) return { path: null, why: `${state}, and neither XDG_CACHE_HOME nor HOME names a cache directory` };
   const dir = `${cache}/logsphere`;
-  try {
-    ensureOwnDirSync(cache, 0o700);
-    ensureOwnDirSync(dir, 0o700);
-    return { path: `${dir}/${sessionsCheckpointName}` };
-  } catch (error) {
-    return { path: null, why: `${state}, and ${unusable(dir, error)}` };
+  for (const each of [cache, dir]) {
+    try {
+      ensureOwnDirSync(each, 0o700);
+    } catch (error) {
+      return { path: null, why: `${state}, and ${unusable(each, error)}` };
+    }
   }
+  return { path: `${dir}/${sessionsCheckpointName}` };
 }

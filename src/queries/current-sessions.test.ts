@@ -205,6 +205,30 @@ describe('currentSessions() over the log directory', () => {
     }
   }
 
+  it.runIf(isRoot)('answers without a checkpoint where none can be kept, and says why once', () => {
+    const config = { ...scratchConfig(), stateDir: `${dir}/missing/state` };
+    chmodSync(dir, 0o755);
+    const c = corpus();
+    mkdirSync(config.logDir, { mode: 0o755 });
+    writeFileSync(config.logFile, c.lines, { mode: 0o644 });
+    // Root: its state directory cannot be made, and HOME is not a place for root's files.
+    const asRoot = currentSessions(request(), config, { HOME: dir });
+    expect(asRoot).toEqual({
+      sessions: [sessionOf(c.alice), sessionOf(c.dave)],
+      warnings: [`keeping no sessions checkpoint, reading the whole log at every call: cannot create ${config.stateDir}: its parent directory is missing (root keeps it in the state directory only, never under HOME)`],
+      incomplete: false,
+    });
+    // Another user whose state directory is root's, without HOME: the same answer, and why.
+    mkdirSync(`${dir}/missing`, { mode: 0o755 });
+    mkdirSync(config.stateDir, { mode: 0o755 });
+    const asUser = asNobody(() => currentSessions(request(), config, {}));
+    expect(asUser.sessions).toEqual([sessionOf(c.alice), sessionOf(c.dave)]);
+    expect(asUser.warnings).toEqual([
+      `keeping no sessions checkpoint, reading the whole log at every call: ${config.stateDir} is owned by uid 0, not by this user (uid 65534), and neither XDG_CACHE_HOME nor HOME names a cache directory`,
+    ]);
+    expect(existsSync(`${config.stateDir}/sessions.checkpoint.json`)).toBe(false);
+  });
+
   it.runIf(isRoot)('answers from the run directory, open sessions only, for a user who may not read the log', () => {
     const config = scratchConfig();
     chmodSync(dir, 0o755);
