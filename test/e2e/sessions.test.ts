@@ -3,7 +3,8 @@
 // a user switch, a killed [priv] monitor (current while the shell lives, gone after it), a shutdown
 // and a new boot (down), a new boot alone (crash), and a user who cannot read the log.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRecords, type JsonRecord } from '../helpers/log.ts';
 import { cliBundle, hookBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
@@ -170,5 +171,56 @@ describe.skipIf(lacking)('sessions and last on real logins', () => {
     const l = asNobody(['last']);
     expect(l.status).toBe(1);
     expect(l.stderr).toContain(`Cannot read ${sshd.logFile}: permission denied (EACCES)`);
+  });
+});
+
+// Where `sessions` keeps its checkpoint, through the built CLI in a clean environment (no HOME):
+// root makes its missing state directory; without any place, the answer comes with one notice.
+const lackingIds = missing({ root: true, commands: ['/usr/bin/setpriv'] });
+
+describe.skipIf(lackingIds)('the sessions checkpoint place', () => {
+  let dir = '';
+  beforeAll(() => {
+    requireBuilt();
+    dir = mkdtempSync(`${tmpdir()}/ls-place-e2e-`);
+    chmodSync(dir, 0o755);
+    mkdirSync(`${dir}/log`, { mode: 0o755 });
+    const at = '2026-11-21T08:00:00.000000Z';
+    const open = { schema: 'logsphere/1', event_id: '019a0000-0000-7000-8000-000000000001', ts: at, host: 'db2.example', boot_id: '3f1c2a4e-0000-4000-8000-00000000db02',
+      source: 'pam', event: 'session_open', session_id: '019a0000-0000-7000-8000-0000000000aa', user: 'dave', uid: 1000, tty: 'pts/0', rhost: '203.0.113.7',
+      ruser: null, service: 'sshd', pid: 4242, pid_start: 77 };
+    writeFileSync(`${dir}/log/sessions.jsonl`, `${JSON.stringify(open)}\n`, { mode: 0o644 });
+    copyFileSync(cliBundle, `${dir}/logsphere.cjs`); // readable by nobody wherever the checkout lives
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const sessions = (stateDir: string, as: string[] = []) => {
+    const env = { LOGSPHERE_CONFIG: `${dir}/none.env`, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: stateDir };
+    const args = [nodePath, `${dir}/logsphere.cjs`, 'sessions', '--json'];
+    const r = as.length > 0 ? spawnSync('setpriv', [...as, ...args], { encoding: 'utf8', env }) : spawnSync(args[0] as string, args.slice(1), { encoding: 'utf8', env });
+    return { status: r.status, users: r.status === 0 ? (JSON.parse(r.stdout) as Array<{ user: string }>).map((x) => x.user) : [], stderr: r.stderr };
+  };
+
+  it('root makes a missing state directory 0755 and keeps the checkpoint there, 0600', () => {
+    const first = sessions(`${dir}/state`);
+    expect(first).toEqual({ status: 0, users: ['dave'], stderr: '' });
+    expect(lstatSync(`${dir}/state`).mode & 0o7777).toBe(0o755);
+    expect(lstatSync(`${dir}/state/sessions.checkpoint.json`).mode & 0o7777).toBe(0o600);
+    expect(sessions(`${dir}/state`)).toEqual({ status: 0, users: ['dave'], stderr: '' });
+  });
+
+  it('without a state directory, root answers and says once why it keeps no checkpoint', () => {
+    const r = sessions(`${dir}/missing/state`);
+    expect(r).toEqual({
+      status: 0, users: ['dave'],
+      stderr: `logsphere: keeping no sessions checkpoint, reading the whole log at every call: cannot create ${dir}/missing/state: its parent directory is missing (root keeps it in the state directory only, never under HOME)\n`,
+    });
+    expect(existsSync(`${dir}/missing`)).toBe(false);
+  });
+
+  it('another user with root\'s state directory and no HOME answers and says why', () => {
+    const r = sessions(`${dir}/state`, ['--reuid=nobody', '--regid=nogroup', '--clear-groups']);
+    expect(r.users).toEqual(['dave']);
+    expect(r.stderr).toMatch(new RegExp(`^logsphere: keeping no sessions checkpoint, reading the whole log at every call: ${dir}/state is owned by uid 0, not by this user \\(uid \\d+\\), and neither XDG_CACHE_HOME nor HOME names a cache directory\n$`));
   });
 });
