@@ -112,7 +112,14 @@ export class SegmentIndex {
   private readonly dir: string | null;
   private writable = true;
 
-  constructor(stateDir: string | null) {
+  /**
+   * `shared`: summaries are given the segment's group and mode 0640, as readable as the log
+   * (`logsphere rotate`, which may change a file's group); otherwise they are the writer's alone (0600).
+   */
+  constructor(
+    stateDir: string | null,
+    private readonly shared = false,
+  ) {
     this.dir = stateDir === null ? null : `${stateDir}/${indexDirName}`;
   }
 
@@ -139,10 +146,8 @@ export class SegmentIndex {
       ensureOwnDirSync(dir.slice(0, -indexDirName.length - 1), 0o755);
       ensureOwnDirSync(dir, 0o755);
       const stored: Stored = { version, name, identity, first: summary.first, last: summary.last, records: summary.records, malformed: summary.malformed, carried: summary.carried };
-      const file = fileNameOf(identity);
-      writeFileAtomicSync(dir, file, JSON.stringify(stored), 0o640);
-      // As readable as the log is: by the segment's group (adm), nobody else.
-      if (process.geteuid?.() === 0) fs.lchownSync(`${dir}/${file}`, 0, fs.lstatSync(segmentPath).gid);
+      const gid = this.shared ? fs.lstatSync(segmentPath).gid : null;
+      writeFileAtomicSync(dir, fileNameOf(identity), JSON.stringify(stored), gid === null ? 0o600 : 0o640, false, gid);
     } catch {
       this.writable = false; // an index that cannot be written only costs time
     }

@@ -76,8 +76,11 @@ function createTemp(dir: string, name: string, mode: number): { temp: string; fd
   }
 }
 
-/** Writes `dir/name` so that it appears complete or not at all; `sync` makes it durable too. */
-export function writeFileAtomicSync(dir: string, name: string, data: string | Uint8Array, mode: number, sync = false): void {
+/**
+ * Writes `dir/name` so that it appears complete or not at all; `sync` makes it durable too; `gid`
+ * gives it that group (through its descriptor, before it appears).
+ */
+export function writeFileAtomicSync(dir: string, name: string, data: string | Uint8Array, mode: number, sync = false, gid: number | null = null): void {
   let made: { temp: string; fd: number };
   try {
     made = createTemp(dir, name, mode);
@@ -88,6 +91,7 @@ export function writeFileAtomicSync(dir: string, name: string, data: string | Ui
   try {
     try {
       fs.fchmodSync(fd, mode); // the mode asked for, whatever the umask (under su, the user's)
+      if (gid !== null) fs.fchownSync(fd, -1, gid);
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
       if (sync) fs.fsyncSync(fd);

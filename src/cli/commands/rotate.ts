@@ -7,6 +7,8 @@
 import { parseCommandArgs } from '../args.ts';
 import { logFileName, type Config } from '../../config/config.ts';
 import { holdsOpenSession } from '../../queries/load-sessions.ts';
+import { listInputs, type InputFile } from '../../input/inputs.ts';
+import { SegmentIndex } from '../../input/segment-index.ts';
 import type { Micros } from '../../record/time.ts';
 import { holdForRotation, releaseAfterRotation, upkeep, type UpkeepEvent } from '../../store/upkeep.ts';
 import type { CommandIO } from '../io.ts';
@@ -103,6 +105,29 @@ function describe(event: UpkeepEvent, config: Config): { out: string } | { err: 
   }
 }
 
+/**
+ * Summarizes the rotated segments that have no summary yet (segment-index.ts), as readable as the
+ * log, so that the first report after a rotation need not read them, and drops the summaries of
+ * segments gone.
+ */
+function indexSegments(config: Config): void {
+  const index = new SegmentIndex(config.stateDir, true);
+  let segments: InputFile[];
+  try {
+    segments = listInputs([config.logDir]).files.filter((f) => f.segment !== undefined && f.segment.scheme !== 'live');
+  } catch {
+    return; // no log directory: upkeep has said so
+  }
+  for (const segment of segments) {
+    try {
+      index.summary(segment);
+    } catch {
+      // gone or replaced meanwhile: summarized when next read
+    }
+  }
+  index.prune(segments);
+}
+
 export async function rotate(options: RotateOptions, config: Config, io: CommandIO, now: Micros): Promise<number> {
   if (options.holdFor !== null) return hold(options.holdFor, config, io);
   if (options.releaseFor !== null) return release(options.releaseFor, config, io);
@@ -111,6 +136,7 @@ export async function rotate(options: RotateOptions, config: Config, io: Command
     if ('out' in line) io.stdout(`${line.out}\n`);
     else io.stderr(`${line.err}\n`);
   });
+  indexSegments(config);
   return rotated ? 0 : 1;
 }
 
