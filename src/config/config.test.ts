@@ -5,10 +5,12 @@ import { parseEnvFile } from './env-file.ts';
 import { schemaDefaults } from './schema.ts';
 import { validateCompiled } from './validate-compiled.ts';
 import { validateWithEnvSchema } from './validate-env-schema.ts';
+import { validatePlain } from './validate-plain.ts';
 
 const validators: Array<[string, EnvValidator]> = [
   ['env-schema', validateWithEnvSchema],
   ['the precompiled validator', validateCompiled],
+  ["the hook's plain validator", validatePlain],
 ];
 
 const load = (env: Record<string, string>, fileText: string | null, validate: EnvValidator) =>

@@ -16,11 +16,12 @@
 //
 // Every login pays for what this file loads at start, so what a normal open or close does not
 // need is imported where it is used (`await import`), and the bundle compiles it only then
-// (scripts/build.mjs): the diagnostics (pino), the pty watcher, the config validator when the
-// config file sets nothing.
+// (scripts/build.mjs): the diagnostics (pino), the pty watcher. The config file is checked by the
+// plain validator (validate-plain.ts), not by Ajv's 30 KB of generated code.
 
-import { loadConfig, needsValidation, type Config, type EnvValidator } from '../config/config.ts';
+import { loadConfig, type Config } from '../config/config.ts';
 import { hookConfigSources } from '../config/config-file.ts';
+import { validatePlain } from '../config/validate-plain.ts';
 import { nowMicros } from '../record/time.ts';
 import { oldestPendingMs } from '../store/fs-async.ts';
 import { blockedInKernel, threadStates } from '../sys/threads.ts';
@@ -110,10 +111,7 @@ async function main(): Promise<void> {
     if ('error' in argv) throw new Error(`Nothing recorded: ${argv.error}`);
     // The configuration comes from the root-owned file alone; the environment (the PAM
     // environment, which users can write to) is read for the PAM items only (pam/context.ts).
-    const sources = hookConfigSources(argv.configPath);
-    // Nothing set, nothing to validate: the defaults are valid (loadConfig).
-    const validate: EnvValidator = needsValidation(sources) ? (await import('../config/validate-compiled.ts')).validateCompiled : () => ({ ok: false, issues: [] });
-    config = loadConfig(sources, validate);
+    config = loadConfig(hookConfigSources(argv.configPath), validatePlain);
     const watches: Array<Promise<void>> = [];
     const outcome = await runHook(
       { args: argv.args, env: process.env, config, parentPid: process.ppid, now: nowMicros, watchTerminal: (w) => watches.push(startTerminalWatch(w)) },
