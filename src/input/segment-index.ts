@@ -19,8 +19,21 @@ import type { LogRecord } from '../record/types.ts';
 import { parseRecordLine } from '../record/validate.ts';
 import { ensureOwnDirSync, writeFileAtomicSync } from '../store/atomic-file.ts';
 import { fs, readTextNoFollow } from '../sys/fs.ts';
+
+/** The bytes of the file at `path`, opened without following a link and without blocking. */
+function readBytesNoFollow(path: string): Buffer {
+  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  const fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw new Error(`${path}: not a regular file`);
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 import { forEachRecordIn, type InputFile } from './inputs.ts';
 import { orderWindow } from './newest-first.ts';
+import { ColumnsBuilder, decodeColumns, encodeColumns, type RecordColumns } from './record-columns.ts';
 
 const version = 1;
 const indexDirName = 'segment-index';
@@ -51,7 +64,7 @@ interface Stored extends SegmentSummary {
 const sameIdentity = (a: Identity, b: Identity) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 /** The summary's file name: the segment's identity, so that a segment renamed by logrotate keeps its summary. */
-const fileNameOf = (id: Identity) => `${id.dev}-${id.ino}-${id.size}-${Math.floor(id.mtimeMs)}.json`;
+const fileNameOf = (id: Identity, ext = 'json') => `${id.dev}-${id.ino}-${id.size}-${Math.floor(id.mtimeMs)}.${ext}`;
 
 /** Reads a segment whole and summarizes it. */
 export function summarizeSegment(file: InputFile): SegmentSummary & { damaged: boolean } {
@@ -141,22 +154,52 @@ export class SegmentIndex {
   }
 
   private store(identity: Identity, name: string, summary: SegmentSummary, segmentPath: string): void {
+    const stored: Stored = { version, name, identity, first: summary.first, last: summary.last, records: summary.records, malformed: summary.malformed, carried: summary.carried };
+    this.write(fileNameOf(identity), JSON.stringify(stored), segmentPath);
+  }
+
+  private write(file: string, data: string | Uint8Array, segmentPath: string): void {
     const dir = this.dir as string;
     try {
       ensureOwnDirSync(dir.slice(0, -indexDirName.length - 1), 0o755);
       ensureOwnDirSync(dir, 0o755);
-      const stored: Stored = { version, name, identity, first: summary.first, last: summary.last, records: summary.records, malformed: summary.malformed, carried: summary.carried };
       const gid = this.shared ? fs.lstatSync(segmentPath).gid : null;
-      writeFileAtomicSync(dir, fileNameOf(identity), JSON.stringify(stored), gid === null ? 0o600 : 0o640, false, gid);
+      writeFileAtomicSync(dir, file, data, gid === null ? 0o600 : 0o640, false, gid);
     } catch {
       this.writable = false; // an index that cannot be written only costs time
     }
   }
 
+  /**
+   * A rotated segment's records in columns (record-columns.ts), for reading a whole history: from
+   * the index when it holds them for the segment as it is, else parsed (and stored). Null for a
+   * segment that cannot be read to its end: the caller reads it as usual, damage and all.
+   */
+  columns(file: InputFile): RecordColumns | null {
+    const segment = file.segment;
+    if (segment === undefined) return null;
+    const identity: Identity = { dev: segment.dev, ino: segment.ino, size: segment.size, mtimeMs: segment.mtimeMs };
+    const name = fileNameOf(identity, 'columns');
+    if (this.dir !== null) {
+      try {
+        const decoded = decodeColumns(readBytesNoFollow(`${this.dir}/${name}`));
+        if (decoded !== null && typeof decoded.identity === 'object' && decoded.identity !== null && sameIdentity(decoded.identity as Identity, identity)) return decoded.columns;
+      } catch {
+        // missing or unreadable: made again
+      }
+    }
+    const builder = new ColumnsBuilder();
+    const read = forEachRecordIn(file, (r) => builder.add(r));
+    if (read.damage !== null) return null;
+    const columns = builder.finish(read.malformed);
+    if (this.dir !== null && this.writable) this.write(name, encodeColumns(columns, identity), file.path);
+    return columns;
+  }
+
   /** Removes summaries of segments no longer in the log (`present`: the identities of those that are). */
   prune(present: readonly InputFile[]): void {
     if (this.dir === null || !this.writable) return;
-    const keep = new Set(present.flatMap((f) => (f.segment ? [fileNameOf(f.segment)] : [])));
+    const keep = new Set(present.flatMap((f) => (f.segment ? [fileNameOf(f.segment), fileNameOf(f.segment, 'columns')] : [])));
     let names: string[];
     try {
       names = fs.readdirSync(this.dir);
@@ -164,7 +207,7 @@ export class SegmentIndex {
       return;
     }
     for (const name of names) {
-      if (!name.endsWith('.json') || keep.has(name)) continue;
+      if (!(name.endsWith('.json') || name.endsWith('.columns')) || keep.has(name)) continue;
       try {
         fs.unlinkSync(`${this.dir}/${name}`);
       } catch {

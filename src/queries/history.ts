@@ -11,7 +11,7 @@ import { defaultSwitchServices, type Session, type SystemEvent } from '../reconc
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { liveTerminals } from './live-terminal.ts';
-import { loadRecent } from './load-recent.ts';
+import { loadRecent, loadWhole } from './load-recent.ts';
 import { loadReconciled, localHost, localLiveness, type Loaded } from './load-sessions.ts';
 import { beginningName, changeTime, namedInputs, type Beginning } from './named-inputs.ts';
 
@@ -204,14 +204,20 @@ class LineCounter {
 function loadHistory(request: HistoryRequest, config: Config, now: Micros, alive: ReturnType<typeof localLiveness>, read: HistoryRead): { loaded: Loaded; cut: Micros | null; beginnings: Beginning[]; warnings: string[] } {
   const paths = request.inputs.length > 0 ? request.inputs : [config.logDir];
   const { since, limit } = request;
+  const beginningsOf = (beginning: (path: string) => Micros | null) =>
+    paths.map((path) => ({ name: beginningName(config, path), at: beginning(path) ?? changeTime(path === config.logDir ? [config.logFile, path] : [path], now) }));
   if (read === 'auto' && request.present === null && (limit !== null || since !== null) && allDirectories(paths)) {
     const counter = new LineCounter(request, config);
     const enough = (cut: Micros) => counter.complete(cut);
     const recent = loadRecent(paths, config, alive, (r) => counter.add(r), (onRecord) => readNewestFirst(paths, onRecord, { enough }));
     if (recent !== null) {
-      const beginnings = paths.map((path) => ({ name: beginningName(config, path), at: recent.read.beginning(path) ?? changeTime(path === config.logDir ? [config.logFile, path] : [path], now) }));
-      return { loaded: recent.loaded, cut: recent.read.cut, beginnings, warnings: [] };
+      return { loaded: recent.loaded, cut: recent.read.cut, beginnings: beginningsOf(recent.read.beginning), warnings: [] };
     }
+  }
+  if (read === 'auto' && allDirectories(paths)) {
+    // Logs only: their rotated segments come from the segment index, in columns.
+    const whole = loadWhole(paths, config, alive);
+    return { loaded: whole.loaded, cut: null, beginnings: beginningsOf(whole.beginning), warnings: [] };
   }
   const inputs = namedInputs(config, 'wtmp', localHost(config).host, now);
   const loaded = loadReconciled(request.inputs, config, alive, undefined, inputs.read);

@@ -4,7 +4,9 @@
 
 import type { Config } from '../config/config.ts';
 import { damageWarning, malformedWarnings, skippedWarning } from '../input/inputs.ts';
-import type { NewestFirstRead } from '../input/newest-first.ts';
+import { readWholeLogs, type NewestFirstRead } from '../input/newest-first.ts';
+import { SegmentIndex } from '../input/segment-index.ts';
+import type { Micros } from '../record/time.ts';
 import { Reconciler } from '../reconcile/reconcile.ts';
 import type { Liveness } from '../reconcile/types.ts';
 import type { LogRecord } from '../record/types.ts';
@@ -32,4 +34,20 @@ export function loadRecent(
     warnings.push(`ignored ${reconciled.counts.closesWithoutOpen} session_close record(s) without a session_open`);
   }
   return { loaded: { ...reconciled, warnings: [...warnings, ...result.damaged.map(damageWarning)], incomplete: result.damaged.length > 0 }, read: result };
+}
+
+/**
+ * Reads and reconciles every record of logs (directories), the rotated segments from their
+ * columns in the segment index where it has them: a whole history without parsing it again.
+ */
+export function loadWhole(paths: readonly string[], config: Config, alive: Liveness): { loaded: Loaded; beginning: (path: string) => Micros | null } {
+  const reconciler = new Reconciler({ switchServices: config.switchServices });
+  const index = new SegmentIndex(config.stateDir);
+  const result = withDefaultNamed(config, () =>
+    readWholeLogs(paths, (r) => reconciler.add(r), (c) => reconciler.addColumns(c), (file) => index.columns(file)),
+  );
+  const reconciled = reconciler.finish(alive);
+  const warnings = [...result.skipped.map(skippedWarning), ...malformedWarnings(result)];
+  if (reconciled.counts.closesWithoutOpen > 0) warnings.push(`ignored ${reconciled.counts.closesWithoutOpen} session_close record(s) without a session_open`);
+  return { loaded: { ...reconciled, warnings: [...warnings, ...result.damaged.map(damageWarning)], incomplete: result.damaged.length > 0 }, beginning: result.beginning };
 }

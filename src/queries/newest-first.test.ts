@@ -94,6 +94,17 @@ describe('last newest first', () => {
     }
   });
 
+  it('prints the whole history as the whole read does, from the segments in columns once they are indexed', () => {
+    for (const pass of [1, 2]) {
+      for (const changes of [{}, { json: true }, { system: true, all: true }, { names: ['pts/3'] }]) {
+        const { fast, whole } = both(changes);
+        expect(fast.stdout.split('\n').length, `pass ${pass}`).toBeGreaterThan(50);
+        expect(fast, `pass ${pass}`).toEqual(whole);
+      }
+    }
+    expect(readdirSync(`${config.stateDir}/segment-index`).filter((n) => n.endsWith('.columns')).length).toBeGreaterThan(2);
+  });
+
   it('reads only the newest part of the log for a few lines', () => {
     let records = 0;
     const read = readNewestFirst([config.logDir], () => records++, { enough: (cut) => cut < history.end - 6 * hour });
@@ -177,7 +188,7 @@ describe('the report newest first', () => {
       expect(report(period, config, 'auto').built).toEqual(whole.built);
     }
     const index = `${config.stateDir}/segment-index`;
-    const summaries = readdirSync(index);
+    const summaries = readdirSync(index).filter((n) => n.endsWith('.json'));
     expect(summaries.length).toBeGreaterThan(0);
     // A query's summaries are its own (rotate's are the log's group's: systemd-units.test.ts).
     expect(statSync(`${index}/${summaries[0]}`).mode & 0o777).toBe(0o600);

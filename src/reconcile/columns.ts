@@ -52,6 +52,15 @@ export class Interner {
 const hexPairs = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const hex8 = (n: number) => `${hexPairs[n >>> 24]}${hexPairs[(n >>> 16) & 255]}${hexPairs[(n >>> 8) & 255]}${hexPairs[n & 255]}`;
 
+/** The UUID text of four 32-bit words. */
+export function uuidOfWords(w: readonly number[]): string {
+  const a = hex8(w[0] as number);
+  const b = hex8(w[1] as number);
+  const c = hex8(w[2] as number);
+  const d = hex8(w[3] as number);
+  return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
+}
+
 /** Session ids (validated lowercase UUIDs) as four 32-bit words, found by a hash table. */
 export class UuidTable {
   private readonly words = uint32();
@@ -87,6 +96,20 @@ export class UuidTable {
     }
   }
 
+  /** The index stored for the id of these words (as uuidWords gives them), or -1. */
+  findWords(w: readonly number[]): number {
+    return (this.slots[this.slotOf(w)] as number) - 1;
+  }
+
+  /** Stores the id of these words as the next index (the caller checked that it is new). */
+  addWords(w: readonly number[]): number {
+    if ((this.count + 1) * 2 > this.slots.length) this.grow();
+    const index = this.count++;
+    for (const word of w) this.words.push(word);
+    this.slots[this.slotOf(w)] = index + 1;
+    return index;
+  }
+
   /** The index stored for `uuid`, or -1. */
   find(uuid: string): number {
     const entry = this.slots[this.slotOf(UuidTable.split(uuid))] as number;
@@ -104,11 +127,7 @@ export class UuidTable {
   }
 
   uuidAt(index: number): string {
-    const a = hex8(this.words.get(index * 4));
-    const b = hex8(this.words.get(index * 4 + 1));
-    const c = hex8(this.words.get(index * 4 + 2));
-    const d = hex8(this.words.get(index * 4 + 3));
-    return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
+    return uuidOfWords([this.words.get(index * 4), this.words.get(index * 4 + 1), this.words.get(index * 4 + 2), this.words.get(index * 4 + 3)]);
   }
 
   private grow(): void {

@@ -5,7 +5,8 @@
 
 import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
 import type { SessionCloseRecord, LogRecord } from '../record/types.ts';
-import { Column, float64, int32, Interner, uint32, UuidTable } from './columns.ts';
+import { F, floatFields, intFields, Kind, type RecordColumns } from '../input/record-columns.ts';
+import { Column, float64, int32, Interner, uint32, UuidTable, uuidOfWords } from './columns.ts';
 import { defaultSwitchServices, type Liveness, type Reconciled, type Session, type SessionKind, type SystemEvent } from './types.ts';
 
 /** How each session ended, one byte per session: an index into endNames. */
@@ -127,6 +128,96 @@ export class Reconciler {
     }
   }
 
+  /**
+   * Adds the records of a segment kept in columns (record-columns.ts): the same as add() of each,
+   * without a record object for any of them.
+   */
+  addColumns(c: RecordColumns): void {
+    const { ints, floats, strings } = c;
+    const mapped = new Int32Array(strings.length).fill(-2);
+    const sid = (k: number): number => {
+      if (k < 0) return -1;
+      let v = mapped[k] as number;
+      if (v === -2) mapped[k] = v = this.strings.id(strings[k] as string);
+      return v;
+    };
+    const str = (k: number): string | null => (k < 0 ? null : (strings[k] as string));
+    const w = [0, 0, 0, 0];
+    for (let i = 0; i < c.count; i++) {
+      const b = i * intFields;
+      const fb = i * floatFields;
+      const at = floats[fb] as number;
+      const kind = ints[b + F.kind];
+      if (kind === Kind.boot || kind === Kind.shutdown) {
+        const id = str(ints[b + F.eventId] as number) as string;
+        if (this.systemIds.has(id)) {
+          this.duplicates++;
+          continue;
+        }
+        this.systemIds.add(id);
+        const host = this.historyOf(str(ints[b + F.host] as number) as string);
+        const bootId = str(ints[b + F.bootId] as number) as string;
+        const ts = str(ints[b + F.ts] as number) as string;
+        if (kind === Kind.boot) host.boots.push({ at, bootId, bootTime: str(ints[b + F.bootTime] as number) as string, ts, kernel: str(ints[b + F.kernel] as number) as string, id });
+        else host.shutdowns.push({ at, bootId, ts, id });
+        continue;
+      }
+      const named = ints[b + F.eventId] === -1;
+      if (named) for (let k = 0; k < 4; k++) w[k] = (ints[b + F.s0 + k] as number) >>> 0;
+      if (kind === Kind.open) {
+        const known = this.ids.findWords(w);
+        if (known >= 0) {
+          this.duplicates++;
+          if (at < this.loginAt.get(known)) this.loginAt.set(known, at);
+          continue;
+        }
+        // Closes met before their opens are kept by id: only then is the id wanted as text.
+        const uuid = this.earlyCloses.size > 0 || this.earlyPtys.size > 0 ? uuidOfWords(w) : null;
+        this.ids.addWords(w);
+        this.hosts.push(sid(ints[b + F.host] as number));
+        this.users.push(sid(ints[b + F.user] as number));
+        this.uids.push((ints[b + F.uid] as number) >>> 0);
+        this.ttys.push(sid(ints[b + F.tty] as number));
+        this.ptys.push(this.strings.id((uuid === null ? undefined : this.earlyPtys.get(uuid)) ?? null));
+        this.rhosts.push(sid(ints[b + F.rhost] as number));
+        this.services.push(sid(ints[b + F.service] as number));
+        this.pids.push(floats[fb + 2] as number);
+        this.pidStarts.push(floats[fb + 1] as number);
+        this.audits.push((ints[b + F.audit] as number) >>> 0);
+        this.bootIds.push(sid(ints[b + F.bootId] as number));
+        this.loginAt.push(at);
+        const early = uuid === null ? undefined : this.earlyCloses.get(uuid);
+        if (uuid !== null) {
+          this.earlyCloses.delete(uuid);
+          this.earlyPtys.delete(uuid);
+        }
+        this.logoutAt.push(early ?? Number.NaN);
+        continue;
+      }
+      const ptyId = ints[b + F.pty] as number;
+      if (!named) {
+        const id = str(ints[b + F.eventId] as number) as string;
+        if (this.systemIds.has(id)) {
+          this.duplicates++;
+          continue;
+        }
+        this.systemIds.add(id);
+        const key = pairingKey({
+          host: str(ints[b + F.host] as number) as string, pid: floats[fb + 2] as number, pid_start: floats[fb + 1] as number,
+          service: str(ints[b + F.service] as number) as string, user: str(ints[b + F.user] as number) as string, tty: str(ints[b + F.tty] as number),
+        });
+        this.unnamed.push({ at, id, key, pty: str(ptyId) });
+        continue;
+      }
+      const found = this.ids.findWords(w);
+      if (found < 0) {
+        this.earlyClose(uuidOfWords(w), at, str(ptyId) ?? undefined);
+        continue;
+      }
+      this.closeAt(found, at, ptyId < 0 ? undefined : (strings[ptyId] as string));
+    }
+  }
+
   private addClose(record: SessionCloseRecord, at: Micros): void {
     if (record.session_id === null) {
       if (this.systemIds.has(record.event_id)) return void this.duplicates++;
@@ -135,14 +226,21 @@ export class Reconciler {
       return;
     }
     const i = this.ids.find(record.session_id);
-    if (i < 0) {
-      const early = this.earlyCloses.get(record.session_id);
-      if (early !== undefined) this.duplicates++;
-      if (early === undefined || at < early) this.earlyCloses.set(record.session_id, at);
-      if (record.pty !== undefined && !this.earlyPtys.has(record.session_id)) this.earlyPtys.set(record.session_id, record.pty);
-      return;
-    }
-    if (record.pty !== undefined && this.ptys.get(i) < 0) this.ptys.set(i, this.strings.id(record.pty));
+    if (i < 0) this.earlyClose(record.session_id, at, record.pty);
+    else this.closeAt(i, at, record.pty);
+  }
+
+  /** A close before its open: kept by id until the open comes. */
+  private earlyClose(sessionId: string, at: Micros, pty: string | undefined): void {
+    const early = this.earlyCloses.get(sessionId);
+    if (early !== undefined) this.duplicates++;
+    if (early === undefined || at < early) this.earlyCloses.set(sessionId, at);
+    if (pty !== undefined && !this.earlyPtys.has(sessionId)) this.earlyPtys.set(sessionId, pty);
+  }
+
+  /** The close of session `i`. */
+  private closeAt(i: number, at: Micros, pty: string | undefined): void {
+    if (pty !== undefined && this.ptys.get(i) < 0) this.ptys.set(i, this.strings.id(pty));
     const current = this.logoutAt.get(i);
     if (!Number.isNaN(current)) this.duplicates++;
     // The earliest close wins (a duplicate or a later one changes nothing).
