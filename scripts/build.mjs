@@ -9,6 +9,7 @@
 // its first require (lazyProgram below). The CLI thus compiles its dispatch and the one command
 // run; the hook its open/close path, and not its diagnostics (pino), the pty watcher or
 // rotation.
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { build, transform } from 'esbuild';
 
@@ -83,7 +84,7 @@ function requirePiece(id) {
 // Names are kept as written: diagnostics name error classes (pino's err.type) and functions.
 const minify = { minifyWhitespace: true, minifySyntax: true };
 
-async function lazyProgram({ entry, outfile, banner, ...options }) {
+async function lazyProgram({ entry, outfile, banner, loader, ...options }) {
   const out = await build({ ...common, ...options, entryPoints: { main: entry }, outdir: 'pieces', splitting: true, write: false, ...minify, metafile: true, chunkNames: '[name]-[hash]' });
   const pieces = await Promise.all(out.outputFiles.map(async (file) => {
     // Without dynamic import(), esbuild turns each into a require() of the piece, through requirePiece.
@@ -110,7 +111,7 @@ async function lazyProgram({ entry, outfile, banner, ...options }) {
   const code = pieces.filter((p) => eager.has(p.id) && p.id !== './main.js');
   const main = pieces.find((p) => p.id === './main.js');
   const program = [
-    banner,
+    loader ? null : banner,
     '"use strict";',
     `const pieceCode = {${code.map((p) => `${JSON.stringify(p.id)}: function (module, exports, require) {${p.text.replace(/^"use strict";/, '')}\n}`).join(',\n')}};`,
     `const pieceAt = ${JSON.stringify(at)};`,
@@ -121,14 +122,36 @@ async function lazyProgram({ entry, outfile, banner, ...options }) {
     `(function (module, exports, require) {${main.text.replace(/^"use strict";/, '')}\n})(module, exports, requirePiece);`,
     `function pieceSource() {/*${body}*/}`,
     '',
-  ].join('\n');
-  writeFileSync(`${root}${outfile}`, program, { mode: 0o755 });
+  ].filter((line) => line !== null).join('\n');
+  writeFileSync(`${root}${outfile}`, loader ? await withLoader(program, banner) : program, { mode: 0o755 });
   chmodSync(`${root}${outfile}`, 0o755);
+}
+
+/**
+ * The hook as one file: its loader (src/hook/loader.ts) as code, then the program as the text of
+ * a comment, which the loader compiles with the hook's V8 code cache when it has a trusted one
+ * (src/hook/code-cache.ts). Inside the comment each `*` `/` of the program is written with a
+ * control character between them; the program is wrapped as a CommonJS module function.
+ */
+async function withLoader(program, banner) {
+  const body = `(function (exports, require, module, __filename, __dirname) {${program}\n})`;
+  const mark = [...Array(31).keys()].map((c) => String.fromCharCode(c + 1)).find((c) => c !== '\n' && !body.includes(c));
+  if (mark === undefined) throw new Error('Cannot build the hook: no control character is free to mark its comment');
+  const id = createHash('sha256').update(body).digest('hex').slice(0, 32);
+  const loaderText = async (line) => (await build({ ...common, entryPoints: ['src/hook/loader.ts'], format: 'cjs', write: false, ...minify, define: {
+    LOGSPHERE_HOOK_BODY_ID: JSON.stringify(id), LOGSPHERE_HOOK_BODY_LINE: String(line), LOGSPHERE_HOOK_BODY_MARK: JSON.stringify(mark),
+  } })).outputFiles[0].text;
+  // The program's first line, for its stack traces: what comes before it does not depend on it.
+  const head = (text) => `${banner}\n${text}/*logsphere-hook program\n`;
+  const line = head(await loaderText(0)).split('\n').length - 1;
+  const loader = head(await loaderText(line));
+  if (loader.split('\n').length - 1 !== line || body.includes('/*logsphere-hook program\n')) throw new Error('Cannot build the hook: its program does not start where its loader looks');
+  return `${loader}${body.replaceAll('*/', `*${mark}/`)}*/\n`;
 }
 
 mkdirSync(`${root}dist`, { recursive: true });
 await Promise.all([
-  lazyProgram({ entry: 'src/hook/main.ts', outfile: 'dist/logsphere-hook.cjs', banner: shebang, define: define(embeddedInHook), external: ['pino'] }),
+  lazyProgram({ entry: 'src/hook/main.ts', outfile: 'dist/logsphere-hook.cjs', banner: shebang, loader: true, define: define(embeddedInHook), external: ['pino'] }),
   // The CLI's young generation is capped at 8 MB: `last` over a million events then peaks near
   // 135 MB instead of 150 MB (scripts/bench.sh), for a little more time in the collector.
   lazyProgram({ entry: 'src/cli/logsphere.ts', outfile: 'dist/logsphere.cjs', banner: `${shebang} --max-semi-space-size=8`, define: define(embeddedInCli), external: ['nodemailer'] }),

@@ -431,6 +431,13 @@ install_all() {
   # Both programs are CommonJS bundles under names without an extension, which node reads as the
   # nearest package.json says.
   printf '{ "type": "commonjs" }\n' >"$prefix/package.json"
+  # The hook's V8 code cache, made by this node for this hook (src/hook/code-cache.ts): logins
+  # then skip compiling it. Without one the hook compiles its code itself, as before.
+  if "$node" "$repo/scripts/lib/write-hook-code-cache.mjs" "$hook"; then
+    say "wrote the hook's code cache $hook.code-cache"
+  else
+    say "no code cache for the hook: it compiles its code at each run"
+  fi
   ln -sfn "$prefix/logsphere" /usr/local/bin/logsphere
   ln -sfn "$hook" /usr/local/bin/logsphere-hook
   say "installed $prefix (logsphere, logsphere-hook) and links in /usr/local/bin"

@@ -1,6 +1,6 @@
 // The measurements behind scripts/bench.sh (see there).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -9,7 +9,25 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '200'
 const runs = Number(values.runs);
 const stormSize = Number(values.storm);
 const node = '/usr/bin/node';
-const hook = fileURLToPath(new URL('../../dist/logsphere-hook.cjs', import.meta.url));
+const built = fileURLToPath(new URL('../../dist/logsphere-hook.cjs', import.meta.url));
+
+// The hook as scripts/install.sh installs it, with its V8 code cache (src/hook/code-cache.ts), and
+// the same hook without one: copies, so that neither depends on what lies beside dist's.
+const hooks = mkdtempSync(`${tmpdir()}/logsphere-bench-hooks-`);
+process.on('exit', () => rmSync(hooks, { recursive: true, force: true }));
+function hookCopy(name, withCache) {
+  mkdirSync(`${hooks}/${name}`);
+  const path = `${hooks}/${name}/logsphere-hook.cjs`;
+  copyFileSync(built, path);
+  chmodSync(path, 0o755);
+  if (withCache) {
+    const r = spawnSync(node, [fileURLToPath(new URL('write-hook-code-cache.mjs', import.meta.url)), path], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('cannot write the code cache of the hook');
+  }
+  return path;
+}
+const hook = hookCopy('installed', true);
+const hookNoCache = hookCopy('no-cache', false);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,9 +54,11 @@ function configFile(dir, extra) {
 function startup() {
   const dir = mkdtempSync(`${tmpdir()}/logsphere-bench-`);
   // The hook reads its configuration from a root-owned file named on its PAM line.
-  const args = [hook, configFile(dir, {})];
+  const config = configFile(dir, {});
+  const args = [hook, config];
+  const argsNoCache = [hookNoCache, config];
   const base = { PAM_USER: 'root', PAM_SERVICE: 'sshd', PAM_RHOST: '192.0.2.1' };
-  const samples = { node: [], cjs: [], esm: [], open: [], close: [] };
+  const samples = { node: [], cjs: [], esm: [], open: [], close: [], openNoCache: [], closeNoCache: [] };
   // The floors of a CommonJS entry point (what the hook is) and of an ESM one (Node 20 loads its
   // ESM loader for an .mjs main module).
   writeFileSync(`${dir}/empty.cjs`, '');
@@ -52,16 +72,20 @@ function startup() {
       samples.esm.push(timed(node, [`${dir}/empty.mjs`], {}));
       samples.open.push(timed(node, args, { ...base, PAM_TYPE: 'open_session', PAM_TTY: tty }));
       samples.close.push(timed(node, args, { ...base, PAM_TYPE: 'close_session', PAM_TTY: tty }));
+      samples.openNoCache.push(timed(node, argsNoCache, { ...base, PAM_TYPE: 'open_session', PAM_TTY: `${tty}-plain` }));
+      samples.closeNoCache.push(timed(node, argsNoCache, { ...base, PAM_TYPE: 'close_session', PAM_TTY: `${tty}-plain` }));
     }
     const lines = readFileSync(`${dir}/log/sessions.jsonl`, 'utf8').trim().split('\n').length;
-    if (lines !== 2 * runs) throw new Error(`expected ${2 * runs} records, found ${lines}`);
+    if (lines !== 4 * runs) throw new Error(`expected ${4 * runs} records, found ${lines}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const n = median(samples.node);
   const o = median(samples.open);
   const c = median(samples.close);
-  console.log(`hook start-up, ${runs} alternated runs each, clean environment, fsync on`);
+  const on = median(samples.openNoCache);
+  const cn = median(samples.closeNoCache);
+  console.log(`hook start-up, ${runs} alternated runs each, clean environment, fsync on, hook as installed (with its code cache)`);
   const e = median(samples.esm);
   const j = median(samples.cjs);
   console.log(`  node -e 0            median ${ms(n)}`);
@@ -70,6 +94,7 @@ function startup() {
   console.log(`  hook open_session    median ${ms(o)}   ratio ${(o / n).toFixed(2)}`);
   console.log(`  hook close_session   median ${ms(c)}   ratio ${(c / n).toFixed(2)}`);
   console.log(`  open+close           median ${ms(o + c)}   ratio to 2 × node -e 0: ${((o + c) / (2 * n)).toFixed(2)}`);
+  console.log(`  without its code cache: open ${ms(on)}, close ${ms(cn)}, open and close ${ms(on + cn)}   ratio to 2 × node -e 0: ${((on + cn) / (2 * n)).toFixed(2)}`);
 }
 
 async function storm(fsync) {
