@@ -1,0 +1,70 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateHistory, writeLogDirectory } from '../../test/helpers/log-history.ts';
+import { Reconciler } from '../reconcile/reconcile.ts';
+import { parseLines } from './parse-lines.ts';
+import { listInputs } from './inputs.ts';
+import { ColumnsBuilder, decodeColumns, encodeColumns, F, intFields } from './record-columns.ts';
+import { SegmentIndex } from './segment-index.ts';
+
+let dir = '';
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('record columns', () => {
+  const { records } = parseLines(generateHistory({ sessions: 400, seed: 3 }).lines.join(''));
+
+  it('reconcile to what the records reconcile to, through their file form', () => {
+    const builder = new ColumnsBuilder();
+    for (const r of records) builder.add(r);
+    const decoded = decodeColumns(encodeColumns(builder.finish(2), { dev: 1 }));
+    expect(decoded?.identity).toEqual({ dev: 1 });
+    expect(decoded?.columns.malformed).toBe(2);
+    const fromColumns = new Reconciler();
+    fromColumns.addColumns(decoded?.columns ?? builder.finish(0));
+    const fromRecords = new Reconciler();
+    for (const r of records) fromRecords.add(r);
+    const a = fromColumns.finish();
+    const b = fromRecords.finish();
+    expect(Array.from(a.order, (i) => a.session(i))).toEqual(Array.from(b.order, (i) => b.session(i)));
+    expect(a.system).toEqual(b.system);
+    expect(a.counts).toEqual(b.counts);
+  });
+
+  it('refuses bytes that are not columns, cut short, or that name strings outside their table', () => {
+    const builder = new ColumnsBuilder();
+    for (const r of records.slice(0, 50)) builder.add(r);
+    const bytes = encodeColumns(builder.finish(0), {});
+    expect(decodeColumns(bytes)).not.toBeNull();
+    expect(decodeColumns(Buffer.from('{"version":1}'))).toBeNull();
+    expect(decodeColumns(bytes.subarray(0, bytes.length - 8))).toBeNull();
+    const header = bytes.readUInt32LE(8);
+    const forged = Buffer.from(bytes);
+    const intsAt = Math.ceil((12 + header) / 8) * 8;
+    forged.writeInt32LE(1 << 30, intsAt + (intFields + F.host) * 4);
+    expect(decodeColumns(forged)).toBeNull();
+  });
+
+  it('are made again when their file is damaged or names another segment', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-columns-`);
+    const history = generateHistory({ sessions: 300, seed: 9 });
+    writeLogDirectory(`${dir}/log`, history.lines, 100);
+    const segments = listInputs([`${dir}/log`]).files.filter((f) => f.segment?.scheme === 'rotated');
+    const first = segments[0];
+    if (first === undefined) throw new Error('no segment');
+    const made = new SegmentIndex(`${dir}/state`).columns(first);
+    const stored = readdirSync(`${dir}/state/segment-index`).filter((n) => n.endsWith('.columns'));
+    expect(stored).toHaveLength(1);
+    writeFileSync(`${dir}/state/segment-index/${stored[0]}`, 'LSCL damaged');
+    expect(new SegmentIndex(`${dir}/state`).columns(first)).toEqual(made);
+    // Another segment's columns under this one's name: its identity gives it away.
+    const second = segments[1];
+    if (second === undefined) throw new Error('no second segment');
+    new SegmentIndex(`${dir}/state`).columns(second);
+    const names = readdirSync(`${dir}/state/segment-index`).filter((n) => n.endsWith('.columns'));
+    const secondName = names.find((n) => n !== stored[0]) as string;
+    rmSync(`${dir}/state/segment-index/${stored[0]}`);
+    writeFileSync(`${dir}/state/segment-index/${stored[0]}`, readFileSync(`${dir}/state/segment-index/${secondName}`));
+    expect(new SegmentIndex(`${dir}/state`).columns(first)).toEqual(made);
+  });
+});
