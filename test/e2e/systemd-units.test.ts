@@ -171,12 +171,16 @@ async function rotateCycle(pass: number): Promise<void> {
   expect(gunzipSync(readFileSync(root.path(`${logDir}/${rotated[0]}`))).equals(live)).toBe(true);
   expectFile(logFile, 0o640);
   expect(statSync(root.path(logFile)).size).toBe(0);
-  // Each rotated segment summarized for reports, as readable as the log; none of segments gone.
+  // Each rotated segment summarized for reports and kept in columns for last, as readable as the
+  // log; nothing of segments gone.
   const index = '/var/lib/logsphere/segment-index';
-  const summaries = readdirSync(root.path(index));
-  expect(summaries).toHaveLength(now.filter((n) => /^sessions-.*\.jsonl\.gz$/.test(n)).length);
-  for (const s of summaries) expectFile(`${index}/${s}`, 0o640);
-  expect(summaries.map((s) => JSON.parse(readFileSync(root.path(`${index}/${s}`), 'utf8')).name).sort()).toEqual(now.filter((n) => n.endsWith('.jsonl.gz')).sort());
+  const kept = readdirSync(root.path(index));
+  const summaries = kept.filter((n) => n.endsWith('.json'));
+  const segments = now.filter((n) => /^sessions-.*\.jsonl\.gz$/.test(n));
+  expect(summaries).toHaveLength(segments.length);
+  expect(kept.filter((n) => n.endsWith('.columns'))).toHaveLength(segments.length);
+  for (const s of kept) expectFile(`${index}/${s}`, 0o640);
+  expect(summaries.map((s) => JSON.parse(readFileSync(root.path(`${index}/${s}`), 'utf8')).name).sort()).toEqual(segments.sort());
 }
 
 async function loginAlerts(watchPid: number): Promise<void> {

@@ -106,9 +106,9 @@ function describe(event: UpkeepEvent, config: Config): { out: string } | { err: 
 }
 
 /**
- * Summarizes the rotated segments that have no summary yet (segment-index.ts), as readable as the
- * log, so that the first report after a rotation need not read them, and drops the summaries of
- * segments gone.
+ * Summarizes the rotated segments that have no summary yet and keeps their records in columns
+ * (segment-index.ts), as readable as the log, so that the first report or whole history after a
+ * rotation need not parse them; drops what the index holds for segments gone.
  */
 function indexSegments(config: Config): void {
   const index = new SegmentIndex(config.stateDir, true);
@@ -121,6 +121,7 @@ function indexSegments(config: Config): void {
   for (const segment of segments) {
     try {
       index.summary(segment);
+      index.columns(segment);
     } catch {
       // gone or replaced meanwhile: summarized when next read
     }
