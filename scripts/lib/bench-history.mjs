@@ -17,7 +17,7 @@
 // reported as failed. A summary table at the end sets each ratio beside the issue's ceiling and
 // goal, the hook's from scripts/lib/bench-hook.mjs's output when given (--hook-output FILE).
 // Exits 1 when a command failed or printed the wrong thing, never because of a figure.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -67,12 +67,9 @@ const failures = [];
 
 const dir = mkdtempSync(`${tmpdir()}/logsphere-history-`);
 const cleanUp = () => rmSync(dir, { recursive: true, force: true });
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    cleanUp();
-    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
-  });
-}
+// The data is removed however this process ends: a signal does not reach JavaScript handlers
+// while spawnSync blocks, so a watcher in a session of its own removes it once we are gone.
+spawn('/bin/sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; rm -rf '${dir}'`], { detached: true, stdio: 'ignore' }).unref();
 
 /**
  * Runs `cmd args` with stdout to `out` (a file, default /dev/null); its time (ms), its peak RSS
@@ -92,6 +89,8 @@ function run(cmd, args, { env = {}, out = '/dev/null', rss = false, cpu = false 
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.error) throw new Failed(`${cmd} ${args.join(' ')}: ${r.error.message}`);
+  // Interrupted (^C reaches the whole process group): no figure, the bench stops.
+  if (['SIGINT', 'SIGTERM', 'SIGHUP'].includes(r.signal)) throw new Error(`${cmd} ${args.join(' ')}: ${r.signal}`);
   if (r.status !== 0) {
     const why = r.stderr.trim().split('\n').filter((l) => l && !/^\s+at /.test(l)).slice(-2).join(' / ');
     throw new Failed(`${cmd.replace(root, '')} ${args.join(' ')} exited ${r.status ?? r.signal}${why ? `: ${why}` : ''}`);
