@@ -310,7 +310,7 @@ try {
   }, 'import wtmp / utmpdump (not in the issue)');
 
   // The hook's figure, from bench-hook.mjs's output earlier in this run.
-  let hook = { name: 'hook open+close / two `node -e 0`', failed: 'not run (HOOK=no)' };
+  let hook = { name: 'hook open+close / two `node -e 0`', failed: 'not in this run (HOOK=no, or no --hook-output)' };
   if (values['hook-output']) {
     const text = existsSync(values['hook-output']) ? readFileSync(values['hook-output'], 'utf8') : '';
     // Its line `open+close  median … ms  ratio to 2 × node -e 0: R`: R is the line's last decimal.
