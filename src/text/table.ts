@@ -5,7 +5,7 @@
 
 import type { Paint } from './colour.ts';
 import { plain } from './colour.ts';
-import { charLength as length, cut, escapeText, pad } from './terminal.ts';
+import { charLength as length, cut, escapeText, isPlainText } from './terminal.ts';
 
 export interface Column {
   title: string;
@@ -55,19 +55,39 @@ function secondWidest(widths: readonly number[], skip: number): number {
   return best;
 }
 
+/** Strings of spaces by length, made as the widths of a table ask for them. */
+const spaces: string[] = [''];
+function padding(n: number): string {
+  for (let i = spaces.length; i <= n; i++) spaces[i] = `${spaces[i - 1] as string} `;
+  return spaces[n] as string;
+}
+
+/** Whitespace that trimEnd() would take off the end of a line. */
+const endsInSpace = /\s$/;
+
 /** The table as lines, one per row, after a header line of titles. */
 export function renderTable(columns: readonly Column[], rows: ReadonlyArray<ReadonlyArray<string | null | undefined>>, layout: TableLayout): string {
   const paint = layout.paint ?? plain;
   const n = columns.length;
   // Each cell escaped and measured once, by index: a table of thousands of rows is laid out once
-  // per call, mostly before the JIT has seen this code.
+  // per call, mostly before the JIT has seen this code. Values are mostly plain (nothing to
+  // escape, no surrogate pair): one test over all of them joined spares a test of each.
   const cells = new Array<string>(rows.length * n);
-  const lengths = new Int32Array(rows.length * n);
-  const widest = columns.map((c) => (layout.headless ? 0 : length(c.title)));
   for (let r = 0, k = 0; r < rows.length; r++) {
     const row = rows[r] as ReadonlyArray<string | null | undefined>;
-    for (let i = 0; i < n; i++, k++) {
-      const text = escapeText(row[i] ?? '');
+    for (let i = 0; i < n; i++, k++) cells[k] = row[i] ?? '';
+  }
+  const lengths = new Int32Array(cells.length);
+  const widest = columns.map((c) => (layout.headless ? 0 : length(c.title)));
+  if (isPlainText(cells.join(' '))) {
+    for (let k = 0, i = 0; k < cells.length; k++, i = i === n - 1 ? 0 : i + 1) {
+      const chars = (cells[k] as string).length;
+      lengths[k] = chars;
+      if (chars > (widest[i] as number)) widest[i] = chars;
+    }
+  } else {
+    for (let k = 0, i = 0; k < cells.length; k++, i = i === n - 1 ? 0 : i + 1) {
+      const text = escapeText(cells[k] as string);
       const chars = length(text);
       cells[k] = text;
       lengths[k] = chars;
@@ -80,24 +100,27 @@ export function renderTable(columns: readonly Column[], rows: ReadonlyArray<Read
     return layout.wide ? Math.max(c.width, w) : c.width;
   });
   const widths = layout.wide ? natural : fitColumns(columns, natural, layout.width);
-  /** A cell cut to its column, padded to it but in the last column; `chars` is its length in characters. */
-  const field = (text: string, chars: number, i: number): string => {
-    const w = widths[i] as number;
-    // A cut value is as wide as its column already.
-    const value = layout.wide || chars <= w ? text : cut(text, w);
-    if (columns[i]?.right) return value.padStart(w);
-    return i === n - 1 || chars >= w ? value : value + ' '.repeat(w - chars);
+  const right = columns.map((c) => c.right === true);
+  /** A line of cells `k` to `k + n`, each cut to its column and padded to it but in the last column, without trailing whitespace. */
+  const line = (values: readonly string[], chars: ArrayLike<number>, k: number): string => {
+    let text = '';
+    let last = '';
+    for (let i = 0; i < n; i++, k++) {
+      const w = widths[i] as number;
+      const length = chars[k] as number;
+      // A cut value is as wide as its column already.
+      last = layout.wide || length <= w ? (values[k] as string) : cut(values[k] as string, w);
+      if (i > 0) text += ' ';
+      if (right[i]) text += last.padStart(w);
+      else text += i === n - 1 || length >= w ? last : last + padding(w - length);
+    }
+    return last === '' || endsInSpace.test(last) ? text.trimEnd() : text;
   };
-  const lines: string[] = [];
+  let out = '';
   if (!layout.headless) {
-    let head = '';
-    for (let i = 0; i < n; i++) head += (i > 0 ? ' ' : '') + field((columns[i] as Column).title, length((columns[i] as Column).title), i);
-    lines.push(`${paint(head.trimEnd(), 'heading')}\n`);
+    const titles = columns.map((c) => c.title);
+    out += `${paint(line(titles, titles.map(length), 0), 'heading')}\n`;
   }
-  for (let r = 0, k = 0; r < rows.length; r++) {
-    let line = '';
-    for (let i = 0; i < n; i++, k++) line += (i > 0 ? ' ' : '') + field(cells[k] as string, lengths[k] as number, i);
-    lines.push(`${line.trimEnd()}\n`);
-  }
-  return lines.join('');
+  for (let k = 0; k < cells.length; k += n) out += `${line(cells, lengths, k)}\n`;
+  return out;
 }
