@@ -1,14 +1,26 @@
 // Entry point of the `logsphere` command: runs the CLI with this process's arguments, streams,
 // environment and signals.
+//
+// Output goes to the descriptors with write(2) (io.ts): process.stdout would load node's stream
+// modules, a few milliseconds of every call. A terminal is written through process.stdout, which
+// knows its width. When the reader of standard output is gone (EPIPE: `logsphere last | head`),
+// the command has nothing more to do: the process ends at once, with status 0 and no message.
 
+import { mayBeTerminal, writeFully } from './io.ts';
 import { run } from './main.ts';
+
+const terminal = mayBeTerminal(1) && process.stdout.isTTY === true;
 
 void run(process.argv.slice(2), {
   env: process.env,
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  stdoutIsTerminal: process.stdout.isTTY === true,
-  columns: process.stdout.isTTY === true ? (process.stdout.columns ?? null) : null,
+  stdout: terminal
+    ? (text) => process.stdout.write(text)
+    : (text) => {
+        if (!writeFully(1, text)) process.exit(0);
+      },
+  stderr: (text) => void writeFully(2, text),
+  stdoutIsTerminal: terminal,
+  columns: terminal ? (process.stdout.columns ?? null) : null,
   onStopSignal(handler) {
     process.once('SIGTERM', handler);
     process.once('SIGINT', handler);
