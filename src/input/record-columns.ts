@@ -153,11 +153,12 @@ export function decodeColumns(bytes: Buffer): { columns: RecordColumns; identity
   const intsAt = Math.ceil((12 + headerLength) / 8) * 8;
   const floatsAt = Math.ceil((intsAt + n * intFields * 4) / 8) * 8;
   if (floatsAt + n * floatFields * 8 !== bytes.length) return null;
-  // Copies, aligned whatever the buffer's own offset.
-  const ints = new Int32Array(n * intFields);
-  Buffer.from(ints.buffer).set(bytes.subarray(intsAt, intsAt + ints.byteLength));
-  const floats = new Float64Array(n * floatFields);
-  Buffer.from(floats.buffer).set(bytes.subarray(floatsAt, floatsAt + floats.byteLength));
+  // Views of the bytes where they are aligned (a file read whole is), else copies.
+  const aligned = (bytes.byteOffset + intsAt) % 8 === 0;
+  const ints = aligned ? new Int32Array(bytes.buffer, bytes.byteOffset + intsAt, n * intFields) : new Int32Array(n * intFields);
+  if (!aligned) Buffer.from(ints.buffer).set(bytes.subarray(intsAt, intsAt + ints.byteLength));
+  const floats = aligned ? new Float64Array(bytes.buffer, bytes.byteOffset + floatsAt, n * floatFields) : new Float64Array(n * floatFields);
+  if (!aligned) Buffer.from(floats.buffer).set(bytes.subarray(floatsAt, floatsAt + floats.byteLength));
   // String numbers within the table (a damaged file must not index past it).
   const top = strings.length;
   for (let i = 0; i < ints.length; i++) {

@@ -20,17 +20,6 @@ import { parseRecordLine } from '../record/validate.ts';
 import { ensureOwnDirSync, writeFileAtomicSync } from '../store/atomic-file.ts';
 import { fs, readTextNoFollow } from '../sys/fs.ts';
 
-/** The bytes of the file at `path`, opened without following a link and without blocking. */
-function readBytesNoFollow(path: string): Buffer {
-  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
-  const fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-  try {
-    if (!fs.fstatSync(fd).isFile()) throw new Error(`${path}: not a regular file`);
-    return fs.readFileSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 import { forEachRecordIn, type InputFile } from './inputs.ts';
 import { orderWindow } from './newest-first.ts';
 import { ColumnsBuilder, decodeColumns, encodeColumns, type RecordColumns } from './record-columns.ts';
@@ -124,6 +113,8 @@ function isStored(value: unknown): value is Stored {
 export class SegmentIndex {
   private readonly dir: string | null;
   private writable = true;
+  /** Where columns are read: one buffer for all, grown as needed (columns() says how long they hold). */
+  private readBuffer: Buffer = Buffer.alloc(0);
 
   /**
    * `shared`: summaries are given the segment's group and mode 0640, as readable as the log
@@ -173,7 +164,8 @@ export class SegmentIndex {
   /**
    * A rotated segment's records in columns (record-columns.ts), for reading a whole history: from
    * the index when it holds them for the segment as it is, else parsed (and stored). Null for a
-   * segment that cannot be read to its end: the caller reads it as usual, damage and all.
+   * segment that cannot be read to its end: the caller reads it as usual, damage and all. Columns
+   * from the index are views of a buffer that the next call reuses: use them before asking again.
    */
   columns(file: InputFile): RecordColumns | null {
     const segment = file.segment;
@@ -182,7 +174,7 @@ export class SegmentIndex {
     const name = fileNameOf(identity, 'columns');
     if (this.dir !== null) {
       try {
-        const decoded = decodeColumns(readBytesNoFollow(`${this.dir}/${name}`));
+        const decoded = decodeColumns(this.readColumnsFile(`${this.dir}/${name}`));
         if (decoded !== null && typeof decoded.identity === 'object' && decoded.identity !== null && sameIdentity(decoded.identity as Identity, identity)) return decoded.columns;
       } catch {
         // missing or unreadable: made again
@@ -194,6 +186,26 @@ export class SegmentIndex {
     const columns = builder.finish(read.malformed);
     if (this.dir !== null && this.writable) this.write(name, encodeColumns(columns, identity), file.path);
     return columns;
+  }
+
+  /** The bytes of a columns file, in the reused buffer; opened without following a link or blocking. */
+  private readColumnsFile(path: string): Buffer {
+    const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+    const fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) throw new Error(`${path}: not a regular file`);
+      if (this.readBuffer.length < st.size) this.readBuffer = Buffer.allocUnsafeSlow(Math.max(st.size, this.readBuffer.length * 2));
+      let got = 0;
+      while (got < st.size) {
+        const n = fs.readSync(fd, this.readBuffer, got, st.size - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      return this.readBuffer.subarray(0, got);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** Removes summaries of segments no longer in the log (`present`: the identities of those that are). */

@@ -10,7 +10,9 @@ import { readNewestFirst } from '../input/newest-first.ts';
 import { defaultSwitchServices, type Session, type SystemEvent } from '../reconcile/types.ts';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
+import { jsonText } from '../record/json-text.ts';
 import { liveTerminals } from './live-terminal.ts';
+import { sessionJson } from './session-json.ts';
 import { loadRecent, loadWhole } from './load-recent.ts';
 import { loadReconciled, localHost, localLiveness, type Loaded } from './load-sessions.ts';
 import { beginningName, changeTime, namedInputs, type Beginning } from './named-inputs.ts';
@@ -57,7 +59,14 @@ export interface SystemLine {
   end: SystemEnd | null;
 }
 
-export type HistoryLine = { at: Micros; session: Session } | SystemLine;
+/** A session's line: the session, and its JSON text (sessionJson's), made without it where it can be. */
+export interface SessionLine {
+  at: Micros;
+  readonly session: Session;
+  json(): string;
+}
+
+export type HistoryLine = SessionLine | SystemLine;
 
 export interface History {
   /** The lines newest first; each call walks them again, without a copy of the history. */
@@ -261,11 +270,23 @@ export function history(request: HistoryRequest, config: Config, now: Micros, re
       if (!inRange(sessionAt)) continue;
       if (request.host !== null && loaded.hostOf(i) !== request.host) continue;
       if (!request.all && loaded.kindOf(i) === 'switch') continue;
-      const s = live(loaded.session(i));
-      if (request.user !== null && s.user !== request.user) continue;
-      if (!matchesName(request.names, s.user, terminalOf(s))) continue;
-      if (!spans(sessionAt, s.logout_time === null ? null : parseTimestamp(s.logout_time))) continue;
-      yield { at: sessionAt, session: s };
+      if (request.user !== null || request.names.length > 0 || present !== null) {
+        const s = live(loaded.session(i));
+        if (request.user !== null && s.user !== request.user) continue;
+        if (!matchesName(request.names, s.user, terminalOf(s))) continue;
+        if (!spans(sessionAt, s.logout_time === null ? null : parseTimestamp(s.logout_time))) continue;
+        yield { at: sessionAt, session: s, json: () => jsonText(sessionJson(s)) };
+        continue;
+      }
+      // Built only when asked for; an open session may get its live pty, so its text is built from it.
+      let s: Session | null = null;
+      yield {
+        at: sessionAt,
+        get session() {
+          return (s ??= live(loaded.session(i)));
+        },
+        json: () => (loaded.endOf(i) === null ? jsonText(sessionJson((s ??= live(loaded.session(i))))) : loaded.sessionJsonText(i)),
+      };
     }
   }
   return {

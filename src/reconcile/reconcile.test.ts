@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as build from '../record/build.ts';
 import type { LogRecord } from '../record/types.ts';
-import { reconcile } from './reconcile.ts';
+import { jsonText } from '../record/json-text.ts';
+import { sessionJson } from '../queries/session-json.ts';
+import { reconcile, Reconciler } from './reconcile.ts';
 
 const T0 = Date.UTC(2026, 10, 21, 8, 0, 0) * 1000;
 const min = (n: number) => T0 + n * 60_000_000;
@@ -154,5 +156,25 @@ describe('reconcile()', () => {
     const boot = build.boot(origin('web1', 'B', 'systemd'), min(30), '6.1', min(29));
     const close = build.sessionClose(origin('web1', 'B'), login(), min(60), open);
     expect(reconcile([close, boot, open]).sessions[0]).toMatchObject({ end: 'logout', logout_time: close.ts });
+  });
+});
+
+describe('sessionJsonText()', () => {
+  it('is the JSON text of the session object, hostile strings, open, gone and ended sessions included', () => {
+    const hostile = ['alice', 'b"o\\b', 'c\u001b[31m', 'd\u0085e\u2028', 'ë€😀', 'tab\there'];
+    const records: LogRecord[] = [];
+    hostile.forEach((user, n) => {
+      const l = login({ user, tty: n % 2 ? null : `pts/${n}\u009b`, rhost: n % 3 ? null : `host"${n}`, pid: 200 + n, uid: n % 2 ? null : 1000 + n });
+      const open = build.sessionOpen(origin('web"1', 'A'), l, min(n));
+      records.push(open);
+      if (n % 3 === 1) records.push(build.sessionClose(origin('web"1', 'A'), l, min(n) + 1_234_567, open, {}, 'pts/\u00859'));
+    });
+    records.push(build.boot(origin('web"1', 'B', 'systemd'), min(30), '6.1', min(29)));
+    records.push(build.sessionOpen(origin('db1', 'C'), login({ pid: 300 }), min(40)));
+    const reconciler = new Reconciler();
+    for (const r of records) reconciler.add(r);
+    const result = reconciler.finish((s) => (s.pid === 300 ? false : null));
+    expect(result.count).toBe(hostile.length + 1);
+    for (let i = 0; i < result.count; i++) expect(result.sessionJsonText(i)).toBe(jsonText(sessionJson(result.session(i))));
   });
 });

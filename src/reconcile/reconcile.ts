@@ -3,6 +3,7 @@
 // duplicated event counts once. Records are added one at a time and kept in columns rather than
 // as objects, so that a million events fit in little memory (`last` over a whole history).
 
+import { jsonText } from '../record/json-text.ts';
 import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
 import type { SessionCloseRecord, LogRecord } from '../record/types.ts';
 import { F, floatFields, intFields, Kind, type RecordColumns } from '../input/record-columns.ts';
@@ -365,9 +366,27 @@ export class Reconciler {
         end: endName(ends[i]),
       };
     };
+    // The JSON text of each string as written, made once per string (sessionJsonText).
+    const jsonOf: Array<string | undefined> = [];
+    const json = (id: number): string => (id < 0 ? 'null' : (jsonOf[id] ??= jsonText(this.strings.value(id))));
+    const sessionJsonText = (i: number): string => {
+      const login = this.loginAt.get(i);
+      const stop = endAt.get(i);
+      const ended = !Number.isNaN(stop);
+      const uid = this.uids.get(i);
+      const end = endName(ends[i]);
+      return (
+        `{"session_id":"${this.ids.uuidAt(i)}","host":${json(this.hosts.get(i))},"user":${json(this.users.get(i))},"uid":${uid === noUid ? 'null' : uid},` +
+        `"tty":${json(this.ttys.get(i))},"pty":${json(this.ptys.get(i))},"rhost":${json(this.rhosts.get(i))},"service":${json(this.services.get(i))},` +
+        `"kind":"${kindOf(i)}","pid":${this.pids.get(i)},"login_time":"${formatTimestamp(login)}",` +
+        `"logout_time":${ended ? `"${formatTimestamp(stop)}"` : 'null'},"duration_s":${ended ? JSON.stringify(Math.max(0, durationSeconds(login, stop))) : 'null'},` +
+        `"end":${end === null ? 'null' : `"${end}"`}}`
+      );
+    };
     return {
       count: n,
       order,
+      sessionJsonText,
       loginAt: (i) => this.loginAt.get(i),
       hostOf: (i) => this.text(this.hosts, i),
       endOf: (i) => endName(ends[i]),
@@ -389,6 +408,8 @@ export interface ReconciledSessions {
   endOf(index: number): Session['end'];
   kindOf(index: number): SessionKind;
   session(index: number): Session;
+  /** The session as JSON text, the same as jsonText(sessionJson(session(index))), without the object. */
+  sessionJsonText(index: number): string;
   system: SystemEvent[];
   counts: Reconciled['counts'];
 }

@@ -4,8 +4,8 @@
 
 import type { Config } from '../../config/config.ts';
 import { history, type HistoryRead, type HistoryRequest, type SystemLine } from '../../queries/history.ts';
-import { sessionJson } from '../../queries/session-json.ts';
 import { jsonText } from '../../record/json-text.ts';
+import { ByteOutput } from '../../text/byte-output.ts';
 import { durationSeconds, formatTimestamp, type Micros } from '../../record/time.ts';
 import { parseCommandArgs } from '../args.ts';
 import { defineCommand } from '../command.ts';
@@ -115,13 +115,8 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
   const limit = options.limit ?? Infinity;
 
   // Written in pieces: a whole history as one string would not fit in memory either.
-  let out = options.json ? '[' : '';
-  const flush = (force: boolean) => {
-    if (out.length > (force ? 0 : 1 << 20)) {
-      io.stdout(out);
-      out = '';
-    }
-  };
+  const out = new ByteOutput(io.stdout);
+  if (options.json) out.add('[');
   let first = true;
   // A host column only when the lines come from more than one host.
   const hosts = new Set<string>();
@@ -135,14 +130,15 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
   let shown = 0;
   for (const l of h.lines()) {
     if (shown++ >= limit) break;
-    if (options.json) out += `${first ? '\n' : ',\n'}${jsonText('session' in l ? sessionJson(l.session) : systemJson(l))}`;
-    else out += rowText('session' in l ? sessionRow(l.session, l.at, options, now) : systemRow(l, options), options, widths);
+    if (options.json) {
+      out.add(first ? '\n' : ',\n');
+      out.add('session' in l ? l.json() : jsonText(systemJson(l)));
+    } else out.add(rowText('session' in l ? sessionRow(l.session, l.at, options, now) : systemRow(l, options), options, widths));
     first = false;
-    flush(false);
   }
-  if (options.json) out += first ? ']\n' : '\n]\n';
-  else out += beginsText(h.beginnings, options.timeFormat);
-  flush(true);
+  if (options.json) out.add(first ? ']\n' : '\n]\n');
+  else out.add(beginsText(h.beginnings, options.timeFormat));
+  out.flush();
   // The warnings after the answer; an answer from an input read only up to its damage exits 1.
   for (const w of h.warnings) io.stderr(`logsphere: ${w}\n`);
   return h.incomplete ? 1 : 0;

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { ByteOutput } from './byte-output.ts';
+
+describe('ByteOutput', () => {
+  it('writes every piece in order, whole, in buffers of at most 1 MiB but for a piece larger than that', () => {
+    const writes: Buffer[] = [];
+    const out = new ByteOutput((bytes) => writes.push(Buffer.from(bytes)));
+    const pieces = ['[', ...Array.from({ length: 40_000 }, (_, i) => `{"n":${i},"u":"ë€😀\\u001b"},\n`), 'x'.repeat(3 << 20), ']'];
+    for (const p of pieces) out.add(p);
+    out.flush();
+    expect(Buffer.concat(writes).toString('utf8')).toBe(pieces.join(''));
+    expect(writes.filter((w) => w.length > 1 << 20)).toHaveLength(1);
+    expect(writes.length).toBeGreaterThan(2);
+  });
+
+  it('hands over a new buffer after each write: a writer may keep what it got', () => {
+    const kept: Uint8Array[] = [];
+    const out = new ByteOutput((bytes) => kept.push(bytes));
+    out.add('first');
+    out.flush();
+    out.add('second');
+    out.flush();
+    expect(kept.map((b) => Buffer.from(b).toString())).toEqual(['first', 'second']);
+  });
+});
