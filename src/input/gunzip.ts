@@ -14,7 +14,6 @@
 
 import { fstatSync } from 'node:fs';
 import type * as NodeFs from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import type * as Zlib from 'node:zlib';
 import type * as WorkerThreads from 'node:worker_threads';
 import { InputError } from './input-error.ts';
@@ -268,6 +267,8 @@ export class GunzipStream {
     const claimed = size >= 18 ? readRange(this.fd, size - 4, 4).readUInt32LE(0) : 0;
     if (size <= inlineBytes && claimed <= inlineBytes) {
       try {
+        // node:zlib loads node's stream modules: taken when a file is gunzipped, not when this module loads.
+        const { gunzipSync } = process.getBuiltinModule('node:zlib') as typeof Zlib;
         return new InlinePieces(gunzipSync(readRange(this.fd, 0, size), { maxOutputLength: Math.min(inlineBytes, limit) }));
       } catch {
         // Too large for one call, or damaged: the one call hands on nothing of a damaged file,
