@@ -24,6 +24,8 @@ import { inputErrorOf, InputError } from './input-error.ts';
 import { contentOf, forEachRecordIn, isNotRegular, listInputs, openInputFile, type InputFile, type InputRead, type ReadResult } from './inputs.ts';
 import { LineReader, maxLineBytes } from './line-reader.ts';
 import { forEachLine, recordSink } from './parse-lines.ts';
+import type * as Zlib from 'node:zlib';
+import { readRange } from './read-range.ts';
 import type { RecordColumns } from './record-columns.ts';
 
 /** How much later than a record written after it a record may be (concurrent writers): 2 minutes. */
@@ -350,6 +352,24 @@ function readPiece(
   return true;
 }
 
+/** What the first 64 KiB of a gzip file decompress to (a prefix of its content); null when they cannot be read. */
+function gunzippedHead(file: InputFile): Buffer | null {
+  let fd: number;
+  try {
+    fd = openInputFile(file);
+  } catch {
+    return null;
+  }
+  try {
+    const zlib = process.getBuiltinModule('node:zlib') as typeof Zlib;
+    return zlib.gunzipSync(readRange(fd, 0, 1 << 16), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 16 << 20 });
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * The earliest record time of a log's files (oldest first), read from their start only as far as
  * needed: once the records read span more than the order window, no later record can be earlier
@@ -364,6 +384,17 @@ function headOf(files: readonly InputFile[]): Micros | null {
     if (at > latest) latest = at;
   });
   for (const file of files) {
+    // A compressed file's start, from the start of its compressed bytes alone, when that is enough.
+    if (file.path.endsWith('.gz')) {
+      const head = gunzippedHead(file);
+      if (head !== null) {
+        const lines = head.subarray(0, head.lastIndexOf(0x0a) + 1);
+        sink.lines(lines.toString('utf8'));
+        if (latest - orderWindow >= earliest) return earliest;
+        earliest = Infinity;
+        latest = -Infinity;
+      }
+    }
     const reader = new LineReader();
     try {
       for (const piece of contentOf(file)) {
