@@ -65,8 +65,8 @@ function padding(n: number): string {
 /** Whitespace that trimEnd() would take off the end of a line. */
 const endsInSpace = /\s$/;
 
-/** The table as lines, one per row, after a header line of titles. */
-export function renderTable(columns: readonly Column[], rows: ReadonlyArray<ReadonlyArray<string | null | undefined>>, layout: TableLayout): string {
+/** The table as lines, one per row, after a header line of titles, as UTF-8. */
+export function renderTableBytes(columns: readonly Column[], rows: ReadonlyArray<ReadonlyArray<string | null | undefined>>, layout: TableLayout): Buffer {
   const paint = layout.paint ?? plain;
   const n = columns.length;
   // Each cell escaped and measured once, by index: a table of thousands of rows is laid out once
@@ -116,11 +116,22 @@ export function renderTable(columns: readonly Column[], rows: ReadonlyArray<Read
     }
     return last === '' || endsInSpace.test(last) ? text.trimEnd() : text;
   };
-  let out = '';
-  if (!layout.headless) {
-    const titles = columns.map((c) => c.title);
-    out += `${paint(line(titles, titles.map(length), 0), 'heading')}\n`;
+  const head = layout.headless ? '' : `${paint(line(columns.map((c) => c.title), columns.map((c) => length(c.title)), 0), 'heading')}\n`;
+  // The lines go into one buffer as they are made: no string of the whole table to build and
+  // flatten, and each line's pieces are garbage at once. A line takes at most 3 bytes a UTF-16
+  // unit, and a column, padded or cut to its width in characters, at most twice its width in units.
+  let most = n;
+  for (const w of widths) most += 2 * w;
+  const out = Buffer.allocUnsafe(Buffer.byteLength(head) + (rows.length === 0 ? 0 : rows.length * (3 * most + 1)));
+  let at = out.write(head);
+  for (let k = 0; k < cells.length; k += n) {
+    at += out.write(line(cells, lengths, k), at);
+    out[at++] = 0x0a;
   }
-  for (let k = 0; k < cells.length; k += n) out += `${line(cells, lengths, k)}\n`;
-  return out;
+  return out.subarray(0, at);
+}
+
+/** The table as lines, one per row, after a header line of titles. */
+export function renderTable(columns: readonly Column[], rows: ReadonlyArray<ReadonlyArray<string | null | undefined>>, layout: TableLayout): string {
+  return renderTableBytes(columns, rows, layout).toString();
 }

@@ -5,7 +5,7 @@ import type { Config } from '../../config/config.ts';
 import { currentSessions, type CurrentSession } from '../../queries/current-sessions.ts';
 import { sessionJson } from '../../queries/session-json.ts';
 import { escapeText } from '../../text/terminal.ts';
-import { renderTable, type Column, type TableLayout } from '../../text/table.ts';
+import { renderTableBytes, type Column, type TableLayout } from '../../text/table.ts';
 import { duration, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { queryOptions } from '../query-options.ts';
@@ -91,8 +91,8 @@ export function sessions(options: SessionsOptions, config: Config, io: CommandIO
 }
 
 /** The sessions as a table fitted to the layout's width: user, tty, from, service, login, time, id. */
-export function sessionsTable(list: readonly CurrentSession[], layout: TableLayout, now: number): string {
-  const manyHosts = new Set(list.map((s) => s.host)).size > 1;
+export function sessionsTable(list: readonly CurrentSession[], layout: TableLayout, now: number): Buffer {
+  const manyHosts = list.some((s) => s.host !== list[0]?.host);
   const columns: Column[] = [
     ...(manyHosts ? [{ title: 'HOST', min: 8 }] : []),
     { title: 'USER', min: 8 },
@@ -110,7 +110,7 @@ export function sessionsTable(list: readonly CurrentSession[], layout: TableLayo
     if (manyHosts) row.unshift(s.host);
     rows.push(row);
   }
-  return renderTable(columns, rows, layout);
+  return renderTableBytes(columns, rows, layout);
 }
 
 export const sessionsCommand = defineCommand({
