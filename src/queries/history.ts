@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
 import { readNewestFirst } from '../input/newest-first.ts';
+import { briefOf, type SessionBrief } from '../reconcile/reconcile.ts';
 import { defaultSwitchServices, type Session, type SystemEvent } from '../reconcile/types.ts';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
@@ -64,6 +65,8 @@ export interface SessionLine {
   at: Micros;
   readonly session: Session;
   json(): string;
+  /** What a text line shows of it (briefOf(session)), made without the session where it can be. */
+  brief(): SessionBrief;
 }
 
 export type HistoryLine = SessionLine | SystemLine;
@@ -275,7 +278,7 @@ export function history(request: HistoryRequest, config: Config, now: Micros, re
         if (request.user !== null && s.user !== request.user) continue;
         if (!matchesName(request.names, s.user, terminalOf(s))) continue;
         if (!spans(sessionAt, s.logout_time === null ? null : parseTimestamp(s.logout_time))) continue;
-        yield { at: sessionAt, session: s, json: () => jsonText(sessionJson(s)) };
+        yield { at: sessionAt, session: s, json: () => jsonText(sessionJson(s)), brief: () => briefOf(s) };
         continue;
       }
       // Built only when asked for; an open session may get its live pty, so its text is built from it.
@@ -286,6 +289,7 @@ export function history(request: HistoryRequest, config: Config, now: Micros, re
           return (s ??= live(loaded.session(i)));
         },
         json: () => (loaded.endOf(i) === null ? jsonText(sessionJson((s ??= live(loaded.session(i))))) : loaded.sessionJsonText(i)),
+        brief: () => (loaded.endOf(i) === null ? briefOf((s ??= live(loaded.session(i)))) : loaded.brief(i)),
       };
     }
   }

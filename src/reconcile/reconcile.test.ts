@@ -3,7 +3,7 @@ import * as build from '../record/build.ts';
 import type { LogRecord } from '../record/types.ts';
 import { jsonText } from '../record/json-text.ts';
 import { sessionJson } from '../queries/session-json.ts';
-import { reconcile, Reconciler } from './reconcile.ts';
+import { briefOf, reconcile, Reconciler } from './reconcile.ts';
 
 const T0 = Date.UTC(2026, 10, 21, 8, 0, 0) * 1000;
 const min = (n: number) => T0 + n * 60_000_000;
@@ -176,5 +176,23 @@ describe('sessionJsonText()', () => {
     const result = reconciler.finish((s) => (s.pid === 300 ? false : null));
     expect(result.count).toBe(hostile.length + 1);
     for (let i = 0; i < result.count; i++) expect(result.sessionJsonText(i)).toBe(jsonText(sessionJson(result.session(i))));
+  });
+});
+
+describe('brief()', () => {
+  it('is briefOf(session()) for every session: open, gone, logout, down and crash, pty or tty', () => {
+    const a = origin('web1', 'A');
+    const open = build.sessionOpen(a, login({ tty: 'ssh' }), min(0));
+    const closed = build.sessionOpen(a, login({ pid: 101, tty: 'ssh' }), min(1));
+    const down = build.sessionOpen(a, login({ pid: 102, tty: null, rhost: null }), min(2));
+    const records: LogRecord[] = [open, closed, build.sessionClose(a, login({ pid: 101, tty: 'ssh' }), min(3), closed, {}, 'pts/4'), down,
+      build.shutdown(origin('web1', 'A', 'systemd'), min(10)), build.boot(origin('web1', 'B', 'systemd'), min(12), '6.1', min(11)),
+      build.sessionOpen(origin('web1', 'B'), login({ pid: 103 }), min(13)), build.boot(origin('web1', 'C', 'systemd'), min(20), '6.1', min(19)),
+      build.sessionOpen(origin('web1', 'C'), login({ pid: 104 }), min(21)), build.sessionOpen(origin('web1', 'C'), login({ pid: 105 }), min(22))];
+    const reconciler = new Reconciler();
+    for (const r of records) reconciler.add(r);
+    const result = reconciler.finish((s) => (s.pid === 105 ? false : null));
+    expect(new Set(Array.from({ length: result.count }, (_, i) => result.endOf(i)))).toEqual(new Set(['logout', 'down', 'crash', 'gone', null]));
+    for (let i = 0; i < result.count; i++) expect(result.brief(i)).toEqual(briefOf(result.session(i)));
   });
 });

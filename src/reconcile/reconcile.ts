@@ -383,10 +383,19 @@ export class Reconciler {
         `"end":${end === null ? 'null' : `"${end}"`}}`
       );
     };
+    const brief = (i: number): SessionBrief => {
+      const stop = endAt.get(i);
+      const pty = this.ptys.get(i);
+      return {
+        host: this.text(this.hosts, i), user: this.text(this.users, i), terminal: this.strings.value(pty >= 0 ? pty : this.ttys.get(i)),
+        rhost: this.strings.value(this.rhosts.get(i)), end: endName(ends[i]), endAt: Number.isNaN(stop) ? null : stop,
+      };
+    };
     return {
       count: n,
       order,
       sessionJsonText,
+      brief,
       loginAt: (i) => this.loginAt.get(i),
       hostOf: (i) => this.text(this.hosts, i),
       endOf: (i) => endName(ends[i]),
@@ -396,6 +405,22 @@ export class Reconciler {
       counts: { duplicates: this.duplicates, closesWithoutOpen },
     };
   }
+}
+
+/** What a history line shows of a session: its terminal is the pty when one is known, else its tty. */
+export interface SessionBrief {
+  host: string;
+  user: string;
+  terminal: string | null;
+  rhost: string | null;
+  end: Session['end'];
+  /** When it ended (the close, the shutdown, the kernel's next boot); null while open and for `gone`. */
+  endAt: Micros | null;
+}
+
+/** The brief of a session object. */
+export function briefOf(s: Session): SessionBrief {
+  return { host: s.host, user: s.user, terminal: s.pty ?? s.tty, rhost: s.rhost, end: s.end, endAt: s.logout_time === null ? null : parseTimestamp(s.logout_time) };
 }
 
 /** Sessions without materialising them all: `order` lists indexes by login time. */
@@ -410,6 +435,8 @@ export interface ReconciledSessions {
   session(index: number): Session;
   /** The session as JSON text, the same as jsonText(sessionJson(session(index))), without the object. */
   sessionJsonText(index: number): string;
+  /** What a line of `last` shows of the session, without the whole object. */
+  brief(index: number): SessionBrief;
   system: SystemEvent[];
   counts: Reconciled['counts'];
 }

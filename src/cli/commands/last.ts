@@ -133,7 +133,7 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
     if (options.json) {
       out.add(first ? '\n' : ',\n');
       out.add('session' in l ? l.json() : jsonText(systemJson(l)));
-    } else out.add(rowText('session' in l ? sessionRow(l.session, l.at, options, now) : systemRow(l, options), options, widths));
+    } else out.add(rowText('session' in l ? sessionRow(l.brief(), l.at, options, now) : systemRow(l, options), options, widths));
     first = false;
   }
   if (options.json) out.add(first ? ']\n' : '\n]\n');

@@ -2,10 +2,10 @@
 // the remote host before the times, last (-a) or left out (-R), addresses with -i, the length
 // column, the words for sessions and boots still open, and the closing "… begins" lines.
 
-import { terminalOf, type SystemLine } from '../../queries/history.ts';
+import type { SystemLine } from '../../queries/history.ts';
 import type { Beginning } from '../../queries/named-inputs.ts';
-import type { Session } from '../../reconcile/types.ts';
-import { parseTimestamp, type Micros } from '../../record/time.ts';
+import type { SessionBrief } from '../../reconcile/reconcile.ts';
+import type { Micros } from '../../record/time.ts';
 import { cell, escapeText, pad } from '../../text/terminal.ts';
 import { clockTime, fullTime, isoTime, shortTime } from './time.ts';
 
@@ -100,11 +100,11 @@ function openEnd(format: TimeFormat, long: string, first: string, second: string
   return format === 'full' || format === 'iso' ? [long, ''] : [first, second];
 }
 
-export function sessionRow(s: Session, at: Micros, options: LastLayout, now: Micros): Row {
+export function sessionRow(s: SessionBrief, at: Micros, options: LastLayout, now: Micros): Row {
   const format = options.timeFormat;
   const host = options.ip ? (s.rhost ?? '0.0.0.0') : (s.rhost ?? '');
-  const tty = terminalOf(s) ?? '-';
-  const end = s.logout_time === null ? now : (parseTimestamp(s.logout_time) ?? now);
+  const tty = s.terminal ?? '-';
+  const end = s.endAt ?? now;
   let logout = `- ${timeColumns[format].stop(end)}`;
   let length = lengthOf(at, end);
   switch (s.end) {
