@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { compressSegment } from '../store/compress-segment.ts';
@@ -179,6 +179,29 @@ describe('the sessions checkpoint', () => {
     writeFileSync(`${dir}/imported.jsonl`, text(batch([], 10)));
     step = catchUp(step.checkpoint, expandInputs([dir]));
     expect(step.fullRead).toBe(true);
+  });
+
+  it('knows a compressed segment read before by its inode, size and time, without decompressing it again', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
+    const open: SessionOpenRecord[] = [];
+    const segment = `${dir}/sessions-20261121T090000Z.jsonl.gz`;
+    writeFileSync(segment, gzipSync(text(batch(open, 300))));
+    const rotatedAt = 1_795_000_000; // whole seconds: set again exactly below
+    utimesSync(segment, rotatedAt, rotatedAt);
+    writeFileSync(`${dir}/sessions.jsonl`, text(batch(open, 50)));
+    let step = catchUp(null, expandInputs([dir]));
+    const answer = viaCheckpoint(step.checkpoint);
+    // Its bytes made unreadable in place, its size and time kept: a later call does not look.
+    const fd = openSync(segment, 'r+');
+    writeSync(fd, Buffer.alloc(64, 0x55), 0, 64, 32);
+    closeSync(fd);
+    utimesSync(segment, rotatedAt, rotatedAt);
+    step = catchUp(step.checkpoint, expandInputs([dir]));
+    expect([step.fullRead, step.damaged, viaCheckpoint(step.checkpoint)]).toEqual([false, [], answer]);
+    // Touched: looked at again, and found damaged.
+    utimesSync(segment, rotatedAt, rotatedAt + 5);
+    step = catchUp(step.checkpoint, expandInputs([dir]));
+    expect(step.damaged.length).toBe(1);
   });
 
   it('reads a damaged compressed segment up to its damage and reports the damage at every call', () => {

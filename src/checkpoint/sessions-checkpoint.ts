@@ -35,6 +35,14 @@ const pruneEvery = 1 << 13;
 /** Where reading of a file stopped (log-position.ts); a `.gz` segment is read whole, once. */
 export interface FileMark extends LogPosition {
   path: string;
+  /**
+   * A `.gz` segment's own size and modification time when it was read: a compressed segment never
+   * changes, so one with the same inode, size and time is known read without decompressing it.
+   */
+  size?: number;
+  mtimeMs?: number;
+  /** A `.gz` segment read only up to damage: it is read again, to report the damage again. */
+  damaged?: boolean;
 }
 
 /**
@@ -115,6 +123,7 @@ interface Opened {
   dev: number;
   ino: number;
   size: number;
+  mtimeMs: number;
   /** A `.gz` file: its content is read through gunzip.ts. */
   compressed: boolean;
   /** A `.gz` file's content, once scanned. */
@@ -124,7 +133,7 @@ interface Opened {
 function openFile(file: InputFile): Opened {
   const fd = openInputFile(file);
   const st = fstatSync(fd);
-  return { file, fd, dev: st.dev, ino: st.ino, size: st.size, compressed: file.path.endsWith('.gz'), scan: null };
+  return { file, fd, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, compressed: file.path.endsWith('.gz'), scan: null };
 }
 
 /** One pass over a compressed file's content (the first call's), noting the bytes before each of `offsets`. */
@@ -142,7 +151,8 @@ function continues(opened: Opened, mark: FileMark, offsets: readonly number[]): 
   return plainFileHolds(opened.fd, opened.size, mark);
 }
 
-type Start = { from: number } | 'done';
+/** Read from an offset; `done` (a compressed segment read before, checked by content); or unchanged since its mark. */
+type Start = { from: number } | 'done' | { unchanged: FileMark };
 
 /**
  * Where to continue reading each file, given the stored marks; null when what happened cannot be
@@ -158,6 +168,11 @@ function plan(opened: readonly Opened[], stored: Checkpoint): Start[] | null {
   opened.forEach((o, i) => {
     const same = stored.files.find((m) => sameFile(m, o) && m.compressed === o.compressed);
     if (same === undefined) return;
+    if (same.compressed && same.size === o.size && same.mtimeMs === o.mtimeMs && same.damaged !== true) {
+      left.delete(same);
+      starts[i] = { unchanged: same };
+      return;
+    }
     if (same.compressed ? scan(o, offsets).length === same.offset : continues(o, same, offsets)) {
       left.delete(same);
       starts[i] = same.compressed ? 'done' : { from: same.offset };
@@ -198,13 +213,16 @@ function plan(opened: readonly Opened[], stored: Checkpoint): Start[] | null {
  * and, for a compressed file, the damage it was read up to. A damaged file's mark is the end of
  * what could be read: the next call finds it there, done, and reports the damage again.
  */
-function readFrom(opened: Opened, from: number | 'done', sink: LineSink): { mark: FileMark; damage: InputError | null } {
+function readFrom(opened: Opened, from: number | 'done' | { unchanged: FileMark }, sink: LineSink): { mark: FileMark; damage: InputError | null } {
   const { path } = opened.file;
+  if (typeof from === 'object') return { mark: { ...from.unchanged, path }, damage: null };
   if (!opened.compressed) return { mark: readPlain(path, opened.fd, from === 'done' ? 0 : from, sink), damage: null };
-  const mark = (length: number, last: Buffer): FileMark => ({ path, dev: opened.dev, ino: opened.ino, offset: length, tail: hex(last), compressed: true });
+  const mark = (length: number, last: Buffer, damaged = false): FileMark => ({
+    path, dev: opened.dev, ino: opened.ino, offset: length, tail: hex(last), compressed: true, size: opened.size, mtimeMs: opened.mtimeMs, ...(damaged ? { damaged } : {}),
+  });
   if (from === 'done') {
     const scanned = scan(opened, []); // by plan() already
-    return { mark: mark(scanned.length, scanned.last), damage: scanned.damage };
+    return { mark: mark(scanned.length, scanned.last, scanned.damage !== null), damage: scanned.damage };
   }
   const gunzip = new GunzipStream(path, opened.fd);
   const reader = new LineReader({ keep: positionTailBytes });
@@ -217,7 +235,7 @@ function readFrom(opened: Opened, from: number | 'done', sink: LineSink): { mark
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     // The line the damage cut short is lost with the rest, not a malformed line.
-    return { mark: mark(gunzip.position, gunzip.before(positionTailBytes)), damage: error };
+    return { mark: mark(gunzip.position, gunzip.before(positionTailBytes), true), damage: error };
   } finally {
     gunzip.close();
   }
@@ -351,7 +369,7 @@ export function catchUp(stored: Checkpoint | null, files: readonly InputFile[]):
     opened.forEach((o, i) => {
       const start = starts?.[i] ?? { from: 0 };
       const sink = recordSink(keep);
-      const { mark, damage } = readFrom(o, start === 'done' ? 'done' : start.from, sink);
+      const { mark, damage } = readFrom(o, start === 'done' ? 'done' : 'from' in start ? start.from : start, sink);
       if (sink.malformed > 0) malformed.push({ path: o.file.path, count: sink.malformed });
       if (damage !== null) damaged.push(damage);
       marks.push(mark);
