@@ -129,7 +129,7 @@ async function lazyProgram({ entry, outfile, banner, loader, ...options }) {
 
 /**
  * The hook as one file: its loader (src/hook/loader.ts) as code, then the program as the text of
- * a comment, which the loader compiles with the hook's V8 code cache when it has a trusted one
+ * a comment (the body of a function, hookProgram, whose source the loader reads back), which the loader compiles with the hook's V8 code cache when it has a trusted one
  * (src/hook/code-cache.ts). Inside the comment each `*` `/` of the program is written with a
  * control character between them; the program is wrapped as a CommonJS module function.
  */
@@ -142,11 +142,11 @@ async function withLoader(program, banner) {
     LOGSPHERE_HOOK_BODY_ID: JSON.stringify(id), LOGSPHERE_HOOK_BODY_LINE: String(line), LOGSPHERE_HOOK_BODY_MARK: JSON.stringify(mark),
   } })).outputFiles[0].text;
   // The program's first line, for its stack traces: what comes before it does not depend on it.
-  const head = (text) => `${banner}\n${text}/*logsphere-hook program\n`;
+  const head = (text) => `${banner}\n${text}function hookProgram() {/*logsphere-hook program\n`;
   const line = head(await loaderText(0)).split('\n').length - 1;
   const loader = head(await loaderText(line));
   if (loader.split('\n').length - 1 !== line || body.includes('/*logsphere-hook program\n')) throw new Error('Cannot build the hook: its program does not start where its loader looks');
-  return `${loader}${body.replaceAll('*/', `*${mark}/`)}*/\n`;
+  return `${loader}${body.replaceAll('*/', `*${mark}/`)}*/}\n`;
 }
 
 mkdirSync(`${root}dist`, { recursive: true });

@@ -1,13 +1,14 @@
 // The first lines of logsphere-hook as built (scripts/build.mjs): the hook's program (main.ts and
 // what it loads) follows this loader in the same file, as the text of a comment, and the loader
 // compiles it with the hook's V8 code cache when there is a trusted one (code-cache.ts), else as
-// node would. One file, so that an update replaces loader and program at once.
+// node would. One file, so that an update replaces loader and program at once. The comment is the
+// body of a function (hookProgram), so the loader takes the program's text from the source node
+// has already read, through Function.prototype.toString, instead of reading the file again.
 //
 // Required rather than run (scripts/write-hook-code-cache.mjs), it runs nothing and hands over
 // what making the cache needs: the program compiled the same way, and where the cache goes.
 
 import type * as NodeVm from 'node:vm';
-import { fs } from '../sys/fs.ts';
 import { readCodeCache } from './code-cache.ts';
 
 export { codeCacheHeader } from './code-cache.ts';
@@ -17,6 +18,8 @@ export { codeCacheHeader } from './code-cache.ts';
 declare const LOGSPHERE_HOOK_BODY_ID: string;
 declare const LOGSPHERE_HOOK_BODY_LINE: number;
 declare const LOGSPHERE_HOOK_BODY_MARK: string;
+/** Written by build.mjs after the loader: its body is the comment that holds the program. */
+declare function hookProgram(): void;
 
 const vm = (process.getBuiltinModule?.('node:vm') as typeof NodeVm | undefined) ?? (require('node:vm') as typeof NodeVm);
 
@@ -27,8 +30,8 @@ export const bodyMarker = '/*logsphere-hook program\n';
 
 /** The program: a function of (exports, require, module, __filename, __dirname), as its text. */
 function bodySource(): string {
-  const text = fs.readFileSync(__filename, 'latin1');
-  const start = text.lastIndexOf(bodyMarker) + bodyMarker.length;
+  const text = hookProgram.toString();
+  const start = text.indexOf(bodyMarker) + bodyMarker.length;
   return text.slice(start, text.lastIndexOf('*/')).replaceAll(`*${LOGSPHERE_HOOK_BODY_MARK}/`, '*/');
 }
 
@@ -41,4 +44,15 @@ export function runBody(script: NodeVm.Script): void {
   (script.runInThisContext() as (...args: unknown[]) => void)(program.exports, require, program, __filename, __dirname);
 }
 
-if (require.main === module) runBody(compileBody(readCodeCache(codeCachePath, bodyId)));
+/**
+ * The size of libuv's thread pool, which runs the hook's log-directory calls one at a time (main.ts).
+ * libuv reads UV_THREADPOOL_SIZE when the pool is first used, and starts that many threads then;
+ * set here, before anything can use it, it costs the threads the hook needs and no more, and no
+ * value in the PAM environment (which users can write to) chooses it.
+ */
+const threadPoolSize = '1';
+
+if (require.main === module) {
+  process.env['UV_THREADPOOL_SIZE'] = threadPoolSize;
+  runBody(compileBody(readCodeCache(codeCachePath, bodyId)));
+}

@@ -3,16 +3,16 @@
 // main.ts; everything here takes its inputs as arguments.
 
 import type { Config } from '../config/config.ts';
-import { pamContextFrom } from '../pam/context.ts';
+import { pamContextFrom, type PamContext } from '../pam/context.ts';
 import * as build from '../record/build.ts';
 import type { Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
-import { appendLines, type AppendProgress, type AppendResult, type PendingLine } from '../store/append.ts';
+import { appendLines, lookAtLogDir, type AppendProgress, type AppendResult, type LogDirLook, type PendingLine } from '../store/append.ts';
 import { entryName, saveOpenSession, takeOpenSession, takeSessionTerminal } from '../store/open-sessions.ts';
 import { lookupUid } from '../sys/accounts.ts';
 import { bootId, bootTimeSeconds, kernelHostname, kernelRelease } from '../sys/host.ts';
 import { ownAuditSession, processStartTicks } from '../sys/processes.ts';
-import { planHook } from './plan.ts';
+import { planHook, type HookTask } from './plan.ts';
 
 export interface HookInputs {
   args: readonly string[];
@@ -48,14 +48,26 @@ export function pendingLine(record: LogRecord, at: Micros): PendingLine {
   return { order: at, id: record.event_id, line: build.toLine(record) };
 }
 
+/** What this run is to do, from its arguments and the PAM items. */
+export interface PlannedRun {
+  pam: PamContext;
+  task: HookTask;
+}
+
+export function planRun(inputs: HookInputs): PlannedRun {
+  const pam = pamContextFrom(inputs.env);
+  return { pam, task: planHook(inputs.args, pam.type, pam.service, inputs.config.ignoreServices) };
+}
+
 /**
  * Builds the record for this run and correlates it through the run directory: an open leaves
  * its entry there, a close takes (and removes) the entry of its open for the session id.
  */
-export function correlatedRecord(inputs: HookInputs): { record: LogRecord; at: Micros; watch?: TerminalWatch } | { skip: string; unexpected: boolean } {
-  const { config, env } = inputs;
-  const pam = pamContextFrom(env);
-  const task = planHook(inputs.args, pam.type, pam.service, config.ignoreServices);
+export function correlatedRecord(
+  inputs: HookInputs,
+  { pam, task }: PlannedRun = planRun(inputs),
+): { record: LogRecord; at: Micros; watch?: TerminalWatch } | { skip: string; unexpected: boolean } {
+  const { config } = inputs;
   if (task.kind === 'skip') return { skip: task.reason, unexpected: task.unexpected };
 
   const at = inputs.now();
@@ -112,10 +124,14 @@ export function newProgress(): HookProgress {
 }
 
 export async function runHook(inputs: HookInputs, progress: HookProgress = newProgress()): Promise<HookOutcome> {
-  const built = correlatedRecord(inputs);
+  const planned = planRun(inputs);
+  // A run that records something looks at the log directory first (an lstat, on the thread
+  // pool): started now, the call and the pool's start overlap the building of the record.
+  const looked: LogDirLook | undefined = planned.task.kind === 'skip' ? undefined : lookAtLogDir(inputs.config);
+  const built = correlatedRecord(inputs, planned);
   if ('skip' in built) return { status: 'skipped', reason: built.skip, unexpected: built.unexpected };
   progress.pending = pendingLine(built.record, built.at);
-  const result = await appendLines(inputs.config, [progress.pending], progress);
+  const result = await appendLines(inputs.config, [progress.pending], progress, looked);
   if (built.watch !== undefined) inputs.watchTerminal?.(built.watch);
   return { status: 'appended', result };
 }

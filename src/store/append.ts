@@ -8,10 +8,10 @@
 import type { Stats } from 'node:fs';
 import { claimSpool, spoolLines, type ClaimedSpool } from './spool.ts';
 import * as afs from './fs-async.ts';
-import { ensureLogDir, openLog, type LogTarget } from './log-file.ts';
+import { ensureLogDir, openLog, type LogDirLook, type LogTarget } from './log-file.ts';
 import { enterAsWriter, rotationUnderWay, waitUntil } from './rotation-gate.ts';
 
-export { logDirMode, logFileMode, type LogTarget } from './log-file.ts';
+export { logDirMode, logFileMode, lookAtLogDir, type LogDirLook, type LogTarget } from './log-file.ts';
 
 /** How long a writer waits for a rotation to finish, and a rotation for writers, before giving up. */
 const gateWaitMs = 1500;
@@ -106,16 +106,18 @@ async function writeLines(target: LogTarget, fd: number, st: Stats, own: string,
 /**
  * Appends lines to the log, spooled ones first, rotating it first when it is full. On failure
  * the lines are spooled and the result says why; only a failure to spool as well is thrown.
+ * `looked`: the look at the log directory, when the caller started it ahead (lookAtLogDir).
  */
 export async function appendLines(
   target: LogTarget,
   lines: readonly PendingLine[],
   progress: AppendProgress = { claimed: null, written: false },
+  looked?: LogDirLook,
 ): Promise<AppendResult> {
   const own = lines.map((l) => l.line).join('');
   const adding = Buffer.byteLength(own);
   try {
-    await ensureLogDir(target);
+    await ensureLogDir(target, looked);
     // Set when a rotation found writers busy for too long: this append goes to the full file,
     // a later one rotates it.
     let overfull = false;

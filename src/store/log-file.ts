@@ -31,13 +31,30 @@ function ownerGroup(): number {
 }
 
 /**
+ * The lstat of the log directory that ensureLogDir begins with, started ahead of it: it changes
+ * nothing, so a writer can start it as soon as it knows it will append (the hook does, before it
+ * builds its record), and the call, on the thread pool, overlaps that work. Its failure is held
+ * until ensureLogDir takes it, never left unhandled.
+ */
+export type LogDirLook = Promise<{ st: Stats } | { error: unknown }>;
+
+export function lookAtLogDir(target: LogTarget): LogDirLook {
+  return afs.lstat(target.logDir).then((st) => ({ st }), (error: unknown) => ({ error }));
+}
+
+function unwrapLook(look: { st: Stats } | { error: unknown }): Stats {
+  if ('error' in look) throw look.error;
+  return look.st;
+}
+
+/**
  * Makes sure the log directory exists and is a directory. One it creates is given group adm
  * through a descriptor opened without following links (fchown), never by path: between the
  * mkdir and a chown by path, a link could be swapped in.
  */
-export async function ensureLogDir(target: LogTarget): Promise<void> {
+export async function ensureLogDir(target: LogTarget, looked?: LogDirLook): Promise<void> {
   try {
-    const st = await afs.lstat(target.logDir);
+    const st = looked === undefined ? await afs.lstat(target.logDir) : unwrapLook(await looked);
     if (!st.isDirectory()) throw new RefusedPathError(target.logDir, describeFileType(st.mode));
     return;
   } catch (error) {
