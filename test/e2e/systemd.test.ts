@@ -33,11 +33,11 @@ describe.skipIf(missing({ commands: ['/usr/bin/systemd-analyze', '/usr/bin/syste
     expect(timer).toMatch(/^Persistent=true$/m);
   });
 
-  it('logsphere-rotate.service runs logsphere rotate daily, hardened, writing only the log and run directories', () => {
+  it('logsphere-rotate.service runs logsphere rotate daily, hardened, writing only the log, run and state directories', () => {
     const unit = readFileSync(`${repoRoot}services/logsphere-rotate.service`, 'utf8');
     expect(unit).toMatch(/^Type=oneshot$/m);
     expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/usr\/local\/lib\/logsphere\/logsphere rotate$/m);
-    expect(unit).toMatch(/^ReadWritePaths=\/var\/log\/logsphere \/run\/logsphere$/m);
+    expect(unit).toMatch(/^ReadWritePaths=\/var\/log\/logsphere \/run\/logsphere -\/var\/lib\/logsphere$/m);
     expect(unit).toMatch(/^ProtectSystem=strict$/m);
     const r = spawnSync('systemd-analyze', ['security', '--offline=yes', `${repoRoot}services/logsphere-rotate.service`], { encoding: 'utf8' });
     const score = Number(/Overall exposure level for logsphere-rotate\.service: ([\d.]+)/.exec(r.stdout)?.[1]);
