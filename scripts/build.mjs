@@ -11,6 +11,7 @@
 // rotation.
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
 import { build, transform } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -57,7 +58,7 @@ const define = (texts) => Object.fromEntries(Object.entries(texts).map(([name, t
  * materialise at every start (measured: 1.8 ms against 3.8 ms for the CLI's 650 KB). `*` `/`
  * inside a text is written with a control character (pieceMark) between them.
  */
-const pieceLoader = `const pieces = new Map();
+const pieceLoader = (packed) => `const pieces = new Map();
 function requirePiece(id) {
   const code = pieceCode[id];
   const at = pieceAt[id];
@@ -70,7 +71,8 @@ function requirePiece(id) {
     else {
       const source = pieceSource.toString();
       const start = source.indexOf('/*') + 2;
-      const text = source.slice(start + at[0], start + at[1]).replaceAll('*' + pieceMark + '/', '*/');
+      ${packed ? `const stored = source.slice(start + at[0], start + at[1]);
+      const text = at[2] === 1 ? require('node:zlib').inflateRawSync(Buffer.from(stored, 'base64')).toString('latin1') : stored.replaceAll('*' + pieceMark + '/', '*/');` : `const text = source.slice(start + at[0], start + at[1]).replaceAll('*' + pieceMark + '/', '*/');`}
       new Function('module', 'exports', 'require', text + '\\n//# sourceURL=' + __filename + '/' + id.slice(2))(piece, piece.exports, requirePiece);
     }
   }
@@ -84,7 +86,13 @@ function requirePiece(id) {
 // Names are kept as written: diagnostics name error classes (pino's err.type) and functions.
 const minify = { minifyWhitespace: true, minifySyntax: true };
 
-async function lazyProgram({ entry, outfile, banner, loader, ...options }) {
+/**
+ * `packAbove`: lazy pieces longer than this are kept deflated (base64), marked by a third number
+ * in pieceAt, and inflated on their first require. A program that starts at every login (the
+ * hook) carries its diagnostics (pino, about 65 KB) this way: node reads and scans the whole file
+ * at every start, and the diagnostics are needed only when something goes wrong.
+ */
+async function lazyProgram({ entry, outfile, banner, loader, packAbove = Infinity, ...options }) {
   const out = await build({ ...common, ...options, entryPoints: { main: entry }, outdir: 'pieces', splitting: true, write: false, ...minify, metafile: true, chunkNames: '[name]-[hash]' });
   const pieces = await Promise.all(out.outputFiles.map(async (file) => {
     // Without dynamic import(), esbuild turns each into a require() of the piece, through requirePiece.
@@ -103,9 +111,12 @@ async function lazyProgram({ entry, outfile, banner, loader, ...options }) {
   if (mark === undefined || pieces.some((p) => /[^\x00-\x7f]/.test(p.text))) throw new Error(`Cannot build ${outfile}: its pieces are not plain ASCII`);
   let body = '';
   const at = {};
+  let packed = false;
   for (const piece of lazy) {
-    const text = piece.text.replaceAll('*/', `*${mark}/`);
-    at[piece.id] = [body.length, body.length + text.length];
+    const pack = piece.text.length > packAbove;
+    const text = pack ? deflateRawSync(piece.text, { level: 9 }).toString('base64') : piece.text.replaceAll('*/', `*${mark}/`);
+    at[piece.id] = pack ? [body.length, body.length + text.length, 1] : [body.length, body.length + text.length];
+    packed ||= pack;
     body += `${text}\n`;
   }
   const code = pieces.filter((p) => eager.has(p.id) && p.id !== './main.js');
@@ -116,7 +127,7 @@ async function lazyProgram({ entry, outfile, banner, loader, ...options }) {
     `const pieceCode = {${code.map((p) => `${JSON.stringify(p.id)}: function (module, exports, require) {${p.text.replace(/^"use strict";/, '')}\n}`).join(',\n')}};`,
     `const pieceAt = ${JSON.stringify(at)};`,
     `const pieceMark = ${JSON.stringify(mark)};`,
-    pieceLoader,
+    pieceLoader(packed),
     // The entry piece; a piece that imports the entry gets this module's exports.
     "pieces.set('./main.js', module);",
     `(function (module, exports, require) {${main.text.replace(/^"use strict";/, '')}\n})(module, exports, requirePiece);`,
@@ -151,7 +162,7 @@ async function withLoader(program, banner) {
 
 mkdirSync(`${root}dist`, { recursive: true });
 await Promise.all([
-  lazyProgram({ entry: 'src/hook/main.ts', outfile: 'dist/logsphere-hook.cjs', banner: shebang, loader: true, define: define(embeddedInHook), external: ['pino'] }),
+  lazyProgram({ entry: 'src/hook/main.ts', outfile: 'dist/logsphere-hook.cjs', banner: shebang, loader: true, packAbove: 16 * 1024, define: define(embeddedInHook), external: ['pino'] }),
   // The CLI's young generation is capped at 8 MB: `last` over a million events then peaks near
   // 135 MB instead of 150 MB (scripts/bench.sh), for a little more time in the collector.
   lazyProgram({ entry: 'src/cli/logsphere.ts', outfile: 'dist/logsphere.cjs', banner: `${shebang} --max-semi-space-size=8`, define: define(embeddedInCli), external: ['nodemailer'] }),

@@ -75,6 +75,21 @@ async function watch(args: readonly string[]): Promise<void> {
   }
 }
 
+type WaitAsync = (word: Int32Array, index: number, value: number, timeoutMs: number) => { async: false; value: string } | { async: true; value: Promise<string> };
+
+/**
+ * Calls `run` once `ms` have passed, without keeping the process alive (as an unref'd timer
+ * would). It waits on a word nobody notifies (Atomics.waitAsync): node's timers would do the
+ * same, but their first use compiles node's timer code, a quarter of a millisecond at every
+ * login, where V8's wait is built in. Node runs the wait's timeout on an unref'd libuv timer,
+ * which fires while a filesystem call is pending — the case the deadline is for.
+ */
+function after(ms: number, run: () => void): void {
+  const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+  const waited = waitAsync(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  void (waited.async ? waited.value : Promise.resolve()).then(run);
+}
+
 async function main(): Promise<void> {
   let config: Config | undefined;
   let finished = false;
@@ -98,13 +113,14 @@ async function main(): Promise<void> {
   };
   // Timers run before I/O callbacks in libuv's loop: setImmediate lets a write that completed
   // just in time be seen first, so a written record is not spooled a second time.
-  let deadline: NodeJS.Timeout;
+  let stopped = false;
   const check = () => {
+    if (stopped) return;
     const waited = oldestPendingMs();
     if (waited >= stuckCallMs && blockedInKernel(threadStates()).length > 0) setImmediate(() => void giveUp());
-    else deadline = setTimeout(check, Math.max(recheckMs, stuckCallMs - waited)).unref();
+    else after(Math.max(recheckMs, stuckCallMs - waited), check);
   };
-  deadline = setTimeout(check, Math.max(0, deadlineMs - process.uptime() * 1000)).unref();
+  after(Math.max(0, deadlineMs - process.uptime() * 1000), check);
 
   try {
     const argv = hookArguments(process.argv.slice(2));
@@ -136,7 +152,7 @@ async function main(): Promise<void> {
     finished = true;
     await report('error', { err: error }, error instanceof Error ? error.message : String(error));
   } finally {
-    clearTimeout(deadline);
+    stopped = true;
   }
 }
 
