@@ -26,7 +26,6 @@ import { LineReader, maxLineBytes } from './line-reader.ts';
 import { forEachLine, recordSink } from './parse-lines.ts';
 import type * as Zlib from 'node:zlib';
 import { readRange } from './read-range.ts';
-import type { RecordColumns } from './record-columns.ts';
 
 /** How much later than a record written after it a record may be (concurrent writers): 2 minutes. */
 export const orderWindow: Micros = 120_000_000;
@@ -408,47 +407,4 @@ function headOf(files: readonly InputFile[]): Micros | null {
     if (latest - orderWindow >= earliest) return earliest;
   }
   return earliest === Infinity ? null : earliest;
-}
-
-/**
- * Streams every record of `paths` to `onRecord`, as forEachRecord does, except the log's rotated
- * segments that `columnsOf` has in columns (segment-index.ts), which go to `onColumns` whole; and
- * says where each input path's records begin.
- */
-export function readWholeLogs(
-  paths: readonly string[],
-  onRecord: (record: LogRecord) => void,
-  onColumns: (columns: RecordColumns) => void,
-  columnsOf: (file: InputFile) => RecordColumns | null,
-): ReadResult & { beginning: (path: string) => Micros | null } {
-  const { files, skipped } = listInputs(paths);
-  const result: ReadResult = { malformed: [], damaged: [], skipped };
-  const earliest = new Map<string, Micros>();
-  for (const file of files) {
-    const input = file.listed === true ? (paths.find((p) => dirname(file.path) === (p.replace(/\/+$/, '') || '/')) ?? file.path) : file.path;
-    const note = (at: Micros) => {
-      if (!(at >= (earliest.get(input) ?? Infinity))) earliest.set(input, at);
-    };
-    const columns = file.segment !== undefined && file.segment.scheme !== 'live' ? columnsOf(file) : null;
-    if (columns !== null) {
-      onColumns(columns);
-      if (columns.earliest !== null) note(columns.earliest);
-      if (columns.malformed > 0) result.malformed.push({ path: file.path, count: columns.malformed });
-      continue;
-    }
-    let read: InputRead;
-    try {
-      read = forEachRecordIn(file, (r) => {
-        note(timeOf(r));
-        onRecord(r);
-      });
-    } catch (error) {
-      if (!isNotRegular(error)) throw error;
-      result.skipped.push({ path: file.path, what: error.detail });
-      continue;
-    }
-    if (read.malformed > 0) result.malformed.push({ path: file.path === '-' ? 'standard input' : file.path, count: read.malformed });
-    if (read.damage !== null) result.damaged.push(read.damage);
-  }
-  return { ...result, beginning: (path) => earliest.get(path) ?? null };
 }

@@ -4,7 +4,8 @@
 
 import type { Config } from '../config/config.ts';
 import { damageWarning, malformedWarnings, skippedWarning } from '../input/inputs.ts';
-import { readWholeLogs, type NewestFirstRead } from '../input/newest-first.ts';
+import type { NewestFirstRead } from '../input/newest-first.ts';
+import { readWholeLogs } from '../input/whole-logs.ts';
 import { SegmentIndex } from '../input/segment-index.ts';
 import type { Micros } from '../record/time.ts';
 import { Reconciler } from '../reconcile/reconcile.ts';
