@@ -22,8 +22,9 @@ import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { inputErrorOf, InputError } from './input-error.ts';
 import { contentOf, forEachRecordIn, isNotRegular, listInputs, openInputFile, type InputFile, type InputRead, type ReadResult } from './inputs.ts';
-import { LineReader, maxLineBytes } from './line-reader.ts';
-import { forEachLine, recordSink } from './parse-lines.ts';
+import { LineReader, maxLineBytes, type LineSink } from './line-reader.ts';
+import { forEachLine } from './parse-lines.ts';
+import { parseRecordLine } from '../record/validate.ts';
 import type * as Zlib from 'node:zlib';
 import { readRange } from './read-range.ts';
 
@@ -351,8 +352,8 @@ function readPiece(
   return true;
 }
 
-/** What the first 64 KiB of a gzip file decompress to (a prefix of its content); null when they cannot be read. */
-function gunzippedHead(file: InputFile): Buffer | null {
+/** What the first `bytes` of a gzip file decompress to (a prefix of its content); null when they cannot be read. */
+function gunzippedHead(file: InputFile, bytes: number): Buffer | null {
   let fd: number;
   try {
     fd = openInputFile(file);
@@ -361,7 +362,7 @@ function gunzippedHead(file: InputFile): Buffer | null {
   }
   try {
     const zlib = process.getBuiltinModule('node:zlib') as typeof Zlib;
-    return zlib.gunzipSync(readRange(fd, 0, 1 << 16), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 16 << 20 });
+    return zlib.gunzipSync(readRange(fd, 0, bytes), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 16 << 20 });
   } catch {
     return null;
   } finally {
@@ -377,34 +378,43 @@ function gunzippedHead(file: InputFile): Buffer | null {
 function headOf(files: readonly InputFile[]): Micros | null {
   let earliest = Infinity;
   let latest = -Infinity;
-  const sink = recordSink((r) => {
-    const at = timeOf(r);
-    if (at < earliest) earliest = at;
-    if (at > latest) latest = at;
-  });
+  const enough = () => latest - orderWindow >= earliest;
+  // Line by line, until the records read span the window.
+  const take = (text: string) => {
+    for (let start = 0; start < text.length && !enough(); ) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const line = text.slice(start, text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+      start = end + 1;
+      const record = line.trim() === '' ? null : parseRecordLine(line);
+      if (record === null) continue;
+      const at = timeOf(record);
+      if (at < earliest) earliest = at;
+      if (at > latest) latest = at;
+    }
+  };
+  const sink: LineSink = { lines: take, overlong() {} };
   for (const file of files) {
+    const before = [earliest, latest] as const;
     // A compressed file's start, from the start of its compressed bytes alone, when that is enough.
-    if (file.path.endsWith('.gz')) {
-      const head = gunzippedHead(file);
-      if (head !== null) {
-        const lines = head.subarray(0, head.lastIndexOf(0x0a) + 1);
-        sink.lines(lines.toString('utf8'));
-        if (latest - orderWindow >= earliest) return earliest;
-        earliest = Infinity;
-        latest = -Infinity;
-      }
+    for (const bytes of file.path.endsWith('.gz') ? [1 << 14, 1 << 17] : []) {
+      const head = gunzippedHead(file, bytes);
+      if (head === null) break;
+      take(head.toString('utf8', 0, head.lastIndexOf(0x0a) + 1));
+      if (enough()) return earliest;
+      [earliest, latest] = before;
     }
     const reader = new LineReader();
     try {
       for (const piece of contentOf(file)) {
         reader.push(piece, sink);
-        if (latest - orderWindow >= earliest) return earliest;
+        if (enough()) return earliest;
       }
       reader.end(sink);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
     }
-    if (latest - orderWindow >= earliest) return earliest;
+    if (enough()) return earliest;
   }
   return earliest === Infinity ? null : earliest;
 }
