@@ -17,7 +17,9 @@ const assignment = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
 export function parseEnvFile(text: string): ParsedEnvFile {
   const values: Record<string, string> = {};
   const problems: EnvFileProblem[] = [];
-  const lines = text.split(/\r?\n/);
+  // Lines end in \n or \r\n; split on \n, a \r before it goes with the trim (a regular expression
+  // costs the hook its compilation at every login).
+  const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? '').trim();
     if (line === '' || line.startsWith('#')) continue;
@@ -32,7 +34,7 @@ export function parseEnvFile(text: string): ParsedEnvFile {
     if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) {
       value = value.slice(1, -1);
     } else {
-      const comment = value.search(/\s#/);
+      const comment = value.includes('#') ? value.search(/\s#/) : -1;
       if (comment >= 0) value = value.slice(0, comment).trimEnd();
     }
     values[key] = value;

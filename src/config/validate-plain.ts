@@ -39,6 +39,15 @@ function coerce(type: string | undefined, value: string): unknown {
   return value;
 }
 
+/**
+ * Whether `value` matches `pattern`, a Unicode regular expression. `^/` (an absolute path: the
+ * directories, the usual values of a config file) is tested without compiling a regular
+ * expression, which would cost the hook at every login.
+ */
+function matches(pattern: string, value: string): boolean {
+  return pattern === '^/' ? value.startsWith('/') : new RegExp(pattern, 'u').test(value);
+}
+
 /** The messages of the keywords that fail for `value`, as Ajv words them. */
 function failures(rule: Rule, value: unknown, out: string[]): void {
   if (rule.const !== undefined && value !== rule.const) out.push('must be equal to constant');
@@ -52,7 +61,7 @@ function failures(rule: Rule, value: unknown, out: string[]): void {
     if (rule.maximum !== undefined && value > rule.maximum) out.push(`must be <= ${rule.maximum}`);
     if (rule.minimum !== undefined && value < rule.minimum) out.push(`must be >= ${rule.minimum}`);
   }
-  if (typeof value === 'string' && rule.pattern !== undefined && !new RegExp(rule.pattern, 'u').test(value)) {
+  if (typeof value === 'string' && rule.pattern !== undefined && !matches(rule.pattern, value)) {
     out.push(`must match pattern "${rule.pattern}"`);
   }
 }
