@@ -67,4 +67,14 @@ describe('record columns', () => {
     writeFileSync(`${dir}/state/segment-index/${stored[0]}`, readFileSync(`${dir}/state/segment-index/${secondName}`));
     expect(new SegmentIndex(`${dir}/state`).columns(first)).toEqual(made);
   });
+
+  it('are not made where they cannot be kept: the segment is read as usual', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-columns-`);
+    writeLogDirectory(`${dir}/log`, generateHistory({ sessions: 100, seed: 4 }).lines, 100);
+    writeFileSync(`${dir}/not-a-directory`, '');
+    const segment = listInputs([`${dir}/log`]).files.find((f) => f.segment?.scheme === 'rotated');
+    if (segment === undefined) throw new Error('no segment');
+    expect(new SegmentIndex(`${dir}/not-a-directory/state`).columns(segment)).toBeNull();
+    expect(new SegmentIndex(null).columns(segment)).toBeNull();
+  });
 });

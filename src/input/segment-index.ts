@@ -112,7 +112,8 @@ function isStored(value: unknown): value is Stored {
  */
 export class SegmentIndex {
   private readonly dir: string | null;
-  private writable = true;
+  /** Whether the index can be written: known at the first write, or asked by canStore(). */
+  private writable: boolean | null = null;
   /** Where columns are read: one buffer for all, grown as needed (columns() says how long they hold). */
   private readBuffer: Buffer = Buffer.alloc(0);
 
@@ -140,7 +141,7 @@ export class SegmentIndex {
     }
     const made = summarizeSegment(file);
     // A damaged segment's summary is not kept: it would hide the damage from the next reader.
-    if (this.dir !== null && identity !== null && !made.damaged && this.writable) this.store(identity, basename(file.path), made, file.path);
+    if (this.dir !== null && identity !== null && !made.damaged && this.writable !== false) this.store(identity, basename(file.path), made, file.path);
     return made;
   }
 
@@ -149,15 +150,27 @@ export class SegmentIndex {
     this.write(fileNameOf(identity), JSON.stringify(stored), segmentPath);
   }
 
-  private write(file: string, data: string | Uint8Array, segmentPath: string): void {
-    const dir = this.dir as string;
+  /** Whether the index directory is there (made when missing) and this process's own. */
+  private canStore(): boolean {
+    if (this.writable !== null) return this.writable;
+    const dir = this.dir;
+    if (dir === null) return (this.writable = false);
     try {
       ensureOwnDirSync(dir.slice(0, -indexDirName.length - 1), 0o755);
       ensureOwnDirSync(dir, 0o755);
-      const gid = this.shared ? fs.lstatSync(segmentPath).gid : null;
-      writeFileAtomicSync(dir, file, data, gid === null ? 0o600 : 0o640, false, gid);
+      return (this.writable = true);
     } catch {
-      this.writable = false; // an index that cannot be written only costs time
+      return (this.writable = false); // an index that cannot be written only costs time
+    }
+  }
+
+  private write(file: string, data: string | Uint8Array, segmentPath: string): void {
+    if (!this.canStore()) return;
+    try {
+      const gid = this.shared ? fs.lstatSync(segmentPath).gid : null;
+      writeFileAtomicSync(this.dir as string, file, data, gid === null ? 0o600 : 0o640, false, gid);
+    } catch {
+      this.writable = false;
     }
   }
 
@@ -180,11 +193,13 @@ export class SegmentIndex {
         // missing or unreadable: made again
       }
     }
+    // Columns that cannot be kept would cost more than reading the segment as usual.
+    if (!this.canStore()) return null;
     const builder = new ColumnsBuilder();
     const read = forEachRecordIn(file, (r) => builder.add(r));
     if (read.damage !== null) return null;
     const columns = builder.finish(read.malformed);
-    if (this.dir !== null && this.writable) this.write(name, encodeColumns(columns, identity), file.path);
+    this.write(name, encodeColumns(columns, identity), file.path);
     return columns;
   }
 
@@ -210,7 +225,7 @@ export class SegmentIndex {
 
   /** Removes summaries of segments no longer in the log (`present`: the identities of those that are). */
   prune(present: readonly InputFile[]): void {
-    if (this.dir === null || !this.writable) return;
+    if (this.dir === null || !this.canStore()) return;
     const keep = new Set(present.flatMap((f) => (f.segment ? [fileNameOf(f.segment), fileNameOf(f.segment, 'columns')] : [])));
     let names: string[];
     try {

@@ -289,7 +289,12 @@ export class Reconciler {
   /** Decides every session's end; call once, after the last add(). */
   finish(alive: Liveness = () => null): ReconciledSessions {
     const closesWithoutOpen = this.earlyCloses.size + this.pairUnnamed();
-    const kindOf = (i: number): SessionKind => (this.switchServices.has(this.text(this.services, i)) ? 'switch' : 'login');
+    // By service, decided once for each (a whole history asks for every session).
+    const kinds: Array<SessionKind | undefined> = [];
+    const kindOf = (i: number): SessionKind => {
+      const service = this.services.get(i);
+      return (kinds[service] ??= this.switchServices.has(this.strings.value(service) as string) ? 'switch' : 'login');
+    };
     for (const h of this.history.values()) {
       h.boots.sort((a, b) => a.at - b.at || compare(a.id, b.id));
       h.shutdowns.sort((a, b) => a.at - b.at || compare(a.id, b.id));

@@ -41,6 +41,10 @@ function civilDate(days: number): string {
   return `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}`;
 }
 
+/** The date of the day formatted last: times come in runs of one day. */
+let lastDay = Number.NaN;
+let lastDate = '';
+
 /**
  * RFC 3339 UTC with six fractional digits, by arithmetic: several times faster than
  * Date#toISOString, which counts when a million records are imported.
@@ -55,7 +59,8 @@ export function formatTimestamp(micros: Micros): string {
   const minute = Math.floor(rest / 60);
   const second = rest - minute * 60;
   const frac = fraction >= 100_000 ? `${fraction}` : String(fraction).padStart(6, '0');
-  return `${civilDate(days)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${frac}Z`;
+  if (days !== lastDay) lastDate = civilDate((lastDay = days));
+  return `${lastDate}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${frac}Z`;
 }
 
 const rfc3339 =
