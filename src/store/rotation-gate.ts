@@ -65,7 +65,7 @@ function createExclusive(path: string, content: string): boolean {
     throw error;
   }
   try {
-    writeSync(fd, content);
+    if (content !== '') writeSync(fd, content);
   } finally {
     closeSync(fd);
   }

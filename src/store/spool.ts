@@ -72,6 +72,9 @@ interface Waiting {
 function waitingRecords(runDir: string): Waiting[] {
   let names: string[];
   try {
+    // Usually there is no spool: an lstat says so, and every append (every login) is spared
+    // compiling node's readdirSync.
+    fs.lstatSync(spoolDirOf(runDir));
     names = readdirSync(spoolDirOf(runDir));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return [];
