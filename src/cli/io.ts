@@ -5,7 +5,7 @@ import { fs } from '../sys/fs.ts';
 
 export interface CommandIO {
   env: Readonly<Record<string, string | undefined>>;
-  /** Bytes may be kept by the writer: hand over a buffer that is not written to again. */
+  /** The writer is done with bytes when it returns (it copies what it keeps): a buffer may be filled again. */
   stdout: (text: string | Uint8Array) => void;
   stderr: (text: string) => void;
 }

@@ -14,7 +14,7 @@ const terminal = mayBeTerminal(1) && process.stdout.isTTY === true;
 void run(process.argv.slice(2), {
   env: process.env,
   stdout: terminal
-    ? (text) => process.stdout.write(text)
+    ? (text) => process.stdout.write(typeof text === 'string' ? text : Buffer.from(text)) // a copy: the stream may hold it
     : (text) => {
         if (!writeFully(1, text)) process.exit(0);
       },

@@ -5,10 +5,13 @@
 const size = 1 << 20;
 
 export class ByteOutput {
-  private buffer = Buffer.allocUnsafe(size);
+  private readonly buffer = Buffer.allocUnsafeSlow(size);
   private used = 0;
 
-  /** `write` gets each full buffer; it may keep it (a new one is taken for what follows). */
+  /**
+   * `write` gets each full buffer and is done with it when it returns (the CLI's output is written
+   * with write(2), or to a terminal, synchronously): the buffer is filled again after.
+   */
   constructor(private readonly write: (bytes: Uint8Array) => void) {}
 
   add(text: string): void {
@@ -26,7 +29,6 @@ export class ByteOutput {
   flush(): void {
     if (this.used === 0) return;
     this.write(this.buffer.subarray(0, this.used));
-    this.buffer = Buffer.allocUnsafe(size);
     this.used = 0;
   }
 }
