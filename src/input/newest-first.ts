@@ -111,29 +111,22 @@ export class BackwardLines {
       if (!this.skipping) this.keep(Buffer.concat([block, this.carry]));
       return { text: '', overlong: 0 };
     }
-    const last = block.lastIndexOf(0x0a);
+    // The whole lines: from the block's first newline on, with the end of the line the carry holds.
     let overlong = 0;
-    let text: string;
+    let region: Buffer;
     if (this.skipping) {
-      // The line the carry was part of began after `last`: it is skipped whole.
+      // The line the carry was part of began after the block's last newline: it is skipped whole.
+      const last = block.lastIndexOf(0x0a);
       overlong = 1;
-      text = last > first ? block.toString('utf8', first + 1, last + 1) : '';
+      region = last > first ? block.subarray(first + 1, last + 1) : Buffer.alloc(0);
     } else {
-      const tailLength = n - (last + 1) + this.carry.length - (this.carry.at(-1) === 0x0a ? 1 : 0);
-      if (last >= 0 && tailLength > this.maxLine) {
-        overlong = 1;
-        text = last > first ? block.toString('utf8', first + 1, last + 1) : '';
-      } else if (last < 0 && tailLength > this.maxLine) {
-        overlong = 1; // the file's first line, too long
-        text = '';
-      } else {
-        text = this.carry.length === 0 ? block.toString('utf8', first + 1) : Buffer.concat([block.subarray(first + 1), this.carry]).toString('utf8');
-      }
+      region = this.carry.length === 0 ? block.subarray(first + 1) : Buffer.concat([block.subarray(first + 1), this.carry]);
     }
     this.skipping = false;
     this.carry = Buffer.alloc(0);
     if (first >= 0) this.keep(Buffer.from(block.subarray(0, first + 1)));
-    return { text, overlong };
+    const lines = wholeLines(region, this.maxLine);
+    return { text: lines.text, overlong: overlong + lines.overlong };
   }
 
   /** Holds the end of a line whose start is further back, or only notes it once too long. */
@@ -144,6 +137,26 @@ export class BackwardLines {
       this.carry = Buffer.alloc(0);
     } else this.carry = bytes;
   }
+}
+
+/** The text of the lines of `bytes`, those longer than `maxLine` bytes (without the newline) left out and counted. */
+function wholeLines(bytes: Buffer, maxLine: number): { text: string; overlong: number } {
+  if (bytes.length <= maxLine + 1) return { text: bytes.toString('utf8'), overlong: 0 };
+  const kept: string[] = [];
+  let overlong = 0;
+  let run = 0;
+  for (let at = 0; at < bytes.length; ) {
+    let newline = bytes.indexOf(0x0a, at);
+    if (newline < 0) newline = bytes.length;
+    if (newline - at > maxLine) {
+      if (at > run) kept.push(bytes.toString('utf8', run, at));
+      overlong++;
+      run = newline + 1;
+    }
+    at = newline + 1;
+  }
+  if (run < bytes.length) kept.push(bytes.toString('utf8', run));
+  return { text: kept.join(''), overlong };
 }
 
 /** The log's own files of one directory, oldest first, read from the newest. */
