@@ -286,7 +286,8 @@ export function readNewestFirst(paths: readonly string[], onRecord: (record: Log
       if (earliest < s.earliest) s.earliest = earliest;
     }
   } finally {
-    for (const s of sequences.values()) if (s.reading !== null) closeSync(s.reading.fd);
+    // A file read in part: the malformed lines of the part read are counted too.
+    for (const s of sequences.values()) if (s.reading !== null) closeReading(s);
   }
   for (const [path, count] of malformed) read.malformed.push({ path, count });
   if (read.cut !== null) {

@@ -1,7 +1,7 @@
 // Newest-first reading against the whole read: on the same log directory, every query that reads
 // newest first prints what the whole read prints.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectingIO } from '../../test/helpers/cli-output.ts';
@@ -58,8 +58,14 @@ function both(changes: Partial<LastOptions>, on: Config = config) {
 function expectSame(fast: { code: number; stdout: string; stderr: string }, whole: { code: number; stdout: string; stderr: string }) {
   expect(fast.stdout).toBe(whole.stdout);
   expect(fast.code).toBe(whole.code);
+  // A file read in part counts the malformed lines of what was read: no more than the whole read.
   const all = new Set(whole.stderr.split('\n'));
-  for (const line of fast.stderr.split('\n')) expect(all).toContain(line);
+  const malformed = /^logsphere: skipped (\d+) malformed lines? in (.*)$/;
+  for (const line of fast.stderr.split('\n')) {
+    const m = malformed.exec(line);
+    if (m === null) expect(all).toContain(line);
+    else expect([...all].some((w) => malformed.exec(w)?.[2] === m[2] && Number(malformed.exec(w)?.[1]) >= Number(m[1]))).toBe(true);
+  }
 }
 
 describe('last newest first', () => {
@@ -103,6 +109,21 @@ describe('last newest first', () => {
       }
     }
     expect(readdirSync(`${config.stateDir}/segment-index`).filter((n) => n.endsWith('.columns')).length).toBeGreaterThan(2);
+  });
+
+  it('counts the malformed lines of the part of the live file it read', () => {
+    // A live file of 300 lines and more, a malformed line near its end and one near its start.
+    const tail = history.lines.slice(-300);
+    tail.splice(tail.length - 5, 0, '{"schema":"logsphere/1"\n');
+    tail.splice(2, 0, 'not json\n');
+    writeLogDirectory(`${dir}/malformed`, history.lines.slice(0, -300), 400);
+    appendFileSync(`${dir}/malformed/sessions.jsonl`, tail.join(''));
+    const { fast, whole } = both({ limit: 1 }, configFor(`${dir}/malformed`));
+    expect(fast.stdout).toBe(whole.stdout);
+    const count = (stderr: string) => Number(/skipped (\d+) malformed lines? in \S+\/sessions\.jsonl$/m.exec(stderr)?.[1] ?? 0);
+    // The one near the end is among those counted; the one near the start, read only by the whole read, is not.
+    expect(count(fast.stderr)).toBeGreaterThan(0);
+    expect(count(fast.stderr)).toBeLessThan(count(whole.stderr));
   });
 
   it('reads only the newest part of the log for a few lines', () => {
