@@ -1,11 +1,8 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LineReader } from './line-reader.ts';
 import { BackwardLines } from './newest-first.ts';
-
-let dir = '';
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The lines and overlong count a forward read gives, with the same maximum. */
 function forward(text: string, maxLine: number): { lines: string[]; overlong: number } {
@@ -19,7 +16,7 @@ function forward(text: string, maxLine: number): { lines: string[]; overlong: nu
 
 /** The same read backwards: pieces newest first, each piece's lines in their order. */
 function backward(text: string, maxLine: number): { lines: string[]; overlong: number } {
-  dir = mkdtempSync(`${tmpdir()}/ls-backward-`);
+  const dir = mkdtempSync(`${tmpdir()}/ls-backward-`);
   writeFileSync(`${dir}/f`, text);
   const fd = openSync(`${dir}/f`, 'r');
   try {
@@ -33,6 +30,7 @@ function backward(text: string, maxLine: number): { lines: string[]; overlong: n
     return { lines: pieces.reverse().flat(), overlong };
   } finally {
     closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
