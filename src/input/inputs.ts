@@ -255,23 +255,29 @@ export interface ReadResult {
   skipped: SkippedEntry[];
 }
 
+/**
+ * Streams one listed file's records to `onRecord` (forEachRecordIn), and notes in `result` what
+ * reading it gave: its malformed lines, its damage, or that it was no longer a regular file.
+ */
+export function readInto(result: ReadResult, file: InputFile, onRecord: (record: LogRecord) => void): void {
+  let read: InputRead;
+  try {
+    read = forEachRecordIn(file, onRecord);
+  } catch (error) {
+    // Listed as a regular file, something else by the time it was opened.
+    if (!isNotRegular(error)) throw error;
+    result.skipped.push({ path: file.path, what: error.detail });
+    return;
+  }
+  if (read.malformed > 0) result.malformed.push({ path: file.path === '-' ? 'standard input' : file.path, count: read.malformed });
+  if (read.damage !== null) result.damaged.push(read.damage);
+}
+
 /** Streams every record of the given paths (expanded) to `onRecord`. */
 export function forEachRecord(paths: readonly string[], onRecord: (record: LogRecord) => void): ReadResult {
   const { files, skipped } = listInputs(paths);
   const result: ReadResult = { malformed: [], damaged: [], skipped };
-  for (const file of files) {
-    let read: InputRead;
-    try {
-      read = forEachRecordIn(file, onRecord);
-    } catch (error) {
-      // Listed as a regular file, something else by the time it was opened.
-      if (!isNotRegular(error)) throw error;
-      result.skipped.push({ path: file.path, what: error.detail });
-      continue;
-    }
-    if (read.malformed > 0) result.malformed.push({ path: file.path === '-' ? 'standard input' : file.path, count: read.malformed });
-    if (read.damage !== null) result.damaged.push(read.damage);
-  }
+  for (const file of files) readInto(result, file, onRecord);
   return result;
 }
 

@@ -21,7 +21,7 @@ import { dirname } from 'node:path';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { inputErrorOf, InputError } from './input-error.ts';
-import { contentOf, forEachRecordIn, isNotRegular, listInputs, openInputFile, type InputFile, type InputRead, type ReadResult } from './inputs.ts';
+import { contentOf, forEachRecordIn, isNotRegular, listInputs, openInputFile, readInto, type InputFile, type InputRead, type ReadResult } from './inputs.ts';
 import { LineReader, maxLineBytes, type LineSink } from './line-reader.ts';
 import { forEachLine } from './parse-lines.ts';
 import { parseRecordLine } from '../record/validate.ts';
@@ -224,19 +224,10 @@ export function readNewestFirst(paths: readonly string[], onRecord: (record: Log
       continue;
     }
     const input = inputOf(file);
-    let one: InputRead;
-    try {
-      one = forEachRecordIn(file, (r) => {
-        noteEarliest(input, timeOf(r));
-        onRecord(r);
-      });
-    } catch (error) {
-      if (!isNotRegular(error)) throw error;
-      read.skipped.push({ path: file.path, what: error.detail });
-      continue;
-    }
-    countMalformed(file.path === '-' ? 'standard input' : file.path, one.malformed);
-    if (one.damage !== null) read.damaged.push(one.damage);
+    readInto(read, file, (r) => {
+      noteEarliest(input, timeOf(r));
+      onRecord(r);
+    });
   }
   for (const s of sequences.values()) {
     s.next = s.files.length - 1;

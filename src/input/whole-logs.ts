@@ -5,7 +5,7 @@
 import { dirname } from 'node:path';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
-import { forEachRecordIn, isNotRegular, listInputs, type InputFile, type InputRead, type ReadResult } from './inputs.ts';
+import { listInputs, readInto, type InputFile, type ReadResult } from './inputs.ts';
 import type { RecordColumns } from './record-columns.ts';
 
 /**
@@ -34,19 +34,10 @@ export function readWholeLogs(
       if (columns.malformed > 0) result.malformed.push({ path: file.path, count: columns.malformed });
       continue;
     }
-    let read: InputRead;
-    try {
-      read = forEachRecordIn(file, (r) => {
-        note(parseTimestamp(r.ts) ?? 0);
-        onRecord(r);
-      });
-    } catch (error) {
-      if (!isNotRegular(error)) throw error;
-      result.skipped.push({ path: file.path, what: error.detail });
-      continue;
-    }
-    if (read.malformed > 0) result.malformed.push({ path: file.path === '-' ? 'standard input' : file.path, count: read.malformed });
-    if (read.damage !== null) result.damaged.push(read.damage);
+    readInto(result, file, (r) => {
+      note(parseTimestamp(r.ts) ?? 0);
+      onRecord(r);
+    });
   }
   return { ...result, beginning: (path) => earliest.get(path) ?? null };
 }
