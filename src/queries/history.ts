@@ -133,6 +133,33 @@ export function systemLines(events: readonly SystemEvent[]): SystemLine[] {
   return events.map((e) => lines.get(e) as SystemLine).sort((a, b) => a.at - b.at);
 }
 
+/**
+ * A session's line by its index in the reconciled sessions: the session object is built only when
+ * asked for; an open session may get its live pty, so its text and brief are made from the object.
+ */
+class IndexedLine implements SessionLine {
+  private built: Session | null = null;
+
+  constructor(
+    readonly at: Micros,
+    private readonly index: number,
+    private readonly loaded: Loaded,
+    private readonly live: (s: Session) => Session,
+  ) {}
+
+  get session(): Session {
+    return (this.built ??= this.live(this.loaded.session(this.index)));
+  }
+
+  json(): string {
+    return this.loaded.endOf(this.index) === null ? jsonText(sessionJson(this.session)) : this.loaded.sessionJsonText(this.index);
+  }
+
+  brief(): SessionBrief {
+    return this.loaded.endOf(this.index) === null ? briefOf(this.session) : this.loaded.brief(this.index);
+  }
+}
+
 /** Whether every input is a directory (the default, the log directory, is): logs that can be read newest first. */
 export function allDirectories(inputs: readonly string[]): boolean {
   return inputs.every((path) => {
@@ -281,16 +308,7 @@ export function history(request: HistoryRequest, config: Config, now: Micros, re
         yield { at: sessionAt, session: s, json: () => jsonText(sessionJson(s)), brief: () => briefOf(s) };
         continue;
       }
-      // Built only when asked for; an open session may get its live pty, so its text is built from it.
-      let s: Session | null = null;
-      yield {
-        at: sessionAt,
-        get session() {
-          return (s ??= live(loaded.session(i)));
-        },
-        json: () => (loaded.endOf(i) === null ? jsonText(sessionJson((s ??= live(loaded.session(i))))) : loaded.sessionJsonText(i)),
-        brief: () => (loaded.endOf(i) === null ? briefOf((s ??= live(loaded.session(i)))) : loaded.brief(i)),
-      };
+      yield new IndexedLine(sessionAt, i, loaded, live);
     }
   }
   return {
