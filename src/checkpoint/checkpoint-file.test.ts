@@ -2,6 +2,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionsCheckpointPath } from './checkpoint-file.ts';
+import { asNobody, isRoot } from '../../test/helpers/as-nobody.ts';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -9,21 +10,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const scratch = () => (dir = mkdtempSync(`${tmpdir()}/ls-place-`));
 const modeOf = (path: string) => lstatSync(path).mode & 0o7777;
 
-// Root and another user: this test process runs as root, and plays the other user by dropping its
-// effective ids around the call.
-const isRoot = process.geteuid?.() === 0;
-function asNobody<T>(run: () => T): T {
-  const { setegid, seteuid } = process;
-  if (setegid === undefined || seteuid === undefined) throw new Error('Cannot change the effective ids on this platform');
-  setegid(65534);
-  seteuid(65534);
-  try {
-    return run();
-  } finally {
-    seteuid(0);
-    setegid(0);
-  }
-}
+// Root and another user: this test process runs as root, and plays the other user (as-nobody.ts).
 
 describe.runIf(isRoot)('sessionsCheckpointPath() for root', () => {
   it('creates a missing state directory 0755 and keeps the checkpoint there, whatever HOME says', () => {

@@ -12,6 +12,7 @@ import { openSessionsDirOf, saveOpenSession } from '../store/open-sessions.ts';
 import { bootId, kernelHostname } from '../sys/host.ts';
 import { auditSessionOf, processStartTicks } from '../sys/processes.ts';
 import { currentSessions, type CurrentSession, type CurrentSessionsRequest } from './current-sessions.ts';
+import { asNobody, isRoot } from '../../test/helpers/as-nobody.ts';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -189,22 +190,7 @@ describe('currentSessions() over the log directory', () => {
     expect(() => currentSessions(request(), config, {})).toThrow(`Cannot read ${config.logFile}: no such file or directory`);
   });
 
-  // Root reads everything: the unprivileged caller is played by dropping the effective ids
-  // around the call (this test process runs as root) and taking them back after.
-  const isRoot = process.geteuid?.() === 0;
-  function asNobody<T>(run: () => T): T {
-    const { setegid, seteuid } = process;
-    if (setegid === undefined || seteuid === undefined) throw new Error('Cannot change the effective ids on this platform');
-    setegid(65534);
-    seteuid(65534);
-    try {
-      return run();
-    } finally {
-      seteuid(0);
-      setegid(0);
-    }
-  }
-
+  // Root reads everything: the unprivileged caller is played by nobody (as-nobody.ts).
   it.runIf(isRoot)('answers without a checkpoint where none can be kept, and says why once', () => {
     const config = { ...scratchConfig(), stateDir: `${dir}/missing/state` };
     chmodSync(dir, 0o755);
