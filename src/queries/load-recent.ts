@@ -3,7 +3,6 @@
 // when the logs were found out of order and the caller must read everything.
 
 import type { Config } from '../config/config.ts';
-import { damageWarning, malformedWarnings, skippedWarning } from '../input/inputs.ts';
 import type { NewestFirstRead } from '../input/newest-first.ts';
 import { readWholeLogs } from '../input/whole-logs.ts';
 import { SegmentIndex } from '../input/segment-index.ts';
@@ -11,7 +10,7 @@ import type { Micros } from '../record/time.ts';
 import { Reconciler } from '../reconcile/reconcile.ts';
 import type { Liveness } from '../reconcile/types.ts';
 import type { LogRecord } from '../record/types.ts';
-import { withDefaultNamed, type Loaded } from './load-sessions.ts';
+import { warningsOf, withDefaultNamed, type Loaded } from './load-sessions.ts';
 
 export function loadRecent(
   paths: readonly string[],
@@ -29,12 +28,8 @@ export function loadRecent(
   );
   if (result.disorder) return null;
   const reconciled = reconciler.finish(alive);
-  const warnings = [...result.skipped.map(skippedWarning), ...malformedWarnings(result)];
   // Read to a cut, a close whose open lies before it is not an orphan: only a whole read counts them.
-  if (result.cut === null && reconciled.counts.closesWithoutOpen > 0) {
-    warnings.push(`ignored ${reconciled.counts.closesWithoutOpen} session_close record(s) without a session_open`);
-  }
-  return { loaded: { ...reconciled, warnings: [...warnings, ...result.damaged.map(damageWarning)], incomplete: result.damaged.length > 0 }, read: result };
+  return { loaded: { ...reconciled, warnings: warningsOf(result, reconciled, result.cut === null), incomplete: result.damaged.length > 0 }, read: result };
 }
 
 /**
@@ -48,7 +43,5 @@ export function loadWhole(paths: readonly string[], config: Config, alive: Liven
     readWholeLogs(paths, (r) => reconciler.add(r), (c) => reconciler.addColumns(c), (file) => index.columns(file)),
   );
   const reconciled = reconciler.finish(alive);
-  const warnings = [...result.skipped.map(skippedWarning), ...malformedWarnings(result)];
-  if (reconciled.counts.closesWithoutOpen > 0) warnings.push(`ignored ${reconciled.counts.closesWithoutOpen} session_close record(s) without a session_open`);
-  return { loaded: { ...reconciled, warnings: [...warnings, ...result.damaged.map(damageWarning)], incomplete: result.damaged.length > 0 }, beginning: result.beginning };
+  return { loaded: { ...reconciled, warnings: warningsOf(result, reconciled), incomplete: result.damaged.length > 0 }, beginning: result.beginning };
 }

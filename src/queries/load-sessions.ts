@@ -44,10 +44,11 @@ export interface Loaded extends ReconciledSessions {
   incomplete: boolean;
 }
 
-/** The warnings of a read, the inputs read only in part last. */
-function warningsOf(read: ReadResult, result: ReconciledSessions): string[] {
+/** The warnings of a read, the inputs read only in part last; `countOrphans`: closes without an open among them. */
+export function warningsOf(read: ReadResult, result: ReconciledSessions, countOrphans = true): string[] {
   const warnings = [...read.skipped.map(skippedWarning), ...malformedWarnings(read)];
-  if (result.counts.closesWithoutOpen > 0) {
+  // Read only to a cut (load-recent.ts), a close whose open lies before it is not an orphan.
+  if (countOrphans && result.counts.closesWithoutOpen > 0) {
     warnings.push(`ignored ${result.counts.closesWithoutOpen} session_close record(s) without a session_open`);
   }
   return [...warnings, ...read.damaged.map(damageWarning)];
