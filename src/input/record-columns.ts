@@ -6,6 +6,7 @@
 
 import { parseTimestamp } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
+import { uuidWords } from '../reconcile/columns.ts';
 
 export const Kind = { open: 0, close: 1, boot: 2, shutdown: 3 } as const;
 
@@ -17,14 +18,6 @@ export const F = {
 export const intFields = 18;
 /** Float64 fields per record: the time (µs), the process's start time and its pid. */
 export const floatFields = 3;
-
-/** The words of a lowercase UUID (validated by the parser), as int32; `into` at `at`. */
-export function uuidWords(uuid: string, into: Int32Array, at: number): void {
-  into[at] = parseInt(uuid.slice(0, 8), 16) | 0;
-  into[at + 1] = parseInt(uuid.slice(9, 13) + uuid.slice(14, 18), 16) | 0;
-  into[at + 2] = parseInt(uuid.slice(19, 23) + uuid.slice(24, 28), 16) | 0;
-  into[at + 3] = parseInt(uuid.slice(28, 36), 16) | 0;
-}
 
 export interface RecordColumns {
   count: number;
@@ -90,7 +83,7 @@ export class ColumnsBuilder {
       return;
     }
     ints[b + F.kind] = record.event === 'session_open' ? Kind.open : Kind.close;
-    if (record.session_id !== null) uuidWords(record.session_id, ints, b + F.s0);
+    if (record.session_id !== null) uuidWords(record.session_id).forEach((w, k) => (ints[b + F.s0 + k] = w | 0));
     else ints[b + F.eventId] = this.str(record.event_id); // a close without id: paired by process, kept by event id
     ints[b + F.user] = this.str(record.user);
     ints[b + F.uid] = record.uid === null ? -1 : record.uid | 0;

@@ -56,7 +56,7 @@ const sameIdentity = (a: Identity, b: Identity) => a.dev === b.dev && a.ino === 
 const fileNameOf = (id: Identity, ext = 'json') => `${id.dev}-${id.ino}-${id.size}-${Math.floor(id.mtimeMs)}.${ext}`;
 
 /** Reads a segment whole and summarizes it. */
-export function summarizeSegment(file: InputFile): SegmentSummary & { damaged: boolean } {
+function summarizeSegment(file: InputFile): SegmentSummary & { damaged: boolean } {
   const opens = new Map<string, LogRecord>();
   const closed = new Set<string>();
   const closes: LogRecord[] = [];

@@ -52,6 +52,16 @@ export class Interner {
 const hexPairs = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const hex8 = (n: number) => `${hexPairs[n >>> 24]}${hexPairs[(n >>> 16) & 255]}${hexPairs[(n >>> 8) & 255]}${hexPairs[n & 255]}`;
 
+/** A lowercase UUID (validated) as four unsigned 32-bit words. */
+export function uuidWords(uuid: string): [number, number, number, number] {
+  return [
+    parseInt(uuid.slice(0, 8), 16),
+    parseInt(uuid.slice(9, 13) + uuid.slice(14, 18), 16),
+    parseInt(uuid.slice(19, 23) + uuid.slice(24, 28), 16),
+    parseInt(uuid.slice(28, 36), 16),
+  ];
+}
+
 /** The UUID text of four 32-bit words. */
 export function uuidOfWords(w: readonly number[]): string {
   const a = hex8(w[0] as number);
@@ -66,15 +76,6 @@ export class UuidTable {
   private readonly words = uint32();
   private slots = new Int32Array(1 << 12); // index + 1; 0 is empty
   private count = 0;
-
-  private static split(uuid: string): [number, number, number, number] {
-    return [
-      parseInt(uuid.slice(0, 8), 16),
-      parseInt(uuid.slice(9, 13) + uuid.slice(14, 18), 16),
-      parseInt(uuid.slice(19, 23) + uuid.slice(24, 28), 16),
-      parseInt(uuid.slice(28, 36), 16),
-    ];
-  }
 
   private static hash(w: readonly number[]): number {
     let h = Math.imul((w[3] as number) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(w[2] as number, 0xc2b2ae35) ^ (w[1] as number) ^ (w[0] as number);
@@ -112,14 +113,14 @@ export class UuidTable {
 
   /** The index stored for `uuid`, or -1. */
   find(uuid: string): number {
-    const entry = this.slots[this.slotOf(UuidTable.split(uuid))] as number;
+    const entry = this.slots[this.slotOf(uuidWords(uuid))] as number;
     return entry - 1;
   }
 
   /** Stores `uuid` as the next index (the caller checked that it is new); returns the index. */
   add(uuid: string): number {
     if ((this.count + 1) * 2 > this.slots.length) this.grow();
-    const w = UuidTable.split(uuid);
+    const w = uuidWords(uuid);
     const index = this.count++;
     for (const word of w) this.words.push(word);
     this.slots[this.slotOf(w)] = index + 1;
