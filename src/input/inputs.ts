@@ -86,6 +86,13 @@ function listDirectory(path: string, into: InputList): void {
   for (const segment of listSegments(dir, logFileName)) into.files.push({ path: segment.path, listed: true, segment });
 }
 
+/** The input path, as given, that a file came from: a listed file's directory; else the file itself. */
+export function inputPathOf(paths: readonly string[], file: InputFile): string {
+  if (file.listed !== true) return file.path;
+  const dir = file.path.slice(0, file.path.lastIndexOf('/')) || '/';
+  return paths.find((p) => (p.replace(/\/+$/, '') || '/') === dir) ?? file.path;
+}
+
 /** Expands the given paths to the files to read, in reading order, and the entries left out. */
 export function listInputs(paths: readonly string[]): InputList {
   const list: InputList = { files: [], skipped: [] };

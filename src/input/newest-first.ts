@@ -21,7 +21,7 @@ import { dirname } from 'node:path';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { inputErrorOf, InputError } from './input-error.ts';
-import { contentOf, forEachRecordIn, isNotRegular, listInputs, openInputFile, readInto, type InputFile, type InputRead, type ReadResult } from './inputs.ts';
+import { contentOf, forEachRecordIn, isNotRegular, listInputs, openInputFile, inputPathOf, readInto, type InputFile, type InputRead, type ReadResult } from './inputs.ts';
 import { LineReader, maxLineBytes, type LineSink } from './line-reader.ts';
 import { forEachLine } from './parse-lines.ts';
 import { parseRecordLine } from '../record/validate.ts';
@@ -211,8 +211,6 @@ export function readNewestFirst(paths: readonly string[], onRecord: (record: Log
   const noteEarliest = (path: string, at: Micros) => {
     if (!(at >= (earliestOf.get(path) ?? Infinity))) earliestOf.set(path, at);
   };
-  // Which input path each file came from: a directory's files carry it in their directory.
-  const inputOf = (file: InputFile) => (file.listed === true ? (paths.find((p) => dirname(file.path) === (p.replace(/\/+$/, '') || '/')) ?? file.path) : file.path);
 
   const sequences = new Map<string, Sequence>();
   for (const file of files) {
@@ -223,7 +221,7 @@ export function readNewestFirst(paths: readonly string[], onRecord: (record: Log
       s.files.push(file);
       continue;
     }
-    const input = inputOf(file);
+    const input = inputPathOf(paths, file);
     readInto(read, file, (r) => {
       noteEarliest(input, timeOf(r));
       onRecord(r);
@@ -289,7 +287,7 @@ export function readNewestFirst(paths: readonly string[], onRecord: (record: Log
   read.beginning = (path) => {
     let at = earliestOf.get(path) ?? Infinity;
     for (const s of sequences.values()) {
-      if ((paths.find((p) => (p.replace(/\/+$/, '') || '/') === s.dir) ?? s.dir) !== path) continue;
+      if (s.files[0] === undefined || inputPathOf(paths, s.files[0]) !== path) continue;
       // Read to its start, a log's earliest time is known; otherwise its oldest file tells.
       const head = s.done && read.cut === null ? s.earliest : (headOf(s.files) ?? Infinity);
       if (head < at) at = head;

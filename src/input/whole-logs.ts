@@ -2,10 +2,9 @@
 // the segment index holds in columns (segment-index.ts): those go to the reader whole, without a
 // line parsed. What `last` over a whole history reads.
 
-import { dirname } from 'node:path';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
-import { listInputs, readInto, type InputFile, type ReadResult } from './inputs.ts';
+import { inputPathOf, listInputs, readInto, type InputFile, type ReadResult } from './inputs.ts';
 import type { RecordColumns } from './record-columns.ts';
 
 /**
@@ -23,7 +22,7 @@ export function readWholeLogs(
   const result: ReadResult = { malformed: [], damaged: [], skipped };
   const earliest = new Map<string, Micros>();
   for (const file of files) {
-    const input = file.listed === true ? (paths.find((p) => dirname(file.path) === (p.replace(/\/+$/, '') || '/')) ?? file.path) : file.path;
+    const input = inputPathOf(paths, file);
     const note = (at: Micros) => {
       if (!(at >= (earliest.get(input) ?? Infinity))) earliest.set(input, at);
     };
