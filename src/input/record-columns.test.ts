@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateHistory, writeLogDirectory } from '../../test/helpers/log-history.ts';
@@ -76,5 +76,22 @@ describe('record columns', () => {
     if (segment === undefined) throw new Error('no segment');
     expect(new SegmentIndex(`${dir}/not-a-directory/state`).columns(segment)).toBeNull();
     expect(new SegmentIndex(null).columns(segment)).toBeNull();
+  });
+
+  it('are not taken from an index directory of another user', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-columns-`);
+    writeLogDirectory(`${dir}/log`, generateHistory({ sessions: 100, seed: 6 }).lines, 100);
+    const segment = listInputs([`${dir}/log`]).files.find((f) => f.segment?.scheme === 'rotated');
+    if (segment === undefined) throw new Error('no segment');
+    const made = new SegmentIndex(`${dir}/state`).columns(segment);
+    expect(made).not.toBeNull();
+    // The state directory handed to another user, who could rewrite what it holds: not read, not written.
+    chownSync(`${dir}/state`, 65534, 65534);
+    const path = `${dir}/state/segment-index/${readdirSync(`${dir}/state/segment-index`).find((n) => n.endsWith('.columns'))}`;
+    const stored = decodeColumns(readFileSync(path));
+    if (stored === null) throw new Error('no columns stored');
+    // Well-formed columns for the segment as it is, saying something else of it.
+    writeFileSync(path, encodeColumns({ ...stored.columns, malformed: 999 }, stored.identity as object));
+    expect(new SegmentIndex(`${dir}/state`).columns(segment)).toBeNull();
   });
 });

@@ -131,7 +131,7 @@ export class SegmentIndex {
   summary(file: InputFile): SegmentSummary {
     const segment = file.segment;
     const identity: Identity | null = segment ? { dev: segment.dev, ino: segment.ino, size: segment.size, mtimeMs: segment.mtimeMs } : null;
-    if (this.dir !== null && identity !== null) {
+    if (this.dir !== null && identity !== null && this.trusted()) {
       try {
         const stored: unknown = JSON.parse(readTextNoFollow(`${this.dir}/${fileNameOf(identity)}`));
         if (isStored(stored) && sameIdentity(stored.identity, identity)) return stored;
@@ -148,6 +148,27 @@ export class SegmentIndex {
   private store(identity: Identity, name: string, summary: SegmentSummary, segmentPath: string): void {
     const stored: Stored = { version, name, identity, first: summary.first, last: summary.last, records: summary.records, malformed: summary.malformed, carried: summary.carried };
     this.write(fileNameOf(identity), JSON.stringify(stored), segmentPath);
+  }
+
+  private trustedDir: boolean | null = null;
+
+  /**
+   * Whether what the index holds may be used: its directory and the state directory are root's
+   * or this process's user's (another user could plant summaries that change an answer).
+   */
+  private trusted(): boolean {
+    if (this.trustedDir !== null) return this.trustedDir;
+    const euid = process.geteuid?.() ?? 0;
+    const ours = (path: string) => {
+      try {
+        const st = fs.lstatSync(path);
+        return st.isDirectory() && (st.uid === 0 || st.uid === euid);
+      } catch {
+        return false; // missing, or not reachable
+      }
+    };
+    const dir = this.dir as string;
+    return (this.trustedDir = ours(dir.slice(0, -indexDirName.length - 1)) && ours(dir));
   }
 
   /** Whether the index directory is there (made when missing) and this process's own. */
@@ -185,7 +206,7 @@ export class SegmentIndex {
     if (segment === undefined) return null;
     const identity: Identity = { dev: segment.dev, ino: segment.ino, size: segment.size, mtimeMs: segment.mtimeMs };
     const name = fileNameOf(identity, 'columns');
-    if (this.dir !== null) {
+    if (this.dir !== null && this.trusted()) {
       try {
         const decoded = decodeColumns(this.readColumnsFile(`${this.dir}/${name}`));
         if (decoded !== null && typeof decoded.identity === 'object' && decoded.identity !== null && sameIdentity(decoded.identity as Identity, identity)) return decoded.columns;
