@@ -5,7 +5,8 @@ import { generateHistory, writeLogDirectory } from '../../test/helpers/log-histo
 import { Reconciler } from '../reconcile/reconcile.ts';
 import { parseLines } from './parse-lines.ts';
 import { listInputs } from './inputs.ts';
-import { ColumnsBuilder, decodeColumns, encodeColumns, F, intFields } from './record-columns.ts';
+import { StringTable } from '../reconcile/columns.ts';
+import { ColumnsBuilder, decodeColumns, encodeColumns, F, floatFields, intFields } from './record-columns.ts';
 import { SegmentIndex } from './segment-index.ts';
 
 let dir = '';
@@ -38,11 +39,27 @@ describe('record columns', () => {
     expect(decodeColumns(bytes)).not.toBeNull();
     expect(decodeColumns(Buffer.from('{"version":1}'))).toBeNull();
     expect(decodeColumns(bytes.subarray(0, bytes.length - 8))).toBeNull();
-    const header = bytes.readUInt32LE(8);
+    const header = JSON.parse(bytes.toString('utf8', 12, 12 + bytes.readUInt32LE(8)));
+    // The ints and floats end the file.
+    const intsAt = bytes.length - header.count * (intFields * 4 + floatFields * 8);
     const forged = Buffer.from(bytes);
-    const intsAt = Math.ceil((12 + header) / 8) * 8;
     forged.writeInt32LE(1 << 30, intsAt + (intFields + F.host) * 4);
     expect(decodeColumns(forged)).toBeNull();
+    // A string that would end past the table's bytes.
+    const startsAt = Math.ceil((12 + bytes.readUInt32LE(8)) / 8) * 8;
+    const past = Buffer.from(bytes);
+    past.writeUInt32LE(header.stringBytes + 1, startsAt + 4);
+    expect(decodeColumns(past)).toBeNull();
+    // The version-1 form (strings in the header) is not read: it is made again.
+    const older = Buffer.from(bytes);
+    older.writeUInt32LE(1, 4);
+    expect(decodeColumns(older)).toBeNull();
+  });
+
+  it('keep every string as it was, multi-byte and hostile ones too', () => {
+    const strings = ['', 'alice', 'ë€😀', 'c\u001b[31m', 'd\u0085e\u2028', 'x'.repeat(5000)];
+    const table = StringTable.of(strings);
+    expect(Array.from({ length: table.length }, (_, k) => table.get(k))).toEqual(strings);
   });
 
   it('are made again when their file is damaged or names another segment', () => {

@@ -6,7 +6,7 @@
 
 import { parseTimestamp } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
-import { uuidWords } from '../reconcile/columns.ts';
+import { StringTable, uuidWords } from '../reconcile/columns.ts';
 
 export const Kind = { open: 0, close: 1, boot: 2, shutdown: 3 } as const;
 
@@ -21,7 +21,7 @@ export const floatFields = 3;
 
 export interface RecordColumns {
   count: number;
-  strings: string[];
+  strings: StringTable;
   ints: Int32Array;
   floats: Float64Array;
   /** Lines that were not records, for the same warning a parse gives. */
@@ -99,7 +99,7 @@ export class ColumnsBuilder {
   finish(malformed: number): RecordColumns {
     return {
       count: this.count,
-      strings: this.strings,
+      strings: StringTable.of(this.strings),
       ints: this.ints.subarray(0, this.count * intFields),
       floats: this.floats.subarray(0, this.count * floatFields),
       malformed,
@@ -109,54 +109,80 @@ export class ColumnsBuilder {
 }
 
 const magic = 0x4c53434c; // "LSCL"
-const version = 1;
+const version = 2;
 
-/** The columns as one file's bytes: magic, version, header length, header (JSON), ints, floats. */
+const align8 = (n: number) => Math.ceil(n / 8) * 8;
+
+/** Where each part of a columns file starts, after its header of `headerLength` bytes. */
+function layout(headerLength: number, strings: number, stringBytes: number, count: number) {
+  const startsAt = align8(12 + headerLength);
+  const bytesAt = startsAt + 4 * (strings + 1);
+  const intsAt = align8(bytesAt + stringBytes);
+  const floatsAt = align8(intsAt + 4 * intFields * count);
+  return { startsAt, bytesAt, intsAt, floatsAt, end: floatsAt + 8 * floatFields * count };
+}
+
+/**
+ * The columns as one file's bytes: magic, version, header length, header (JSON), the string
+ * table (starts, then bytes), ints, floats; the typed arrays at multiples of 8 bytes.
+ */
 export function encodeColumns(columns: RecordColumns, identity: object): Buffer {
-  const header = Buffer.from(JSON.stringify({ identity, count: columns.count, strings: columns.strings, malformed: columns.malformed, earliest: columns.earliest }));
-  // The typed arrays start at multiples of 8 bytes.
-  const headerEnd = 12 + header.length;
-  const intsAt = Math.ceil(headerEnd / 8) * 8;
-  const floatsAt = Math.ceil((intsAt + columns.ints.byteLength) / 8) * 8;
-  const out = Buffer.alloc(floatsAt + columns.floats.byteLength);
+  const { strings } = columns;
+  const header = Buffer.from(
+    JSON.stringify({ identity, count: columns.count, strings: strings.length, stringBytes: strings.bytes.length, malformed: columns.malformed, earliest: columns.earliest }),
+  );
+  const at = layout(header.length, strings.length, strings.bytes.length, columns.count);
+  const out = Buffer.alloc(at.end);
   out.writeUInt32LE(magic, 0);
   out.writeUInt32LE(version, 4);
   out.writeUInt32LE(header.length, 8);
   header.copy(out, 12);
-  Buffer.from(columns.ints.buffer, columns.ints.byteOffset, columns.ints.byteLength).copy(out, intsAt);
-  Buffer.from(columns.floats.buffer, columns.floats.byteOffset, columns.floats.byteLength).copy(out, floatsAt);
+  const bytesOf = (a: Uint32Array | Int32Array | Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  bytesOf(strings.starts).copy(out, at.startsAt);
+  strings.bytes.copy(out, at.bytesAt);
+  bytesOf(columns.ints).copy(out, at.intsAt);
+  bytesOf(columns.floats).copy(out, at.floatsAt);
   return out;
 }
 
-/** The columns of a file's bytes, with the identity they were made for; null when they are not such a file. */
+/**
+ * The columns of a file's bytes, with the identity they were made for; null when they are not
+ * such a file. The ints and floats are views of `bytes` where aligned; the string table is a copy.
+ */
 export function decodeColumns(bytes: Buffer): { columns: RecordColumns; identity: unknown } | null {
   if (bytes.length < 12 || bytes.readUInt32LE(0) !== magic || bytes.readUInt32LE(4) !== version) return null;
   const headerLength = bytes.readUInt32LE(8);
   if (12 + headerLength > bytes.length) return null;
-  let header: { identity?: unknown; count?: unknown; strings?: unknown; malformed?: unknown; earliest?: unknown };
+  let header: { identity?: unknown; count?: unknown; strings?: unknown; stringBytes?: unknown; malformed?: unknown; earliest?: unknown };
   try {
     header = JSON.parse(bytes.toString('utf8', 12, 12 + headerLength));
   } catch {
     return null;
   }
-  const { count, strings, malformed, earliest } = header;
-  if (!Number.isSafeInteger(count) || (count as number) < 0 || !Array.isArray(strings) || !strings.every((s) => typeof s === 'string')) return null;
+  const { count, strings, stringBytes, malformed, earliest } = header;
+  const counts = [count, strings, stringBytes];
+  if (!counts.every((n) => Number.isSafeInteger(n) && (n as number) >= 0 && (n as number) < bytes.length)) return null;
   if (!Number.isSafeInteger(malformed) || !(earliest === null || typeof earliest === 'number')) return null;
-  const n = count as number;
-  const intsAt = Math.ceil((12 + headerLength) / 8) * 8;
-  const floatsAt = Math.ceil((intsAt + n * intFields * 4) / 8) * 8;
-  if (floatsAt + n * floatFields * 8 !== bytes.length) return null;
+  const [n, top, length] = counts as [number, number, number];
+  const at = layout(headerLength, top, length, n);
+  if (at.end !== bytes.length) return null;
+  // The string table copied out (the caller may reuse `bytes`), its starts checked to stay within it.
+  const table = Buffer.allocUnsafeSlow(at.bytesAt + length - at.startsAt);
+  bytes.copy(table, 0, at.startsAt, at.bytesAt + length);
+  const starts = new Uint32Array(table.buffer, 0, top + 1);
+  if (starts[0] !== 0 || starts[top] !== length) return null;
+  for (let k = 0; k < top; k++) if ((starts[k] as number) > (starts[k + 1] as number)) return null;
+  const stringTable = new StringTable(table.subarray(4 * (top + 1)), starts);
   // Views of the bytes where they are aligned (a file read whole is), else copies.
-  const aligned = (bytes.byteOffset + intsAt) % 8 === 0;
-  const ints = aligned ? new Int32Array(bytes.buffer, bytes.byteOffset + intsAt, n * intFields) : new Int32Array(n * intFields);
-  if (!aligned) Buffer.from(ints.buffer).set(bytes.subarray(intsAt, intsAt + ints.byteLength));
-  const floats = aligned ? new Float64Array(bytes.buffer, bytes.byteOffset + floatsAt, n * floatFields) : new Float64Array(n * floatFields);
-  if (!aligned) Buffer.from(floats.buffer).set(bytes.subarray(floatsAt, floatsAt + floats.byteLength));
+  const aligned = (bytes.byteOffset + at.intsAt) % 8 === 0;
+  const ints = aligned ? new Int32Array(bytes.buffer, bytes.byteOffset + at.intsAt, n * intFields) : new Int32Array(n * intFields);
+  if (!aligned) Buffer.from(ints.buffer).set(bytes.subarray(at.intsAt, at.intsAt + ints.byteLength));
+  const floats = aligned ? new Float64Array(bytes.buffer, bytes.byteOffset + at.floatsAt, n * floatFields) : new Float64Array(n * floatFields);
+  if (!aligned) Buffer.from(floats.buffer).set(bytes.subarray(at.floatsAt, at.floatsAt + floats.byteLength));
   // String numbers within the table (a damaged file must not index past it).
-  const top = strings.length;
   for (let i = 0; i < ints.length; i++) {
     const f = i % intFields;
     if (f >= F.host && f !== F.uid && f !== F.audit && ((ints[i] as number) < -1 || (ints[i] as number) >= top)) return null;
   }
-  return { columns: { count: n, strings: strings as string[], ints, floats, malformed: malformed as number, earliest: earliest as number | null }, identity: header.identity };
+  return { columns: { count: n, strings: stringTable, ints, floats, malformed: malformed as number, earliest: earliest as number | null }, identity: header.identity };
 }

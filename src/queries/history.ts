@@ -11,6 +11,7 @@ import { briefOf, type SessionBrief } from '../reconcile/reconcile.ts';
 import { defaultSwitchServices, type Session, type SystemEvent } from '../reconcile/types.ts';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
+import type { JsonBytes } from '../record/json-bytes.ts';
 import { jsonText } from '../record/json-text.ts';
 import { liveTerminals } from './live-terminal.ts';
 import { sessionJson } from './session-json.ts';
@@ -60,11 +61,11 @@ export interface SystemLine {
   end: SystemEnd | null;
 }
 
-/** A session's line: the session, and its JSON text (sessionJson's), made without it where it can be. */
+/** A session's line: the session, and its JSON text (sessionJson's), written without it where it can be. */
 export interface SessionLine {
   at: Micros;
   readonly session: Session;
-  json(): string;
+  jsonInto(out: JsonBytes): void;
   /** What a text line shows of it (briefOf(session)), made without the session where it can be. */
   brief(): SessionBrief;
 }
@@ -151,8 +152,9 @@ class IndexedLine implements SessionLine {
     return (this.built ??= this.live(this.loaded.session(this.index)));
   }
 
-  json(): string {
-    return this.loaded.endOf(this.index) === null ? jsonText(sessionJson(this.session)) : this.loaded.sessionJsonText(this.index);
+  jsonInto(out: JsonBytes): void {
+    if (this.loaded.endOf(this.index) === null) out.text(jsonText(sessionJson(this.session)));
+    else this.loaded.sessionJsonInto(this.index, out);
   }
 
   brief(): SessionBrief {
@@ -305,7 +307,7 @@ export function history(request: HistoryRequest, config: Config, now: Micros, re
         if (request.user !== null && s.user !== request.user) continue;
         if (!matchesName(request.names, s.user, terminalOf(s))) continue;
         if (!spans(sessionAt, s.logout_time === null ? null : parseTimestamp(s.logout_time))) continue;
-        yield { at: sessionAt, session: s, json: () => jsonText(sessionJson(s)), brief: () => briefOf(s) };
+        yield { at: sessionAt, session: s, jsonInto: (out) => out.text(jsonText(sessionJson(s))), brief: () => briefOf(s) };
         continue;
       }
       yield new IndexedLine(sessionAt, i, loaded, live);

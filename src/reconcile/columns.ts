@@ -2,6 +2,8 @@
 // strings, and a hash table of session ids kept as 128-bit numbers. A million events would take
 // hundreds of megabytes as objects; as columns they fit within the 150 MB `last` may use.
 
+import { JsonBytes } from '../record/json-bytes.ts';
+
 type Typed = Float64Array | Int32Array | Uint32Array;
 
 export class Column<T extends Typed> {
@@ -30,10 +32,53 @@ export const float64 = () => new Column((n) => new Float64Array(n));
 export const int32 = () => new Column((n) => new Int32Array(n));
 export const uint32 = () => new Column((n) => new Uint32Array(n));
 
+/**
+ * Strings kept as their UTF-8 bytes, one after another: string k is bytes[starts[k], starts[k+1]).
+ * A table of a batch's strings costs a fraction of the string objects, and a string is made only
+ * when asked for (output copies the bytes).
+ */
+export class StringTable {
+  constructor(
+    readonly bytes: Buffer,
+    readonly starts: Uint32Array,
+  ) {}
+
+  static of(strings: readonly string[]): StringTable {
+    const starts = new Uint32Array(strings.length + 1);
+    let length = 0;
+    strings.forEach((s, k) => {
+      starts[k] = length;
+      length += Buffer.byteLength(s);
+    });
+    starts[strings.length] = length;
+    const bytes = Buffer.allocUnsafeSlow(length);
+    strings.forEach((s, k) => bytes.write(s, starts[k] as number));
+    return new StringTable(bytes, starts);
+  }
+
+  get length(): number {
+    return this.starts.length - 1;
+  }
+
+  get(k: number): string {
+    return this.bytes.toString('utf8', this.starts[k], this.starts[k + 1]);
+  }
+}
+
+/** Ids from here on are strings of tables (Interner.addTable); below, strings looked up one by one. */
+const tableIds = 1 << 30;
+
 /** Strings by number; -1 stands for null. */
 export class Interner {
   private readonly ids = new Map<string, number>();
   private readonly values: string[] = [];
+  private readonly tables: StringTable[] = [];
+  /** The id of each table's first string. */
+  private readonly bases: number[] = [];
+  private nextTableId = tableIds;
+  /** The table found last: lookups come in runs of one table. */
+  private lastTable = 0;
+
   id(value: string | null): number {
     if (value === null) return -1;
     let id = this.ids.get(value);
@@ -44,8 +89,65 @@ export class Interner {
     }
     return id;
   }
+
+  /**
+   * Takes a table of strings as it is, without looking any of them up (the strings of a batch of
+   * records, each table without repeats): string k of it gets the id base + k, and base is
+   * returned. A string may then have more than one id: ids stand for values, never compare them.
+   */
+  addTable(table: StringTable): number {
+    const base = this.nextTableId;
+    if (base + table.length >= 2 ** 31) throw new RangeError('more strings than a reconcile can number');
+    this.tables.push(table);
+    this.bases.push(base);
+    this.nextTableId += table.length;
+    return base;
+  }
+
+  /** The table holding id (>= tableIds). */
+  private tableOf(id: number): number {
+    const { bases } = this;
+    let t = this.lastTable;
+    if (!(id >= (bases[t] as number) && (t + 1 === bases.length || id < (bases[t + 1] as number)))) {
+      let lo = 0;
+      let hi = bases.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((bases[mid] as number) <= id) lo = mid;
+        else hi = mid - 1;
+      }
+      this.lastTable = t = lo;
+    }
+    return t;
+  }
+
   value(id: number): string | null {
-    return id < 0 ? null : (this.values[id] as string);
+    if (id < tableIds) return id < 0 ? null : (this.values[id] as string);
+    const t = this.tableOf(id);
+    return (this.tables[t] as StringTable).get(id - (this.bases[t] as number));
+  }
+
+  /** The most jsonInto() writes for id. */
+  jsonRoom(id: number): number {
+    if (id < tableIds) return id < 0 ? 4 : JsonBytes.jsonStringBound(this.values[id] as string);
+    const t = this.tableOf(id);
+    const { starts } = this.tables[t] as StringTable;
+    const k = id - (this.bases[t] as number);
+    // A UTF-8 byte is at most one UTF-16 unit.
+    return 6 * ((starts[k + 1] as number) - (starts[k] as number)) + 2;
+  }
+
+  /** The string of id as jsonText writes it (null for -1), into `out` (room made by the caller, jsonRoom). */
+  jsonInto(id: number, out: JsonBytes): void {
+    if (id < tableIds) {
+      if (id < 0) out.ascii('null');
+      else out.jsonString(this.values[id] as string);
+      return;
+    }
+    const t = this.tableOf(id);
+    const { bytes, starts } = this.tables[t] as StringTable;
+    const k = id - (this.bases[t] as number);
+    if (!out.plainJsonString(bytes, starts[k] as number, starts[k + 1] as number)) out.jsonString(this.value(id) as string);
   }
 }
 
@@ -125,6 +227,11 @@ export class UuidTable {
     for (const word of w) this.words.push(word);
     this.slots[this.slotOf(w)] = index + 1;
     return index;
+  }
+
+  /** Word `k` (0…3) of the id at `index`. */
+  wordAt(index: number, k: number): number {
+    return this.words.get(index * 4 + k);
   }
 
   uuidAt(index: number): string {

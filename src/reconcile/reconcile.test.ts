@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as build from '../record/build.ts';
 import type { LogRecord } from '../record/types.ts';
+import { ColumnsBuilder } from '../input/record-columns.ts';
+import { JsonBytes } from '../record/json-bytes.ts';
 import { jsonText } from '../record/json-text.ts';
 import { sessionJson } from '../queries/session-json.ts';
 import { briefOf, reconcile, Reconciler } from './reconcile.ts';
@@ -159,7 +161,7 @@ describe('reconcile()', () => {
   });
 });
 
-describe('sessionJsonText()', () => {
+describe('sessionJsonInto()', () => {
   it('is the JSON text of the session object, hostile strings, open, gone and ended sessions included', () => {
     const hostile = ['alice', 'b"o\\b', 'c\u001b[31m', 'd\u0085e\u2028', 'ë€😀', 'tab\there'];
     const records: LogRecord[] = [];
@@ -171,11 +173,28 @@ describe('sessionJsonText()', () => {
     });
     records.push(build.boot(origin('web"1', 'B', 'systemd'), min(30), '6.1', min(29)));
     records.push(build.sessionOpen(origin('db1', 'C'), login({ pid: 300 }), min(40)));
+    // A user switch, a uid near the top, and a close 0.5 s after its open.
+    const su = build.sessionOpen(origin('db1', 'C'), login({ pid: 301, service: 'su', uid: 4294967294 }), min(41));
+    records.push(su, build.sessionClose(origin('db1', 'C'), login({ pid: 301, service: 'su', uid: 4294967294 }), min(41) + 500_000, su, {}));
+    // Added as records, and as columns (whose strings are kept as bytes).
     const reconciler = new Reconciler();
     for (const r of records) reconciler.add(r);
-    const result = reconciler.finish((s) => (s.pid === 300 ? false : null));
-    expect(result.count).toBe(hostile.length + 1);
-    for (let i = 0; i < result.count; i++) expect(result.sessionJsonText(i)).toBe(jsonText(sessionJson(result.session(i))));
+    const columns = new ColumnsBuilder();
+    for (const r of records) columns.add(r);
+    const fromColumns = new Reconciler();
+    fromColumns.addColumns(columns.finish(0));
+    for (const r of [reconciler, fromColumns]) {
+      const result = r.finish((s) => (s.pid === 300 ? false : null));
+      expect(result.count).toBe(hostile.length + 2);
+      expect(new Set(Array.from({ length: result.count }, (_, i) => result.session(i).kind))).toEqual(new Set(['login', 'switch']));
+      for (let i = 0; i < result.count; i++) {
+        const written: Buffer[] = [];
+        const out = new JsonBytes((bytes) => written.push(bytes));
+        result.sessionJsonInto(i, out);
+        out.flush();
+        expect(Buffer.concat(written).toString('utf8')).toBe(jsonText(sessionJson(result.session(i))));
+      }
+    }
   });
 });
 

@@ -3,6 +3,7 @@
 // duplicated event counts once. Records are added one at a time and kept in columns rather than
 // as objects, so that a million events fit in little memory (`last` over a whole history).
 
+import type { JsonBytes } from '../record/json-bytes.ts';
 import { jsonText } from '../record/json-text.ts';
 import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
 import type { SessionCloseRecord, LogRecord } from '../record/types.ts';
@@ -21,6 +22,19 @@ const noUid = 0xffffffff;
 const noAuditSession = 0xffffffff;
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The fixed parts of a session's JSON (sessionJson's keys, in its order). */
+const bytes = (text: string) => Buffer.from(text, 'latin1');
+const nullBytes = bytes('null');
+const keys = {
+  sessionId: bytes('{"session_id":"'), dash: bytes('-'), host: bytes('","host":'), user: bytes(',"user":'), uid: bytes(',"uid":'),
+  tty: bytes(',"tty":'), pty: bytes(',"pty":'), rhost: bytes(',"rhost":'), service: bytes(',"service":'),
+  kindLogin: bytes(',"kind":"login","pid":'), kindSwitch: bytes(',"kind":"switch","pid":'), loginTime: bytes(',"login_time":"'),
+  noLogout: bytes('","logout_time":null,"duration_s":null'), logoutTime: bytes('","logout_time":"'), duration: bytes('","duration_s":'),
+  noEnd: bytes(',"end":null}'), ends: Object.fromEntries(endNames.filter((e) => e !== null).map((e) => [e, bytes(`,"end":"${e}"}`)])),
+};
+/** The most a session's JSON takes beside its strings (keys, id, numbers, times). */
+const sessionJsonRoom = 400;
 
 interface HostHistory {
   boots: Array<{ at: Micros; bootId: string; bootTime: string; ts: string; kernel: string; id: string }>;
@@ -135,14 +149,9 @@ export class Reconciler {
    */
   addColumns(c: RecordColumns): void {
     const { ints, floats, strings } = c;
-    const mapped = new Int32Array(strings.length).fill(-2);
-    const sid = (k: number): number => {
-      if (k < 0) return -1;
-      let v = mapped[k] as number;
-      if (v === -2) mapped[k] = v = this.strings.id(strings[k] as string);
-      return v;
-    };
-    const str = (k: number): string | null => (k < 0 ? null : (strings[k] as string));
+    const base = this.strings.addTable(strings);
+    const sid = (k: number): number => (k < 0 ? -1 : base + k);
+    const str = (k: number): string | null => (k < 0 ? null : strings.get(k));
     const w = [0, 0, 0, 0];
     for (let i = 0; i < c.count; i++) {
       const b = i * intFields;
@@ -215,7 +224,7 @@ export class Reconciler {
         this.earlyClose(uuidOfWords(w), at, str(ptyId) ?? undefined);
         continue;
       }
-      this.closeAt(found, at, ptyId < 0 ? undefined : (strings[ptyId] as string));
+      this.closeAt(found, at, sid(ptyId));
     }
   }
 
@@ -228,7 +237,7 @@ export class Reconciler {
     }
     const i = this.ids.find(record.session_id);
     if (i < 0) this.earlyClose(record.session_id, at, record.pty);
-    else this.closeAt(i, at, record.pty);
+    else this.closeAt(i, at, this.strings.id(record.pty ?? null));
   }
 
   /** A close before its open: kept by id until the open comes. */
@@ -239,9 +248,9 @@ export class Reconciler {
     if (pty !== undefined && !this.earlyPtys.has(sessionId)) this.earlyPtys.set(sessionId, pty);
   }
 
-  /** The close of session `i`. */
-  private closeAt(i: number, at: Micros, pty: string | undefined): void {
-    if (pty !== undefined && this.ptys.get(i) < 0) this.ptys.set(i, this.strings.id(pty));
+  /** The close of session `i`, with its pty as a string id (-1: none). */
+  private closeAt(i: number, at: Micros, pty: number): void {
+    if (pty >= 0 && this.ptys.get(i) < 0) this.ptys.set(i, pty);
     const current = this.logoutAt.get(i);
     if (!Number.isNaN(current)) this.duplicates++;
     // The earliest close wins (a duplicate or a later one changes nothing).
@@ -290,10 +299,12 @@ export class Reconciler {
   finish(alive: Liveness = () => null): ReconciledSessions {
     const closesWithoutOpen = this.earlyCloses.size + this.pairUnnamed();
     // By service, decided once for each (a whole history asks for every session).
-    const kinds: Array<SessionKind | undefined> = [];
+    const kinds = new Map<number, SessionKind>();
     const kindOf = (i: number): SessionKind => {
       const service = this.services.get(i);
-      return (kinds[service] ??= this.switchServices.has(this.strings.value(service) as string) ? 'switch' : 'login');
+      let kind = kinds.get(service);
+      if (kind === undefined) kinds.set(service, (kind = this.switchServices.has(this.strings.value(service) as string) ? 'switch' : 'login'));
+      return kind;
     };
     for (const h of this.history.values()) {
       h.boots.sort((a, b) => a.at - b.at || compare(a.id, b.id));
@@ -371,22 +382,62 @@ export class Reconciler {
         end: endName(ends[i]),
       };
     };
-    // The JSON text of each string as written, made once per string (sessionJsonText).
-    const jsonOf: Array<string | undefined> = [];
-    const json = (id: number): string => (id < 0 ? 'null' : (jsonOf[id] ??= jsonText(this.strings.value(id))));
-    const sessionJsonText = (i: number): string => {
+    const ids = this.ids;
+    const strings = this.strings;
+    const sessionJsonInto = (i: number, out: JsonBytes): void => {
+      const host = this.hosts.get(i);
+      const user = this.users.get(i);
+      const tty = this.ttys.get(i);
+      const pty = this.ptys.get(i);
+      const rhost = this.rhosts.get(i);
+      const service = this.services.get(i);
+      out.reserve(sessionJsonRoom + strings.jsonRoom(host) + strings.jsonRoom(user) + strings.jsonRoom(tty) + strings.jsonRoom(pty) + strings.jsonRoom(rhost) + strings.jsonRoom(service));
       const login = this.loginAt.get(i);
       const stop = endAt.get(i);
-      const ended = !Number.isNaN(stop);
       const uid = this.uids.get(i);
+      const pid = this.pids.get(i);
       const end = endName(ends[i]);
-      return (
-        `{"session_id":"${this.ids.uuidAt(i)}","host":${json(this.hosts.get(i))},"user":${json(this.users.get(i))},"uid":${uid === noUid ? 'null' : uid},` +
-        `"tty":${json(this.ttys.get(i))},"pty":${json(this.ptys.get(i))},"rhost":${json(this.rhosts.get(i))},"service":${json(this.services.get(i))},` +
-        `"kind":"${kindOf(i)}","pid":${this.pids.get(i)},"login_time":"${formatTimestamp(login)}",` +
-        `"logout_time":${ended ? `"${formatTimestamp(stop)}"` : 'null'},"duration_s":${ended ? JSON.stringify(Math.max(0, durationSeconds(login, stop))) : 'null'},` +
-        `"end":${end === null ? 'null' : `"${end}"`}}`
-      );
+      out.raw(keys.sessionId);
+      out.hex(ids.wordAt(i, 0), 8);
+      out.raw(keys.dash);
+      const w1 = ids.wordAt(i, 1);
+      out.hex(w1 >>> 16, 4);
+      out.raw(keys.dash);
+      out.hex(w1 & 0xffff, 4);
+      out.raw(keys.dash);
+      const w2 = ids.wordAt(i, 2);
+      out.hex(w2 >>> 16, 4);
+      out.raw(keys.dash);
+      out.hex(w2 & 0xffff, 4);
+      out.hex(ids.wordAt(i, 3), 8);
+      out.raw(keys.host);
+      strings.jsonInto(host, out);
+      out.raw(keys.user);
+      strings.jsonInto(user, out);
+      out.raw(keys.uid);
+      if (uid === noUid) out.raw(nullBytes);
+      else out.integer(uid);
+      out.raw(keys.tty);
+      strings.jsonInto(tty, out);
+      out.raw(keys.pty);
+      strings.jsonInto(pty, out);
+      out.raw(keys.rhost);
+      strings.jsonInto(rhost, out);
+      out.raw(keys.service);
+      strings.jsonInto(service, out);
+      out.raw(kindOf(i) === 'login' ? keys.kindLogin : keys.kindSwitch);
+      if (Number.isInteger(pid) && pid >= 0) out.integer(pid);
+      else out.ascii(JSON.stringify(pid));
+      out.raw(keys.loginTime);
+      out.timestamp(login);
+      if (Number.isNaN(stop)) out.raw(keys.noLogout);
+      else {
+        out.raw(keys.logoutTime);
+        out.timestamp(stop);
+        out.raw(keys.duration);
+        out.seconds(Math.max(0, stop - login));
+      }
+      out.raw(end === null ? keys.noEnd : (keys.ends[end] as Uint8Array));
     };
     const brief = (i: number): SessionBrief => {
       const stop = endAt.get(i);
@@ -399,7 +450,7 @@ export class Reconciler {
     return {
       count: n,
       order,
-      sessionJsonText,
+      sessionJsonInto,
       brief,
       loginAt: (i) => this.loginAt.get(i),
       hostOf: (i) => this.text(this.hosts, i),
@@ -438,8 +489,8 @@ export interface ReconciledSessions {
   endOf(index: number): Session['end'];
   kindOf(index: number): SessionKind;
   session(index: number): Session;
-  /** The session as JSON text, the same as jsonText(sessionJson(session(index))), without the object. */
-  sessionJsonText(index: number): string;
+  /** Writes the session as JSON, the same as jsonText(sessionJson(session(index))), without the object or the string. */
+  sessionJsonInto(index: number, out: JsonBytes): void;
   /** What a line of `last` shows of the session, without the whole object. */
   brief(index: number): SessionBrief;
   system: SystemEvent[];

@@ -1,10 +1,13 @@
-// Lines of the log written as bytes, field by field, for importers that turn millions of entries
-// into records: no record object, no string per line, no UTF-8 encoding of a large string at the
-// end. What it writes is what jsonText would (the importer's tests compare the two).
+// JSON lines written as bytes, field by field, where millions are written (importers turning
+// entries into records, `last --json` over a whole history): no object, no string per line, no
+// UTF-8 encoding of a large string at the end, and output in large writes. What it writes is what
+// jsonText would (the importer's and the reconciler's tests compare the two).
 
+import { jsonText } from './json-text.ts';
 import { formatTimestamp, type Micros } from './time.ts';
 
 const hexDigits = '0123456789abcdef';
+const hexCodes = Uint8Array.from(hexDigits, (c) => c.charCodeAt(0));
 /** The short escapes JSON.stringify uses for control characters; the others become \u00XX. */
 const shortEscapes: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
 /** The variant nibble of a UUID from the hex digit it replaces: the top two bits set to 10. */
@@ -26,9 +29,15 @@ export class JsonBytes {
   private lastDay = Number.NaN;
   private lastDate: Uint8Array = new Uint8Array(0);
 
+  /**
+   * `sinkKeeps`: the sink may keep the bytes it gets (an asynchronous write), so a new buffer is
+   * taken after each; false: the sink is done with them when it returns (the CLI's output, written
+   * with write(2)), and the buffer is filled again.
+   */
   constructor(
     private readonly sink: (bytes: Buffer) => void,
     private readonly size = 1 << 20,
+    private readonly sinkKeeps = true,
   ) {
     this.buf = Buffer.allocUnsafe(size);
   }
@@ -40,12 +49,70 @@ export class JsonBytes {
     if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
   }
 
-  /** Hands over what is written; the sink may keep the buffer, so a new one is taken. */
+  /** Hands over what is written. */
   flush(): void {
     if (this.pos === 0) return;
     this.sink(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(this.size);
+    if (this.sinkKeeps || this.buf.length !== this.size) this.buf = Buffer.allocUnsafe(this.size);
     this.pos = 0;
+  }
+
+  /** Any text, as UTF-8 (room made for it). */
+  text(text: string): void {
+    // A UTF-16 unit is at most 3 bytes of UTF-8.
+    this.reserve(3 * text.length);
+    this.pos += this.buf.write(text, this.pos);
+  }
+
+  /** The most jsonString() writes for `text`. */
+  static jsonStringBound(text: string): number {
+    // jsonText writes a UTF-16 unit as at most 6 bytes (\u00XX, or 3 of UTF-8).
+    return 6 * text.length + 2;
+  }
+
+  /** A string as jsonText writes it, quotes included; room for jsonStringBound(text) made by the caller. */
+  jsonString(text: string): void {
+    const { buf } = this;
+    const start = this.pos;
+    let pos = start;
+    buf[pos++] = 0x22;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      // Printable ASCII but `"` and `\` is written as it is; anything else as jsonText writes it.
+      if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) {
+        this.pos = start + buf.write(jsonText(text), start);
+        return;
+      }
+      buf[pos++] = c;
+    }
+    buf[pos++] = 0x22;
+    this.pos = pos;
+  }
+
+  /**
+   * UTF-8 bytes as a JSON string, quotes included, when every one is printable ASCII other than `"`
+   * and `\\` (then its JSON text is the bytes themselves); otherwise writes nothing and says so.
+   * Room for end - start + 2 bytes made by the caller.
+   */
+  plainJsonString(src: Uint8Array, start: number, end: number): boolean {
+    for (let i = start; i < end; i++) {
+      const b = src[i] as number;
+      if (b < 0x20 || b >= 0x7f || b === 0x22 || b === 0x5c) return false;
+    }
+    const { buf } = this;
+    let pos = this.pos;
+    buf[pos++] = 0x22;
+    for (let i = start; i < end; i++) buf[pos++] = src[i] as number;
+    buf[pos++] = 0x22;
+    this.pos = pos;
+    return true;
+  }
+
+  /** The `digits` lowest hex digits of a non-negative integer below 2^32, lowercase, zeros in front. */
+  hex(n: number, digits: number): void {
+    const { buf, pos } = this;
+    for (let i = digits - 1, rest = n; i >= 0; i--, rest >>>= 4) buf[pos + i] = hexCodes[rest & 15] as number;
+    this.pos += digits;
   }
 
   /** Bytes written as they are (parts of the line made once, as bytes). */

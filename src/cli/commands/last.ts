@@ -4,8 +4,8 @@
 
 import type { Config } from '../../config/config.ts';
 import { history, type HistoryRead, type HistoryRequest, type SystemLine } from '../../queries/history.ts';
+import { JsonBytes } from '../../record/json-bytes.ts';
 import { jsonText } from '../../record/json-text.ts';
-import { ByteOutput } from '../../text/byte-output.ts';
 import { durationSeconds, formatTimestamp, type Micros } from '../../record/time.ts';
 import { parseCommandArgs } from '../args.ts';
 import { defineCommand } from '../command.ts';
@@ -115,8 +115,8 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
   const limit = options.limit ?? Infinity;
 
   // Written in pieces: a whole history as one string would not fit in memory either.
-  const out = new ByteOutput(io.stdout);
-  if (options.json) out.add('[');
+  const out = new JsonBytes(io.stdout, 1 << 20, false);
+  if (options.json) out.text('[');
   let first = true;
   // A host column only when the lines come from more than one host.
   const hosts = new Set<string>();
@@ -131,13 +131,15 @@ export function last(options: LastOptions, config: Config, io: CommandIO, now: M
   for (const l of h.lines()) {
     if (shown++ >= limit) break;
     if (options.json) {
-      out.add(first ? '\n' : ',\n');
-      out.add('session' in l ? l.json() : jsonText(systemJson(l)));
-    } else out.add(rowText('session' in l ? sessionRow(l.brief(), l.at, options, now) : systemRow(l, options), options, widths));
+      out.reserve(2);
+      out.ascii(first ? '\n' : ',\n');
+      if ('session' in l) l.jsonInto(out);
+      else out.text(jsonText(systemJson(l)));
+    } else out.text(rowText('session' in l ? sessionRow(l.brief(), l.at, options, now) : systemRow(l, options), options, widths));
     first = false;
   }
-  if (options.json) out.add(first ? ']\n' : '\n]\n');
-  else out.add(beginsText(h.beginnings, options.timeFormat));
+  if (options.json) out.text(first ? ']\n' : '\n]\n');
+  else out.text(beginsText(h.beginnings, options.timeFormat));
   out.flush();
   // The warnings after the answer; an answer from an input read only up to its damage exits 1.
   for (const w of h.warnings) io.stderr(`logsphere: ${w}\n`);
