@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newId } from '../record/ids.ts';
-import { float64, Interner, UuidTable } from './columns.ts';
+import { JsonBytes } from '../record/json-bytes.ts';
+import { float64, int32, Interner, StringTable, UuidTable } from './columns.ts';
 
 describe('UuidTable', () => {
   it('finds what it stored, by value, through growth, and writes ids back unchanged', () => {
@@ -27,5 +28,35 @@ describe('Interner and columns', () => {
     const column = float64();
     for (let i = 0; i < 5000; i++) column.push(i / 2);
     expect([column.length, column.get(4999)]).toEqual([5000, 2499.5]);
+  });
+
+  it('keep a column whole over many chunks, its first one grown', () => {
+    const column = int32();
+    const n = 300_000;
+    for (let i = 0; i < n; i++) column.push(i * 3);
+    column.set(65_536, -1);
+    column.set(n - 1, -2);
+    expect(column.length).toBe(n);
+    const wrong = [];
+    for (let i = 0; i < n; i++) if (column.get(i) !== (i === 65_536 ? -1 : i === n - 1 ? -2 : i * 3)) wrong.push(i);
+    expect(wrong).toEqual([]);
+  });
+
+  it('number the strings of tables after one another, apart from strings looked up one by one', () => {
+    const strings = new Interner();
+    expect(strings.id('own')).toBe(0);
+    const a = strings.addTable(StringTable.of(['x', 'ë€😀', 'own']));
+    const b = strings.addTable(StringTable.of(['y', 'z']));
+    expect(b).toBe(a + 3);
+    expect(strings.id('late')).toBe(1);
+    expect([b + 1, a, a + 1, a + 2, 0, b, 1].map((id) => strings.value(id))).toEqual(['z', 'x', 'ë€😀', 'own', 'own', 'y', 'late']);
+    const written: Buffer[] = [];
+    const out = new JsonBytes((bytes) => written.push(Buffer.from(bytes)));
+    for (const id of [a, a + 1, -1, 0]) {
+      out.reserve(strings.jsonRoom(id));
+      strings.jsonInto(id, out);
+    }
+    out.flush();
+    expect(Buffer.concat(written).toString()).toBe('"x""ë€😀"null"own"');
   });
 });

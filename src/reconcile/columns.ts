@@ -6,25 +6,38 @@ import { JsonBytes } from '../record/json-bytes.ts';
 
 type Typed = Float64Array | Int32Array | Uint32Array;
 
+/** Entries per chunk of a column (a power of two). */
+const chunkBits = 16;
+const chunkSize = 1 << chunkBits;
+const chunkMask = chunkSize - 1;
+
+/**
+ * A column of numbers in chunks of 65,536: it grows without copying, and without holding the old
+ * and the new array at once, which is most of a million sessions' peak memory. The first chunk
+ * starts small and doubles, for the many small reconciles.
+ */
 export class Column<T extends Typed> {
-  private data: T;
+  private readonly chunks: T[];
   length = 0;
   constructor(private readonly make: (size: number) => T) {
-    this.data = make(1024);
+    this.chunks = [make(1024)];
   }
   push(value: number): void {
-    if (this.length === this.data.length) {
-      const bigger = this.make(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
+    const c = this.length >>> chunkBits;
+    let chunk = this.chunks[c];
+    if (chunk === undefined) this.chunks.push((chunk = this.make(chunkSize)));
+    else if (c === 0 && this.length === chunk.length) {
+      const bigger = this.make(chunk.length * 2);
+      bigger.set(chunk);
+      this.chunks[0] = chunk = bigger;
     }
-    this.data[this.length++] = value;
+    chunk[this.length++ & chunkMask] = value;
   }
   get(i: number): number {
-    return this.data[i] as number;
+    return (this.chunks[i >>> chunkBits] as T)[i & chunkMask] as number;
   }
   set(i: number, value: number): void {
-    this.data[i] = value;
+    (this.chunks[i >>> chunkBits] as T)[i & chunkMask] = value;
   }
 }
 
