@@ -45,6 +45,7 @@ const embeddedInHook = {
 };
 const embeddedInCli = {
   LOGSPHERE_EMBEDDED_NAME_WORKER: await commonJsText({ entryPoints: ['src/legacy/name-worker.ts'] }),
+  LOGSPHERE_EMBEDDED_COLUMNS_WORKER: await commonJsText({ entryPoints: ['src/input/columns-worker.ts'] }),
   LOGSPHERE_EMBEDDED_NODEMAILER: await commonJsText({ stdin: { contents: "module.exports = { createTransport: require('nodemailer').createTransport };", resolveDir: root, loader: 'js' } }),
 };
 const define = (texts) => Object.fromEntries(Object.entries(texts).map(([name, text]) => [name, JSON.stringify(text)]));

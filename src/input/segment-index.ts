@@ -150,14 +150,15 @@ export class SegmentIndex {
     this.write(fileNameOf(identity), JSON.stringify(stored), segmentPath);
   }
 
-  private trustedDir: boolean | null = null;
+  private trustedDir = false;
 
   /**
    * Whether what the index holds may be used: its directory and the state directory are root's
-   * or this process's user's (another user could plant summaries that change an answer).
+   * or this process's user's (another user could plant summaries that change an answer). Only a
+   * yes is kept: a directory missing now may be made in a moment (by this process's worker).
    */
   private trusted(): boolean {
-    if (this.trustedDir !== null) return this.trustedDir;
+    if (this.trustedDir) return true;
     const euid = process.geteuid?.() ?? 0;
     const ours = (path: string) => {
       try {
@@ -171,8 +172,8 @@ export class SegmentIndex {
     return (this.trustedDir = ours(dir.slice(0, -indexDirName.length - 1)) && ours(dir));
   }
 
-  /** Whether the index directory is there (made when missing) and this process's own. */
-  private canStore(): boolean {
+  /** Whether the index directory is there (made when missing) and this process's own, and no write to it has failed. */
+  canStore(): boolean {
     if (this.writable !== null) return this.writable;
     const dir = this.dir;
     if (dir === null) return (this.writable = false);
@@ -201,7 +202,7 @@ export class SegmentIndex {
    * segment that cannot be read to its end: the caller reads it as usual, damage and all. Columns
    * from the index are views of a buffer that the next call reuses: use them before asking again.
    */
-  columns(file: InputFile): RecordColumns | null {
+  columns(file: InputFile, always = false): RecordColumns | null {
     const segment = file.segment;
     if (segment === undefined) return null;
     const identity: Identity = { dev: segment.dev, ino: segment.ino, size: segment.size, mtimeMs: segment.mtimeMs };
@@ -214,14 +215,22 @@ export class SegmentIndex {
         // missing or unreadable: made again
       }
     }
-    // Columns that cannot be kept would cost more than reading the segment as usual.
-    if (!this.canStore()) return null;
+    // Columns that cannot be kept would cost more than reading the segment as usual (unless `always`:
+    // a worker thread hands them over to the reader).
+    if (!always && !this.canStore()) return null;
     const builder = new ColumnsBuilder();
     const read = forEachRecordIn(file, (r) => builder.add(r));
     if (read.damage !== null) return null;
     const columns = builder.finish(read.malformed);
     this.write(name, encodeColumns(columns, identity), file.path);
     return columns;
+  }
+
+  /** Whether the index holds a columns file under the name of the segment as it is (read without checking it). */
+  hasColumns(file: InputFile): boolean {
+    const segment = file.segment;
+    if (segment === undefined || this.dir === null || !this.trusted()) return false;
+    return fs.existsSync(`${this.dir}/${fileNameOf({ dev: segment.dev, ino: segment.ino, size: segment.size, mtimeMs: segment.mtimeMs }, 'columns')}`);
   }
 
   /** The bytes of a columns file, in the reused buffer; opened without following a link or blocking. */

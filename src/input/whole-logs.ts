@@ -6,37 +6,47 @@ import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { inputPathOf, listInputs, readInto, type InputFile, type ReadResult } from './inputs.ts';
 import type { RecordColumns } from './record-columns.ts';
+import type { SegmentColumns } from './segment-columns.ts';
 
 /**
  * Streams every record of `paths` to `onRecord`, as forEachRecord does, except the log's rotated
- * segments that `columnsOf` has in columns (segment-index.ts), which go to `onColumns` whole; and
- * says where each input path's records begin.
+ * segments that `columnsOf` gives in columns (segment-columns.ts), which go to `onColumns` whole;
+ * and says where each input path's records begin.
  */
 export function readWholeLogs(
   paths: readonly string[],
   onRecord: (record: LogRecord) => void,
   onColumns: (columns: RecordColumns) => void,
-  columnsOf: (file: InputFile) => RecordColumns | null,
+  columnsOf: (segments: readonly InputFile[]) => SegmentColumns,
 ): ReadResult & { beginning: (path: string) => Micros | null } {
   const { files, skipped } = listInputs(paths);
   const result: ReadResult = { malformed: [], damaged: [], skipped };
   const earliest = new Map<string, Micros>();
-  for (const file of files) {
+  const rotated = files.filter((f) => f.segment !== undefined && f.segment.scheme !== 'live');
+  const source = columnsOf(rotated);
+  try {
+    for (const file of files) readFile(file);
+  } finally {
+    source.close();
+  }
+  return { ...result, beginning: (path) => earliest.get(path) ?? null };
+
+  function readFile(file: InputFile): void {
     const input = inputPathOf(paths, file);
     const note = (at: Micros) => {
       if (!(at >= (earliest.get(input) ?? Infinity))) earliest.set(input, at);
     };
-    const columns = file.segment !== undefined && file.segment.scheme !== 'live' ? columnsOf(file) : null;
+    const k = rotated.indexOf(file);
+    const columns = k >= 0 ? source.columns(k) : null;
     if (columns !== null) {
       onColumns(columns);
       if (columns.earliest !== null) note(columns.earliest);
       if (columns.malformed > 0) result.malformed.push({ path: file.path, count: columns.malformed });
-      continue;
+      return;
     }
     readInto(result, file, (r) => {
       note(parseTimestamp(r.ts) ?? 0);
       onRecord(r);
     });
   }
-  return { ...result, beginning: (path) => earliest.get(path) ?? null };
 }

@@ -6,6 +6,8 @@ import type { Config } from '../config/config.ts';
 import type { NewestFirstRead } from '../input/newest-first.ts';
 import { readWholeLogs } from '../input/whole-logs.ts';
 import { SegmentIndex } from '../input/segment-index.ts';
+import { segmentColumns } from '../input/segment-columns.ts';
+import { embeddedColumnsWorker } from '../bundle/columns-worker-text.ts';
 import type { Micros } from '../record/time.ts';
 import { Reconciler } from '../reconcile/reconcile.ts';
 import type { Liveness } from '../reconcile/types.ts';
@@ -40,7 +42,7 @@ export function loadWhole(paths: readonly string[], config: Config, alive: Liven
   const reconciler = new Reconciler({ switchServices: config.switchServices });
   const index = new SegmentIndex(config.stateDir);
   const result = withDefaultNamed(config, () =>
-    readWholeLogs(paths, (r) => reconciler.add(r), (c) => reconciler.addColumns(c), (file) => index.columns(file)),
+    readWholeLogs(paths, (r) => reconciler.add(r), (c) => reconciler.addColumns(c), (segments) => segmentColumns(index, config.stateDir, segments, embeddedColumnsWorker)),
   );
   const reconciled = reconciler.finish(alive);
   return { loaded: { ...reconciled, warnings: warningsOf(result, reconciled), incomplete: result.damaged.length > 0 }, beginning: result.beginning };

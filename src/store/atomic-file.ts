@@ -67,7 +67,8 @@ function describeTypeAt(path: string): string {
 /** Creates a temp file in `dir` for `name` with O_EXCL|O_NOFOLLOW; returns its path and descriptor. */
 function createTemp(dir: string, name: string, mode: number): { temp: string; fd: number } {
   for (let attempt = 0; ; attempt++) {
-    const temp = `${dir}/.${name}.${process.pid}.${Date.now().toString(36)}${(tempCounter++).toString(36)}.tmp`;
+    // The process's threads (a worker writing beside the main thread) share the pid and the clock.
+    const temp = `${dir}/.${name}.${process.pid}.${Date.now().toString(36)}${(tempCounter++).toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
     try {
       return { temp, fd: fs.openSync(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode) };
     } catch (error) {
