@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coloured } from './colour.ts';
-import { fitColumns, renderTable, type Column, type TableLayout } from './table.ts';
+import { fitColumns, renderTable, renderThroughStrings, type Column, type TableLayout } from './table.ts';
 import { charLength, cut, escapeText } from './terminal.ts';
 
 /** The table as it was laid out cell by cell: each value escaped and measured, each line trimmed. */
@@ -47,6 +47,20 @@ describe('renderTable', () => {
     for (let round = 0; round < 200; round++) {
       const rows = Array.from({ length: random(8) }, () => columns.map(value));
       for (const layout of layouts) expect(renderTable(columns, rows, layout)).toBe(reference(columns, rows, layout));
+    }
+  });
+
+  it('writes printable ASCII byte for byte as a cell by cell layout gives it, cut, padded, aligned and trimmed', () => {
+    const ascii = ['alice', 'pts/0', ' ', '', 'x'.repeat(30), 'a b ', '~', '203.0.113.7'];
+    const asciiValue = () => (random(6) === 0 ? null : Array.from({ length: random(4) }, () => ascii[random(ascii.length)]).join(''));
+    const narrow: TableLayout[] = [...layouts, { width: 5, wide: false }, { width: 0, wide: false, headless: true }];
+    for (let round = 0; round < 300; round++) {
+      const rows = Array.from({ length: 1 + random(8) }, () => columns.map(asciiValue));
+      for (const layout of narrow) {
+        const text = renderTable(columns, rows, layout);
+        expect(text).toBe(reference(columns, rows, layout));
+        expect(text).toBe(renderThroughStrings(() => renderTable(columns, rows, layout)));
+      }
     }
   });
 

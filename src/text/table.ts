@@ -62,6 +62,8 @@ function padding(n: number): string {
   return spaces[n] as string;
 }
 
+const printableAscii = /^[\x20-\x7e]*$/;
+
 /** Whitespace that trimEnd() would take off the end of a line. */
 const endsInSpace = /\s$/;
 
@@ -79,7 +81,10 @@ export function renderTableBytes(columns: readonly Column[], rows: ReadonlyArray
   }
   const lengths = new Int32Array(cells.length);
   const widest = columns.map((c) => (layout.headless ? 0 : length(c.title)));
-  if (isPlainText(cells.join(' '))) {
+  const joined = cells.join(' ');
+  // Printable ASCII only: lines are written byte for byte (asciiLine), without a string each.
+  const ascii = printableAscii.test(joined);
+  if (ascii || isPlainText(joined)) {
     for (let k = 0, i = 0; k < cells.length; k++, i = i === n - 1 ? 0 : i + 1) {
       const chars = (cells[k] as string).length;
       lengths[k] = chars;
@@ -124,11 +129,63 @@ export function renderTableBytes(columns: readonly Column[], rows: ReadonlyArray
   for (const w of widths) most += 2 * w;
   const out = Buffer.allocUnsafe(Buffer.byteLength(head) + (rows.length === 0 ? 0 : rows.length * (3 * most + 1)));
   let at = out.write(head);
-  for (let k = 0; k < cells.length; k += n) {
-    at += out.write(line(cells, lengths, k), at);
-    out[at++] = 0x0a;
+  if (ascii && !bytesAsStrings) {
+    for (let k = 0; k < cells.length; k += n) {
+      at = asciiLine(out, at, cells, lengths, k, widths, right, layout.wide);
+      out[at++] = 0x0a;
+    }
+  } else {
+    // Buffer#utf8Write is what out.write(text, at) calls after checking its arguments (as
+    // latin1Slice in json-bytes.ts): called directly, thousands of lines cost a third less.
+    const utf8Write = (out as Buffer & { utf8Write(text: string, at: number): number }).utf8Write.bind(out);
+    for (let k = 0; k < cells.length; k += n) {
+      at += utf8Write(line(cells, lengths, k), at);
+      out[at++] = 0x0a;
+    }
   }
   return out.subarray(0, at);
+}
+
+/** Renders tables through the strings of line() even where their cells are all printable ASCII (for tests of asciiLine). */
+let bytesAsStrings = false;
+export function renderThroughStrings<T>(run: () => T): T {
+  bytesAsStrings = true;
+  try {
+    return run();
+  } finally {
+    bytesAsStrings = false;
+  }
+}
+
+/**
+ * line()'s line, for cells that are all printable ASCII, written as bytes straight into `out` at
+ * `at` (a character is a byte, and no string is made); returns where it ends.
+ */
+function asciiLine(out: Buffer, at: number, cells: readonly string[], lengths: Int32Array, k: number, widths: readonly number[], right: readonly boolean[], wide: boolean): number {
+  const n = widths.length;
+  let lastEmpty = false;
+  for (let i = 0; i < n; i++, k++) {
+    const w = widths[i] as number;
+    const value = cells[k] as string;
+    const length = lengths[k] as number;
+    const isCut = !wide && length > w;
+    // What is shown of the value: all of it, or its first w - 1 characters and `…`.
+    const kept = isCut ? Math.max(0, w - 1) : length;
+    const shown = isCut ? kept + 1 : length;
+    if (i > 0) out[at++] = 0x20;
+    if (right[i]) for (let p = shown; p < w; p++) out[at++] = 0x20;
+    for (let c = 0; c < kept; c++) out[at++] = value.charCodeAt(c);
+    if (isCut) {
+      out[at++] = 0xe2; // U+2026 …
+      out[at++] = 0x80;
+      out[at++] = 0xa6;
+    }
+    if (!right[i] && i !== n - 1) for (let p = length; p < w; p++) out[at++] = 0x20;
+    lastEmpty = shown === 0 || (!isCut && value.charCodeAt(length - 1) === 0x20);
+  }
+  // As line() trims: when the last value shows nothing or ends in a space, the spaces before the end go.
+  if (lastEmpty) while (out[at - 1] === 0x20) at--;
+  return at;
 }
 
 /** The table as lines, one per row, after a header line of titles. */

@@ -106,9 +106,13 @@ export function sessionsTable(list: readonly CurrentSession[], layout: TableLayo
   const rows: string[][] = [];
   for (const s of list) {
     const ended = s.end === 'gone' ? 'gone' : duration(Math.max(0, (now - s.login_at) / 1e6));
-    const row = [s.user, s.pty ?? s.tty ?? '-', s.rhost ?? '-', s.service, shortTime(s.login_at), ended, s.session_id.slice(-8)];
-    if (manyHosts) row.unshift(s.host);
-    rows.push(row);
+    const login = shortTime(s.login_at);
+    const id = s.session_id.slice(-8);
+    rows.push(
+      manyHosts
+        ? [s.host, s.user, s.pty ?? s.tty ?? '-', s.rhost ?? '-', s.service, login, ended, id]
+        : [s.user, s.pty ?? s.tty ?? '-', s.rhost ?? '-', s.service, login, ended, id],
+    );
   }
   return renderTableBytes(columns, rows, layout);
 }
