@@ -91,7 +91,9 @@ const minify = { minifyWhitespace: true, minifySyntax: true };
  * `packAbove`: lazy pieces longer than this are kept deflated (base64), marked by a third number
  * in pieceAt, and inflated on their first require. A program that starts at every login (the
  * hook) carries its diagnostics (pino, about 65 KB) this way: node reads and scans the whole file
- * at every start, and the diagnostics are needed only when something goes wrong.
+ * at every start, and the diagnostics are needed only when something goes wrong. The CLI so
+ * carries nodemailer (mail only) and the configuration schema's validator (rarely needed): some
+ * 470 KB that every command would otherwise read and scan.
  */
 async function lazyProgram({ entry, outfile, banner, loader, packAbove = Infinity, ...options }) {
   const out = await build({ ...common, ...options, entryPoints: { main: entry }, outdir: 'pieces', splitting: true, write: false, ...minify, metafile: true, chunkNames: '[name]-[hash]' });
@@ -166,7 +168,7 @@ await Promise.all([
   lazyProgram({ entry: 'src/hook/main.ts', outfile: 'dist/logsphere-hook.cjs', banner: shebang, loader: true, packAbove: 16 * 1024, define: define(embeddedInHook), external: ['pino'] }),
   // The CLI's young generation is capped at 8 MB: `last` over a million events then peaks near
   // 135 MB instead of 150 MB (scripts/bench.sh), for a little more time in the collector.
-  lazyProgram({ entry: 'src/cli/logsphere.ts', outfile: 'dist/logsphere.cjs', banner: `${shebang} --max-semi-space-size=8`, define: define(embeddedInCli), external: ['nodemailer'] }),
+  lazyProgram({ entry: 'src/cli/logsphere.ts', outfile: 'dist/logsphere.cjs', banner: `${shebang} --max-semi-space-size=8`, packAbove: 64 * 1024, define: define(embeddedInCli), external: ['nodemailer'] }),
 ]);
 // The name the CLI had as an ESM bundle, for scripts that still run it: node goes by the
 // target's name, so this runs as CommonJS too. The hook's old name is gone.
