@@ -3,8 +3,8 @@
 // missing or stale parses on both cores. The reader takes segments from the first, the worker from
 // the last, each claiming one at a time in a shared array, until they meet; the worker stores what
 // it makes in the index as the reader does, and says so (or hands the columns over as bytes when
-// the index cannot keep them). The
-// CLI runs it from source embedded in its single file (scripts/build.mjs); see whole-logs.ts.
+// the index cannot keep them). The CLI runs it from source embedded in its single file
+// (scripts/build.mjs); see segment-columns.ts.
 
 import type * as WorkerThreads from 'node:worker_threads';
 import type { InputFile } from './inputs.ts';

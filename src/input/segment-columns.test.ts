@@ -22,9 +22,9 @@ let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The sessions of the segments read through segmentColumns in order, segments it gives no columns for read as records. */
-function reconcileThrough(segments: readonly InputFile[], stateDir: string | null, source: string | null) {
+function reconcileThrough(segments: readonly InputFile[], stateDir: string | null, source: string | null, patienceMs?: number, workerFirst = true) {
   const reconciler = new Reconciler();
-  const columns = segmentColumns(new SegmentIndex(stateDir), stateDir, segments, source, true);
+  const columns = segmentColumns(new SegmentIndex(stateDir), stateDir, segments, source, { workerFirst, patienceMs });
   const read: number[] = [];
   try {
     segments.forEach((file, k) => {
@@ -82,5 +82,20 @@ describe('segmentColumns', () => {
     expect(both.byWorker).toBeGreaterThan(0);
     expect(both.read).toEqual([listed.length - 1]);
     expect(both.sessions).toEqual(reconcileThrough(listed, null, null).sessions);
+  });
+
+  it('makes the segments itself when the worker says nothing: a worker that died never stops the read', () => {
+    const segments = setUp();
+    const n = segments.length;
+    // A worker that claims the last two segments, hands the last over as one to read as usual,
+    // and then hangs on the other, as one that ran out of memory would.
+    const hanging = `const { workerData: d } = require('node:worker_threads'); const shared = new Int32Array(d.shared);
+      Atomics.store(shared, ${n - 1}, 2); Atomics.store(shared, ${n - 2}, 2);
+      d.port.postMessage({ file: ${n - 1}, stored: false, bytes: null }); Atomics.add(shared, ${n}, 1); Atomics.notify(shared, ${n});
+      setInterval(() => {}, 1000);`;
+    const both = reconcileThrough(segments, `${dir}/state`, hanging, 200, true);
+    expect(both.byWorker).toBe(1);
+    expect(both.read).toEqual([n - 1]);
+    expect(both.sessions).toEqual(reconcileThrough(segments, null, null).sessions);
   });
 });

@@ -38,13 +38,18 @@ export interface SegmentColumns {
 /** Segments without stored columns from which a worker is worth its start (some 30 ms, against 300 ms a segment). */
 const workerFrom = 2;
 
-/**
- * `workerFirst` (for tests, which must know that the worker made some): the reader claims nothing
- * before the worker has handed over its first segment.
- */
-export function segmentColumns(index: SegmentIndex, stateDir: string | null, segments: readonly InputFile[], workerSource: string | null, workerFirst = false): SegmentColumns {
+/** How long the reader waits for the worker's next message before it makes the rest itself (a worker that died says nothing). */
+const patienceMs = 30_000;
+
+export interface WorkerOptions {
+  /** For tests, which must know that the worker made some: the reader claims nothing before the worker has handed over its first segment. */
+  workerFirst?: boolean | undefined;
+  patienceMs?: number | undefined;
+}
+
+export function segmentColumns(index: SegmentIndex, stateDir: string | null, segments: readonly InputFile[], workerSource: string | null, options: WorkerOptions = {}): SegmentColumns {
   if (workerSource !== null && segments.filter((s) => !index.hasColumns(s)).length >= workerFrom) {
-    return new SharedColumns(index, stateDir, segments, workerSource, workerFirst);
+    return new SharedColumns(index, stateDir, segments, workerSource, options.workerFirst ?? false, options.patienceMs ?? patienceMs);
   }
   return { columns: (k) => index.columns(segments[k] as InputFile), byWorker: 0, close: () => {} };
 }
@@ -67,6 +72,7 @@ class SharedColumns implements SegmentColumns {
     private readonly segments: readonly InputFile[],
     source: string,
     private workerFirst: boolean,
+    private readonly patienceMs: number,
   ) {
     this.shared = new Int32Array(new SharedArrayBuffer(4 * (segments.length + 1)));
     const { port1, port2 } = new this.threads.MessageChannel();
@@ -94,10 +100,14 @@ class SharedColumns implements SegmentColumns {
     return decodeColumns(Buffer.from(made.bytes))?.columns ?? this.index.columns(segment);
   }
 
-  /** The worker's next message, waited for. */
+  /** The worker's next message, waited for; none within patienceMs, and the worker is given up. */
   private receive(): void {
     const posted = this.segments.length;
-    while (Atomics.load(this.shared, posted) <= this.taken) Atomics.wait(this.shared, posted, this.taken);
+    if (Atomics.load(this.shared, posted) <= this.taken && Atomics.wait(this.shared, posted, this.taken, this.patienceMs) === 'timed-out') {
+      this.ended = true;
+      void this.worker.terminate();
+      return;
+    }
     const message = this.threads.receiveMessageOnPort(this.port)?.message as ColumnsWorkerMessage | undefined;
     this.taken++;
     if (message === undefined || !('file' in message)) this.ended = true;
