@@ -5,7 +5,7 @@
 
 import type { Paint } from './colour.ts';
 import { plain } from './colour.ts';
-import { charLength as length, cut, escapeText, isPlainText } from './terminal.ts';
+import { charLength as length, cut, escapeText } from './terminal.ts';
 
 export interface Column {
   title: string;
@@ -69,36 +69,32 @@ const endsInSpace = /\s$/;
 
 /** The table as lines, one per row, after a header line of titles, as UTF-8. */
 export function renderTableBytes(columns: readonly Column[], rows: ReadonlyArray<ReadonlyArray<string | null | undefined>>, layout: TableLayout): Buffer {
+  return renderColumnsBytes(columns, columns.map((_, i) => rows.map((row) => row[i])), layout);
+}
+
+/**
+ * renderTableBytes of a table given column by column (`values[i][r]`: column i of row r): a table
+ * of thousands of rows is laid out once per call, mostly before the JIT has seen this code, so
+ * the work on each column is left to built-ins where it can be (map, join, a regular expression),
+ * and the rest is a loop per column or one pass writing bytes.
+ */
+export function renderColumnsBytes(columns: readonly Column[], values: ReadonlyArray<ReadonlyArray<string | null | undefined>>, layout: TableLayout): Buffer {
   const paint = layout.paint ?? plain;
   const n = columns.length;
-  // Each cell escaped and measured once, by index: a table of thousands of rows is laid out once
-  // per call, mostly before the JIT has seen this code. Values are mostly plain (nothing to
-  // escape, no surrogate pair): one test over all of them joined spares a test of each.
-  const cells = new Array<string>(rows.length * n);
-  for (let r = 0, k = 0; r < rows.length; r++) {
-    const row = rows[r] as ReadonlyArray<string | null | undefined>;
-    for (let i = 0; i < n; i++, k++) cells[k] = row[i] ?? '';
-  }
-  const lengths = new Int32Array(cells.length);
-  const widest = columns.map((c) => (layout.headless ? 0 : length(c.title)));
-  const joined = cells.join(' ');
-  // Printable ASCII only: lines are written byte for byte (asciiLine), without a string each.
-  const ascii = printableAscii.test(joined);
-  if (ascii || isPlainText(joined)) {
-    for (let k = 0, i = 0; k < cells.length; k++, i = i === n - 1 ? 0 : i + 1) {
-      const chars = (cells[k] as string).length;
-      lengths[k] = chars;
-      if (chars > (widest[i] as number)) widest[i] = chars;
-    }
-  } else {
-    for (let k = 0, i = 0; k < cells.length; k++, i = i === n - 1 ? 0 : i + 1) {
-      const text = escapeText(cells[k] as string);
-      const chars = length(text);
-      cells[k] = text;
-      lengths[k] = chars;
-      if (chars > (widest[i] as number)) widest[i] = chars;
-    }
-  }
+  const count = values[0]?.length ?? 0;
+  const given = values.map((col) => (col.includes(null) || col.includes(undefined) ? col.map((v) => v ?? '') : col) as readonly string[]);
+  // Printable ASCII throughout (the usual table): nothing to escape, a character a byte, and the
+  // lines written byte for byte (asciiLine). Otherwise every value escaped and measured as text.
+  const ascii = given.every((col) => printableAscii.test(col.join('')));
+  const cells = ascii ? given : given.map((col) => col.map(escapeText));
+  const lengths = cells.map((col) => (ascii ? null : Int32Array.from(col, length)));
+  const widest = columns.map((c, i) => {
+    let w = layout.headless ? 0 : length(c.title);
+    const col = cells[i] as readonly string[];
+    const lens = lengths[i];
+    for (let r = 0; r < count; r++) w = Math.max(w, lens ? (lens[r] as number) : (col[r] as string).length);
+    return w;
+  });
   const natural = columns.map((c, i) => {
     const w = widest[i] as number;
     if (c.width === undefined) return w;
@@ -106,42 +102,36 @@ export function renderTableBytes(columns: readonly Column[], rows: ReadonlyArray
   });
   const widths = layout.wide ? natural : fitColumns(columns, natural, layout.width);
   const right = columns.map((c) => c.right === true);
-  /** A line of cells `k` to `k + n`, each cut to its column and padded to it but in the last column, without trailing whitespace. */
-  const line = (values: readonly string[], chars: ArrayLike<number>, k: number): string => {
+  /** A line of cells, each cut to its column and padded to it but in the last column, without trailing whitespace. */
+  const line = (row: readonly string[], chars: ArrayLike<number>): string => {
     let text = '';
     let last = '';
-    for (let i = 0; i < n; i++, k++) {
+    for (let i = 0; i < n; i++) {
       const w = widths[i] as number;
-      const length = chars[k] as number;
+      const length = chars[i] as number;
       // A cut value is as wide as its column already.
-      last = layout.wide || length <= w ? (values[k] as string) : cut(values[k] as string, w);
+      last = layout.wide || length <= w ? (row[i] as string) : cut(row[i] as string, w);
       if (i > 0) text += ' ';
       if (right[i]) text += last.padStart(w);
       else text += i === n - 1 || length >= w ? last : last + padding(w - length);
     }
     return last === '' || endsInSpace.test(last) ? text.trimEnd() : text;
   };
-  const head = layout.headless ? '' : `${paint(line(columns.map((c) => c.title), columns.map((c) => length(c.title)), 0), 'heading')}\n`;
+  const head = layout.headless ? '' : `${paint(line(columns.map((c) => c.title), columns.map((c) => length(c.title))), 'heading')}\n`;
   // The lines go into one buffer as they are made: no string of the whole table to build and
-  // flatten, and each line's pieces are garbage at once. A line takes at most 3 bytes a UTF-16
-  // unit, and a column, padded or cut to its width in characters, at most twice its width in units.
+  // flatten. A line takes at most 3 bytes a UTF-16 unit, and a column, padded or cut to its width
+  // in characters, at most twice its width in units.
   let most = n;
   for (const w of widths) most += 2 * w;
-  const out = Buffer.allocUnsafe(Buffer.byteLength(head) + (rows.length === 0 ? 0 : rows.length * (3 * most + 1)));
+  const out = Buffer.allocUnsafe(Buffer.byteLength(head) + (count === 0 ? 0 : count * (3 * most + 1)));
   let at = out.write(head);
-  if (ascii && !bytesAsStrings) {
-    for (let k = 0; k < cells.length; k += n) {
-      at = asciiLine(out, at, cells, lengths, k, widths, right, layout.wide);
-      out[at++] = 0x0a;
+  for (let r = 0; r < count; r++) {
+    if (ascii && !bytesAsStrings) at = asciiLine(out, at, cells, r, widths, right, layout.wide);
+    else {
+      const row = cells.map((col) => col[r] as string);
+      at += out.write(line(row, lengths.map((lens, i) => (lens ? (lens[r] as number) : (row[i] as string).length))), at);
     }
-  } else {
-    // Buffer#utf8Write is what out.write(text, at) calls after checking its arguments (as
-    // latin1Slice in json-bytes.ts): called directly, thousands of lines cost a third less.
-    const utf8Write = (out as Buffer & { utf8Write(text: string, at: number): number }).utf8Write.bind(out);
-    for (let k = 0; k < cells.length; k += n) {
-      at += utf8Write(line(cells, lengths, k), at);
-      out[at++] = 0x0a;
-    }
+    out[at++] = 0x0a;
   }
   return out.subarray(0, at);
 }
@@ -158,16 +148,16 @@ export function renderThroughStrings<T>(run: () => T): T {
 }
 
 /**
- * line()'s line, for cells that are all printable ASCII, written as bytes straight into `out` at
- * `at` (a character is a byte, and no string is made); returns where it ends.
+ * line()'s line of row `r`, for cells that are all printable ASCII, written as bytes straight into
+ * `out` at `at` (a character is a byte, and no string is made); returns where it ends.
  */
-function asciiLine(out: Buffer, at: number, cells: readonly string[], lengths: Int32Array, k: number, widths: readonly number[], right: readonly boolean[], wide: boolean): number {
+function asciiLine(out: Buffer, at: number, cells: ReadonlyArray<readonly string[]>, r: number, widths: readonly number[], right: readonly boolean[], wide: boolean): number {
   const n = widths.length;
   let lastEmpty = false;
-  for (let i = 0; i < n; i++, k++) {
+  for (let i = 0; i < n; i++) {
     const w = widths[i] as number;
-    const value = cells[k] as string;
-    const length = lengths[k] as number;
+    const value = (cells[i] as readonly string[])[r] as string;
+    const length = value.length;
     const isCut = !wide && length > w;
     // What is shown of the value: all of it, or its first w - 1 characters and `…`.
     const kept = isCut ? Math.max(0, w - 1) : length;

@@ -5,7 +5,7 @@ import type { Config } from '../../config/config.ts';
 import { currentSessions, type CurrentSession } from '../../queries/current-sessions.ts';
 import { sessionJson } from '../../queries/session-json.ts';
 import { escapeText } from '../../text/terminal.ts';
-import { renderTableBytes, type Column, type TableLayout } from '../../text/table.ts';
+import { renderColumnsBytes, type Column, type TableLayout } from '../../text/table.ts';
 import { duration, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { queryOptions } from '../query-options.ts';
@@ -103,18 +103,18 @@ export function sessionsTable(list: readonly CurrentSession[], layout: TableLayo
     { title: 'TIME' },
     { title: 'SESSION' },
   ];
-  const rows: string[][] = [];
-  for (const s of list) {
-    const ended = s.end === 'gone' ? 'gone' : duration(Math.max(0, (now - s.login_at) / 1e6));
-    const login = shortTime(s.login_at);
-    const id = s.session_id.slice(-8);
-    rows.push(
-      manyHosts
-        ? [s.host, s.user, s.pty ?? s.tty ?? '-', s.rhost ?? '-', s.service, login, ended, id]
-        : [s.user, s.pty ?? s.tty ?? '-', s.rhost ?? '-', s.service, login, ended, id],
-    );
-  }
-  return renderTableBytes(columns, rows, layout);
+  // Column by column (renderColumnsBytes): no array per row.
+  const values = [
+    list.map((s) => s.user),
+    list.map((s) => s.pty ?? s.tty ?? '-'),
+    list.map((s) => s.rhost ?? '-'),
+    list.map((s) => s.service),
+    list.map((s) => shortTime(s.login_at)),
+    list.map((s) => (s.end === 'gone' ? 'gone' : duration(Math.max(0, (now - s.login_at) / 1e6)))),
+    list.map((s) => s.session_id.slice(-8)),
+  ];
+  if (manyHosts) values.unshift(list.map((s) => s.host));
+  return renderColumnsBytes(columns, values, layout);
 }
 
 export const sessionsCommand = defineCommand({
