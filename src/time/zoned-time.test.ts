@@ -39,3 +39,25 @@ describe('zonedDate() and datesBetween()', () => {
     expect(datesBetween('2026-11-20', '2026-11-20')).toEqual(['2026-11-20']);
   });
 });
+
+describe('zonedDate() over many instants', () => {
+  it('is what Intl says of each instant, across offset changes, odd offsets and local mean times', () => {
+    const formats = new Map<string, Intl.DateTimeFormat>();
+    const byIntl = (ms: number, zone: string) => {
+      let format = formats.get(zone);
+      if (format === undefined) formats.set(zone, (format = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+      const parts = Object.fromEntries(format.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+      return `${parts['year']}-${parts['month']}-${parts['day']}`;
+    };
+    for (const zone of ['UTC', 'Europe/Berlin', 'America/St_Johns', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'America/Sao_Paulo', 'Africa/Monrovia', 'Pacific/Chatham']) {
+      const wrong: string[] = [];
+      const check = (ms: number) => {
+        if (zonedDate(ms * 1000, zone) !== byIntl(ms, zone)) wrong.push(`${zone} ${new Date(ms).toISOString()}`);
+      };
+      // Every 31 minutes 7 seconds through 2026; every 5 hours and 11 seconds through the 1890s (local mean times).
+      for (let ms = Date.UTC(2026, 0, 1); ms < Date.UTC(2027, 0, 1); ms += 1_867_000) check(ms);
+      for (let ms = Date.UTC(1890, 0, 1); ms < Date.UTC(1900, 0, 1); ms += 18_011_000) check(ms);
+      expect(wrong.slice(0, 5)).toEqual([]);
+    }
+  });
+});

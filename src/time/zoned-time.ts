@@ -30,10 +30,35 @@ export function knownZone(zone: string): boolean {
   }
 }
 
-/** The calendar date (YYYY-MM-DD) of an instant in `zone`. */
-export function zonedDate(at: Micros, zone: string): string {
-  const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(Math.floor(at / 1000))).map((p) => [p.type, p.value]));
+/** The calendar date (YYYY-MM-DD) of an instant, in milliseconds, in `zone`. */
+function dateAt(ms: number, zone: string): string {
+  const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
   return `${parts['year']}-${parts['month']}-${parts['day']}`;
+}
+
+/** Milliseconds of a bucket of zonedDate's cache. */
+const bucketMs = 15 * 60_000;
+/** By zone, the date of each 15-minute bucket of UTC whose first and last instants share one (null: they do not). */
+const bucketDates = new Map<string, Map<number, string | null>>();
+
+/**
+ * The calendar date (YYYY-MM-DD) of an instant in `zone`. A report asks it of every session, and
+ * Intl takes microseconds an answer: the date is kept for each quarter of an hour whose first and
+ * last instants fall on one date (every zone's midnights and offset changes fall on quarter hours,
+ * and none changes its offset twice within one), and asked of Intl only elsewhere.
+ */
+export function zonedDate(at: Micros, zone: string): string {
+  const ms = Math.floor(at / 1000);
+  const bucket = Math.floor(ms / bucketMs);
+  let dates = bucketDates.get(zone);
+  if (dates === undefined) bucketDates.set(zone, (dates = new Map()));
+  let date = dates.get(bucket);
+  if (date === undefined) {
+    const first = dateAt(bucket * bucketMs, zone);
+    date = first === dateAt(bucket * bucketMs + bucketMs - 1, zone) ? first : null;
+    dates.set(bucket, date);
+  }
+  return date ?? dateAt(ms, zone);
 }
 
 /** The calendar dates from `first` to `last` (YYYY-MM-DD), inclusive; at most `limit`. */
