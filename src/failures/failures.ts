@@ -2,6 +2,7 @@
 // from btmp and auth.log imports), deduplicated by event id, and their summaries by remote host
 // or user — what `logsphere failed` shows and the report counts.
 
+import { F, floatFields, intFields, Kind, type RecordColumns } from '../input/record-columns.ts';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { AuthFailureRecord, LogRecord } from '../record/types.ts';
 
@@ -52,6 +53,35 @@ export class FailureCollector {
     const failure = failureOf(record, at);
     if (this.keepRecords) failure.record = record;
     this.failures.push(failure);
+  }
+
+  /** The failed logins of a batch of records in columns (record-columns.ts): the same as add() of each. */
+  addColumns(c: RecordColumns): void {
+    if (this.keepRecords) throw new Error('records in columns cannot be kept as records');
+    const { ints, floats, strings } = c;
+    const f = this.filter;
+    const str = (k: number): string | null => (k < 0 ? null : strings.get(k));
+    for (let i = 0; i < c.count; i++) {
+      const b = i * intFields;
+      if (ints[b + F.kind] !== Kind.failure) continue;
+      const at = floats[i * floatFields] as number;
+      if ((f.since !== null && at < f.since) || (f.until !== null && at > f.until)) continue;
+      const host = str(ints[b + F.host] as number) as string;
+      const user = str(ints[b + F.user] as number) as string;
+      if ((f.user !== null && user !== f.user) || (f.host !== null && host !== f.host)) continue;
+      const eventId = str(ints[b + F.eventId] as number) as string;
+      if (this.seen.has(eventId)) {
+        this.duplicates++;
+        continue;
+      }
+      this.seen.add(eventId);
+      const uid = ints[b + F.uid] as number;
+      this.failures.push({
+        event_id: eventId, at, ts: str(ints[b + F.ts] as number) as string, host, user, uid: uid === -1 ? null : uid >>> 0,
+        tty: str(ints[b + F.tty] as number), rhost: str(ints[b + F.rhost] as number), service: str(ints[b + F.service] as number) as string,
+        source: str(ints[b + F.source] as number) as string,
+      });
+    }
   }
 
   /** Oldest first (file order is not trusted); failures of one instant by host and event id, whatever order they were read in. */

@@ -21,6 +21,7 @@ import { dirname } from 'node:path';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { inputErrorOf, InputError } from './input-error.ts';
+import { floatFields, type RecordColumns } from './record-columns.ts';
 import { contentOf, forEachRecordIn, isNotRegular, listInputs, openInputFile, inputPathOf, readInto, type InputFile, type InputRead, type ReadResult } from './inputs.ts';
 import { LineReader, maxLineBytes, type LineSink } from './line-reader.ts';
 import { forEachLine } from './parse-lines.ts';
@@ -42,6 +43,11 @@ export interface NewestFirstOptions {
    * which a caller may stand in for with their summaries (segment-index.ts).
    */
   wholeFiles?: boolean;
+  /**
+   * Rotated segments read whole (compressed ones always; with wholeFiles, all) go to `add` in
+   * columns (record-columns.ts) where `of` has them, instead of record by record.
+   */
+  columns?: { of: (file: InputFile) => RecordColumns | null; add: (columns: RecordColumns) => void };
 }
 
 export interface NewestFirstRead extends ReadResult {
@@ -260,14 +266,24 @@ export function readNewestFirst(paths: readonly string[], onRecord: (record: Log
       let latest = -Infinity;
       let earliest = Infinity;
       let inOrder = true;
-      const take = (r: LogRecord) => {
-        const at = timeOf(r);
+      const check = (at: Micros) => {
         if (latest - orderWindow > at) inOrder = false;
         if (at > latest) latest = at;
         if (at < earliest) earliest = at;
+      };
+      const take = (r: LogRecord) => {
+        check(timeOf(r));
         onRecord(r);
       };
-      if (!readPiece(s, take, read, countMalformed, closeReading)) continue;
+      const whole = s.reading === null ? columnsOf(s, options) : null;
+      if (whole !== null) {
+        // The segment in columns: checked for order by the times of its records, in file order.
+        for (let i = 0; i < whole.count; i++) check(whole.floats[i * floatFields] as number);
+        countMalformed((s.files[s.next] as InputFile).path, whole.malformed);
+        options.columns?.add(whole);
+        s.next--;
+        if (s.next < 0) s.done = true;
+      } else if (!readPiece(s, take, read, countMalformed, closeReading)) continue;
       if (!inOrder || latest > s.earliest + orderWindow) {
         read.disorder = true;
         break;
@@ -295,6 +311,14 @@ export function readNewestFirst(paths: readonly string[], onRecord: (record: Log
     return at === Infinity ? null : at;
   };
   return read;
+}
+
+/** The columns of the sequence's next file, when it is a rotated segment read whole and the caller has them. */
+function columnsOf(s: Sequence, options: NewestFirstOptions): RecordColumns | null {
+  const file = s.files[s.next] as InputFile;
+  if (options.columns === undefined || file.segment?.scheme !== 'rotated') return null;
+  if (!(file.path.endsWith('.gz') || options.wholeFiles === true)) return null;
+  return options.columns.of(file);
 }
 
 /**

@@ -1,21 +1,21 @@
 // The records of a rotated segment as the reconciler takes them, in columns: what `last` over a
 // whole history reads instead of parsing every line again (segment-index.ts keeps one per rotated
 // segment). Strings are numbers into the batch's own table; session and event ids are stored as
-// their four 32-bit words where the reconciler keys by them. Failed logins are not kept: the
-// history does not show them.
+// their four 32-bit words where the reconciler keys by them. Failed logins are kept for the
+// report (FailureCollector.addColumns); the reconciler passes them by.
 
 import { parseTimestamp } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { StringTable, uuidWords } from '../reconcile/columns.ts';
 
-export const Kind = { open: 0, close: 1, boot: 2, shutdown: 3 } as const;
+export const Kind = { open: 0, close: 1, boot: 2, shutdown: 3, failure: 4 } as const;
 
 /** Int32 fields per record. */
 export const F = {
   kind: 0, s0: 1, s1: 2, s2: 3, s3: 4, host: 5, user: 6, uid: 7, tty: 8, rhost: 9, service: 10, audit: 11,
-  bootId: 12, pty: 13, kernel: 14, bootTime: 15, ts: 16, eventId: 17,
+  bootId: 12, pty: 13, kernel: 14, bootTime: 15, ts: 16, eventId: 17, source: 18,
 } as const;
-export const intFields = 18;
+export const intFields = 19;
 /** Float64 fields per record: the time (µs), the process's start time and its pid. */
 export const floatFields = 3;
 
@@ -53,7 +53,6 @@ export class ColumnsBuilder {
   add(record: LogRecord): void {
     const at = parseTimestamp(record.ts) ?? 0;
     if (at < this.earliest) this.earliest = at;
-    if (record.event === 'auth_failure') return;
     if (this.count * intFields === this.ints.length) {
       const ints = new Int32Array(this.ints.length * 2);
       ints.set(this.ints);
@@ -82,9 +81,17 @@ export class ColumnsBuilder {
       }
       return;
     }
-    ints[b + F.kind] = record.event === 'session_open' ? Kind.open : Kind.close;
-    if (record.session_id !== null) uuidWords(record.session_id).forEach((w, k) => (ints[b + F.s0 + k] = w | 0));
-    else ints[b + F.eventId] = this.str(record.event_id); // a close without id: paired by process, kept by event id
+    if (record.event === 'auth_failure') {
+      // What a Failure holds (failures.ts): the times and ids as text, as the record has them.
+      ints[b + F.kind] = Kind.failure;
+      ints[b + F.ts] = this.str(record.ts);
+      ints[b + F.eventId] = this.str(record.event_id);
+      ints[b + F.source] = this.str(record.source);
+    } else {
+      ints[b + F.kind] = record.event === 'session_open' ? Kind.open : Kind.close;
+      if (record.session_id !== null) uuidWords(record.session_id).forEach((w, k) => (ints[b + F.s0 + k] = w | 0));
+      else ints[b + F.eventId] = this.str(record.event_id); // a close without id: paired by process, kept by event id
+    }
     ints[b + F.user] = this.str(record.user);
     ints[b + F.uid] = record.uid === null ? -1 : record.uid | 0;
     ints[b + F.tty] = this.str(record.tty);
@@ -109,7 +116,7 @@ export class ColumnsBuilder {
 }
 
 const magic = 0x4c53434c; // "LSCL"
-const version = 2;
+const version = 3;
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 

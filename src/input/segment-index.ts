@@ -13,10 +13,8 @@
 // stale, never needed for an answer (made in memory when it cannot be stored).
 
 import { basename } from 'node:path';
-import { jsonText } from '../record/json-text.ts';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
-import { parseRecordLine } from '../record/validate.ts';
 import { ensureOwnDirSync, writeFileAtomicSync } from '../store/atomic-file.ts';
 import { fs, readTextNoFollow } from '../sys/fs.ts';
 
@@ -24,7 +22,7 @@ import { forEachRecordIn, type InputFile } from './inputs.ts';
 import { orderWindow } from './newest-first.ts';
 import { ColumnsBuilder, decodeColumns, encodeColumns, type RecordColumns } from './record-columns.ts';
 
-const version = 1;
+const version = 2;
 const indexDirName = 'segment-index';
 
 interface Identity {
@@ -40,14 +38,16 @@ export interface SegmentSummary {
   last: Micros | null;
   records: number;
   malformed: number;
-  /** The records whose other half is elsewhere, as log lines. */
-  carried: string[];
+  /** The records whose other half is elsewhere, in columns (record-columns.ts): read without a line parsed. */
+  carried: RecordColumns;
 }
 
-interface Stored extends SegmentSummary {
+/** A summary as stored: its carried records as encodeColumns' bytes in base64. */
+interface Stored extends Omit<SegmentSummary, 'carried'> {
   version: number;
   name: string;
   identity: Identity;
+  carried: string;
 }
 
 const sameIdentity = (a: Identity, b: Identity) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
@@ -76,24 +76,24 @@ function summarizeSegment(file: InputFile): SegmentSummary & { damaged: boolean 
       closes.push(r);
     } else if (r.event === 'boot' || r.event === 'shutdown') system.push(r);
   });
-  const carried: string[] = [];
+  const carried = new ColumnsBuilder();
   const late = (r: LogRecord) => (parseTimestamp(r.ts) ?? 0) >= last - orderWindow;
   const kept = new Set<string>();
   for (const [id, r] of opens) {
     if (closed.has(id) && !late(r)) continue;
     kept.add(id);
-    carried.push(jsonText(r));
+    carried.add(r);
   }
   // A close with no id pairs by process: it is carried, as is every close of a session opened
   // before the segment or kept.
-  for (const r of closes) if (r.event === 'session_close' && (r.session_id === null || !opens.has(r.session_id) || kept.has(r.session_id))) carried.push(jsonText(r));
-  for (const r of system) carried.push(jsonText(r));
+  for (const r of closes) if (r.event === 'session_close' && (r.session_id === null || !opens.has(r.session_id) || kept.has(r.session_id))) carried.add(r);
+  for (const r of system) carried.add(r);
   return {
     first: records > 0 ? first : null,
     last: records > 0 ? last : null,
     records,
     malformed: read.malformed,
-    carried,
+    carried: carried.finish(0),
     damaged: read.damage !== null,
   };
 }
@@ -102,7 +102,7 @@ function isStored(value: unknown): value is Stored {
   const v = value as Partial<Stored> | null;
   return (
     typeof v === 'object' && v !== null && v.version === version && typeof v.identity === 'object' && v.identity !== null &&
-    Array.isArray(v.carried) && v.carried.every((l) => typeof l === 'string') && typeof v.records === 'number'
+    typeof v.carried === 'string' && typeof v.records === 'number'
   );
 }
 
@@ -134,7 +134,10 @@ export class SegmentIndex {
     if (this.dir !== null && identity !== null && this.trusted()) {
       try {
         const stored: unknown = JSON.parse(readTextNoFollow(`${this.dir}/${fileNameOf(identity)}`));
-        if (isStored(stored) && sameIdentity(stored.identity, identity)) return stored;
+        if (isStored(stored) && sameIdentity(stored.identity, identity)) {
+          const carried = decodeColumns(Buffer.from(stored.carried, 'base64'));
+          if (carried !== null) return { first: stored.first, last: stored.last, records: stored.records, malformed: stored.malformed, carried: carried.columns };
+        }
       } catch {
         // missing, unreadable or damaged: made again
       }
@@ -146,7 +149,8 @@ export class SegmentIndex {
   }
 
   private store(identity: Identity, name: string, summary: SegmentSummary, segmentPath: string): void {
-    const stored: Stored = { version, name, identity, first: summary.first, last: summary.last, records: summary.records, malformed: summary.malformed, carried: summary.carried };
+    const carried = encodeColumns(summary.carried, {}).toString('base64');
+    const stored: Stored = { version, name, identity, first: summary.first, last: summary.last, records: summary.records, malformed: summary.malformed, carried };
     this.write(fileNameOf(identity), JSON.stringify(stored), segmentPath);
   }
 
@@ -271,13 +275,5 @@ export class SegmentIndex {
         // another reader removed it, or it is not ours to remove
       }
     }
-  }
-}
-
-/** The carried records of a summary, parsed. */
-export function carriedRecords(summary: SegmentSummary, onRecord: (record: LogRecord) => void): void {
-  for (const line of summary.carried) {
-    const record = parseRecordLine(line);
-    if (record !== null) onRecord(record);
   }
 }

@@ -4,6 +4,7 @@
 
 import type { Config } from '../config/config.ts';
 import type { NewestFirstRead } from '../input/newest-first.ts';
+import type { RecordColumns } from '../input/record-columns.ts';
 import { readWholeLogs } from '../input/whole-logs.ts';
 import { SegmentIndex } from '../input/segment-index.ts';
 import { segmentColumns } from '../input/segment-columns.ts';
@@ -19,14 +20,21 @@ export function loadRecent(
   config: Config,
   alive: Liveness,
   also: (record: LogRecord) => void,
-  read: (onRecord: (record: LogRecord) => void) => NewestFirstRead,
+  read: (onRecord: (record: LogRecord) => void, onColumns: (columns: RecordColumns) => void) => NewestFirstRead,
+  alsoColumns: (columns: RecordColumns) => void = () => {},
 ): { loaded: Loaded; read: NewestFirstRead } | null {
   const reconciler = new Reconciler({ switchServices: config.switchServices });
   const result = withDefaultNamed(config, () =>
-    read((r) => {
-      reconciler.add(r);
-      also(r);
-    }),
+    read(
+      (r) => {
+        reconciler.add(r);
+        also(r);
+      },
+      (c) => {
+        reconciler.addColumns(c);
+        alsoColumns(c);
+      },
+    ),
   );
   if (result.disorder) return null;
   const reconciled = reconciler.finish(alive);

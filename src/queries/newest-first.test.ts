@@ -202,13 +202,18 @@ describe('the report newest first', () => {
       request(history.end - 3 * 24 * hour, history.end - 24 * hour),
       request(history.start + 24 * hour, history.end),
     ];
+    // An index of the report's own: what it holds, the report made.
+    const on = { ...config, stateDir: `${dir}/state-report` };
     for (const period of periods) {
-      const whole = report(period, config, 'whole');
+      const whole = report(period, on, 'whole');
       expect(whole.built.totals.sessions).toBeGreaterThan(10);
-      expect(report(period, config, 'auto').built).toEqual(whole.built);
-      expect(report(period, config, 'auto').built).toEqual(whole.built);
+      expect(whole.built.totals.failures).toBeGreaterThan(0);
+      expect(report(period, on, 'auto').built).toEqual(whole.built);
+      expect(report(period, on, 'auto').built).toEqual(whole.built);
     }
-    const index = `${config.stateDir}/segment-index`;
+    const index = `${on.stateDir}/segment-index`;
+    // The segments of the periods were read from their columns, failed logins and all.
+    expect(readdirSync(index).filter((n) => n.endsWith('.columns')).length).toBeGreaterThan(1);
     const summaries = readdirSync(index).filter((n) => n.endsWith('.json'));
     expect(summaries.length).toBeGreaterThan(0);
     // A query's summaries are its own (rotate's are the log's group's: systemd-units.test.ts).
@@ -216,11 +221,11 @@ describe('the report newest first', () => {
     // A damaged summary and one of another segment: neither is used.
     writeFileSync(`${index}/${summaries[0]}`, '{"version":1,');
     const other = JSON.parse(readFileSync(`${index}/${summaries[1]}`, 'utf8'));
-    other.carried = [];
+    other.carried = '';
     other.identity.size += 1;
     writeFileSync(`${index}/${summaries[1]}`, JSON.stringify(other));
     const period = periods[0] as ReportRequest;
-    expect(report(period, config, 'auto').built).toEqual(report(period, config, 'whole').built);
+    expect(report(period, on, 'auto').built).toEqual(report(period, on, 'whole').built);
   });
 
   it('reads a segment that a far duplicate makes out of order, with the same answer', () => {

@@ -9,9 +9,9 @@ import { alertLogPath, readAlerts } from '../alerts/alert-log.ts';
 import type { Alert } from '../alerts/engine.ts';
 import type { Config } from '../config/config.ts';
 import { FailureCollector } from '../failures/failures.ts';
-import { damageWarning, readInputTextUpToDamage } from '../input/inputs.ts';
+import { damageWarning, readInputTextUpToDamage, type InputFile } from '../input/inputs.ts';
 import { orderWindow, readNewestFirst } from '../input/newest-first.ts';
-import { carriedRecords, SegmentIndex } from '../input/segment-index.ts';
+import { SegmentIndex } from '../input/segment-index.ts';
 import type { Micros } from '../record/time.ts';
 import { AccessLogSummarizer } from '../report/access-log.ts';
 import { buildReport, type Report } from '../report/report.ts';
@@ -52,8 +52,10 @@ function loadPeriod(request: ReportRequest, config: Config, how: HistoryRead): {
   if (how === 'auto' && allDirectories(paths)) {
     const collector = newCollector();
     const index = new SegmentIndex(config.stateDir);
-    const recent = loadRecent(paths, config, alive, (r) => collector.add(r), (onRecord) => {
-      const read = readNewestFirst(paths, onRecord, { enough: (cut) => cut < request.since, wholeFiles: true });
+    const recent = loadRecent(paths, config, alive, (r) => collector.add(r), (onRecord, onColumns) => {
+      // The segments of the period from their columns in the segment index, where it has them.
+      const columns = { of: (file: InputFile) => index.columns(file), add: onColumns };
+      const read = readNewestFirst(paths, onRecord, { enough: (cut) => cut < request.since, wholeFiles: true, columns });
       if (read.disorder) return read;
       // Newest first, each segment's records no later than the earliest after it (by the window);
       // one that is (a duplicate written far from its original, a clock set back) means disorder.
@@ -65,9 +67,9 @@ function loadPeriod(request: ReportRequest, config: Config, how: HistoryRead): {
         if (summary.last !== null && summary.last > before + orderWindow) return { ...read, disorder: true };
         earliest.set(log, Math.min(before, summary.first ?? Infinity));
       }
-      for (const { summary } of summaries) carriedRecords(summary, onRecord);
+      for (const { summary } of summaries) onColumns(summary.carried);
       return read;
-    });
+    }, (c) => collector.addColumns(c));
     if (recent !== null) return { loaded: recent.loaded, collector };
   }
   const collector = newCollector();
@@ -99,8 +101,11 @@ export function securityReport(request: ReportRequest, config: Config, now: Micr
     }
     access = summarizer.result();
   }
+  // What the report counts of each session, from the reconciled columns: no session object.
   const sessions = (function* () {
-    for (const i of loaded.order) if (request.all || loaded.kindOf(i) === 'login') yield loaded.session(i);
+    for (const i of loaded.order) {
+      if (request.all || loaded.kindOf(i) === 'login') yield { user: loaded.userOf(i), host: loaded.hostOf(i), end: loaded.endOf(i), loginAt: loaded.loginAt(i), endAt: loaded.endAt(i) };
+    }
   })();
   const report = buildReport({ sessions, failures: collector.sorted(), alerts, access, since: request.since, until: request.until, now, zone: request.zone, warnings });
   return { report, warnings, incomplete };

@@ -158,6 +158,7 @@ export class Reconciler {
       const fb = i * floatFields;
       const at = floats[fb] as number;
       const kind = ints[b + F.kind];
+      if (kind === Kind.failure) continue;
       if (kind === Kind.boot || kind === Kind.shutdown) {
         const id = str(ints[b + F.eventId] as number) as string;
         if (this.systemIds.has(id)) {
@@ -453,7 +454,12 @@ export class Reconciler {
       sessionJsonInto,
       brief,
       loginAt: (i) => this.loginAt.get(i),
+      endAt: (i) => {
+        const stop = endAt.get(i);
+        return Number.isNaN(stop) ? null : stop;
+      },
       hostOf: (i) => this.text(this.hosts, i),
+      userOf: (i) => this.text(this.users, i),
       endOf: (i) => endName(ends[i]),
       kindOf,
       session,
@@ -485,7 +491,10 @@ export interface ReconciledSessions {
   /** Session indexes by login time. */
   order: Int32Array;
   loginAt(index: number): Micros;
+  /** When it ended (the close, the shutdown, the kernel's next boot); null while open and for `gone`. */
+  endAt(index: number): Micros | null;
   hostOf(index: number): string;
+  userOf(index: number): string;
   endOf(index: number): Session['end'];
   kindOf(index: number): SessionKind;
   session(index: number): Session;

@@ -78,8 +78,25 @@ export interface Report {
   warnings: string[];
 }
 
+/** What the report counts of a session: who, where, how it ended, and when. */
+export interface ReportSession {
+  user: string;
+  host: string;
+  end: Session['end'];
+  loginAt: Micros;
+  /** When it ended (the close, the shutdown, the kernel's next boot); null while open and for `gone`. */
+  endAt: Micros | null;
+}
+
+/** The ReportSession of a session object. */
+export function reportSessionOf(s: Session): ReportSession | null {
+  const loginAt = parseTimestamp(s.login_time);
+  if (loginAt === null) return null;
+  return { user: s.user, host: s.host, end: s.end, loginAt, endAt: s.logout_time === null ? null : (parseTimestamp(s.logout_time) ?? loginAt) };
+}
+
 export interface ReportInput {
-  sessions: Iterable<Session>;
+  sessions: Iterable<ReportSession>;
   failures: readonly Failure[];
   alerts: readonly Alert[];
   access: AccessSummary | null;
@@ -106,15 +123,14 @@ export function buildReport(input: ReportInput): Report {
   let longest = 0;
 
   for (const s of input.sessions) {
-    const login = parseTimestamp(s.login_time);
-    if (login === null) continue;
-    const logout = s.logout_time !== null ? parseTimestamp(s.logout_time) ?? login : s.end === 'gone' ? login : input.now;
+    const login = s.loginAt;
+    const logout = s.endAt ?? (s.end === 'gone' ? login : input.now);
     if (login > until || logout < since) continue;
     sessions++;
     const from = Math.max(login, since);
     const to = Math.min(logout, until);
     const inPeriod = Math.max(0, durationSeconds(from, to));
-    const whole = s.duration_s ?? Math.max(0, durationSeconds(login, logout));
+    const whole = Math.max(0, durationSeconds(login, logout));
     sessionS += inPeriod;
     longest = Math.max(longest, whole);
     ends[s.end ?? 'open']++;
