@@ -75,9 +75,9 @@ export class FailureCollector {
         continue;
       }
       this.seen.add(eventId);
-      const uid = ints[b + F.uid] as number;
+      const uid = floats[i * floatFields + 3] as number;
       this.failures.push({
-        event_id: eventId, at, ts: str(ints[b + F.ts] as number) as string, host, user, uid: uid === -1 ? null : uid >>> 0,
+        event_id: eventId, at, ts: str(ints[b + F.ts] as number) as string, host, user, uid: Number.isNaN(uid) ? null : uid,
         tty: str(ints[b + F.tty] as number), rhost: str(ints[b + F.rhost] as number), service: str(ints[b + F.service] as number) as string,
         source: str(ints[b + F.source] as number) as string,
       });

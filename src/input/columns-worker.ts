@@ -32,7 +32,7 @@ function main(): void {
         continue;
       }
       const bytes = encodeColumns(columns, {});
-      // encodeColumns' buffer is its own (Buffer.alloc of more than a pool's worth), whole: handed over without a copy.
+      // encodeColumns' buffer is its own (Buffer.alloc never takes from the pool), whole: handed over without a copy.
       const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
       const buffer = whole ? (bytes.buffer as ArrayBuffer) : (Uint8Array.from(bytes).buffer as ArrayBuffer);
       post({ file: i, stored: false, bytes: buffer }, [buffer]);

@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateHistory, writeLogDirectory } from '../../test/helpers/log-history.ts';
+import { FailureCollector } from '../failures/failures.ts';
 import { Reconciler } from '../reconcile/reconcile.ts';
+import type { LogRecord } from '../record/types.ts';
 import { parseLines } from './parse-lines.ts';
 import { listInputs } from './inputs.ts';
 import { StringTable } from '../reconcile/columns.ts';
@@ -32,6 +35,23 @@ describe('record columns', () => {
     expect(a.counts).toEqual(b.counts);
   });
 
+  it('give the failed logins the records give, uids of any size and none included', () => {
+    const failures = records.filter((r) => r.event === 'auth_failure');
+    expect(failures.length).toBeGreaterThan(3);
+    const odd = failures.map((r, i) => ({ ...r, uid: [null, 0, 4294967295, 2 ** 40, 1000][i % 5] ?? null }) as LogRecord);
+    const builder = new ColumnsBuilder();
+    for (const r of [...records, ...odd.map((r) => ({ ...r, event_id: r.event_id.replace(/.$/, 'f') }))]) builder.add(r);
+    const decoded = decodeColumns(encodeColumns(builder.finish(0), {}));
+    if (decoded === null) throw new Error('not decoded');
+    const filter = { since: null, until: null, user: null, host: null };
+    const fromColumns = new FailureCollector(filter);
+    fromColumns.addColumns(decoded.columns);
+    const fromRecords = new FailureCollector(filter);
+    for (const r of [...records, ...odd.map((r) => ({ ...r, event_id: r.event_id.replace(/.$/, 'f') }))]) fromRecords.add(r);
+    expect(fromColumns.sorted()).toEqual(fromRecords.sorted());
+    expect(fromColumns.sorted().map((f) => f.uid)).toContain(2 ** 40);
+  });
+
   it('refuses bytes that are not columns, cut short, or that name strings outside their table', () => {
     const builder = new ColumnsBuilder();
     for (const r of records.slice(0, 50)) builder.add(r);
@@ -57,7 +77,7 @@ describe('record columns', () => {
   });
 
   it('keep every string as it was, multi-byte and hostile ones too', () => {
-    const strings = ['', 'alice', 'ë€😀', 'c\u001b[31m', 'd\u0085e\u2028', 'x'.repeat(5000)];
+    const strings = ['', 'alice', 'ë€😀', 'c\u001b[31m', 'd\u0085e\u2028', 'x'.repeat(5000), '\ud800', 'a\udc00b"\\', '\ud83d\ude00\ud83d'];
     const table = StringTable.of(strings);
     expect(Array.from({ length: table.length }, (_, k) => table.get(k))).toEqual(strings);
   });
@@ -93,6 +113,17 @@ describe('record columns', () => {
     if (segment === undefined) throw new Error('no segment');
     expect(new SegmentIndex(`${dir}/not-a-directory/state`).columns(segment)).toBeNull();
     expect(new SegmentIndex(null).columns(segment)).toBeNull();
+  });
+
+  it('are not made of a segment that is no longer a regular file: the caller reads it, and says so', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-columns-`);
+    writeLogDirectory(`${dir}/log`, generateHistory({ sessions: 100, seed: 5 }).lines, 100);
+    const segment = listInputs([`${dir}/log`]).files.find((f) => f.segment?.scheme === 'rotated');
+    if (segment === undefined) throw new Error('no segment');
+    // Listed as a file, a FIFO by the time it is read.
+    rmSync(segment.path);
+    execFileSync('mkfifo', [segment.path]);
+    expect(new SegmentIndex(`${dir}/state`).columns(segment)).toBeNull();
   });
 
   it('are not taken from an index directory of another user', () => {

@@ -16,8 +16,11 @@ export const F = {
   bootId: 12, pty: 13, kernel: 14, bootTime: 15, ts: 16, eventId: 17, source: 18,
 } as const;
 export const intFields = 19;
-/** Float64 fields per record: the time (µs), the process's start time and its pid. */
-export const floatFields = 3;
+/**
+ * Float64 fields per record: the time (µs), the process's start time, its pid, and the uid as the
+ * record has it (NaN: null; the int field holds it as the reconciler keeps it, in 32 bits).
+ */
+export const floatFields = 4;
 
 export interface RecordColumns {
   count: number;
@@ -68,6 +71,7 @@ export class ColumnsBuilder {
     this.floats[fb] = at;
     this.floats[fb + 1] = 0;
     this.floats[fb + 2] = 0;
+    this.floats[fb + 3] = Number.NaN;
     this.count++;
     ints[b + F.host] = this.str(record.host);
     ints[b + F.bootId] = this.str(record.boot_id);
@@ -94,6 +98,7 @@ export class ColumnsBuilder {
     }
     ints[b + F.user] = this.str(record.user);
     ints[b + F.uid] = record.uid === null ? -1 : record.uid | 0;
+    this.floats[fb + 3] = record.uid ?? Number.NaN;
     ints[b + F.tty] = this.str(record.tty);
     ints[b + F.rhost] = this.str(record.rhost);
     ints[b + F.service] = this.str(record.service);
@@ -116,7 +121,7 @@ export class ColumnsBuilder {
 }
 
 const magic = 0x4c53434c; // "LSCL"
-const version = 3;
+const version = 4;
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
@@ -150,6 +155,12 @@ export function encodeColumns(columns: RecordColumns, identity: object): Buffer 
   bytesOf(columns.ints).copy(out, at.intsAt);
   bytesOf(columns.floats).copy(out, at.floatsAt);
   return out;
+}
+
+/** Whether the first bytes of a file (8 suffice) are those of columns of this format. */
+export function isColumnsHead(bytes: Uint8Array): boolean {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return b.length >= 8 && b.readUInt32LE(0) === magic && b.readUInt32LE(4) === version;
 }
 
 /**

@@ -48,7 +48,9 @@ export interface WorkerOptions {
 }
 
 export function segmentColumns(index: SegmentIndex, stateDir: string | null, segments: readonly InputFile[], workerSource: string | null, options: WorkerOptions = {}): SegmentColumns {
-  if (workerSource !== null && segments.filter((s) => !index.hasColumns(s)).length >= workerFrom) {
+  // process.getBuiltinModule (node 20.16) loads worker_threads only where a worker is started.
+  const threads = typeof process.getBuiltinModule === 'function';
+  if (workerSource !== null && threads && segments.filter((s) => !index.hasColumns(s)).length >= workerFrom) {
     return new SharedColumns(index, stateDir, segments, workerSource, options.workerFirst ?? false, options.patienceMs ?? patienceMs);
   }
   return { columns: (k) => index.columns(segments[k] as InputFile), byWorker: 0, close: () => {} };

@@ -18,9 +18,9 @@ import type { LogRecord } from '../record/types.ts';
 import { ensureOwnDirSync, writeFileAtomicSync } from '../store/atomic-file.ts';
 import { fs, readTextNoFollow } from '../sys/fs.ts';
 
-import { forEachRecordIn, type InputFile } from './inputs.ts';
+import { forEachRecordIn, isNotRegular, type InputFile, type InputRead } from './inputs.ts';
 import { orderWindow } from './newest-first.ts';
-import { ColumnsBuilder, decodeColumns, encodeColumns, type RecordColumns } from './record-columns.ts';
+import { ColumnsBuilder, decodeColumns, encodeColumns, isColumnsHead, type RecordColumns } from './record-columns.ts';
 
 const version = 2;
 const indexDirName = 'segment-index';
@@ -223,18 +223,36 @@ export class SegmentIndex {
     // a worker thread hands them over to the reader).
     if (!always && !this.canStore()) return null;
     const builder = new ColumnsBuilder();
-    const read = forEachRecordIn(file, (r) => builder.add(r));
+    let read: InputRead;
+    try {
+      read = forEachRecordIn(file, (r) => builder.add(r));
+    } catch (error) {
+      // Listed as a regular file, something else by the time it was opened: the caller's reading says so.
+      if (isNotRegular(error)) return null;
+      throw error;
+    }
     if (read.damage !== null) return null;
     const columns = builder.finish(read.malformed);
     this.write(name, encodeColumns(columns, identity), file.path);
     return columns;
   }
 
-  /** Whether the index holds a columns file under the name of the segment as it is (read without checking it). */
+  /** Whether the index holds columns of this format under the name of the segment as it is (only their first bytes read). */
   hasColumns(file: InputFile): boolean {
     const segment = file.segment;
     if (segment === undefined || this.dir === null || !this.trusted()) return false;
-    return fs.existsSync(`${this.dir}/${fileNameOf({ dev: segment.dev, ino: segment.ino, size: segment.size, mtimeMs: segment.mtimeMs }, 'columns')}`);
+    const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+    try {
+      const fd = fs.openSync(`${this.dir}/${fileNameOf({ dev: segment.dev, ino: segment.ino, size: segment.size, mtimeMs: segment.mtimeMs }, 'columns')}`, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      try {
+        const head = Buffer.alloc(8);
+        return fs.fstatSync(fd).isFile() && fs.readSync(fd, head, 0, 8, 0) === 8 && isColumnsHead(head);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      return false;
+    }
   }
 
   /** The bytes of a columns file, in the reused buffer; opened without following a link or blocking. */

@@ -45,10 +45,16 @@ export const float64 = () => new Column((n) => new Float64Array(n));
 export const int32 = () => new Column((n) => new Int32Array(n));
 export const uint32 = () => new Column((n) => new Uint32Array(n));
 
+/** A lone surrogate: what UTF-8 cannot hold. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** The first byte of a string kept as its JSON text: never a byte of UTF-8. */
+const asJson = 0xff;
+
 /**
  * Strings kept as their UTF-8 bytes, one after another: string k is bytes[starts[k], starts[k+1]).
  * A table of a batch's strings costs a fraction of the string objects, and a string is made only
- * when asked for (output copies the bytes).
+ * when asked for (output copies the bytes). A string UTF-8 cannot hold (a lone surrogate, which a
+ * record's JSON may carry) is kept as 0xFF and its JSON text, and read back as it was.
  */
 export class StringTable {
   constructor(
@@ -57,15 +63,25 @@ export class StringTable {
   ) {}
 
   static of(strings: readonly string[]): StringTable {
+    const kept = strings.map((s) => (loneSurrogate.test(s) ? JSON.stringify(s) : null));
     const starts = new Uint32Array(strings.length + 1);
     let length = 0;
     strings.forEach((s, k) => {
       starts[k] = length;
-      length += Buffer.byteLength(s);
+      const json = kept[k];
+      length += json == null ? Buffer.byteLength(s) : 1 + Buffer.byteLength(json);
     });
     starts[strings.length] = length;
     const bytes = Buffer.allocUnsafeSlow(length);
-    strings.forEach((s, k) => bytes.write(s, starts[k] as number));
+    strings.forEach((s, k) => {
+      const at = starts[k] as number;
+      const json = kept[k];
+      if (json == null) bytes.write(s, at);
+      else {
+        bytes[at] = asJson;
+        bytes.write(json, at + 1);
+      }
+    });
     return new StringTable(bytes, starts);
   }
 
@@ -74,7 +90,17 @@ export class StringTable {
   }
 
   get(k: number): string {
-    return this.bytes.toString('utf8', this.starts[k], this.starts[k + 1]);
+    const start = this.starts[k] as number;
+    const end = this.starts[k + 1] as number;
+    if (end > start && this.bytes[start] === asJson) {
+      try {
+        const value: unknown = JSON.parse(this.bytes.toString('utf8', start + 1, end));
+        if (typeof value === 'string') return value;
+      } catch {
+        // damaged: read as UTF-8 below
+      }
+    }
+    return this.bytes.toString('utf8', start, end);
   }
 }
 

@@ -88,13 +88,6 @@ export interface ReportSession {
   endAt: Micros | null;
 }
 
-/** The ReportSession of a session object. */
-export function reportSessionOf(s: Session): ReportSession | null {
-  const loginAt = parseTimestamp(s.login_time);
-  if (loginAt === null) return null;
-  return { user: s.user, host: s.host, end: s.end, loginAt, endAt: s.logout_time === null ? null : (parseTimestamp(s.logout_time) ?? loginAt) };
-}
-
 export interface ReportInput {
   sessions: Iterable<ReportSession>;
   failures: readonly Failure[];

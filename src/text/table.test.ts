@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coloured } from './colour.ts';
-import { fitColumns, renderTable, renderThroughStrings, type Column, type TableLayout } from './table.ts';
+import { fitColumns, renderTable, type Column, type TableLayout } from './table.ts';
 import { charLength, cut, escapeText } from './terminal.ts';
 
 /** The table as it was laid out cell by cell: each value escaped and measured, each line trimmed. */
@@ -51,15 +51,13 @@ describe('renderTable', () => {
   });
 
   it('writes printable ASCII byte for byte as a cell by cell layout gives it, cut, padded, aligned and trimmed', () => {
-    const ascii = ['alice', 'pts/0', ' ', '', 'x'.repeat(30), 'a b ', '~', '203.0.113.7'];
+    const ascii = ['alice', 'pts/0', ' ', '', 'x'.repeat(30), 'a b ', '~', '203.0.113.7', 'back\\slash'];
     const asciiValue = () => (random(6) === 0 ? null : Array.from({ length: random(4) }, () => ascii[random(ascii.length)]).join(''));
     const narrow: TableLayout[] = [...layouts, { width: 5, wide: false }, { width: 0, wide: false, headless: true }];
     for (let round = 0; round < 300; round++) {
       const rows = Array.from({ length: 1 + random(8) }, () => columns.map(asciiValue));
       for (const layout of narrow) {
-        const text = renderTable(columns, rows, layout);
-        expect(text).toBe(reference(columns, rows, layout));
-        expect(text).toBe(renderThroughStrings(() => renderTable(columns, rows, layout)));
+        expect(renderTable(columns, rows, layout)).toBe(reference(columns, rows, layout));
       }
     }
   });
@@ -67,5 +65,7 @@ describe('renderTable', () => {
   it('escapes record text and ends no line in spaces', () => {
     const text = renderTable([{ title: 'USER' }, { title: 'FROM' }], [['eve\u001b[2J', ''], ['bob', 'a\u202eb ']], { width: 80, wide: false });
     expect(text).toBe('USER     FROM\neve\\e[2J\nbob      a\\u202eb\n');
+    // A backslash is doubled even in a table of printable ASCII: `root\e[2J` typed at a login prompt is not an escape.
+    expect(renderTable([{ title: 'USER' }], [['root\\e[2J']], { width: 80, wide: false })).toBe('USER\nroot\\\\e[2J\n');
   });
 });

@@ -62,7 +62,8 @@ function padding(n: number): string {
   return spaces[n] as string;
 }
 
-const printableAscii = /^[\x20-\x7e]*$/;
+/** Printable ASCII that escapeText leaves as it is (a backslash it doubles). */
+const printableAscii = /^[\x20-\x5b\x5d-\x7e]*$/;
 
 /** Whitespace that trimEnd() would take off the end of a line. */
 const endsInSpace = /\s$/;
@@ -83,7 +84,7 @@ export function renderColumnsBytes(columns: readonly Column[], values: ReadonlyA
   const n = columns.length;
   const count = values[0]?.length ?? 0;
   const given = values.map((col) => (col.includes(null) || col.includes(undefined) ? col.map((v) => v ?? '') : col) as readonly string[]);
-  // Printable ASCII throughout (the usual table): nothing to escape, a character a byte, and the
+  // Printable ASCII but `\` throughout (the usual table): nothing to escape, a character a byte, and the
   // lines written byte for byte (asciiLine). Otherwise every value escaped and measured as text.
   const ascii = given.every((col) => printableAscii.test(col.join('')));
   const cells = ascii ? given : given.map((col) => col.map(escapeText));
@@ -126,7 +127,7 @@ export function renderColumnsBytes(columns: readonly Column[], values: ReadonlyA
   const out = Buffer.allocUnsafe(Buffer.byteLength(head) + (count === 0 ? 0 : count * (3 * most + 1)));
   let at = out.write(head);
   for (let r = 0; r < count; r++) {
-    if (ascii && !bytesAsStrings) at = asciiLine(out, at, cells, r, widths, right, layout.wide);
+    if (ascii) at = asciiLine(out, at, cells, r, widths, right, layout.wide);
     else {
       const row = cells.map((col) => col[r] as string);
       at += out.write(line(row, lengths.map((lens, i) => (lens ? (lens[r] as number) : (row[i] as string).length))), at);
@@ -134,17 +135,6 @@ export function renderColumnsBytes(columns: readonly Column[], values: ReadonlyA
     out[at++] = 0x0a;
   }
   return out.subarray(0, at);
-}
-
-/** Renders tables through the strings of line() even where their cells are all printable ASCII (for tests of asciiLine). */
-let bytesAsStrings = false;
-export function renderThroughStrings<T>(run: () => T): T {
-  bytesAsStrings = true;
-  try {
-    return run();
-  } finally {
-    bytesAsStrings = false;
-  }
 }
 
 /**

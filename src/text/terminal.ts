@@ -38,17 +38,6 @@ export function escapeJson(text: string): string {
 /** A surrogate: only where one is does a string's length in characters differ from its `length`. */
 const surrogate = /[\ud800-\udfff]/;
 
-/** What makes a text other than plain: a character escapeText() rewrites, or a surrogate. */
-const notPlain = new RegExp(`[\\\\${unsafe.source.slice(1, -1)}\\ud800-\\udfff]`);
-
-/**
- * Whether `text` is plain: escapeText() leaves it as it is and its length in characters is its
- * `length`. One test over many values joined (by a plain separator) answers for all of them.
- */
-export function isPlainText(text: string): boolean {
-  return !notPlain.test(text);
-}
-
 /** The length of `text` in characters (code points), without splitting it when it has no surrogate pair. */
 export function charLength(text: string): number {
   return surrogate.test(text) ? [...text].length : text.length;
