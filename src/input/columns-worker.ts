@@ -9,7 +9,7 @@
 import type * as WorkerThreads from 'node:worker_threads';
 import type { InputFile } from './inputs.ts';
 import { encodeColumns } from './record-columns.ts';
-import { Claim, type ColumnsWorkerData, type ColumnsWorkerMessage } from './segment-columns.ts';
+import { bytesAhead, Claim, type ColumnsWorkerData, type ColumnsWorkerMessage } from './segment-columns.ts';
 import { SegmentIndex } from './segment-index.ts';
 
 function main(): void {
@@ -17,6 +17,8 @@ function main(): void {
   const data = workerData as ColumnsWorkerData;
   const shared = new Int32Array(data.shared);
   const posted = data.files.length;
+  const used = posted + 1;
+  let handedOver = 0;
   const post = (message: ColumnsWorkerMessage, transfer: ArrayBuffer[] = []) => {
     data.port.postMessage(message, transfer);
     Atomics.add(shared, posted, 1);
@@ -24,7 +26,11 @@ function main(): void {
   };
   try {
     const index = new SegmentIndex(data.stateDir);
-    for (let i = data.files.length - 1; i >= 0 && Atomics.compareExchange(shared, i, Claim.free, Claim.worker) === Claim.free; i--) {
+    for (let i = data.files.length - 1; i >= 0; i--) {
+      // Where the index cannot keep them, no more segments in memory than bytesAhead: the reader makes the rest.
+      if (!index.canStore() && handedOver - Atomics.load(shared, used) >= bytesAhead) break;
+      if (Atomics.compareExchange(shared, i, Claim.free, Claim.worker) !== Claim.free) break;
+      handedOver++;
       const columns = index.columns(data.files[i] as InputFile, true);
       // Stored in the index, the reader reads them there; otherwise handed over as bytes.
       if (columns === null || index.canStore()) {

@@ -16,7 +16,7 @@ export const Claim = { free: 0, reader: 1, worker: 2 } as const;
 export interface ColumnsWorkerData {
   files: InputFile[];
   stateDir: string | null;
-  /** Int32: one claim per file, then the count of messages posted. */
+  /** Int32: one claim per file, then the count of messages posted, then how many of the worker's segments the reader has used. */
   shared: SharedArrayBuffer;
   port: WorkerThreads.MessagePort;
 }
@@ -35,6 +35,12 @@ export interface SegmentColumns {
   close(): void;
 }
 
+/**
+ * Segments the worker hands over as bytes (where the index cannot keep them) that the reader has
+ * not used yet, at most: the reader uses them only when it comes to them, so they are held in memory.
+ */
+export const bytesAhead = 4;
+
 /** Segments without stored columns from which a worker is worth its start (some 30 ms, against 300 ms a segment). */
 const workerFrom = 2;
 
@@ -42,8 +48,11 @@ const workerFrom = 2;
 const patienceMs = 30_000;
 
 export interface WorkerOptions {
-  /** For tests, which must know that the worker made some: the reader claims nothing before the worker has handed over its first segment. */
-  workerFirst?: boolean | undefined;
+  /**
+   * For tests, which must know what the worker made: the reader claims nothing before the worker
+   * has posted this many messages or ended (Infinity: before it ended).
+   */
+  workerFirst?: number | undefined;
   patienceMs?: number | undefined;
 }
 
@@ -51,7 +60,7 @@ export function segmentColumns(index: SegmentIndex, stateDir: string | null, seg
   // process.getBuiltinModule (node 20.16) loads worker_threads only where a worker is started.
   const threads = typeof process.getBuiltinModule === 'function';
   if (workerSource !== null && threads && segments.filter((s) => !index.hasColumns(s)).length >= workerFrom) {
-    return new SharedColumns(index, stateDir, segments, workerSource, options.workerFirst ?? false, options.patienceMs ?? patienceMs);
+    return new SharedColumns(index, stateDir, segments, workerSource, options.workerFirst ?? 0, options.patienceMs ?? patienceMs);
   }
   return { columns: (k) => index.columns(segments[k] as InputFile), byWorker: 0, close: () => {} };
 }
@@ -73,10 +82,10 @@ class SharedColumns implements SegmentColumns {
     stateDir: string | null,
     private readonly segments: readonly InputFile[],
     source: string,
-    private workerFirst: boolean,
+    private workerFirst: number,
     private readonly patienceMs: number,
   ) {
-    this.shared = new Int32Array(new SharedArrayBuffer(4 * (segments.length + 1)));
+    this.shared = new Int32Array(new SharedArrayBuffer(4 * (segments.length + 2)));
     const { port1, port2 } = new this.threads.MessageChannel();
     this.port = port1;
     const workerData: ColumnsWorkerData = { files: [...segments], stateDir, shared: this.shared.buffer as SharedArrayBuffer, port: port2 };
@@ -85,14 +94,13 @@ class SharedColumns implements SegmentColumns {
   }
 
   columns(k: number): RecordColumns | null {
-    if (this.workerFirst) {
-      this.workerFirst = false;
-      this.receive();
-    }
+    while (this.taken < this.workerFirst && !this.ended) this.receive();
+    this.workerFirst = 0;
     if (Atomics.compareExchange(this.shared, k, Claim.free, Claim.reader) === Claim.free) return this.index.columns(this.segments[k] as InputFile);
     while (!this.made.has(k) && !this.ended) this.receive();
     const made = this.made.get(k);
     this.made.delete(k);
+    if (made !== undefined) Atomics.add(this.shared, this.segments.length + 1, 1);
     const segment = this.segments[k] as InputFile;
     // Not done by the worker (it stopped before), or stored: read from the index (made here if it is not there after all).
     if (made === undefined) return this.index.columns(segment);
