@@ -128,7 +128,8 @@ export class SegmentIndex {
     this.dir = stateDir === null ? null : `${stateDir}/${indexDirName}`;
   }
 
-  summary(file: InputFile): SegmentSummary {
+  /** The segment's summary; null when it is no longer a regular file (listed as one, replaced since): the caller reads everything. */
+  summary(file: InputFile): SegmentSummary | null {
     const segment = file.segment;
     const identity: Identity | null = segment ? { dev: segment.dev, ino: segment.ino, size: segment.size, mtimeMs: segment.mtimeMs } : null;
     if (this.dir !== null && identity !== null && this.trusted()) {
@@ -142,7 +143,13 @@ export class SegmentIndex {
         // missing, unreadable or damaged: made again
       }
     }
-    const made = summarizeSegment(file);
+    let made: ReturnType<typeof summarizeSegment>;
+    try {
+      made = summarizeSegment(file);
+    } catch (error) {
+      if (isNotRegular(error)) return null;
+      throw error;
+    }
     // A damaged segment's summary is not kept: it would hide the damage from the next reader.
     if (this.dir !== null && identity !== null && !made.damaged && this.writable !== false) this.store(identity, basename(file.path), made, file.path);
     return made;

@@ -63,11 +63,13 @@ function loadPeriod(request: ReportRequest, config: Config, how: HistoryRead): {
       const earliest = new Map<string, Micros>();
       for (let i = summaries.length - 1; i >= 0; i--) {
         const { summary, after, log } = summaries[i] as (typeof summaries)[number];
+        // A segment that is no longer a file: the whole read says what it is.
+        if (summary === null) return { ...read, disorder: true };
         const before = Math.min(earliest.get(log) ?? Infinity, after);
         if (summary.last !== null && summary.last > before + orderWindow) return { ...read, disorder: true };
         earliest.set(log, Math.min(before, summary.first ?? Infinity));
       }
-      for (const { summary } of summaries) onColumns(summary.carried);
+      for (const { summary } of summaries) if (summary !== null) onColumns(summary.carried);
       return read;
     }, (c) => collector.addColumns(c));
     if (recent !== null) return { loaded: recent.loaded, collector };
