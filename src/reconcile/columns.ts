@@ -2,7 +2,8 @@
 // strings, and a hash table of session ids kept as 128-bit numbers. A million events would take
 // hundreds of megabytes as objects; as columns they fit within the 150 MB `last` may use.
 
-import { JsonBytes } from '../record/json-bytes.ts';
+import type { JsonBytes } from '../record/json-bytes.ts';
+import { jsonTextBound } from '../record/json-text.ts';
 
 type Typed = Float64Array | Int32Array | Uint32Array;
 
@@ -168,12 +169,12 @@ export class Interner {
 
   /** The most jsonInto() writes for id. */
   jsonRoom(id: number): number {
-    if (id < tableIds) return id < 0 ? 4 : JsonBytes.jsonStringBound(this.values[id] as string);
+    if (id < tableIds) return id < 0 ? 4 : jsonTextBound((this.values[id] as string).length);
     const t = this.tableOf(id);
     const { starts } = this.tables[t] as StringTable;
     const k = id - (this.bases[t] as number);
     // A UTF-8 byte is at most one UTF-16 unit.
-    return 6 * ((starts[k + 1] as number) - (starts[k] as number)) + 2;
+    return jsonTextBound((starts[k + 1] as number) - (starts[k] as number));
   }
 
   /** The string of id as jsonText writes it (null for -1), into `out` (room made by the caller, jsonRoom). */

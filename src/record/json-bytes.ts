@@ -3,7 +3,7 @@
 // UTF-8 encoding of a large string at the end, and output in large writes. What it writes is what
 // jsonText would (the importer's and the reconciler's tests compare the two).
 
-import { jsonText } from './json-text.ts';
+import { jsonText, jsonTextBound } from './json-text.ts';
 import { formatTimestamp, type Micros } from './time.ts';
 
 const hexDigits = '0123456789abcdef';
@@ -66,8 +66,7 @@ export class JsonBytes {
 
   /** The most jsonString() writes for `text`. */
   static jsonStringBound(text: string): number {
-    // jsonText writes a UTF-16 unit as at most 6 bytes (\u00XX, or 3 of UTF-8).
-    return 6 * text.length + 2;
+    return jsonTextBound(text.length);
   }
 
   /** A string as jsonText writes it, quotes included; room for jsonStringBound(text) made by the caller. */

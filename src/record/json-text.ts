@@ -8,3 +8,8 @@ import { escapeJson } from '../text/terminal.ts';
 export function jsonText(value: unknown): string {
   return escapeJson(JSON.stringify(value));
 }
+
+/** The most bytes of UTF-8 jsonText writes for a string of `length` UTF-16 units: \u00XX, or 3 of UTF-8, a unit, and the quotes. */
+export function jsonTextBound(length: number): number {
+  return 6 * length + 2;
+}
