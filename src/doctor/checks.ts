@@ -2,14 +2,14 @@
 // directories with their modes and owners, the PAM line and the services that run it, the boot
 // unit and record, the spool, and utmp against the open sessions. Each is OK, WARN or FAIL.
 
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
 import { groupName, lookupGid, userName } from '../sys/accounts.ts';
 import { spooledNames } from '../store/spool.ts';
 import { errorCode } from '../store/errors.ts';
 import { listOpenSessions } from '../store/open-sessions.ts';
 import { readUtmp, UtType } from '../legacy/utmp.ts';
-import { authFailureLines, fileLines, installedHookPath, hookServicesReadingUserEnvironment, pamServices, runsHook, unbracketed, type PamDirs, type PamLine } from '../pam/pam-stack.ts';
+import { authFailureLines, fileLines, hookServicesReadingUserEnvironment, pamServices, runsHook, unbracketed, type PamDirs, type PamLine } from '../pam/pam-stack.ts';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 

@@ -39,17 +39,23 @@ export class FailureCollector {
     private readonly keepRecords = false,
   ) {}
 
+  /** Whether the filter lets a failure through and it is the first of its event id (a repeat is counted). */
+  private takes(at: Micros, user: string, host: string, eventId: string): boolean {
+    const f = this.filter;
+    if ((f.since !== null && at < f.since) || (f.until !== null && at > f.until)) return false;
+    if ((f.user !== null && user !== f.user) || (f.host !== null && host !== f.host)) return false;
+    if (this.seen.has(eventId)) {
+      this.duplicates++;
+      return false;
+    }
+    this.seen.add(eventId);
+    return true;
+  }
+
   add(record: LogRecord): void {
     if (record.event !== 'auth_failure') return;
-    const f = this.filter;
     const at = parseTimestamp(record.ts);
-    if (at === null || (f.since !== null && at < f.since) || (f.until !== null && at > f.until)) return;
-    if ((f.user !== null && record.user !== f.user) || (f.host !== null && record.host !== f.host)) return;
-    if (this.seen.has(record.event_id)) {
-      this.duplicates++;
-      return;
-    }
-    this.seen.add(record.event_id);
+    if (at === null || !this.takes(at, record.user, record.host, record.event_id)) return;
     const failure = failureOf(record, at);
     if (this.keepRecords) failure.record = record;
     this.failures.push(failure);
@@ -59,22 +65,15 @@ export class FailureCollector {
   addColumns(c: RecordColumns): void {
     if (this.keepRecords) throw new Error('records in columns cannot be kept as records');
     const { ints, floats, strings } = c;
-    const f = this.filter;
     const str = (k: number): string | null => (k < 0 ? null : strings.get(k));
     for (let i = 0; i < c.count; i++) {
       const b = i * intFields;
       if (ints[b + F.kind] !== Kind.failure) continue;
       const at = floats[i * floatFields] as number;
-      if ((f.since !== null && at < f.since) || (f.until !== null && at > f.until)) continue;
       const host = str(ints[b + F.host] as number) as string;
       const user = str(ints[b + F.user] as number) as string;
-      if ((f.user !== null && user !== f.user) || (f.host !== null && host !== f.host)) continue;
       const eventId = str(ints[b + F.eventId] as number) as string;
-      if (this.seen.has(eventId)) {
-        this.duplicates++;
-        continue;
-      }
-      this.seen.add(eventId);
+      if (!this.takes(at, user, host, eventId)) continue;
       const uid = floats[i * floatFields + 3] as number;
       this.failures.push({
         event_id: eventId, at, ts: str(ints[b + F.ts] as number) as string, host, user, uid: Number.isNaN(uid) ? null : uid,

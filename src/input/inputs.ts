@@ -263,10 +263,10 @@ export interface ReadResult {
 }
 
 /**
- * Streams one listed file's records to `onRecord` (forEachRecordIn), and notes in `result` what
- * reading it gave: its malformed lines, its damage, or that it was no longer a regular file.
+ * Streams one listed file's records to `onRecord` (forEachRecordIn), notes in `result` its damage
+ * or that it was no longer a regular file, and returns how many of its lines were malformed.
  */
-export function readInto(result: ReadResult, file: InputFile, onRecord: (record: LogRecord) => void): void {
+export function readNoting(result: Pick<ReadResult, 'damaged' | 'skipped'>, file: InputFile, onRecord: (record: LogRecord) => void): number {
   let read: InputRead;
   try {
     read = forEachRecordIn(file, onRecord);
@@ -274,10 +274,19 @@ export function readInto(result: ReadResult, file: InputFile, onRecord: (record:
     // Listed as a regular file, something else by the time it was opened.
     if (!isNotRegular(error)) throw error;
     result.skipped.push({ path: file.path, what: error.detail });
-    return;
+    return 0;
   }
-  if (read.malformed > 0) result.malformed.push({ path: file.path === '-' ? 'standard input' : file.path, count: read.malformed });
   if (read.damage !== null) result.damaged.push(read.damage);
+  return read.malformed;
+}
+
+/**
+ * Streams one listed file's records to `onRecord` (forEachRecordIn), and notes in `result` what
+ * reading it gave: its malformed lines, its damage, or that it was no longer a regular file.
+ */
+export function readInto(result: ReadResult, file: InputFile, onRecord: (record: LogRecord) => void): void {
+  const malformed = readNoting(result, file, onRecord);
+  if (malformed > 0) result.malformed.push({ path: file.path === '-' ? 'standard input' : file.path, count: malformed });
 }
 
 /** Streams every record of the given paths (expanded) to `onRecord`. */

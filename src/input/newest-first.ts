@@ -22,7 +22,7 @@ import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { inputErrorOf, InputError } from './input-error.ts';
 import { floatFields, type RecordColumns } from './record-columns.ts';
-import { contentOf, forEachRecordIn, isNotRegular, listInputs, openInputFile, inputPathOf, readInto, type InputFile, type InputRead, type ReadResult } from './inputs.ts';
+import { contentOf, isNotRegular, listInputs, openInputFile, inputPathOf, readInto, readNoting, type InputFile, type ReadResult } from './inputs.ts';
 import { LineReader, maxLineBytes, type LineSink } from './line-reader.ts';
 import { forEachLine } from './parse-lines.ts';
 import { parseRecordLine } from '../record/validate.ts';
@@ -336,16 +336,7 @@ function readPiece(
   if (s.reading === null) {
     if (file.path.endsWith('.gz')) {
       // A compressed segment cannot be read backwards: it is read whole, as one piece.
-      let one: InputRead;
-      try {
-        one = forEachRecordIn(file, take);
-      } catch (error) {
-        if (!isNotRegular(error)) throw error;
-        read.skipped.push({ path: file.path, what: error.detail });
-        one = { malformed: 0, damage: null };
-      }
-      countMalformed(file.path, one.malformed);
-      if (one.damage !== null) read.damaged.push(one.damage);
+      countMalformed(file.path, readNoting(read, file, take));
       s.next--;
       if (s.next < 0) s.done = true;
       return true;

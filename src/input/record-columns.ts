@@ -6,7 +6,7 @@
 
 import { parseTimestamp } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
-import { StringTable, uuidWords } from '../reconcile/columns.ts';
+import { Interner, StringTable, uuidWords } from '../reconcile/columns.ts';
 
 export const Kind = { open: 0, close: 1, boot: 2, shutdown: 3, failure: 4 } as const;
 
@@ -38,19 +38,11 @@ export class ColumnsBuilder {
   private ints = new Int32Array(1024 * intFields);
   private floats = new Float64Array(1024 * floatFields);
   private count = 0;
-  private readonly strings: string[] = [];
-  private readonly ids = new Map<string, number>();
+  private readonly strings = new Interner();
   private earliest = Infinity;
 
   private str(value: string | null | undefined): number {
-    if (value === null || value === undefined) return -1;
-    let id = this.ids.get(value);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(value);
-      this.ids.set(value, id);
-    }
-    return id;
+    return this.strings.id(value ?? null);
   }
 
   add(record: LogRecord): void {
@@ -111,7 +103,7 @@ export class ColumnsBuilder {
   finish(malformed: number): RecordColumns {
     return {
       count: this.count,
-      strings: StringTable.of(this.strings),
+      strings: StringTable.of(this.strings.own()),
       ints: this.ints.subarray(0, this.count * intFields),
       floats: this.floats.subarray(0, this.count * floatFields),
       malformed,

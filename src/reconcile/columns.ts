@@ -130,6 +130,11 @@ export class Interner {
     return id;
   }
 
+  /** The strings looked up one by one (id()), by their ids. */
+  own(): readonly string[] {
+    return this.values;
+  }
+
   /**
    * Takes a table of strings as it is, without looking any of them up (the strings of a batch of
    * records, each table without repeats): string k of it gets the id base + k, and base is

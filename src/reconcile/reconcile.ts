@@ -4,7 +4,6 @@
 // as objects, so that a million events fit in little memory (`last` over a whole history).
 
 import type { JsonBytes } from '../record/json-bytes.ts';
-import { jsonText } from '../record/json-text.ts';
 import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
 import type { SessionCloseRecord, LogRecord } from '../record/types.ts';
 import { F, floatFields, intFields, Kind, type RecordColumns } from '../input/record-columns.ts';
@@ -107,22 +106,11 @@ export class Reconciler {
           return;
         }
         this.ids.add(record.session_id);
-        this.hosts.push(this.strings.id(record.host));
-        this.users.push(this.strings.id(record.user));
-        this.uids.push(record.uid ?? noUid);
-        this.ttys.push(this.strings.id(record.tty));
-        this.ptys.push(this.strings.id(this.earlyPtys.get(record.session_id) ?? null));
-        this.rhosts.push(this.strings.id(record.rhost));
-        this.services.push(this.strings.id(record.service));
-        this.pids.push(record.pid);
-        this.pidStarts.push(record.pid_start);
-        this.audits.push(record.audit_session ?? noAuditSession);
-        this.bootIds.push(this.strings.id(record.boot_id));
-        this.loginAt.push(at);
-        const early = this.earlyCloses.get(record.session_id);
-        if (early !== undefined) this.earlyCloses.delete(record.session_id);
-        this.earlyPtys.delete(record.session_id);
-        this.logoutAt.push(early ?? Number.NaN);
+        const id = (value: string | null) => this.strings.id(value);
+        this.pushOpen(
+          id(record.host), id(record.user), record.uid ?? noUid, id(record.tty), id(record.rhost), id(record.service),
+          record.pid, record.pid_start, record.audit_session ?? noAuditSession, id(record.boot_id), at, record.session_id,
+        );
         return;
       }
       case 'session_close':
@@ -185,24 +173,11 @@ export class Reconciler {
         // Closes met before their opens are kept by id: only then is the id wanted as text.
         const uuid = this.earlyCloses.size > 0 || this.earlyPtys.size > 0 ? uuidOfWords(w) : null;
         this.ids.addWords(w);
-        this.hosts.push(sid(ints[b + F.host] as number));
-        this.users.push(sid(ints[b + F.user] as number));
-        this.uids.push((ints[b + F.uid] as number) >>> 0);
-        this.ttys.push(sid(ints[b + F.tty] as number));
-        this.ptys.push(this.strings.id((uuid === null ? undefined : this.earlyPtys.get(uuid)) ?? null));
-        this.rhosts.push(sid(ints[b + F.rhost] as number));
-        this.services.push(sid(ints[b + F.service] as number));
-        this.pids.push(floats[fb + 2] as number);
-        this.pidStarts.push(floats[fb + 1] as number);
-        this.audits.push((ints[b + F.audit] as number) >>> 0);
-        this.bootIds.push(sid(ints[b + F.bootId] as number));
-        this.loginAt.push(at);
-        const early = uuid === null ? undefined : this.earlyCloses.get(uuid);
-        if (uuid !== null) {
-          this.earlyCloses.delete(uuid);
-          this.earlyPtys.delete(uuid);
-        }
-        this.logoutAt.push(early ?? Number.NaN);
+        this.pushOpen(
+          sid(ints[b + F.host] as number), sid(ints[b + F.user] as number), (ints[b + F.uid] as number) >>> 0, sid(ints[b + F.tty] as number),
+          sid(ints[b + F.rhost] as number), sid(ints[b + F.service] as number), floats[fb + 2] as number, floats[fb + 1] as number,
+          (ints[b + F.audit] as number) >>> 0, sid(ints[b + F.bootId] as number), at, uuid,
+        );
         continue;
       }
       const ptyId = ints[b + F.pty] as number;
@@ -227,6 +202,34 @@ export class Reconciler {
       }
       this.closeAt(found, at, sid(ptyId));
     }
+  }
+
+  /**
+   * A new session's columns, strings as ids of the interning table. `id`: its session id as text,
+   * to take a close met before it (earlyCloses, earlyPtys); null when none can have been.
+   */
+  private pushOpen(
+    host: number, user: number, uid: number, tty: number, rhost: number, service: number,
+    pid: number, pidStart: number, audit: number, bootId: number, at: Micros, id: string | null,
+  ): void {
+    this.hosts.push(host);
+    this.users.push(user);
+    this.uids.push(uid);
+    this.ttys.push(tty);
+    this.ptys.push(this.strings.id((id === null ? undefined : this.earlyPtys.get(id)) ?? null));
+    this.rhosts.push(rhost);
+    this.services.push(service);
+    this.pids.push(pid);
+    this.pidStarts.push(pidStart);
+    this.audits.push(audit);
+    this.bootIds.push(bootId);
+    this.loginAt.push(at);
+    const early = id === null ? undefined : this.earlyCloses.get(id);
+    if (id !== null) {
+      this.earlyCloses.delete(id);
+      this.earlyPtys.delete(id);
+    }
+    this.logoutAt.push(early ?? Number.NaN);
   }
 
   private addClose(record: SessionCloseRecord, at: Micros): void {

@@ -5,7 +5,7 @@
 
 import type { Alert } from '../alerts/engine.ts';
 import { summarize, type Failure, type FailureSummary } from '../failures/failures.ts';
-import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
+import { durationSeconds, formatTimestamp, type Micros } from '../record/time.ts';
 import type { Session } from '../reconcile/types.ts';
 import { datesBetween, zonedDate } from '../time/zoned-time.ts';
 import type { AccessSummary } from './access-log.ts';
