@@ -90,7 +90,18 @@ export class StringTable {
     return this.starts.length - 1;
   }
 
+  /** Strings already decoded, by index: one string per entry, whose hash a Map keeps. */
+  private decoded: Array<string | undefined> | undefined;
+
   get(k: number): string {
+    const known = this.decoded?.[k];
+    if (known !== undefined) return known;
+    const value = this.decode(k);
+    (this.decoded ??= new Array<string | undefined>(this.length))[k] = value;
+    return value;
+  }
+
+  private decode(k: number): string {
     const start = this.starts[k] as number;
     const end = this.starts[k + 1] as number;
     if (end > start && this.bytes[start] === asJson) {

@@ -18,6 +18,18 @@ describe('buildReport() on a fixed week', () => {
     expect(report.by_host.map((h) => [h.host, h.sessions, h.users, h.crashes])).toEqual([['web1', 4, 3, 1], ['db1', 1, 1, 0]]);
   });
 
+  it('takes a session that begins as another ends as following it, not beside it', () => {
+    const at = (hhmm: string) => Date.parse(`2026-11-14T${hhmm}:00Z`) * 1000;
+    const session = (user: string, from: string, to: string) => ({ user, host: 'web1', end: 'logout' as const, loginAt: at(from), endAt: at(to) });
+    const input = { ...reportCorpus(), failures: [], alerts: [], since: at('00:00'), until: at('23:00') };
+    const chain = buildReport({ ...input, sessions: [session('a', '09:00', '10:00'), session('b', '10:00', '11:00'), session('c', '11:00', '12:00')] });
+    expect([chain.totals.peak_concurrent, chain.totals.peak_at]).toEqual([1, '2026-11-14T09:00:00.000000Z']);
+    const overlap = buildReport({ ...input, sessions: [session('a', '09:00', '10:00'), session('b', '10:00', '11:00'), session('c', '09:30', '10:30'), session('d', '10:15', '10:20')] });
+    expect([overlap.totals.peak_concurrent, overlap.totals.peak_at]).toEqual([3, '2026-11-14T10:15:00.000000Z']);
+    // Hourly points over the day: the most open at once within each hour.
+    expect(overlap.concurrency.points.slice(8, 12).map((p) => p.sessions)).toEqual([0, 2, 3, 0]);
+  });
+
   it('ranks failures by rhost and user and counts alerts by rule', () => {
     expect(report.failures_by_rhost.map((f) => [f.key, f.count, f.distinct])).toEqual([['203.0.113.7', 6, 1], ['198.51.100.1', 2, 1]]);
     expect(report.failures_by_user.map((f) => [f.key, f.count])).toEqual([['root', 6], ['admin', 2]]);
@@ -32,7 +44,8 @@ describe('buildReport() on a fixed week', () => {
     ]);
     expect(report.concurrency.bucket_s).toBe(21600);
     expect(report.concurrency.points).toHaveLength(28);
-    expect(report.concurrency.points.slice(0, 4).map((p) => p.sessions)).toEqual([0, 2, 1, 0]);
+    // bob's session ends at 12:00, as the third point begins: it is not open in it.
+    expect(report.concurrency.points.slice(0, 4).map((p) => p.sessions)).toEqual([0, 2, 0, 0]);
     expect(report.concurrency.points[13]).toEqual({ t: '2026-11-17T06:00:00.000000Z', sessions: 1 });
   });
 

@@ -110,7 +110,10 @@ export function buildReport(input: ReportInput): Report {
   const ends = { logout: 0, down: 0, crash: 0, gone: 0, open: 0 };
   const localDate = (at: Micros) => zonedDate(at, input.zone);
   const daily = new Map(datesBetween(localDate(since), localDate(until)).map((date) => [date, { date, logins: 0, failures: 0 }]));
-  const changes: Array<[Micros, number]> = [];
+  // Concurrent sessions: when each session counted begins and ends within the period.
+  let startTimes = new Float64Array(1024);
+  let endTimes = new Float64Array(1024);
+  let spans = 0;
   let sessions = 0;
   let sessionS = 0;
   let longest = 0;
@@ -131,7 +134,19 @@ export function buildReport(input: ReportInput): Report {
       const day = daily.get(localDate(login));
       if (day) day.logins++;
     }
-    if (to > from) changes.push([from, 1], [to, -1]);
+    if (to > from) {
+      if (spans === startTimes.length) {
+        const grown = (old: Float64Array) => {
+          const next = new Float64Array(old.length * 2);
+          next.set(old);
+          return next;
+        };
+        startTimes = grown(startTimes);
+        endTimes = grown(endTimes);
+      }
+      startTimes[spans] = from;
+      endTimes[spans++] = to;
+    }
 
     let u = users.get(s.user);
     if (!u) users.set(s.user, (u = { user: s.user, sessions: 0, total_s: 0, longest_s: 0, hosts: 0, hostSet: new Set() }));
@@ -149,8 +164,9 @@ export function buildReport(input: ReportInput): Report {
     if (s.end === 'gone') h.gone++;
   }
 
-  // Concurrent sessions: a sweep over starts and ends (an end before a start at the same instant).
-  changes.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  // A sweep over the startTimes and the ends, each sorted (an end before a start at the same instant).
+  const startsSorted = startTimes.subarray(0, spans).sort();
+  const endsSorted = endTimes.subarray(0, spans).sort();
   const span = until - since;
   const bucketS = span <= 2 * 86_400_000_000 ? 3600 : span <= 31 * 86_400_000_000 ? 3600 * 6 : 86400;
   const bucketCount = Math.max(1, Math.ceil(span / (bucketS * 1e6)));
@@ -158,17 +174,33 @@ export function buildReport(input: ReportInput): Report {
   let open = 0;
   let peak = 0;
   let peakAt: Micros | null = null;
-  let bucket = 0;
-  let ci = 0;
-  for (; bucket < bucketCount; bucket++) {
-    const end = since + (bucket + 1) * bucketS * 1e6;
-    peaks[bucket] = open;
-    while (ci < changes.length && (changes[ci] as [Micros, number])[0] < end) {
-      const [at, delta] = changes[ci++] as [Micros, number];
-      open += delta;
-      if (open > (peaks[bucket] as number)) peaks[bucket] = open;
-      if (open > peak) [peak, peakAt] = [open, at];
+  let si = 0;
+  let ei = 0;
+  for (let bucket = 0; bucket < bucketCount; bucket++) {
+    const start = since + bucket * bucketS * 1e6;
+    const end = start + bucketS * 1e6;
+    // A session that ends as the bucket begins is not open in it.
+    while (ei < spans && (endsSorted[ei] as number) <= start) {
+      ei++;
+      open--;
     }
+    let bucketPeak = open;
+    for (;;) {
+      const nextEnd = ei < spans ? (endsSorted[ei] as number) : Infinity;
+      const nextStart = si < spans ? (startsSorted[si] as number) : Infinity;
+      if (nextEnd <= nextStart) {
+        if (nextEnd >= end) break;
+        ei++;
+        open--;
+      } else {
+        if (nextStart >= end) break;
+        si++;
+        open++;
+        if (open > bucketPeak) bucketPeak = open;
+        if (open > peak) [peak, peakAt] = [open, nextStart];
+      }
+    }
+    peaks[bucket] = bucketPeak;
   }
 
   for (const f of input.failures) {

@@ -41,11 +41,22 @@ const bucketMs = 15 * 60_000;
 /** By zone, the date of each 15-minute bucket of UTC whose first and last instants share one (null: they do not). */
 const bucketDates = new Map<string, Map<number, string | null>>();
 
+/** The date of a bucket whose first and last instants share one, else null. */
+function bucketDate(bucket: number, zone: string): string | null {
+  const first = dateAt(bucket * bucketMs, zone);
+  return first === dateAt(bucket * bucketMs + bucketMs - 1, zone) ? first : null;
+}
+
+/** Buckets a local day can span: 25 hours and the quarter hours at its ends. */
+const dayBuckets = 102;
+
 /**
  * The calendar date (YYYY-MM-DD) of an instant in `zone`. A report asks it of every session, and
  * Intl takes microseconds an answer: the date is kept for each quarter of an hour whose first and
  * last instants fall on one date (every zone's midnights and offset changes fall on quarter hours,
- * and none changes its offset twice within one), and asked of Intl only elsewhere.
+ * and none changes its offset twice within one), and asked of Intl only elsewhere. A bucket not
+ * yet known brings in its whole day: dates only grow with time, so the day's first and last
+ * buckets are found by bisection, some fifteen questions to Intl a day instead of two per bucket.
  */
 export function zonedDate(at: Micros, zone: string): string {
   const ms = Math.floor(at / 1000);
@@ -54,9 +65,24 @@ export function zonedDate(at: Micros, zone: string): string {
   if (dates === undefined) bucketDates.set(zone, (dates = new Map()));
   let date = dates.get(bucket);
   if (date === undefined) {
-    const first = dateAt(bucket * bucketMs, zone);
-    date = first === dateAt(bucket * bucketMs + bucketMs - 1, zone) ? first : null;
+    date = bucketDate(bucket, zone);
     dates.set(bucket, date);
+    if (date !== null) {
+      const day = date;
+      // The last bucket before `bucket` (and the first after it) whose date is not the day's.
+      const edge = (step: 1 | -1): number => {
+        let inside = bucket;
+        let outside = bucket + step * dayBuckets;
+        while (Math.abs(outside - inside) > 1) {
+          const mid = inside + Math.trunc((outside - inside) / 2);
+          if (bucketDate(mid, zone) === day) inside = mid;
+          else outside = mid;
+        }
+        return inside;
+      };
+      const last = edge(1);
+      for (let b = edge(-1); b <= last; b++) dates.set(b, day);
+    }
   }
   return date ?? dateAt(ms, zone);
 }
