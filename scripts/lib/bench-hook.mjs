@@ -1,6 +1,6 @@
 // The measurements behind scripts/bench.sh (see there).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -58,9 +58,17 @@ function timed(cmd, args, env, kind) {
   return elapsed;
 }
 
-/** Writes the hook's config file (log and run directories in `dir`); returns its --config= argument. */
+// The run directory where a host keeps it: /run is a tmpfs on every systemd host, and /dev/shm
+// is one here too (the log directory stays on disk, in tmpdir(), as /var/log is).
+const runParent = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+const runDirs = [];
+process.on('exit', () => runDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Writes the hook's config file (log directory in `dir`, run directory in a tmpfs); returns its --config= argument. */
 function configFile(dir, extra) {
-  const values = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, ...extra };
+  const run = mkdtempSync(`${runParent}/logsphere-bench-run-`);
+  runDirs.push(run);
+  const values = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${run}/run`, ...extra };
   const path = `${dir}/hook.env`;
   writeFileSync(path, Object.entries(values).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o644 });
   chmodSync(path, 0o644);
@@ -107,7 +115,7 @@ function startup() {
   const c = median(samples.close);
   const on = median(samples.openNoCache);
   const cn = median(samples.closeNoCache);
-  console.log(`hook start-up, ${runs} alternated runs each, clean environment, fsync on, hook as installed (with its code cache)`);
+  console.log(`hook start-up, ${runs} alternated runs each, clean environment, fsync on, hook as installed (with its code cache), run directory in ${runParent}`);
   const e = median(samples.esm);
   const j = median(samples.cjs);
   // Mean CPU time (user + system) of one run of each kind.
