@@ -168,7 +168,7 @@ await Promise.all([
   lazyProgram({ entry: 'src/hook/main.ts', outfile: 'dist/logsphere-hook.cjs', banner: shebang, loader: true, packAbove: 16 * 1024, define: define(embeddedInHook), external: ['pino'] }),
   // The CLI's young generation is capped at 8 MB: `last` over a million events then peaks near
   // 135 MB instead of 150 MB (scripts/bench.sh), for a little more time in the collector.
-  lazyProgram({ entry: 'src/cli/logsphere.ts', outfile: 'dist/logsphere.cjs', banner: `${shebang} --max-semi-space-size=8`, packAbove: 64 * 1024, define: define(embeddedInCli), external: ['nodemailer'] }),
+  lazyProgram({ entry: 'src/cli/logsphere.ts', outfile: 'dist/logsphere.cjs', banner: `${shebang} --max-semi-space-size=8`, packAbove: 64 * 1024, define: define(embeddedInCli), external: ['nodemailer', 'pg-native'] }),
 ]);
 // The name the CLI had as an ESM bundle, for scripts that still run it: node goes by the
 // target's name, so this runs as CommonJS too. The hook's old name is gone.

@@ -27,6 +27,8 @@ export const commandTable: ReadonlyArray<{ name: string; load: () => Promise<Com
   { name: 'follow', load: async () => (await import('./commands/follow.ts')).followCommand },
   { name: 'rotate', load: async () => (await import('./commands/rotate.ts')).rotateCommand },
   { name: 'doctor', load: async () => (await import('./commands/doctor.ts')).doctorCommand },
+  { name: 'ship', load: async () => (await import('./commands/ship.ts')).shipCommand },
+  { name: 'db', load: async () => (await import('./commands/db.ts')).dbCommand },
   // util-linux's and coreutils' names, with their options: failed as lastb, sessions as who.
   { name: 'lastb', load: async () => (await import('./commands/lastb.ts')).lastbCommand },
   { name: 'who', load: async () => (await import('./commands/who.ts')).whoCommand },

@@ -24,6 +24,8 @@ Commands:
               retention
   doctor      check the installation: node, paths and modes, the PAM line, the
               boot unit, the boot record of this boot, the spool
+  ship        load records into the fleet store (PostgreSQL), exactly once
+  db          the fleet store: migrate its schema, retain months of events
   lastb       failed, with util-linux lastb's options and lines
   who         sessions, with coreutils who's options and lines (-a -b -q -u -H)
 

@@ -31,6 +31,8 @@ export interface Config {
   rulesPath: string;
   webhook: WebhookConfig | null;
   mail: MailConfig | null;
+  /** The fleet store's URL (LOGSPHERE_DATABASE_URL, from secrets.env); null: none configured. */
+  databaseUrl?: string | null;
 }
 
 export interface WebhookConfig {
@@ -150,6 +152,7 @@ export function loadConfig(sources: ConfigSources, validate: EnvValidator): Conf
     rulesPath: env.LOGSPHERE_RULES,
     webhook: env.LOGSPHERE_WEBHOOK_URL === undefined ? null : { url: env.LOGSPHERE_WEBHOOK_URL, timeoutMs: env.LOGSPHERE_WEBHOOK_TIMEOUT_MS, retries: env.LOGSPHERE_WEBHOOK_RETRIES },
     mail: mailConfig(env, sources),
+    databaseUrl: env.LOGSPHERE_DATABASE_URL ?? null,
   };
 }
 

@@ -39,6 +39,8 @@ export const configSchema = {
     LOGSPHERE_SMTP_CA_FILE: { type: 'string', pattern: '^/' },
     LOGSPHERE_MAIL_FROM: { type: 'string', pattern: '^[^\\s<>@]+@[^\\s<>@]+$' },
     LOGSPHERE_MAIL_TO: { type: 'string', pattern: '^[^\\s<>@,]+@[^\\s<>@,]+(,[^\\s<>@,]+@[^\\s<>@,]+)*$' },
+    // The fleet store (ship, db and --db): a PostgreSQL URL, in secrets.env (it may hold a password).
+    LOGSPHERE_DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://[^\\s]+$' },
   },
   required: [
     'LOGSPHERE_LOG_DIR',
@@ -85,6 +87,7 @@ export interface ValidatedEnv {
   LOGSPHERE_SMTP_CA_FILE?: string;
   LOGSPHERE_MAIL_FROM?: string;
   LOGSPHERE_MAIL_TO?: string;
+  LOGSPHERE_DATABASE_URL?: string;
 }
 
 /** The defaults of the schema: what validation yields when no variable is set at all. */

@@ -16,7 +16,7 @@ import { jsonText } from '../record/json-text.ts';
 import { liveTerminals } from './live-terminal.ts';
 import { sessionJson } from './session-json.ts';
 import { loadRecent, loadWhole } from './load-recent.ts';
-import { loadReconciled, localHost, localLiveness, type Loaded } from './load-sessions.ts';
+import { loadReconciled, localHost, localLiveness, type Loaded, type RecordReader } from './load-sessions.ts';
 import { beginningName, changeTime, namedInputs, type Beginning } from './named-inputs.ts';
 
 export interface HistoryRequest {
@@ -43,6 +43,16 @@ export interface HistoryRequest {
   all: boolean;
   /** At most this many lines are wanted (the newest): the log is then read only as far as they need. */
   limit: number | null;
+  /** Records from elsewhere than files (the fleet store), instead of `inputs`. */
+  source?: RecordSource;
+}
+
+/** Records read by their own reader (the fleet store's, src/fleet/fleet-records.ts), named as an input. */
+export interface RecordSource {
+  name: string;
+  read: RecordReader;
+  /** Its earliest record, for the closing `… begins` line. */
+  beginning: Micros | null;
 }
 
 /** How a boot or a shutdown line ends: the boot's shutdown, the next boot after a crash, or (for a shutdown) the next boot. */
@@ -243,6 +253,11 @@ class LineCounter {
  * it are left out); otherwise everything.
  */
 function loadHistory(request: HistoryRequest, config: Config, now: Micros, alive: ReturnType<typeof localLiveness>, read: HistoryRead): { loaded: Loaded; cut: Micros | null; beginnings: Beginning[]; warnings: string[] } {
+  if (request.source !== undefined) {
+    const { source } = request;
+    const loaded = loadReconciled([source.name], config, alive, undefined, source.read);
+    return { loaded, cut: null, beginnings: [{ name: source.name, at: source.beginning ?? now }], warnings: [] };
+  }
   const paths = request.inputs.length > 0 ? request.inputs : [config.logDir];
   const { since, limit } = request;
   const beginningsOf = (beginning: (path: string) => Micros | null) =>

@@ -3,7 +3,7 @@
 // `… begins` line). What the lines are is the history use case's (src/queries/history.ts).
 
 import type { Config } from '../../config/config.ts';
-import { history, type HistoryRead, type HistoryRequest, type SystemLine } from '../../queries/history.ts';
+import { history, type HistoryRead, type HistoryRequest, type RecordSource, type SystemLine } from '../../queries/history.ts';
 import { JsonBytes } from '../../record/json-bytes.ts';
 import { jsonText } from '../../record/json-text.ts';
 import { durationSeconds, formatTimestamp, type Micros } from '../../record/time.ts';
@@ -13,6 +13,7 @@ import { beginsText, hostWidths, oneHost, rowText, sessionRow, systemRow, type L
 import { parseTimeArgument } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
 import { lastLayout, lastStyleOptions, limitWords, parseLimit, timeRange } from '../query-options.ts';
+import { UsageError } from '../usage.ts';
 
 export const lastUsage = `Usage: logsphere last [OPTIONS] [USER|TTY|reboot]...
 
@@ -44,6 +45,9 @@ Options:
   -f, --file PATH       read PATH: a log file, a directory, - (stdin) or a
                         wtmp file; repeatable. Default: the log directory
       --input PATH      the same as -f
+      --db URL          answer from the fleet store (PostgreSQL) for every
+                        host in it (--host to narrow); --db= takes the URL
+                        from LOGSPHERE_DATABASE_URL in secrets.env
   -h, --help            show this help
 
 T: RFC 3339, YYYY-MM-DD [HH:MM[:SS]], HH:MM (today), today, yesterday, now,
@@ -64,6 +68,8 @@ export interface LastOptions extends LastLayout {
   inputs: string[];
   /** Also user switches (su, sudo, ...), not only logins. */
   all: boolean;
+  /** The fleet store to answer from (--db URL), instead of files. */
+  db?: string | null;
 }
 
 const lastOptions = {
@@ -71,6 +77,7 @@ const lastOptions = {
   present: { type: 'string', short: 'p' },
   system: { type: 'boolean', short: 'x', default: false },
   all: { type: 'boolean', default: false },
+  db: { type: 'string' },
 } as const;
 
 export function parseLastArgs(args: string[], now: Micros): LastOptions | 'help' {
@@ -90,6 +97,7 @@ export function parseLastArgs(args: string[], now: Micros): LastOptions | 'help'
     ...layout,
     inputs: [...(values.input ?? []), ...(values.file ?? [])],
     all: values.all,
+    db: values.db ?? null,
   };
 }
 
@@ -110,8 +118,8 @@ export function historyRequest(options: LastOptions): HistoryRequest {
   };
 }
 
-export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros, width = 80, read: HistoryRead = 'auto'): number {
-  const h = history(historyRequest(options), config, now, read);
+export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros, width = 80, read: HistoryRead = 'auto', source?: RecordSource): number {
+  const h = history({ ...historyRequest(options), ...(source ? { source } : {}) }, config, now, read);
   const limit = options.limit ?? Infinity;
 
   // Written in pieces: a whole history as one string would not fit in memory either.
@@ -156,5 +164,21 @@ export const lastCommand = defineCommand({
   name: 'last',
   usage: lastUsage,
   parse: parseLastArgs,
-  run: async (options, { config, io, now, width }) => last(options, await config(), io, now, width),
+  run: async (options, { config, io, now, width }) => {
+    if (options.db === null || options.db === undefined) return last(options, await config(), io, now, width);
+    if (options.inputs.length > 0) throw new UsageError('--db and --file/--input do not go together');
+    const loaded = await config({ secrets: true });
+    const { connect, dbUrl, passwordWarning, shownUrl } = await import('../../fleet/db.ts');
+    const { fleetRecords } = await import('../../fleet/fleet-records.ts');
+    const url = dbUrl(options.db, loaded.databaseUrl ?? undefined);
+    const warning = passwordWarning(url);
+    if (warning !== null) io.stderr(`logsphere: ${warning}\n`);
+    const db = await connect(url.url, 'logsphere last');
+    try {
+      const source = await fleetRecords(db, options.host, shownUrl(url.url));
+      return last(options, loaded, io, now, width, 'whole', source);
+    } finally {
+      await db.end().catch(() => {});
+    }
+  },
 });

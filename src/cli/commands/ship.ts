@@ -1,0 +1,137 @@
+// `logsphere ship`: loads the log's records (or --input files collected from many hosts) into the
+// fleet store, exactly once (src/fleet/ship.ts). With --once it loads what is there and exits;
+// without, it keeps going as the log grows, and rides out a store that is down: the log is the
+// buffer, and the next batch starts where the last commit left off.
+
+import { hostname } from 'node:os';
+import { namedCheckpointPath } from '../../checkpoint/checkpoint-file.ts';
+import { connect, dbUrl, passwordWarning, shownUrl, type Db } from '../../fleet/db.ts';
+import { checkSchema } from '../../fleet/schema.ts';
+import { shipOnce, type ShipTotals } from '../../fleet/ship.ts';
+import { parseCommandArgs } from '../args.ts';
+import { defineCommand } from '../command.ts';
+
+export const shipUsage = `Usage: logsphere ship [OPTIONS]
+
+Loads records into the fleet store (PostgreSQL): the session log's, current and rotated,
+or those of --input files (e.g. written by an rsyslog relay for many hosts). Each record is
+stored once, however often it is loaded; lines that are not logsphere/1 records go to the
+store's quarantine with their reason. The position is saved in the state directory
+(ship-NAME.json) after each batch the store has committed.
+
+Options:
+      --db URL            the store: postgresql://USER@HOST[:PORT]/DB[?sslmode=verify-full]
+                          (default: LOGSPHERE_DATABASE_URL in /etc/logsphere/secrets.env)
+      --input PATH        a file or directory to load instead of the log; repeatable
+      --once              load what is there and exit (cron, tests); without it, keep
+                          loading what is appended, every 2 seconds
+      --checkpoint NAME   the saved position's name (default: default)
+  -h, --help              show this help
+
+Exit status: 0 when everything read was loaded, 1 when an input or the store failed.
+`;
+
+export interface ShipOptions {
+  db: string | undefined;
+  inputs: string[];
+  once: boolean;
+  checkpoint: string;
+}
+
+export function parseShipArgs(args: string[]): ShipOptions | 'help' {
+  const { values } = parseCommandArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      db: { type: 'string' },
+      input: { type: 'string', multiple: true },
+      once: { type: 'boolean', default: false },
+      checkpoint: { type: 'string', default: 'default' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  return { db: values.db, inputs: values.input ?? [], once: values.once, checkpoint: values.checkpoint };
+}
+
+const pollMs = 2000;
+const longestBackoffMs = 60_000;
+
+function summary(t: ShipTotals): string {
+  return `shipped ${t.records} record${t.records === 1 ? '' : 's'} from ${t.files} file${t.files === 1 ? '' : 's'} (${t.added} new), ${t.quarantined} line${t.quarantined === 1 ? '' : 's'} quarantined\n`;
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
+
+export const shipCommand = defineCommand({
+  name: 'ship',
+  usage: shipUsage,
+  longRunning: true,
+  parse: parseShipArgs,
+  async run(options, { config: loadConfig, io, signal }) {
+    const config = await loadConfig({ secrets: true });
+    const url = dbUrl(options.db, config.databaseUrl ?? undefined);
+    const warning = passwordWarning(url);
+    if (warning !== null) io.stderr(`logsphere: ${warning}\n`);
+    const checkpointPath = namedCheckpointPath(config.stateDir, 'ship', options.checkpoint);
+    const paths = options.inputs.length > 0 ? options.inputs : [config.logDir];
+    const source = config.hostname ?? hostname();
+    const report = (t: ShipTotals) => {
+      for (const w of t.warnings) io.stderr(`logsphere: ${w}\n`);
+    };
+
+    if (options.once) {
+      const db = await connect(url.url, 'logsphere ship');
+      try {
+        await checkSchema(db);
+        const totals = await shipOnce(db, paths, checkpointPath, source);
+        io.stdout(summary(totals));
+        report(totals);
+        return totals.warnings.length > 0 ? 1 : 0;
+      } finally {
+        await db.end().catch(() => {});
+      }
+    }
+
+    // Following: a store that is down is retried with a growing pause, and said once per outage.
+    let db: Db | null = null;
+    let backoff = 1000;
+    let down = false;
+    while (!signal.aborted) {
+      try {
+        if (db === null) {
+          db = await connect(url.url, 'logsphere ship');
+          await checkSchema(db);
+        }
+        const totals = await shipOnce(db, paths, checkpointPath, source);
+        if (down) io.stderr(`logsphere: the store ${shownUrl(url.url)} answers again\n`);
+        down = false;
+        backoff = 1000;
+        if (totals.records > 0 || totals.quarantined > 0) io.stdout(summary(totals));
+        report(totals);
+        await pause(pollMs, signal);
+      } catch (error) {
+        if (!down) io.stderr(`logsphere: cannot load into ${shownUrl(url.url)}: ${error instanceof Error ? error.message : String(error)}; retrying\n`);
+        down = true;
+        await db?.end().catch(() => {});
+        db = null;
+        await pause(backoff, signal);
+        backoff = Math.min(longestBackoffMs, backoff * 2);
+      }
+    }
+    await db?.end().catch(() => {});
+    return 0;
+  },
+});

@@ -1,0 +1,84 @@
+// The connection to the fleet store. `pg` (node-postgres) and pg-copy-streams are loaded here, by
+// the commands that take --db, and by nothing else: the hook never reaches this module.
+//
+// The URL comes from --db, or from LOGSPHERE_DATABASE_URL in the root-only secrets file (the
+// command line is visible to every user through ps). TLS is libpq's: `sslmode` in the URL
+// (disable, prefer, require, verify-ca, verify-full; with sslrootcert, sslcert, sslkey), as
+// pg-connection-string reads it.
+
+import type { Writable } from 'node:stream';
+import { UsageError } from '../cli/usage.ts';
+
+/** The queries the store makes; a pg Client. */
+export interface Db {
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  /** A COPY ... FROM STDIN: the stream to write its data to. */
+  copyFrom(text: string): Writable;
+  end(): Promise<void>;
+}
+
+/** Where the URL came from: a password on the command line gets a warning (ps shows it). */
+export interface DbUrl {
+  url: string;
+  fromCommandLine: boolean;
+}
+
+/** The URL to use, from --db or LOGSPHERE_DATABASE_URL; a usage error when there is neither. */
+export function dbUrl(option: string | undefined, configured: string | undefined): DbUrl {
+  if (option !== undefined && option !== '') return { url: option, fromCommandLine: true };
+  if (configured !== undefined && configured !== '') return { url: configured, fromCommandLine: false };
+  throw new UsageError('--db URL is required (or LOGSPHERE_DATABASE_URL in /etc/logsphere/secrets.env)');
+}
+
+/** A warning for a URL on the command line that carries a password; null otherwise. */
+export function passwordWarning(url: DbUrl): string | null {
+  if (!url.fromCommandLine) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url.url);
+  } catch {
+    return null;
+  }
+  if (parsed.password === '' && !parsed.searchParams.has('password')) return null;
+  return 'the --db URL carries a password, which any user can read with ps: put LOGSPHERE_DATABASE_URL in /etc/logsphere/secrets.env (mode 0600) or use ~/.pgpass';
+}
+
+/** The URL with its password hidden, to name it in messages. */
+export function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+    return parsed.toString();
+  } catch {
+    return '(a URL that cannot be parsed)';
+  }
+}
+
+export class DbError extends Error {}
+
+/** Connects to the store at `url`. */
+export async function connect(url: string, applicationName = 'logsphere'): Promise<Db> {
+  const [pgModule, copyModule] = await Promise.all([import('pg'), import('pg-copy-streams')]);
+  // CommonJS packages: their exports are the default export when bundled, named ones otherwise.
+  const pg = (pgModule as { default?: typeof pgModule.default }).default ?? (pgModule as unknown as typeof pgModule.default);
+  const from = copyModule.from ?? (copyModule as unknown as { default: typeof copyModule }).default.from;
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError(`--db: not a PostgreSQL URL (postgresql://…): ${shownUrl(url)}`);
+  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000 });
+  // A connection lost between queries: the next query fails and says so.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw new DbError(`Cannot connect to ${shownUrl(url)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return {
+    query: async <R>(text: string, values?: unknown[]) => {
+      const r = await client.query(text, values);
+      return { rows: r.rows as R[], rowCount: r.rowCount };
+    },
+    copyFrom: (text: string) => client.query(from(text)),
+    end: () => client.end(),
+  };
+}

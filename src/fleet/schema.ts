@@ -1,0 +1,124 @@
+// The fleet store's schema in PostgreSQL, as numbered steps: `logsphere db migrate` applies the
+// steps a database lacks, each in one transaction, and every other command that takes --db
+// refuses a database whose schema is of another version (checkSchema).
+//
+// Everything lives in the schema `logsphere`. Events are partitioned by month on ts; their key is
+// (event_id, ts): a record always carries the same ts, so loading it again changes nothing. Lines
+// that are not logsphere/1 records go to `quarantine` with their reason and source. Two roles,
+// without login (grant them to login roles): logsphere_ship, which can only insert, through
+// `logsphere.ensure_month` for the partitions; logsphere_read, which can only read.
+
+import type { Db } from './db.ts';
+
+export const schemaVersion = 1;
+
+/** Step n brings a database from version n - 1 to version n. */
+export const migrations: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+CREATE SCHEMA IF NOT EXISTS logsphere;
+CREATE TABLE logsphere.schema_version (
+  version integer NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE logsphere.events (
+  event_id uuid NOT NULL,
+  ts timestamptz NOT NULL,
+  host text NOT NULL,
+  event text NOT NULL,
+  session_id uuid,
+  user_name text,
+  rhost text,
+  -- The record as it was written: one logsphere/1 line, without its newline.
+  line text NOT NULL,
+  loaded_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (event_id, ts)
+) PARTITION BY RANGE (ts);
+CREATE INDEX events_host_ts ON logsphere.events (host, ts DESC);
+CREATE INDEX events_user_ts ON logsphere.events (user_name, ts DESC);
+CREATE INDEX events_session ON logsphere.events (session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX events_failures_rhost ON logsphere.events (rhost, ts DESC) WHERE event = 'auth_failure';
+
+CREATE TABLE logsphere.quarantine (
+  -- sha256 of source and line: the same bad line from the same source is kept once.
+  digest bytea PRIMARY KEY,
+  source text NOT NULL,
+  line_number bigint NOT NULL,
+  reason text NOT NULL,
+  line bytea NOT NULL,
+  loaded_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- The month's partition of events, made when the loader first needs it.
+CREATE FUNCTION logsphere.ensure_month(month date) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  first date := date_trunc('month', month)::date;
+  name text := format('events_%s', to_char(first, 'YYYY_MM'));
+BEGIN
+  IF to_regclass(format('logsphere.%I', name)) IS NULL THEN
+    EXECUTE format('CREATE TABLE IF NOT EXISTS logsphere.%I PARTITION OF logsphere.events FOR VALUES FROM (%L) TO (%L)',
+      name, first, (first + interval '1 month')::date);
+  END IF;
+END $$;
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'logsphere_ship') THEN CREATE ROLE logsphere_ship NOLOGIN; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'logsphere_read') THEN CREATE ROLE logsphere_read NOLOGIN; END IF;
+END $$;
+REVOKE ALL ON ALL TABLES IN SCHEMA logsphere FROM PUBLIC;
+REVOKE ALL ON FUNCTION logsphere.ensure_month(date) FROM PUBLIC;
+GRANT USAGE ON SCHEMA logsphere TO logsphere_ship, logsphere_read;
+GRANT SELECT ON logsphere.schema_version TO logsphere_ship, logsphere_read;
+GRANT INSERT ON logsphere.events, logsphere.quarantine TO logsphere_ship;
+GRANT EXECUTE ON FUNCTION logsphere.ensure_month(date) TO logsphere_ship;
+GRANT SELECT ON logsphere.events, logsphere.quarantine TO logsphere_read;
+`,
+  },
+];
+
+/** The version of the schema in the database: 0 when it has none. */
+export async function currentVersion(db: Db): Promise<number> {
+  const exists = await db.query<{ present: boolean }>("SELECT to_regclass('logsphere.schema_version') IS NOT NULL AS present");
+  if (!exists.rows[0]?.present) return 0;
+  const r = await db.query<{ version: number | null }>('SELECT max(version) AS version FROM logsphere.schema_version');
+  return r.rows[0]?.version ?? 0;
+}
+
+/** Applies the steps the database lacks, each in one transaction; returns the versions applied. */
+export async function migrate(db: Db): Promise<number[]> {
+  const applied: number[] = [];
+  for (const step of migrations) {
+    await db.query('BEGIN');
+    try {
+      // One migration at a time, whoever runs it.
+      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['logsphere migrate']);
+      if ((await currentVersion(db)) >= step.version) {
+        await db.query('COMMIT');
+        continue;
+      }
+      await db.query(step.sql);
+      await db.query('INSERT INTO logsphere.schema_version (version) VALUES ($1)', [step.version]);
+      await db.query('COMMIT');
+      applied.push(step.version);
+    } catch (error) {
+      await db.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  }
+  return applied;
+}
+
+export class SchemaError extends Error {}
+
+/** Refuses a database whose schema is not this version's, saying what to run. */
+export async function checkSchema(db: Db): Promise<void> {
+  const version = await currentVersion(db);
+  if (version === schemaVersion) return;
+  if (version === 0) throw new SchemaError('The database has no LogSphere schema: run `logsphere db migrate --db URL` first');
+  if (version < schemaVersion) throw new SchemaError(`The database's LogSphere schema is version ${version}, this logsphere needs ${schemaVersion}: run \`logsphere db migrate --db URL\``);
+  throw new SchemaError(`The database's LogSphere schema is version ${version}, newer than this logsphere knows (${schemaVersion}): update logsphere`);
+}

@@ -1,0 +1,217 @@
+// Loads records into the fleet store (`logsphere ship`). Each batch is copied into temporary
+// staging tables and merged in one transaction: events by (event_id, ts), so records loaded twice
+// (a relay's duplicates, a batch retried after a crash before its checkpoint moved) are stored
+// once; lines that are not logsphere/1 records into the quarantine with their reason and source.
+// The checkpoint (how many whole lines of which file were loaded) moves only after the commit:
+// killed at any moment, the next run loads from the last commit on, and the log is the buffer.
+
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import { loadCheckpointFile, saveCheckpointFile } from '../checkpoint/checkpoint-file.ts';
+import { listInputs, openInputFile, piecesOf, skippedWarning, type InputFile } from '../input/inputs.ts';
+import { validateRecord } from '../record/validate.ts';
+import type { LogRecord } from '../record/types.ts';
+import type { Db } from './db.ts';
+
+/** What the checkpoint knows of one file: its identity and how many whole lines were loaded. */
+interface FileProgress {
+  path: string;
+  dev: number;
+  ino: number;
+  lines: number;
+  /** A compressed segment (never changes) loaded to its end. */
+  done: boolean;
+}
+
+export interface ShipCheckpoint {
+  version: 1;
+  files: FileProgress[];
+}
+
+function isShipCheckpoint(value: unknown): value is ShipCheckpoint {
+  const v = value as Partial<ShipCheckpoint> | null;
+  return v?.version === 1 && Array.isArray(v.files) && v.files.every((f) => typeof f?.path === 'string' && Number.isSafeInteger(f.dev) && Number.isSafeInteger(f.ino) && Number.isSafeInteger(f.lines) && typeof f.done === 'boolean');
+}
+
+export function loadShipCheckpoint(path: string): ShipCheckpoint {
+  return loadCheckpointFile(path, 'ship', isShipCheckpoint) ?? { version: 1, files: [] };
+}
+
+export interface ShipTotals {
+  files: number;
+  /** Lines read and sent (records and bad lines). */
+  lines: number;
+  records: number;
+  /** Records the store did not have before. */
+  added: number;
+  quarantined: number;
+  /** Inputs that could not be read (named in warnings). */
+  warnings: string[];
+}
+
+/** One line of an input, as the store gets it. */
+interface Line {
+  text: string;
+  number: number;
+}
+
+const batchLines = 5000;
+
+/** A value in COPY's text format. */
+function copyValue(value: string | null): string {
+  if (value === null) return '\\N';
+  return value.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
+}
+
+/** A decoded field for an indexed column: PostgreSQL's text holds no NUL (the line keeps it, escaped). */
+function column(value: string | null | undefined): string | null {
+  return value === null || value === undefined ? null : value.replaceAll('\u0000', '\ufffd');
+}
+
+/** A bytea value in COPY's text format (hex). */
+function copyBytes(bytes: Buffer): string {
+  return `\\\\x${bytes.toString('hex')}`;
+}
+
+function fieldsOf(record: LogRecord): Array<string | null> {
+  const r = record as LogRecord & { session_id?: string | null; user?: string | null; rhost?: string | null };
+  return [r.event_id, r.ts, column(r.host), r.event, r.session_id ?? null, column(r.user ?? null), column(r.rhost ?? null)];
+}
+
+/** Loads one batch in one transaction; returns how many records were new and how many lines were quarantined. */
+async function loadBatch(db: Db, source: string, lines: readonly Line[]): Promise<{ records: number; added: number; quarantined: number }> {
+  const good: string[] = [];
+  const bad: string[] = [];
+  const months = new Set<string>();
+  for (const line of lines) {
+    let value: unknown;
+    let reason: string | null = null;
+    try {
+      value = JSON.parse(line.text);
+    } catch {
+      reason = 'not JSON';
+    }
+    if (reason === null) {
+      const checked = validateRecord(value);
+      if (checked.ok) {
+        const record = checked.record;
+        months.add(record.ts.slice(0, 7));
+        good.push(`${[...fieldsOf(record), line.text].map(copyValue).join('\t')}\n`);
+        continue;
+      }
+      reason = checked.reason;
+    }
+    const bytes = Buffer.from(line.text, 'utf8');
+    const digest = createHash('sha256').update(source).update('\n').update(bytes).digest();
+    bad.push(`${copyBytes(digest)}\t${copyValue(source)}\t${line.number}\t${copyValue(reason)}\t${copyBytes(bytes)}\n`);
+  }
+  await db.query('BEGIN');
+  try {
+    await db.query('CREATE TEMP TABLE staging_events (event_id uuid, ts timestamptz, host text, event text, session_id uuid, user_name text, rhost text, line text) ON COMMIT DROP');
+    await db.query('CREATE TEMP TABLE staging_quarantine (digest bytea, source text, line_number bigint, reason text, line bytea) ON COMMIT DROP');
+    for (const [table, rows] of [['staging_events', good], ['staging_quarantine', bad]] as const) {
+      if (rows.length === 0) continue;
+      const stream = db.copyFrom(`COPY ${table} FROM STDIN`);
+      stream.end(rows.join(''));
+      await finished(stream);
+    }
+    for (const month of months) await db.query('SELECT logsphere.ensure_month($1::date)', [`${month}-01`]);
+    const added = await db.query(
+      'INSERT INTO logsphere.events (event_id, ts, host, event, session_id, user_name, rhost, line) SELECT event_id, ts, host, event, session_id, user_name, rhost, line FROM staging_events ON CONFLICT DO NOTHING',
+    );
+    await db.query('INSERT INTO logsphere.quarantine (digest, source, line_number, reason, line) SELECT DISTINCT ON (digest) digest, source, line_number, reason, line FROM staging_quarantine ORDER BY digest, line_number ON CONFLICT DO NOTHING');
+    await db.query('COMMIT');
+    return { records: good.length, added: added.rowCount ?? 0, quarantined: bad.length };
+  } catch (error) {
+    await db.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+/** The whole lines of a file, from line `from` on (a last line without its newline is left for later). */
+function wholeLines(file: InputFile, fd: number, from: number): { lines: Line[]; total: number } {
+  const pieces: Buffer[] = [];
+  for (const piece of piecesOf(file, fd)) pieces.push(Buffer.from(piece));
+  const data = Buffer.concat(pieces);
+  const end = data.lastIndexOf(0x0a) + 1;
+  const text = data.toString('utf8', 0, end);
+  const lines: Line[] = [];
+  let n = 0;
+  for (let start = 0; start < text.length; ) {
+    const stop = text.indexOf('\n', start);
+    let line = text.slice(start, stop);
+    start = stop + 1;
+    n++;
+    if (n <= from) continue;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line.trim() === '') continue;
+    lines.push({ text: line, number: n });
+  }
+  return { lines, total: n };
+}
+
+/**
+ * Loads what the inputs hold beyond the checkpoint at `checkpointPath` into the store, batch by
+ * batch, saving the checkpoint after each commit. `source` names this shipper's inputs in the
+ * quarantine (the host and the path).
+ */
+export async function shipOnce(db: Db, paths: readonly string[], checkpointPath: string, source: string): Promise<ShipTotals> {
+  const checkpoint = loadShipCheckpoint(checkpointPath);
+  const totals: ShipTotals = { files: 0, lines: 0, records: 0, added: 0, quarantined: 0, warnings: [] };
+  const { files, skipped } = listInputs(paths);
+  for (const s of skipped) totals.warnings.push(skippedWarning(s));
+  const kept: FileProgress[] = [];
+  for (const file of files) {
+    let fd: number;
+    try {
+      fd = openInputFile(file);
+    } catch (error) {
+      totals.warnings.push(error instanceof Error ? error.message : String(error));
+      continue;
+    }
+    try {
+      const st = fstatSync(fd);
+      const known = checkpoint.files.find((f) => f.dev === st.dev && f.ino === st.ino);
+      const compressed = file.path.endsWith('.gz');
+      if (known?.done) {
+        kept.push({ ...known, path: file.path });
+        continue;
+      }
+      const from = known?.lines ?? 0;
+      let lines: Line[];
+      let total: number;
+      try {
+        ({ lines, total } = wholeLines(file, fd, from));
+      } catch (error) {
+        // A damaged input: what it holds before the damage is not loaded here (the whole read names it).
+        totals.warnings.push(error instanceof Error ? error.message : String(error));
+        if (known) kept.push(known);
+        continue;
+      }
+      totals.files++;
+      const progress: FileProgress = { path: file.path, dev: st.dev, ino: st.ino, lines: from, done: false };
+      const others = checkpoint.files.filter((f) => !(f.dev === st.dev && f.ino === st.ino));
+      for (let i = 0; i < lines.length; i += batchLines) {
+        const batch = lines.slice(i, i + batchLines);
+        const r = await loadBatch(db, `${source}:${file.path}`, batch);
+        totals.lines += batch.length;
+        totals.records += r.records;
+        totals.added += r.added;
+        totals.quarantined += r.quarantined;
+        progress.lines = i + batchLines >= lines.length ? total : (batch[batch.length - 1] as Line).number;
+        checkpoint.files = [...others, ...kept, progress];
+        saveCheckpointFile(checkpointPath, checkpoint);
+      }
+      progress.lines = total;
+      progress.done = compressed;
+      kept.push(progress);
+    } finally {
+      if (fd !== 0) closeSync(fd);
+    }
+  }
+  // Files gone from the inputs are forgotten; those still there keep their progress.
+  checkpoint.files = kept;
+  saveCheckpointFile(checkpointPath, checkpoint);
+  return totals;
+}
