@@ -27,7 +27,7 @@ function fakeProcess(env: Record<string, string> = {}) {
 describe('run()', () => {
   it('has one command per name, doctor among them, each answering --help with its usage', async () => {
     const names = commands.map((c) => c.name);
-    expect(names).toEqual(['sessions', 'last', 'failed', 'import', 'report', 'watch', 'follow', 'rotate', 'doctor', 'lastb', 'who']);
+    expect(names).toEqual(['sessions', 'last', 'failed', 'import', 'report', 'watch', 'follow', 'rotate', 'doctor', 'ship', 'db', 'lastb', 'who']);
     for (const command of commands) {
       const p = fakeProcess();
       expect(await run([command.name, '--help'], p.process)).toBe(0);
@@ -66,7 +66,7 @@ describe('run()', () => {
     const p = fakeProcess();
     await run(['last', '--input', '/nonexistent/x.jsonl'], p.process);
     expect(p.handlers).toHaveLength(0);
-    expect(commands.filter((c) => c.longRunning).map((c) => c.name)).toEqual(['watch', 'follow']);
+    expect(commands.filter((c) => c.longRunning).map((c) => c.name)).toEqual(['watch', 'follow', 'ship']);
   });
 
   it('fits the main usage and those of last, lastb and who in 80 columns, and names lastb and who', () => {

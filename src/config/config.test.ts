@@ -34,6 +34,7 @@ describe.each(validators)('loadConfig() with %s', (_name, validate) => {
       rulesPath: '/etc/logsphere/rules.json',
       webhook: null,
       mail: null,
+      databaseUrl: null,
     });
   });
 

@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
 import { cliBundle, nodePath, repoRoot, requireBuilt } from '../helpers/paths.ts';
+import { havePostgres, startPostgres, type Postgres } from '../helpers/postgres.ts';
 import { missing } from '../helpers/require.ts';
 import { waitFor } from '../helpers/sshd.ts';
 
@@ -53,6 +54,10 @@ const docs = [`${repoRoot}README.md`, ...readdirSync(`${repoRoot}docs`).filter((
 const examples = docs.flatMap(examplesIn);
 
 const lacking = missing({ commands: ['/usr/bin/utmpdump'] });
+/** The fleet store's examples run against a private PostgreSQL; without one (and not required) they are left out. */
+const fleetExample = (e: Example) => e.args[0] === 'ship' || e.args[0] === 'db' || e.args.some((a) => a === '--db' || a.startsWith('--db='));
+const noPostgres = examples.some(fleetExample) ? missing({ root: true, commands: ['/usr/lib/postgresql/15/bin/initdb', '/usr/bin/psql'] }) : null;
+let pg: Postgres | null = null;
 let dir = '';
 let env: Record<string, string> = {};
 /** Where the paths the examples name point here. */
@@ -60,9 +65,13 @@ let paths: Map<string, string>;
 
 const t = (iso: string) => Date.parse(iso) * 1000;
 
-beforeAll(() => {
+beforeAll(async () => {
   requireBuilt();
   dir = mkdtempSync(`${tmpdir()}/ls-readme-`);
+  if (noPostgres === null && havePostgres() && examples.some(fleetExample)) {
+    pg = await startPostgres();
+    pg.sql('CREATE DATABASE fleet');
+  }
   for (const d of ['log', 'state', 'run', 'home', 'work']) mkdirSync(`${dir}/${d}`);
   // A host elsewhere (nothing of it runs here): a boot, alice's closed and open sessions, root
   // failing from one remote host five times and then logging in.
@@ -94,13 +103,19 @@ beforeAll(() => {
     ['/var/log/auth.log.2.gz', `${dir}/auth.log.2.gz`],
     ['/var/log/logsphere', `${dir}/log`],
     ['/var/log/logsphere-ecs.ndjson', `${dir}/work/ecs.ndjson`],
+    ['/srv/relay/', `${dir}/log/`],
   ]);
+  if (pg !== null) paths.set('postgresql://admin@db.example.net/fleet', pg.url('fleet'));
   env = {
     PATH: '/usr/bin:/bin', HOME: `${dir}/home`, TZ: 'UTC', LOGSPHERE_CONFIG: `${dir}/none.env`,
     LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`,
+    ...(pg !== null ? { LOGSPHERE_DATABASE_URL: pg.url('fleet') } : {}),
   };
+}, 60_000);
+afterAll(async () => {
+  await pg?.remove();
+  rmSync(dir, { recursive: true, force: true });
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** An example as it runs here: paths of a real host replaced by this test's files. */
 const localArgs = (e: Example) => e.args.map((a) => paths.get(a) ?? a);
@@ -123,6 +138,7 @@ describe.skipIf(lacking)('the examples of README.md and docs/', () => {
   });
 
   it.each(examples.map((e) => [`${e.file}: ${e.line}`, e] as const))('%s', async (_name, e) => {
+    if (fleetExample(e) && pg === null) return; // no PostgreSQL here, and none required
     const args = localArgs(e);
     const waiting = atWork(e);
     let result: { status: number | null; stdout: string; stderr: string };

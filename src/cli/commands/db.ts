@@ -14,8 +14,9 @@ migrate   creates the fleet store's schema in the database, or brings it to this
 retain    drops the months of events older than N days, whole partitions at a time
 
 Options:
-      --db URL          the store: postgresql://USER@HOST[:PORT]/DB[?sslmode=verify-full]
-                        (default: LOGSPHERE_DATABASE_URL in /etc/logsphere/secrets.env)
+      --db URL          the store, postgresql://USER@HOST[:PORT]/DB, with
+                        ?sslmode=verify-full for TLS (default:
+                        LOGSPHERE_DATABASE_URL in /etc/logsphere/secrets.env)
       --keep-days N     (retain) keep the events of the last N days
   -h, --help            show this help
 `;

@@ -20,8 +20,9 @@ store's quarantine with their reason. The position is saved in the state directo
 (ship-NAME.json) after each batch the store has committed.
 
 Options:
-      --db URL            the store: postgresql://USER@HOST[:PORT]/DB[?sslmode=verify-full]
-                          (default: LOGSPHERE_DATABASE_URL in /etc/logsphere/secrets.env)
+      --db URL            the store, postgresql://USER@HOST[:PORT]/DB, with
+                          ?sslmode=verify-full for TLS (default:
+                          LOGSPHERE_DATABASE_URL in /etc/logsphere/secrets.env)
       --input PATH        a file or directory to load instead of the log; repeatable
       --once              load what is there and exit (cron, tests); without it, keep
                           loading what is appended, every 2 seconds

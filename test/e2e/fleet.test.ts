@@ -1,0 +1,181 @@
+// The fleet store on a real PostgreSQL 15 (a private cluster per file, RECIPES.md): the schema
+// and its versions, `ship` exactly once whatever the order, duplicates and interruptions, the
+// quarantine, the roles, and `last --db` answering as `last --input` does on the same records.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateHistory } from '../helpers/log-history.ts';
+import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
+import { pgBin, psqlPath, startPostgres, type Postgres } from '../helpers/postgres.ts';
+import { missing } from '../helpers/require.ts';
+import { waitFor } from '../helpers/sshd.ts';
+
+const skip = missing({ root: true, commands: [`${pgBin}/initdb`, `${pgBin}/postgres`, psqlPath, '/usr/sbin/runuser'] });
+
+let pg: Postgres | null = null;
+let dir = '';
+let databases = 0;
+
+beforeAll(async () => {
+  if (skip) return;
+  requireBuilt();
+  dir = mkdtempSync(`${tmpdir()}/ls-fleet-`);
+  pg = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  await pg?.remove();
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh database with the schema migrated (each test its own). */
+function database(migrated = true): string {
+  const name = `fleet${++databases}`;
+  pg?.sql(`CREATE DATABASE ${name}`);
+  if (migrated) expect(cli(['db', 'migrate', '--db', url(name)]).status).toBe(0);
+  return name;
+}
+
+const url = (name: string, user = 'postgres') => (pg as Postgres).url(name, user);
+
+function cli(args: string[], state = `${dir}/state`) {
+  const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: state, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_HOSTNAME: 'relay', TZ: 'UTC', PATH: '/usr/bin:/bin' };
+  return spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 28 });
+}
+
+/** Writes `lines` as a file of the test directory; returns its path. */
+function file(name: string, lines: readonly string[]): string {
+  const path = `${dir}/${name}`;
+  mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+  writeFileSync(path, lines.map((l) => (l.endsWith('\n') ? l : `${l}\n`)).join(''));
+  return path;
+}
+
+/** The same shuffle for the same seed. */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let x = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
+  it('migrates once, changes nothing the second time, and is refused at another version', () => {
+    const name = database(false);
+    const first = cli(['db', 'migrate', '--db', url(name)]);
+    expect([first.status, first.stdout, first.stderr]).toEqual([0, 'applied version 1: the schema is at version 1\n', '']);
+    const again = cli(['db', 'migrate', '--db', url(name)]);
+    expect([again.status, again.stdout]).toEqual([0, 'the schema is at version 1: nothing to do\n']);
+    expect(pg?.sql('SELECT count(*) FROM logsphere.schema_version', name)).toBe('1\n');
+
+    const unmigrated = database(false);
+    const refused = cli(['last', '--db', url(unmigrated)]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('no LogSphere schema: run `logsphere db migrate --db URL` first');
+
+    pg?.sql('INSERT INTO logsphere.schema_version (version) VALUES (2)', name);
+    const newer = cli(['ship', '--once', '--db', url(name), '--input', file('empty.jsonl', [])]);
+    expect(newer.status).toBe(1);
+    expect(newer.stderr).toContain('schema is version 2, newer than this logsphere knows (1): update logsphere');
+  });
+
+  it('answers last as the files do, from records loaded in shuffled, duplicated batches from many files', () => {
+    const name = database();
+    const history = generateHistory({ sessions: 400, seed: 7 });
+    // The whole history as one file, and the same lines in 9 files of shuffled batches (each line
+    // in one of them, some in two), loaded in reverse order.
+    const whole = file('whole/sessions.jsonl', history.lines);
+    const lines = shuffled(history.lines, 3);
+    const parts = Array.from({ length: 9 }, (_, k) => lines.filter((_, i) => i % 9 === k));
+    parts[0]?.push(...lines.slice(0, 50));
+    const paths = parts.map((p, k) => file(`relay/host-batch-${k}.jsonl`, p)).reverse();
+    const shipped = cli(['ship', '--once', '--db', url(name), '--checkpoint', 'batches', ...paths.flatMap((p) => ['--input', p])]);
+    expect(shipped.status).toBe(0);
+    const records = new Set(history.records.map((r) => r.event_id)).size;
+    expect(pg?.sql('SELECT count(*), count(DISTINCT event_id) FROM logsphere.events', name)).toBe(`${records}|${records}\n`);
+
+    for (const args of [['--json'], ['--json', '-x'], ['-x'], ['--json', '--host', 'db1'], ['--host', 'web2', '-x'], ['--json', 'alice'], ['--json', '--all']]) {
+      const fromFiles = cli(['last', ...args, '--input', whole]);
+      const fromStore = cli(['last', ...args, '--db', url(name)]);
+      expect(fromStore.status).toBe(0);
+      const body = (text: string) => text.replace(/\n\S+ begins .*\n$/, '\n');
+      expect(body(fromStore.stdout)).toBe(body(fromFiles.stdout));
+      expect(fromStore.stdout.length).toBeGreaterThan(10);
+    }
+    // The text ends as util-linux's does, naming the store, without its password.
+    expect(cli(['last', '--db', url(name)]).stdout).toMatch(new RegExp(`\\npostgresql://postgres@127\\.0\\.0\\.1:${pg?.port}/${name} begins \\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\d{4}\\n$`));
+
+    // Loading everything again changes nothing.
+    const again = cli(['ship', '--once', '--db', url(name), '--checkpoint', 'again', '--input', whole]);
+    expect(again.stdout).toMatch(/ \(0 new\), /);
+    expect(pg?.sql('SELECT count(*) FROM logsphere.events', name)).toBe(`${records}\n`);
+  });
+
+  it('keeps lines that are not records in the quarantine with their reason and source, byte for byte, once', () => {
+    const name = database();
+    const good = generateHistory({ sessions: 5, seed: 2 }).lines.filter((l) => l.startsWith('{"schema"')).map((l) => l.trimEnd());
+    const hostile = 'tab\there \\ back\\slash \u001b[31m red \u0000 nul \u00e9';
+    const path = file('bad/sessions.jsonl', [good[0] as string, 'not json', hostile, '{"schema":"logsphere/1","event":"boot"}', good[1] as string]);
+    const r = cli(['ship', '--once', '--db', url(name), '--checkpoint', 'bad', '--input', path]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('shipped 2 records from 1 file (2 new), 3 lines quarantined\n');
+    expect(pg?.sql("SELECT line_number, reason, source FROM logsphere.quarantine ORDER BY line_number", name)).toBe(
+      [`2|not JSON|relay:${path}`, `3|not JSON|relay:${path}`, `4|event_id is not a UUID|relay:${path}`, ''].join('\n'),
+    );
+    expect(pg?.sql("SELECT encode(line, 'hex') FROM logsphere.quarantine WHERE line_number = 3", name)).toBe(`${Buffer.from(hostile).toString('hex')}\n`);
+    // The file again (a new checkpoint): nothing new, nothing quarantined twice.
+    cli(['ship', '--once', '--db', url(name), '--checkpoint', 'bad-again', '--input', path]);
+    expect(pg?.sql('SELECT (SELECT count(*) FROM logsphere.quarantine), (SELECT count(*) FROM logsphere.events)', name)).toBe('3|2\n');
+  });
+
+  it('leaves every record in the store once when a ship is killed mid-load and run again', async () => {
+    const name = database();
+    const history = generateHistory({ sessions: 12_000, seed: 5 });
+    const path = file('big/sessions.jsonl', history.lines);
+    const state = `${dir}/kill-state`;
+    const checkpoint = `${state}/ship-kill.json`;
+    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: state, LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
+    const child = spawn(nodePath, [cliBundle, 'ship', '--once', '--db', url(name), '--checkpoint', 'kill', '--input', path], { env, stdio: 'ignore' });
+    // Killed once its first batch is committed (the checkpoint moved), before it has finished.
+    await waitFor('the first batch to be committed', () => (existsSync(checkpoint) || child.exitCode !== null ? true : null), 60_000);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('close', resolve));
+    const loaded = Number(pg?.sql('SELECT count(*) FROM logsphere.events', name));
+    const records = new Set(history.records.map((r) => r.event_id)).size;
+    expect(loaded).toBeGreaterThan(0);
+    expect(loaded).toBeLessThan(records);
+    const resumed = cli(['ship', '--once', '--db', url(name), '--checkpoint', 'kill', '--input', path], state);
+    expect(resumed.status).toBe(0);
+    expect(pg?.sql('SELECT count(*), count(DISTINCT event_id) FROM logsphere.events', name)).toBe(`${records}|${records}\n`);
+  }, 120_000);
+
+  it('gives the ship role inserts only, through the loader, and the read role reads only', () => {
+    const name = database();
+    pg?.sql("DO $$ BEGIN CREATE ROLE shipper LOGIN IN ROLE logsphere_ship; CREATE ROLE reader LOGIN IN ROLE logsphere_read; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+    const path = file('roles/sessions.jsonl', generateHistory({ sessions: 20, seed: 3 }).lines);
+    const shipped = cli(['ship', '--once', '--db', url(name, 'shipper'), '--checkpoint', 'roles', '--input', path]);
+    expect([shipped.status, shipped.stderr]).toEqual([0, '']);
+    const count = pg?.sql('SELECT count(*) FROM logsphere.events', name);
+    expect(Number(count)).toBeGreaterThan(0);
+    for (const statement of ['DELETE FROM logsphere.events', "UPDATE logsphere.events SET host = 'x'", 'SELECT count(*) FROM logsphere.events', 'DROP TABLE logsphere.quarantine']) {
+      expect(() => pg?.sql(statement, name, 'shipper')).toThrow(/permission denied|must be owner/);
+    }
+    expect(pg?.sql('SELECT count(*) FROM logsphere.events', name, 'reader')).toBe(count);
+    expect(() => pg?.sql("INSERT INTO logsphere.quarantine VALUES ('\\x00', 's', 1, 'r', '\\x00')", name, 'reader')).toThrow(/permission denied/);
+    expect(() => pg?.sql("SELECT logsphere.ensure_month('2020-01-01')", name, 'reader')).toThrow(/permission denied/);
+    // The reader answers last.
+    expect(cli(['last', '--json', '--db', url(name, 'reader')]).status).toBe(0);
+  });
+
+  it('warns of a password in a --db URL on the command line, and hides it in messages', () => {
+    const r = cli(['db', 'migrate', '--db', `postgresql://postgres:s3cret@127.0.0.1:${pg?.port}/nosuchdb`]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('the --db URL carries a password, which any user can read with ps');
+    expect(r.stderr).toContain(`Cannot connect to postgresql://postgres:***@127.0.0.1:${pg?.port}/nosuchdb`);
+    expect(r.stderr).not.toContain('s3cret');
+  });
+});
