@@ -11,6 +11,7 @@ import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { validateRecord } from '../record/validate.ts';
 import { listOpenSessions, openSessionsDirOf } from '../store/open-sessions.ts';
+import type { RecordSource } from './history.ts';
 import { liveTerminals } from './live-terminal.ts';
 import { loadCurrent, loadReconciled, localHost, localLiveness, type Loaded, type Unended } from './load-sessions.ts';
 
@@ -23,6 +24,8 @@ export interface CurrentSessionsRequest {
   includeGone: boolean;
   /** Also user switches (su, sudo, ...), not only logins. */
   all: boolean;
+  /** Records from elsewhere than files (the fleet store), instead of `inputs`. */
+  source?: RecordSource;
 }
 
 /**
@@ -72,13 +75,18 @@ export function currentSessions(request: CurrentSessionsRequest, config: Config,
   let incomplete = false;
   let list: CurrentSession[];
   try {
-    const loaded = request.inputs.length > 0 ? unendedOf(loadReconciled(request.inputs, config, alive)) : loadCurrent(config, env, alive);
+    const loaded =
+      request.source !== undefined
+        ? unendedOf(loadReconciled([request.source.name], config, alive, undefined, request.source.read))
+        : request.inputs.length > 0
+          ? unendedOf(loadReconciled(request.inputs, config, alive))
+          : loadCurrent(config, env, alive);
     warnings.push(...loaded.warnings);
     incomplete = loaded.incomplete;
     list = loaded.sessions;
   } catch (error) {
     const denied = error instanceof InputError && (error.code === 'EACCES' || error.code === 'EPERM');
-    if (!denied || request.inputs.length > 0) throw error;
+    if (!denied || request.inputs.length > 0 || request.source !== undefined) throw error;
     warnings.push(`${error.message}; answering from ${openSessionsDirOf(config.runDir)} (open sessions only)`);
     const fallback = fromRunDirectory(config, alive);
     if (fallback.malformed > 0) warnings.push(`skipped ${fallback.malformed} unreadable entries in ${openSessionsDirOf(config.runDir)}`);

@@ -15,7 +15,7 @@ import { SegmentIndex } from '../input/segment-index.ts';
 import type { Micros } from '../record/time.ts';
 import { AccessLogSummarizer } from '../report/access-log.ts';
 import { buildReport, type Report } from '../report/report.ts';
-import { allDirectories, type HistoryRead } from './history.ts';
+import { allDirectories, type HistoryRead, type RecordSource } from './history.ts';
 import { loadRecent } from './load-recent.ts';
 import { loadReconciled, localHost, localLiveness, type Loaded } from './load-sessions.ts';
 
@@ -31,6 +31,8 @@ export interface ReportRequest {
   zone: string;
   /** Also user switches (su, sudo, ...) among the sessions counted, not only logins. */
   all: boolean;
+  /** Records from elsewhere than files (the fleet store), instead of `inputs`. */
+  source?: RecordSource;
 }
 
 export interface SecurityReport {
@@ -49,6 +51,10 @@ function loadPeriod(request: ReportRequest, config: Config, how: HistoryRead): {
   const alive = localLiveness(localHost(config));
   const paths = request.inputs.length > 0 ? request.inputs : [config.logDir];
   const newCollector = () => new FailureCollector({ since: request.since, until: request.until, user: null, host: null });
+  if (request.source !== undefined) {
+    const collector = newCollector();
+    return { loaded: loadReconciled([request.source.name], config, alive, (r) => collector.add(r), request.source.read), collector };
+  }
   if (how === 'auto' && allDirectories(paths)) {
     const collector = newCollector();
     const index = new SegmentIndex(config.stateDir);

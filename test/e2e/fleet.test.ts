@@ -106,6 +106,22 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       expect(body(fromStore.stdout)).toBe(body(fromFiles.stdout));
       expect(fromStore.stdout.length).toBeGreaterThan(10);
     }
+    // sessions, failed and report answer from the store as from the files, too.
+    const since = new Date(history.start / 1000).toISOString();
+    const until = new Date(history.end / 1000 + 1000).toISOString();
+    // What depends on the moment of the run: when the report was made, and the longest sessions
+    // among those still open (measured to now).
+    // The files' report also warns of their malformed lines, which the store keeps in its quarantine.
+    const generated = (text: string) =>
+      text.replace(/"generated_at": "[^"]*"/, '"generated_at": "-"').replace(/"longest_s": [\d.]+/g, '"longest_s": -').replace(/"warnings": \[[^\]]*\]/, '"warnings": []');
+    for (const args of [['sessions', '--json'], ['sessions', '--json', '--host', 'app1'], ['sessions', '--by-host'], ['failed', '--json'], ['failed', '--by', 'rhost'], ['report', '--format', 'json', '--since', since, '--until', until]]) {
+      const fromFiles = cli([...args, '--input', whole]);
+      const fromStore = cli([...args, '--db', url(name)]);
+      expect([fromStore.status, fromStore.stderr]).toEqual([0, '']);
+      expect(generated(fromStore.stdout)).toBe(generated(fromFiles.stdout));
+      expect(fromStore.stdout.length).toBeGreaterThan(30);
+    }
+    expect(JSON.parse(cli(['failed', '--json', '--db', url(name)]).stdout).length).toBeGreaterThan(0);
     // The text ends as util-linux's does, naming the store, without its password.
     expect(cli(['last', '--db', url(name)]).stdout).toMatch(new RegExp(`\\npostgresql://postgres@127\\.0\\.0\\.1:${pg?.port}/${name} begins \\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\d{4}\\n$`));
 

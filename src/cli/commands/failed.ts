@@ -1,6 +1,7 @@
 // `logsphere failed`: failed logins, newest first, in the manner of lastb; `--by rhost|user`
 // summarizes them with counts, first and last seen.
 
+import type { RecordSource } from '../../queries/history.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Config } from '../../config/config.ts';
 import { summarize, type Failure, type SummaryKey } from '../../failures/failures.ts';
@@ -56,6 +57,8 @@ export interface FailedOptions {
   timeFormat: 'short' | 'iso';
   inputs: string[];
   wide: boolean;
+  /** The fleet store to answer from (--db URL), instead of files. */
+  db?: string | null;
 }
 
 export function parseFailedArgs(args: string[], now: Micros): FailedOptions | 'help' {
@@ -71,9 +74,11 @@ export function parseFailedArgs(args: string[], now: Micros): FailedOptions | 'h
       since: { type: 'string' },
       until: { type: 'string' },
       'time-format': { type: 'string', default: 'short' },
+      db: { type: 'string' },
     },
   });
   if (values.help) return 'help';
+  if (values.db !== undefined && values.input !== undefined) throw new UsageError('--db and --input do not go together');
   const limit = parseLimit(values.limit);
   const by = values.by ?? null;
   if (by !== null && by !== 'rhost' && by !== 'user') throw new UsageError(`--by: expected rhost or user, got ${JSON.stringify(by)}`);
@@ -92,6 +97,7 @@ export function parseFailedArgs(args: string[], now: Micros): FailedOptions | 'h
     timeFormat: format,
     inputs: values.input ?? [],
     wide: values.wide,
+    db: values.db ?? null,
   };
 }
 
@@ -100,8 +106,10 @@ export function failureJson(f: Failure) {
 }
 
 
-export function failed(options: FailedOptions, config: Config, io: CommandIO, width = 80, how: HistoryRead = 'auto'): number {
-  const { failures, warnings, notes, incomplete } = failedLogins({ ...options, keepRecords: options.format !== null, limit: options.by === null ? options.limit : null }, config, undefined, undefined, how);
+export function failed(options: FailedOptions, config: Config, io: CommandIO, width = 80, how: HistoryRead = 'auto', source?: RecordSource): number {
+  const request = { ...options, keepRecords: options.format !== null, limit: options.by === null ? options.limit : null };
+  const { failures, warnings, notes, incomplete } =
+    source === undefined ? failedLogins(request, config, undefined, undefined, how) : failedLogins({ ...request, inputs: [source.name] }, config, undefined, source.read, 'whole');
   // The warnings after the answer; an answer from an input read only up to its damage exits 1.
   const done = (): number => {
     for (const w of [...warnings, ...notes]) io.stderr(`logsphere: ${w}\n`);
@@ -162,5 +170,10 @@ export const failedCommand = defineCommand({
   name: 'failed',
   usage: failedUsage,
   parse: parseFailedArgs,
-  run: async (options, { config, io, width }) => failed(options, await config(), io, width),
+  run: async (options, { config, io, width }) => {
+    if (options.db === null || options.db === undefined) return failed(options, await config(), io, width);
+    const loaded = await config({ secrets: true });
+    const { withFleetSource } = await import('../../fleet/fleet-source.ts');
+    return withFleetSource(options.db, loaded, io, options.host, (source) => failed(options, loaded, io, width, 'whole', source));
+  },
 });

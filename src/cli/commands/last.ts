@@ -168,17 +168,7 @@ export const lastCommand = defineCommand({
     if (options.db === null || options.db === undefined) return last(options, await config(), io, now, width);
     if (options.inputs.length > 0) throw new UsageError('--db and --file/--input do not go together');
     const loaded = await config({ secrets: true });
-    const { connect, dbUrl, passwordWarning, shownUrl } = await import('../../fleet/db.ts');
-    const { fleetRecords } = await import('../../fleet/fleet-records.ts');
-    const url = dbUrl(options.db, loaded.databaseUrl ?? undefined);
-    const warning = passwordWarning(url);
-    if (warning !== null) io.stderr(`logsphere: ${warning}\n`);
-    const db = await connect(url.url, 'logsphere last');
-    try {
-      const source = await fleetRecords(db, options.host, shownUrl(url.url));
-      return last(options, loaded, io, now, width, 'whole', source);
-    } finally {
-      await db.end().catch(() => {});
-    }
+    const { withFleetSource } = await import('../../fleet/fleet-source.ts');
+    return withFleetSource(options.db, loaded, io, options.host, (source) => last(options, loaded, io, now, width, 'whole', source));
   },
 });

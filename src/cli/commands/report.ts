@@ -2,6 +2,7 @@
 // markdown, JSON or one self-contained HTML file; written to a file (atomically) and mailed
 // when asked to.
 
+import type { RecordSource } from '../../queries/history.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Config } from '../../config/config.ts';
 import { securityReport } from '../../queries/security-report.ts';
@@ -31,6 +32,8 @@ Options:
       --until T           end of the period (default: now)
       --format F          text (default), markdown, json or html
       --input PATH        read PATH (file, directory, or - for stdin); repeatable
+      --db URL            report on the fleet store (PostgreSQL): every host in it, or
+                          --host HOST; --db= takes LOGSPHERE_DATABASE_URL
       --alerts PATH       the alerts file (default: alerts.jsonl in the state directory)
       --access-log PATH   a Common/Combined Log Format file (nginx, Apache; .gz too); repeatable
       --output FILE       write the report to FILE (replaced atomically) instead of standard output
@@ -53,6 +56,9 @@ export interface ReportOptions {
   mail: boolean;
   /** Count user switches (su, sudo, ...) as sessions too, not only logins. */
   all: boolean;
+  /** The fleet store to report on (--db URL), instead of files; with --host, one host of it. */
+  db?: string | null;
+  host?: string | null;
 }
 
 export function parseReportArgs(args: string[], now: Micros): ReportOptions | 'help' {
@@ -70,10 +76,14 @@ export function parseReportArgs(args: string[], now: Micros): ReportOptions | 'h
       output: { type: 'string' },
       mail: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
+      db: { type: 'string' },
+      host: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return 'help';
+  if (values.db !== undefined && values.input !== undefined) throw new UsageError('--db and --input do not go together');
+  if (values.host !== undefined && values.db === undefined) throw new UsageError('--host goes with --db');
   const format = values.format;
   if (format !== 'text' && format !== 'markdown' && format !== 'json' && format !== 'html') {
     throw new UsageError(`--format: expected text, markdown, json or html, got ${JSON.stringify(format)}`);
@@ -81,7 +91,7 @@ export function parseReportArgs(args: string[], now: Micros): ReportOptions | 'h
   const since = parseTimeArgument(values.since, now, '--since');
   const until = parseTimeArgument(values.until, now, '--until');
   timeRange(since, until);
-  return { since, until, format, inputs: values.input ?? [], alerts: values.alerts ?? null, accessLogs: values['access-log'] ?? [], output: values.output ?? null, mail: values.mail, all: values.all };
+  return { since, until, format, inputs: values.input ?? [], alerts: values.alerts ?? null, accessLogs: values['access-log'] ?? [], output: values.output ?? null, mail: values.mail, all: values.all, db: values.db ?? null, host: values.host ?? null };
 }
 
 /** The report in a format; text printed on a terminal fits its `width`. */
@@ -99,10 +109,10 @@ export function render(report: Report, format: ReportOptions['format'], width = 
 }
 
 /** `width`: the terminal's, when the report is printed on one; a file, a pipe or a mail is not cut. */
-export async function report(options: ReportOptions, config: Config, io: CommandIO, now: Micros, width = Infinity, paint: Paint = plain): Promise<number> {
+export async function report(options: ReportOptions, config: Config, io: CommandIO, now: Micros, width = Infinity, paint: Paint = plain, source?: RecordSource): Promise<number> {
   // Days are counted in this host's zone (TZ), as the reader of the report lives them.
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const { report: built, warnings, incomplete } = securityReport({ ...options, zone }, config, now);
+  const { report: built, warnings, incomplete } = securityReport({ ...options, zone, ...(source ? { source } : {}) }, config, now);
   // The file and the mail get the whole report; standard output the report fitted and painted.
   const text = render(built, options.format);
   if (options.output === null) io.stdout(options.format === 'text' ? render(built, 'text', width, paint) : text);
@@ -127,6 +137,10 @@ export const reportCommand = defineCommand({
   name: 'report',
   usage: reportUsage,
   parse: parseReportArgs,
-  run: async (options, { config, io, now, width, stdoutIsTerminal, paint }) =>
-    report(options, await config({ secrets: options.mail }), io, now, stdoutIsTerminal ? width : Infinity, paint),
+  run: async (options, { config, io, now, width, stdoutIsTerminal, paint }) => {
+    if (options.db === null || options.db === undefined) return report(options, await config({ secrets: options.mail }), io, now, stdoutIsTerminal ? width : Infinity, paint);
+    const loaded = await config({ secrets: true });
+    const { withFleetSource } = await import('../../fleet/fleet-source.ts');
+    return withFleetSource(options.db, loaded, io, options.host ?? null, (source) => report(options, loaded, io, now, stdoutIsTerminal ? width : Infinity, paint, source));
+  },
 });

@@ -8,7 +8,9 @@ import { escapeText } from '../../text/terminal.ts';
 import { renderColumnsBytes, type Column, type TableLayout } from '../../text/table.ts';
 import { duration, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
+import type { RecordSource } from '../../queries/history.ts';
 import { queryOptions } from '../query-options.ts';
+import { UsageError } from '../usage.ts';
 import { defineCommand } from '../command.ts';
 import { jsonArray } from '../format/json.ts';
 
@@ -26,6 +28,8 @@ Options:
       --include-gone    also sessions ended without a logout: no process is left
       --all             also user switches (LOGSPHERE_SWITCH_SERVICES: su, sudo, ...)
       --input PATH      read PATH (file, directory, or - for stdin); repeatable
+      --db URL          answer from the fleet store (PostgreSQL) for every host
+                        in it; --db= takes LOGSPHERE_DATABASE_URL
   -w, --wide            do not cut long fields
   -h, --help            show this help
 `;
@@ -40,6 +44,8 @@ export interface SessionsOptions {
   all: boolean;
   inputs: string[];
   wide: boolean;
+  /** The fleet store to answer from (--db URL), instead of files. */
+  db?: string | null;
 }
 
 export function parseSessionsArgs(args: string[]): SessionsOptions | 'help' {
@@ -52,10 +58,13 @@ export function parseSessionsArgs(args: string[]): SessionsOptions | 'help' {
       'by-host': { type: 'boolean', default: false },
       'include-gone': { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
+      db: { type: 'string' },
     },
   });
   if (values.help) return 'help';
+  if (values.db !== undefined && values.input !== undefined) throw new UsageError('--db and --input do not go together');
   return {
+    db: values.db ?? null,
     json: values.json,
     byHost: values['by-host'],
     user: values.user ?? null,
@@ -67,8 +76,8 @@ export function parseSessionsArgs(args: string[]): SessionsOptions | 'help' {
   };
 }
 
-export function sessions(options: SessionsOptions, config: Config, io: CommandIO, now: number, layout: Omit<TableLayout, 'wide'> = { width: 80 }): number {
-  const { sessions: current, warnings, incomplete } = currentSessions(options, config, io.env);
+export function sessions(options: SessionsOptions, config: Config, io: CommandIO, now: number, layout: Omit<TableLayout, 'wide'> = { width: 80 }, source?: RecordSource): number {
+  const { sessions: current, warnings, incomplete } = currentSessions(source === undefined ? options : { ...options, source }, config, io.env);
   if (options.byHost) {
     const byHost = new Map<string, string[]>();
     for (const s of current) {
@@ -121,5 +130,10 @@ export const sessionsCommand = defineCommand({
   name: 'sessions',
   usage: sessionsUsage,
   parse: parseSessionsArgs,
-  run: async (options, { config, io, now, width, paint }) => sessions(options, await config(), io, now, { width, paint }),
+  run: async (options, { config, io, now, width, paint }) => {
+    if (options.db === null || options.db === undefined) return sessions(options, await config(), io, now, { width, paint });
+    const loaded = await config({ secrets: true });
+    const { withFleetSource } = await import('../../fleet/fleet-source.ts');
+    return withFleetSource(options.db, loaded, io, options.host, (source) => sessions(options, loaded, io, now, { width, paint }, source));
+  },
 });
