@@ -6,7 +6,7 @@
 // killed at any moment, the next run loads from the last commit on, and the log is the buffer.
 
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { loadCheckpointFile, saveCheckpointFile } from '../checkpoint/checkpoint-file.ts';
 import { listInputs, openInputFile, piecesOf, skippedWarning, type InputFile } from '../input/inputs.ts';
@@ -14,12 +14,14 @@ import { validateRecord } from '../record/validate.ts';
 import type { LogRecord } from '../record/types.ts';
 import type { Db } from './db.ts';
 
-/** What the checkpoint knows of one file: its identity and how many whole lines were loaded. */
+/** What the checkpoint knows of one file: its identity and how many whole lines (and bytes) were loaded. */
 interface FileProgress {
   path: string;
   dev: number;
   ino: number;
   lines: number;
+  /** The bytes of those lines (a plain file is read on from there). */
+  offset: number;
   /** A compressed segment (never changes) loaded to its end. */
   done: boolean;
 }
@@ -31,7 +33,11 @@ export interface ShipCheckpoint {
 
 function isShipCheckpoint(value: unknown): value is ShipCheckpoint {
   const v = value as Partial<ShipCheckpoint> | null;
-  return v?.version === 1 && Array.isArray(v.files) && v.files.every((f) => typeof f?.path === 'string' && Number.isSafeInteger(f.dev) && Number.isSafeInteger(f.ino) && Number.isSafeInteger(f.lines) && typeof f.done === 'boolean');
+  return (
+    v?.version === 1 &&
+    Array.isArray(v.files) &&
+    v.files.every((f) => typeof f?.path === 'string' && Number.isSafeInteger(f.dev) && Number.isSafeInteger(f.ino) && Number.isSafeInteger(f.lines) && Number.isSafeInteger(f.offset) && typeof f.done === 'boolean')
+  );
 }
 
 export function loadShipCheckpoint(path: string): ShipCheckpoint {
@@ -54,6 +60,8 @@ export interface ShipTotals {
 interface Line {
   text: string;
   number: number;
+  /** Where the line ends, after its newline, in bytes from where the read began. */
+  end: number;
 }
 
 const batchLines = 5000;
@@ -129,26 +137,32 @@ async function loadBatch(db: Db, source: string, lines: readonly Line[]): Promis
   }
 }
 
-/** The whole lines of a file, from line `from` on (a last line without its newline is left for later). */
-function wholeLines(file: InputFile, fd: number, from: number): { lines: Line[]; total: number } {
-  const pieces: Buffer[] = [];
-  for (const piece of piecesOf(file, fd)) pieces.push(Buffer.from(piece));
-  const data = Buffer.concat(pieces);
-  const end = data.lastIndexOf(0x0a) + 1;
-  const text = data.toString('utf8', 0, end);
+/** One input's whole lines after `skip` bytes (a last line without its newline is left for later). */
+function wholeLines(file: InputFile, fd: number, skip: number, firstNumber: number): { lines: Line[]; bytes: number; count: number } {
+  let data: Buffer;
+  if (skip > 0) {
+    // A plain file read on from where the last load ended: only what was appended since.
+    const size = fstatSync(fd).size;
+    data = Buffer.allocUnsafe(Math.max(0, size - skip));
+    let got = 0;
+    for (let n = -1; n !== 0 && got < data.length; got += n) n = readSync(fd, data, got, data.length - got, skip + got);
+    data = data.subarray(0, got);
+  } else {
+    const pieces: Buffer[] = [];
+    for (const piece of piecesOf(file, fd)) pieces.push(Buffer.from(piece));
+    data = Buffer.concat(pieces);
+  }
   const lines: Line[] = [];
   let n = 0;
-  for (let start = 0; start < text.length; ) {
-    const stop = text.indexOf('\n', start);
-    let line = text.slice(start, stop);
-    start = stop + 1;
+  let start = 0;
+  for (let stop = data.indexOf(0x0a); stop >= 0; start = stop + 1, stop = data.indexOf(0x0a, start)) {
     n++;
-    if (n <= from) continue;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.trim() === '') continue;
-    lines.push({ text: line, number: n });
+    let text = data.toString('utf8', start, stop);
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (text.trim() === '') continue;
+    lines.push({ text, number: firstNumber + n - 1, end: stop + 1 });
   }
-  return { lines, total: n };
+  return { lines, bytes: start, count: n };
 }
 
 /**
@@ -178,11 +192,12 @@ export async function shipOnce(db: Db, paths: readonly string[], checkpointPath:
         kept.push({ ...known, path: file.path });
         continue;
       }
-      const from = known?.lines ?? 0;
-      let lines: Line[];
-      let total: number;
+      // A plain file that only grew is read on from the last load; anything else from its start
+      // (what was loaded before is loaded again, and changes nothing).
+      const resume = known !== undefined && !compressed && file.path !== '-' && st.size >= known.offset ? known : null;
+      let read: ReturnType<typeof wholeLines>;
       try {
-        ({ lines, total } = wholeLines(file, fd, from));
+        read = wholeLines(file, fd, resume?.offset ?? 0, (resume?.lines ?? 0) + 1);
       } catch (error) {
         // A damaged input: what it holds before the damage is not loaded here (the whole read names it).
         totals.warnings.push(error instanceof Error ? error.message : String(error));
@@ -190,8 +205,10 @@ export async function shipOnce(db: Db, paths: readonly string[], checkpointPath:
         continue;
       }
       totals.files++;
-      const progress: FileProgress = { path: file.path, dev: st.dev, ino: st.ino, lines: from, done: false };
+      const base = { lines: resume?.lines ?? 0, offset: resume?.offset ?? 0 };
+      const progress: FileProgress = { path: file.path, dev: st.dev, ino: st.ino, ...base, done: false };
       const others = checkpoint.files.filter((f) => !(f.dev === st.dev && f.ino === st.ino));
+      const { lines } = read;
       for (let i = 0; i < lines.length; i += batchLines) {
         const batch = lines.slice(i, i + batchLines);
         const r = await loadBatch(db, `${source}:${file.path}`, batch);
@@ -199,11 +216,14 @@ export async function shipOnce(db: Db, paths: readonly string[], checkpointPath:
         totals.records += r.records;
         totals.added += r.added;
         totals.quarantined += r.quarantined;
-        progress.lines = i + batchLines >= lines.length ? total : (batch[batch.length - 1] as Line).number;
+        const last = batch[batch.length - 1] as Line;
+        progress.lines = last.number;
+        progress.offset = base.offset + last.end;
         checkpoint.files = [...others, ...kept, progress];
         saveCheckpointFile(checkpointPath, checkpoint);
       }
-      progress.lines = total;
+      progress.lines = base.lines + read.count;
+      progress.offset = base.offset + read.bytes;
       progress.done = compressed;
       kept.push(progress);
     } finally {

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRecordLine } from '../../src/record/validate.ts';
 import { generateHistory } from '../helpers/log-history.ts';
 import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 import { pgBin, psqlPath, startPostgres, type Postgres } from '../helpers/postgres.ts';
@@ -146,6 +147,22 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     // The file again (a new checkpoint): nothing new, nothing quarantined twice.
     cli(['ship', '--once', '--db', url(name), '--checkpoint', 'bad-again', '--input', path]);
     expect(pg?.sql('SELECT (SELECT count(*) FROM logsphere.quarantine), (SELECT count(*) FROM logsphere.events)', name)).toBe('3|2\n');
+  });
+
+  it('reads on from where it stopped: a second run loads only what was appended', () => {
+    const name = database();
+    // Records only, each once.
+    const lines = [...new Set(generateHistory({ sessions: 60, seed: 9 }).lines)].filter((l) => parseRecordLine(l.trimEnd()) !== null);
+    const half = lines.length >> 1;
+    const path = file('grow/sessions.jsonl', lines.slice(0, half));
+    expect(cli(['ship', '--once', '--db', url(name), '--checkpoint', 'grow', '--input', path]).stdout).toBe(`shipped ${half} records from 1 file (${half} new), 0 lines quarantined\n`);
+    // The rest appended, the last line without its newline yet (a writer mid-append): left for later.
+    const rest = lines.slice(half);
+    writeFileSync(path, rest.slice(0, -1).join('') + (rest.at(-1) as string).trimEnd(), { flag: 'a' });
+    expect(cli(['ship', '--once', '--db', url(name), '--checkpoint', 'grow', '--input', path]).stdout).toBe(`shipped ${rest.length - 1} records from 1 file (${rest.length - 1} new), 0 lines quarantined\n`);
+    writeFileSync(path, '\n', { flag: 'a' });
+    expect(cli(['ship', '--once', '--db', url(name), '--checkpoint', 'grow', '--input', path]).stdout).toBe('shipped 1 record from 1 file (1 new), 0 lines quarantined\n');
+    expect(pg?.sql('SELECT count(*) FROM logsphere.events', name)).toBe(`${lines.length}\n`);
   });
 
   it('leaves every record in the store once when a ship is killed mid-load and run again', async () => {
