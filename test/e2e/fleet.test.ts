@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as build from '../../src/record/build.ts';
 import { parseRecordLine } from '../../src/record/validate.ts';
 import { generateHistory } from '../helpers/log-history.ts';
 import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
@@ -202,6 +203,23 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(() => pg?.sql("SELECT logsphere.ensure_month('2020-01-01')", name, 'reader')).toThrow(/permission denied/);
     // The reader answers last.
     expect(cli(['last', '--json', '--db', url(name, 'reader')]).status).toBe(0);
+  });
+
+  it('retains whole months: db retain drops the partitions older than the days kept', () => {
+    const name = database();
+    const origin = { host: 'old1', boot_id: '7a2fbc11-fb9c-496f-9b67-000000000001', source: 'systemd' } as const;
+    const at = (iso: string) => Date.parse(iso) * 1000;
+    const boots = ['2020-01-05T10:00:00Z', '2020-02-05T10:00:00Z', new Date().toISOString()].map((t) => build.toLine(build.boot(origin, at(t), '6.1.0', at(t) - 5e6)));
+    cli(['ship', '--once', '--db', url(name), '--checkpoint', 'retain', '--input', file('retain/sessions.jsonl', boots)]);
+    const months = () => pg?.sql("SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'events'", name).trim();
+    const now = new Date();
+    const current = `events_${now.getUTCFullYear()}_${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    expect(months()).toBe(['events_2020_01', 'events_2020_02', current].join(','));
+    const r = cli(['db', 'retain', '--keep-days', '30', '--db', url(name)]);
+    expect([r.status, r.stdout]).toEqual([0, 'dropped events_2020_01, events_2020_02\n']);
+    expect(months()).toBe(current);
+    expect(pg?.sql('SELECT count(*) FROM logsphere.events', name)).toBe('1\n');
+    expect(cli(['db', 'retain', '--db', url(name)]).stderr).toContain('--keep-days N (whole days) is required');
   });
 
   it('warns of a password in a --db URL on the command line, and hides it in messages', () => {
