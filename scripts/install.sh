@@ -458,7 +458,7 @@ install_all() {
   [ "$auth_failures" = yes ] && enable_auth_failures
 
   install -d -m 0755 /usr/local/lib/systemd/system
-  for unit in logsphere-watch.service logsphere-report.service logsphere-report.timer logsphere-rotate.service logsphere-rotate.timer; do
+  for unit in logsphere-watch.service logsphere-report.service logsphere-report.timer logsphere-rotate.service logsphere-rotate.timer logsphere-ship.service; do
     install -m 0644 "$repo/services/$unit" "$unit_dir/$unit"
   done
 
@@ -469,6 +469,7 @@ install_all() {
     systemctl enable --now logsphere-rotate.timer
     say "units logsphere-boot.service and logsphere-rotate.timer enabled and started"
     say "units logsphere-watch.service and logsphere-report.timer installed (enable them with systemctl enable --now)"
+    say "unit logsphere-ship.service installed: set LOGSPHERE_DATABASE_URL in /etc/logsphere/secrets.env, run logsphere db migrate, then enable it"
   else
     say "systemd is not running here: its units are installed in $unit_dir for when it does"
     record_boot_without_systemd
@@ -486,10 +487,10 @@ uninstall_all() {
     systemctl disable logsphere-boot.service || true
   fi
   if systemd_running; then
-    systemctl disable --now logsphere-watch.service logsphere-report.timer logsphere-rotate.timer 2>/dev/null || true
+    systemctl disable --now logsphere-watch.service logsphere-report.timer logsphere-rotate.timer logsphere-ship.service 2>/dev/null || true
   fi
   rm -f "$cron_file"
-  rm -f "$unit_dir/logsphere-boot.service" "$unit_dir/logsphere-watch.service" "$unit_dir/logsphere-report.service" "$unit_dir/logsphere-report.timer" "$unit_dir/logsphere-rotate.service" "$unit_dir/logsphere-rotate.timer" "$tmpfiles_dir/logsphere.conf"
+  rm -f "$unit_dir/logsphere-boot.service" "$unit_dir/logsphere-watch.service" "$unit_dir/logsphere-report.service" "$unit_dir/logsphere-report.timer" "$unit_dir/logsphere-rotate.service" "$unit_dir/logsphere-rotate.timer" "$unit_dir/logsphere-ship.service" "$tmpfiles_dir/logsphere.conf"
   systemd_running && systemctl daemon-reload || true
   rm -f /usr/local/bin/logsphere /usr/local/bin/logsphere-hook
   rm -rf "$prefix" /run/logsphere

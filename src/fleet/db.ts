@@ -7,6 +7,7 @@
 // pg-connection-string reads it.
 
 import type { Writable } from 'node:stream';
+import type { ClientConfig as PgClientConfig } from 'pg';
 import { UsageError } from '../cli/usage.ts';
 
 /** The queries the store makes; a pg Client. */
@@ -59,12 +60,20 @@ export class DbError extends Error {}
 
 /** Connects to the store at `url`. */
 export async function connect(url: string, applicationName = 'logsphere'): Promise<Db> {
-  const [pgModule, copyModule] = await Promise.all([import('pg'), import('pg-copy-streams')]);
+  const [pgModule, copyModule, connectionModule] = await Promise.all([import('pg'), import('pg-copy-streams'), import('pg-connection-string')]);
   // CommonJS packages: their exports are the default export when bundled, named ones otherwise.
   const pg = (pgModule as { default?: typeof pgModule.default }).default ?? (pgModule as unknown as typeof pgModule.default);
   const from = copyModule.from ?? (copyModule as unknown as { default: typeof copyModule }).default.from;
   if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError(`--db: not a PostgreSQL URL (postgresql://…): ${shownUrl(url)}`);
-  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000 });
+  // sslmode as libpq takes it (node-postgres alone takes require and verify-ca as verify-full).
+  const connectionString = ((connectionModule as unknown as { default?: typeof connectionModule }).default ?? connectionModule) as typeof connectionModule;
+  let parsed: PgClientConfig;
+  try {
+    parsed = connectionString.toClientConfig(connectionString.parse(url, { useLibpqCompat: true })) as PgClientConfig;
+  } catch (error) {
+    throw new DbError(`Cannot use ${shownUrl(url)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const client = new pg.Client({ ...parsed, application_name: applicationName, connectionTimeoutMillis: 10_000 });
   // A connection lost between queries: the next query fails and says so.
   client.on('error', () => {});
   try {

@@ -1,8 +1,8 @@
 // The fleet store on a real PostgreSQL 15 (a private cluster per file, RECIPES.md): the schema
 // and its versions, `ship` exactly once whatever the order, duplicates and interruptions, the
 // quarantine, the roles, and `last --db` answering as `last --input` does on the same records.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
@@ -205,6 +205,41 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(cli(['last', '--json', '--db', url(name, 'reader')]).status).toBe(0);
   });
 
+  it('following, rides out the store stopped and started again: every record once, the outage said once', async () => {
+    const name = database();
+    const history = [...new Set(generateHistory({ sessions: 300, seed: 13 }).lines)].filter((l) => parseRecordLine(l.trimEnd()) !== null);
+    const third = Math.floor(history.length / 3);
+    const path = file('outage/sessions.jsonl', history.slice(0, third));
+    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: `${dir}/outage-state`, LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
+    const child = spawn(nodePath, [cliBundle, 'ship', '--db', url(name), '--input', path], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const stored = () => {
+      try {
+        return Number(pg?.sql('SELECT count(*) FROM logsphere.events', name));
+      } catch {
+        return -1;
+      }
+    };
+    try {
+      await waitFor('the first third in the store', () => (stored() === third ? true : null), 30_000);
+      await pg?.stop('fast');
+      writeFileSync(path, history.slice(third, 2 * third).join(''), { flag: 'a' });
+      await waitFor('the outage to be noticed', () => (stderr.includes('cannot load into') ? true : null), 30_000);
+      writeFileSync(path, history.slice(2 * third).join(''), { flag: 'a' });
+      await pg?.start();
+      await waitFor('every record in the store', () => (stored() === history.length ? true : null), 60_000);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('close', resolve)));
+    }
+    expect(child.exitCode).toBe(0);
+    expect(pg?.sql('SELECT count(DISTINCT event_id) FROM logsphere.events', name)).toBe(`${history.length}\n`);
+    // Retried with a growing pause, and said once for the outage, once for its end.
+    expect(stderr.match(/cannot load into postgresql:\/\/postgres@127\.0\.0\.1:\d+\/fleet\d+: .*; retrying\n/g)).toHaveLength(1);
+    expect(stderr.match(/answers again/g)).toHaveLength(1);
+  }, 120_000);
+
   it('retains whole months: db retain drops the partitions older than the days kept', () => {
     const name = database();
     const origin = { host: 'old1', boot_id: '7a2fbc11-fb9c-496f-9b67-000000000001', source: 'systemd' } as const;
@@ -221,6 +256,43 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(pg?.sql('SELECT count(*) FROM logsphere.events', name)).toBe('1\n');
     expect(cli(['db', 'retain', '--db', url(name)]).stderr).toContain('--keep-days N (whole days) is required');
   });
+
+  it('speaks TLS as libpq takes sslmode: verify-full checks the CA and the name, require only encrypts', async () => {
+    // A cluster that takes TCP connections over TLS only, its certificate for 127.0.0.1 signed by a test CA.
+    const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: 'pipe' });
+    const tls = await startPostgres({
+      settings: ['ssl=on', 'ssl_cert_file=server.crt', 'ssl_key_file=server.key'],
+      prepare: (pgDir, owner) => {
+        const data = `${pgDir}/data`;
+        for (const ca of ['ca', 'other-ca']) openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${pgDir}/${ca}.key`, '-out', `${pgDir}/${ca}.crt`, '-days', '2', '-subj', `/CN=LogSphere test ${ca}`], pgDir);
+        openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${data}/server.key`, '-out', `${pgDir}/server.csr`, '-subj', '/CN=127.0.0.1'], pgDir);
+        writeFileSync(`${pgDir}/san.ext`, 'subjectAltName=IP:127.0.0.1\n');
+        openssl(['x509', '-req', '-in', `${pgDir}/server.csr`, '-CA', `${pgDir}/ca.crt`, '-CAkey', `${pgDir}/ca.key`, '-CAcreateserial', '-out', `${data}/server.crt`, '-days', '2', '-extfile', `${pgDir}/san.ext`], pgDir);
+        for (const f of ['server.key', 'server.crt']) chownSync(`${data}/${f}`, owner.uid, owner.gid);
+        chmodSync(`${data}/server.key`, 0o600);
+        writeFileSync(`${data}/pg_hba.conf`, 'local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n');
+      },
+    });
+    try {
+      tls.sql('CREATE DATABASE fleet');
+      const base = `postgresql://postgres@127.0.0.1:${tls.port}/fleet`;
+      const verified = cli(['db', 'migrate', '--db', `${base}?sslmode=verify-full&sslrootcert=${tls.dir}/ca.crt`]);
+      expect([verified.status, verified.stderr]).toEqual([0, '']);
+      expect(verified.stdout).toBe('applied version 1: the schema is at version 1\n');
+      // Without TLS the server refuses; with another CA, or another name, verify-full refuses.
+      const plain = cli(['last', '--db', base]);
+      expect([plain.status, plain.stderr]).toEqual([1, expect.stringMatching(/no encryption/)]);
+      const otherCa = cli(['last', '--db', `${base}?sslmode=verify-full&sslrootcert=${tls.dir}/other-ca.crt`]);
+      expect([otherCa.status, otherCa.stderr]).toEqual([1, expect.stringMatching(/Cannot connect .*: .*(self.signed|unable to verify|certificate)/i)]);
+      const otherName = cli(['last', '--db', `postgresql://postgres@localhost:${tls.port}/fleet?sslmode=verify-full&sslrootcert=${tls.dir}/ca.crt`]);
+      expect([otherName.status, otherName.stderr]).toEqual([1, expect.stringMatching(/Cannot connect .*: .*(altnames|does not match|Hostname)/i)]);
+      // require: encrypted, not verified (libpq's meaning).
+      const required = cli(['last', '--json', '--db', `${base}?sslmode=require`]);
+      expect([required.status, required.stdout, required.stderr]).toEqual([0, '[]\n', '']);
+    } finally {
+      await tls.remove();
+    }
+  }, 60_000);
 
   it('warns of a password in a --db URL on the command line, and hides it in messages', () => {
     const r = cli(['db', 'migrate', '--db', `postgresql://postgres:s3cret@127.0.0.1:${pg?.port}/nosuchdb`]);

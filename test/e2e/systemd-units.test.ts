@@ -2,7 +2,8 @@
 // of `/`, test/helpers/systemd-root.ts) after the README's install ran there: logsphere-boot
 // records boot and shutdown, logsphere-rotate rotates and compresses keeping modes and group,
 // logsphere-watch stays up and alerts (alerts.jsonl and a webhook), logsphere-report writes its
-// report, the timers wait for their next run, and no unit's journal holds an error or a SIGSYS.
+// report, logsphere-ship loads the log into a private PostgreSQL as a dynamic user, the timers
+// wait for their next run, and no unit's journal holds an error or a SIGSYS.
 // Then the same runs again with SystemCallErrorNumber=kill: nothing the units call is filtered.
 import { type ChildProcess } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
@@ -314,6 +315,66 @@ describe.skipIf(needs)('the installed units under systemd as PID 1 (throwaway ro
       expectCleanJournal(timer);
     }
   });
+
+  it('logsphere-ship loads the log into a PostgreSQL as a dynamic user in group adm, its URL from the root-only secrets file, again with SystemCallErrorNumber=kill', async () => {
+    // A private PostgreSQL inside the root's network namespace, the store migrated, a login role
+    // in logsphere_ship for the unit.
+    const pgDir = '/var/tmp/logsphere-units-pg';
+    const pgBin = '/usr/lib/postgresql/15/bin';
+    const must = (r: { status: number | null; stdout: string; stderr: string }, what: string) => expect(r.status, `${what}: ${r.stdout}${r.stderr}`).toBe(0);
+    must(root.run(['install', '-d', '-o', 'postgres', '-m', '0700', pgDir]), 'the PostgreSQL directory');
+    must(root.run(['runuser', '-u', 'postgres', '--', `${pgBin}/initdb`, '-D', `${pgDir}/data`, '-A', 'trust', '-U', 'postgres', '--no-sync']), 'initdb');
+    const postgres = root.start(['runuser', '-u', 'postgres', '--', `${pgBin}/postgres`, '-D', `${pgDir}/data`, '-k', pgDir, '-p', '5432', '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']);
+    const psql = (sql: string, db = 'postgres') => root.run(['psql', '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'postgres', '-d', db, '-c', sql]);
+    try {
+      await waitFor('PostgreSQL in the root', () => (psql('SELECT 1').status === 0 ? true : postgres.exitCode !== null ? Promise.reject(new Error('postgres exited')) : null), 30_000);
+      must(psql('CREATE DATABASE fleet'), 'CREATE DATABASE');
+      must(root.run(['/usr/bin/node', '/usr/local/lib/logsphere/logsphere', 'db', 'migrate', '--db', 'postgresql://postgres@127.0.0.1:5432/fleet']), 'db migrate');
+      must(psql('CREATE ROLE shipper LOGIN IN ROLE logsphere_ship', 'fleet'), 'the ship role');
+      const secrets = readFileSync(root.path('/etc/logsphere/secrets.env'), 'utf8');
+      writeRootFile(root, '/etc/logsphere/secrets.env', `${secrets}LOGSPHERE_DATABASE_URL=postgresql://shipper@127.0.0.1:5432/fleet\n`, 0o600);
+      const stored = () => Number(psql('SELECT count(*) FROM logsphere.events', 'fleet').stdout.trim());
+      const everything = () => records().length + readdirSync(root.path(logDir)).filter((n) => n.endsWith('.gz')).reduce((n, f) => n + gunzipSync(readFileSync(root.path(`${logDir}/${f}`))).toString().split('\n').filter((l) => l !== '').length, 0);
+
+      for (const pass of [1, 2]) {
+        if (pass === 2) {
+          writeRootFile(root, '/run/systemd/system/logsphere-ship.service.d/kill-on-filtered-call.conf', '[Service]\nSystemCallErrorNumber=kill\n');
+          systemctl('daemon-reload');
+          expect(show('logsphere-ship.service', 'SystemCallErrorNumber')['SystemCallErrorNumber']).toBe('2147483646');
+        }
+        systemctl('start', 'logsphere-ship.service');
+        await waitFor('every record of the log in the store', () => (stored() === everything() ? true : null), 30_000).catch((error: unknown) => {
+          const journal = root.journal('logsphere-ship.service').map((e) => String(e['MESSAGE'])).join('\n');
+          throw new Error(`${String(error)}: ${stored()} stored, ${everything()} in the log\n${journal}`);
+        });
+        // Unprivileged (seen once it has loaded, well after its start): a dynamic user, group adm among its groups, no capabilities.
+        const pid = Number(show('logsphere-ship.service', 'MainPID')['MainPID']);
+        const status = readFileSync(root.path(`/proc/${pid}/status`), 'utf8');
+        const ids = (key: string) => (new RegExp(`^${key}:\\s+(.*)$`, 'm').exec(status)?.[1] ?? '').split(/\s+/).map(Number);
+        expect(ids('Uid')[0], `${pid}\n${status}\n${root.systemctl('status', 'logsphere-ship.service').stdout}`).toBeGreaterThan(60_000);
+        expect(ids('Groups')).toContain(adm);
+        expect(/^CapEff:\s+0+$/m.test(status)).toBe(true);
+
+        // A login through the PAM stack reaches the store while the unit runs.
+        const before = stored();
+        const r = root.run(['pamtester', '-I', `rhost=${rhost}`, '-I', 'tty=ssh', pamService, 'root', 'open_session', 'close_session']);
+        expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+        await waitFor('the login in the store', () => (stored() >= before + 2 ? true : null), 30_000);
+        expect(stored()).toBe(everything());
+        expect(psql('SELECT count(*) FROM logsphere.quarantine', 'fleet').stdout.trim()).toBe('0');
+        expect(show('logsphere-ship.service', 'ActiveState', 'SubState', 'NRestarts')).toEqual({ ActiveState: 'active', SubState: 'running', NRestarts: '0' });
+        // Its position, in its own state directory.
+        expect(existsSync(root.path('/var/lib/private/logsphere-ship/ship-default.json'))).toBe(true);
+        await runToEnd('stop', 'logsphere-ship.service');
+      }
+      expectCleanJournal('logsphere-ship.service');
+    } finally {
+      // Stopped by its own pid (in the root's pid namespace): a fast shutdown.
+      root.run(['sh', '-c', `kill -INT "$(head -n 1 ${pgDir}/data/postmaster.pid)"`]);
+      await new Promise((resolve) => (postgres.exitCode !== null || postgres.signalCode !== null ? resolve(null) : postgres.once('close', resolve)));
+      root.run(['rm', '-rf', pgDir]);
+    }
+  }, 180_000);
 
   it('with SystemCallErrorNumber=kill every unit runs the same: nothing they call is filtered', async () => {
     for (const unit of services) writeRootFile(root, `/run/systemd/system/${unit}.d/kill-on-filtered-call.conf`, '[Service]\nSystemCallErrorNumber=kill\n');

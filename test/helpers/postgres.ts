@@ -30,13 +30,22 @@ function postgresUid(): { uid: number; gid: number } {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-export async function startPostgres(): Promise<Postgres> {
+export interface PostgresOptions {
+  /** Called after initdb, before the first start: files to put in the cluster's directory (owned by postgres). */
+  prepare?: (dir: string, owner: { uid: number; gid: number }) => void;
+  /** More `-c name=value` settings. */
+  settings?: string[];
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<Postgres> {
   const dir = mkdtempSync(`${tmpdir()}/ls-pg-`);
   const { uid, gid } = postgresUid();
   chownSync(dir, uid, gid);
   const port = await freePort();
   const asPostgres = (cmd: string, args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe', encoding: 'utf8' });
   asPostgres(`${pgBin}/initdb`, ['-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  options.prepare?.(dir, { uid, gid });
+  const settings = (options.settings ?? []).map((x) => `-c ${x}`).join(' ');
   const pidOf = () => {
     try {
       return Number(readFileSync(`${dir}/data/postmaster.pid`, 'utf8').split('\n')[0]);
@@ -51,7 +60,7 @@ export async function startPostgres(): Promise<Postgres> {
     sql: (text, database = 'postgres', user = 'postgres') =>
       execFileSync(psqlPath, ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h', dir, '-p', String(port), '-U', user, '-d', database, '-c', text], { stdio: 'pipe', encoding: 'utf8' }),
     async start() {
-      asPostgres(`${pgBin}/pg_ctl`, ['-D', `${dir}/data`, '-l', `${dir}/log`, '-w', 'start', '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off`]);
+      asPostgres(`${pgBin}/pg_ctl`, ['-D', `${dir}/data`, '-l', `${dir}/log`, '-w', 'start', '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off ${settings}`]);
       await waitFor('PostgreSQL to accept connections', () => {
         try {
           pg.sql('SELECT 1');

@@ -56,7 +56,9 @@ export const dbCommand = defineCommand({
   usage: dbUsage,
   parse: parseDbArgs,
   async run(options, { config: loadConfig, io, now }) {
-    const config = await loadConfig({ secrets: true });
+    // The URL from the secrets file only when neither --db nor the environment gives it (the
+    // ship unit has systemd read the file into its environment: it may not read it itself).
+    const config = await loadConfig({ secrets: (options.db ?? '') === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
     const url = dbUrl(options.db, config.databaseUrl ?? undefined);
     const warning = passwordWarning(url);
     if (warning !== null) io.stderr(`logsphere: ${warning}\n`);

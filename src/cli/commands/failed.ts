@@ -172,7 +172,8 @@ export const failedCommand = defineCommand({
   parse: parseFailedArgs,
   run: async (options, { config, io, width }) => {
     if (options.db === null || options.db === undefined) return failed(options, await config(), io, width);
-    const loaded = await config({ secrets: true });
+    // The URL from the secrets file only when neither --db nor the environment gives it.
+    const loaded = await config({ secrets: options.db === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
     const { withFleetSource } = await import('../../fleet/fleet-source.ts');
     return withFleetSource(options.db, loaded, io, options.host, (source) => failed(options, loaded, io, width, 'whole', source));
   },

@@ -167,7 +167,8 @@ export const lastCommand = defineCommand({
   run: async (options, { config, io, now, width }) => {
     if (options.db === null || options.db === undefined) return last(options, await config(), io, now, width);
     if (options.inputs.length > 0) throw new UsageError('--db and --file/--input do not go together');
-    const loaded = await config({ secrets: true });
+    // The URL from the secrets file only when neither --db nor the environment gives it.
+    const loaded = await config({ secrets: options.db === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
     const { withFleetSource } = await import('../../fleet/fleet-source.ts');
     return withFleetSource(options.db, loaded, io, options.host, (source) => last(options, loaded, io, now, width, 'whole', source));
   },
