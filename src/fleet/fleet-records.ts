@@ -8,6 +8,7 @@ import type { LogRecord } from '../record/types.ts';
 import { parseRecordLine } from '../record/validate.ts';
 import type { RecordSource } from '../queries/history.ts';
 import type { Db } from './db.ts';
+import { fleetContacts } from './heartbeat.ts';
 import { checkSchema } from './schema.ts';
 
 /** The store's records (of `host`, or every host), in time order, as an input named `name`. */
@@ -25,9 +26,12 @@ export async function fleetRecords(db: Db, host: string | null, name: string): P
     beginning = parseTimestamp(record.ts);
     break;
   }
+  const { lastContact, alive } = await fleetContacts(db);
   return {
     name,
     beginning,
+    alive,
+    lastContact,
     read: (_paths, onRecord: (record: LogRecord) => void): ReadResult => {
       let malformed = 0;
       for (const line of lines) {

@@ -10,7 +10,7 @@
 
 import type { Db } from './db.ts';
 
-export const schemaVersion = 1;
+export const schemaVersion = 2;
 
 /** Step n brings a database from version n - 1 to version n. */
 export const migrations: ReadonlyArray<{ version: number; sql: string }> = [
@@ -76,6 +76,39 @@ GRANT SELECT ON logsphere.schema_version TO logsphere_ship, logsphere_read;
 GRANT INSERT ON logsphere.events, logsphere.quarantine TO logsphere_ship;
 GRANT EXECUTE ON FUNCTION logsphere.ensure_month(date) TO logsphere_ship;
 GRANT SELECT ON logsphere.events, logsphere.quarantine TO logsphere_read;
+`,
+  },
+  {
+    // Heartbeats: each shipper of a host's own log says, every minute, that the host is there and
+    // which of its open sessions still have a process (only the host can see that).
+    version: 2,
+    sql: `
+CREATE TABLE logsphere.hosts (
+  host text PRIMARY KEY,
+  last_contact timestamptz NOT NULL
+);
+CREATE TABLE logsphere.process_checks (
+  host text NOT NULL,
+  boot_id text NOT NULL,
+  pid integer NOT NULL,
+  pid_start bigint NOT NULL,
+  alive boolean NOT NULL,
+  checked_at timestamptz NOT NULL,
+  PRIMARY KEY (host, boot_id, pid, pid_start)
+);
+CREATE FUNCTION logsphere.heartbeat(p_host text, p_checks jsonb) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  INSERT INTO logsphere.hosts (host, last_contact) VALUES (p_host, now())
+    ON CONFLICT (host) DO UPDATE SET last_contact = excluded.last_contact;
+  INSERT INTO logsphere.process_checks (host, boot_id, pid, pid_start, alive, checked_at)
+    SELECT p_host, c->>'boot_id', (c->>'pid')::integer, (c->>'pid_start')::bigint, (c->>'alive')::boolean, now()
+    FROM jsonb_array_elements(p_checks) AS c
+    ON CONFLICT (host, boot_id, pid, pid_start) DO UPDATE SET alive = excluded.alive, checked_at = excluded.checked_at;
+$$;
+REVOKE ALL ON logsphere.hosts, logsphere.process_checks FROM PUBLIC;
+REVOKE ALL ON FUNCTION logsphere.heartbeat(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION logsphere.heartbeat(text, jsonb) TO logsphere_ship;
+GRANT SELECT ON logsphere.hosts, logsphere.process_checks TO logsphere_read;
 `,
   },
 ];

@@ -11,7 +11,7 @@ import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { validateRecord } from '../record/validate.ts';
 import { listOpenSessions, openSessionsDirOf } from '../store/open-sessions.ts';
-import type { RecordSource } from './history.ts';
+import { sourceLiveness, type RecordSource } from './history.ts';
 import { liveTerminals } from './live-terminal.ts';
 import { loadCurrent, loadReconciled, localHost, localLiveness, type Loaded, type Unended } from './load-sessions.ts';
 
@@ -77,7 +77,7 @@ export function currentSessions(request: CurrentSessionsRequest, config: Config,
   try {
     const loaded =
       request.source !== undefined
-        ? unendedOf(loadReconciled([request.source.name], config, alive, undefined, request.source.read))
+        ? unendedOf(loadReconciled([request.source.name], config, sourceLiveness(request.source, alive), undefined, request.source.read))
         : request.inputs.length > 0
           ? unendedOf(loadReconciled(request.inputs, config, alive))
           : loadCurrent(config, env, alive);

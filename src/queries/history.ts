@@ -17,6 +17,7 @@ import { liveTerminals } from './live-terminal.ts';
 import { sessionJson } from './session-json.ts';
 import { loadRecent, loadWhole } from './load-recent.ts';
 import { loadReconciled, localHost, localLiveness, type Loaded, type RecordReader } from './load-sessions.ts';
+import type { Liveness } from '../reconcile/types.ts';
 import { beginningName, changeTime, namedInputs, type Beginning } from './named-inputs.ts';
 
 export interface HistoryRequest {
@@ -53,6 +54,16 @@ export interface RecordSource {
   read: RecordReader;
   /** Its earliest record, for the closing `… begins` line. */
   beginning: Micros | null;
+  /** Whether a session's processes run, as its host last said (null: not said); else as seen here. */
+  alive?: Liveness;
+  /** When each host was last heard from (the fleet store's heartbeats). */
+  lastContact?: ReadonlyMap<string, Micros>;
+}
+
+/** A source's liveness where it knows, else this host's. */
+export function sourceLiveness(source: RecordSource, local: Liveness): Liveness {
+  const told = source.alive;
+  return told === undefined ? local : (s) => told(s) ?? local(s);
 }
 
 /** How a boot or a shutdown line ends: the boot's shutdown, the next boot after a crash, or (for a shutdown) the next boot. */
@@ -255,7 +266,7 @@ class LineCounter {
 function loadHistory(request: HistoryRequest, config: Config, now: Micros, alive: ReturnType<typeof localLiveness>, read: HistoryRead): { loaded: Loaded; cut: Micros | null; beginnings: Beginning[]; warnings: string[] } {
   if (request.source !== undefined) {
     const { source } = request;
-    const loaded = loadReconciled([source.name], config, alive, undefined, source.read);
+    const loaded = loadReconciled([source.name], config, sourceLiveness(source, alive), undefined, source.read);
     return { loaded, cut: null, beginnings: [{ name: source.name, at: source.beginning ?? now }], warnings: [] };
   }
   const paths = request.inputs.length > 0 ? request.inputs : [config.logDir];

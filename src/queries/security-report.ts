@@ -15,7 +15,7 @@ import { SegmentIndex } from '../input/segment-index.ts';
 import type { Micros } from '../record/time.ts';
 import { AccessLogSummarizer } from '../report/access-log.ts';
 import { buildReport, type Report } from '../report/report.ts';
-import { allDirectories, type HistoryRead, type RecordSource } from './history.ts';
+import { allDirectories, sourceLiveness, type HistoryRead, type RecordSource } from './history.ts';
 import { loadRecent } from './load-recent.ts';
 import { loadReconciled, localHost, localLiveness, type Loaded } from './load-sessions.ts';
 
@@ -53,7 +53,7 @@ function loadPeriod(request: ReportRequest, config: Config, how: HistoryRead): {
   const newCollector = () => new FailureCollector({ since: request.since, until: request.until, user: null, host: null });
   if (request.source !== undefined) {
     const collector = newCollector();
-    return { loaded: loadReconciled([request.source.name], config, alive, (r) => collector.add(r), request.source.read), collector };
+    return { loaded: loadReconciled([request.source.name], config, sourceLiveness(request.source, alive), (r) => collector.add(r), request.source.read), collector };
   }
   if (how === 'auto' && allDirectories(paths)) {
     const collector = newCollector();

@@ -2,7 +2,7 @@
 // and its versions, `ship` exactly once whatever the order, duplicates and interruptions, the
 // quarantine, the roles, and `last --db` answering as `last --input` does on the same records.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
@@ -69,20 +69,20 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
   it('migrates once, changes nothing the second time, and is refused at another version', () => {
     const name = database(false);
     const first = cli(['db', 'migrate', '--db', url(name)]);
-    expect([first.status, first.stdout, first.stderr]).toEqual([0, 'applied version 1: the schema is at version 1\n', '']);
+    expect([first.status, first.stdout, first.stderr]).toEqual([0, 'applied versions 1, 2: the schema is at version 2\n', '']);
     const again = cli(['db', 'migrate', '--db', url(name)]);
-    expect([again.status, again.stdout]).toEqual([0, 'the schema is at version 1: nothing to do\n']);
-    expect(pg?.sql('SELECT count(*) FROM logsphere.schema_version', name)).toBe('1\n');
+    expect([again.status, again.stdout]).toEqual([0, 'the schema is at version 2: nothing to do\n']);
+    expect(pg?.sql('SELECT count(*) FROM logsphere.schema_version', name)).toBe('2\n');
 
     const unmigrated = database(false);
     const refused = cli(['last', '--db', url(unmigrated)]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('no LogSphere schema: run `logsphere db migrate --db URL` first');
 
-    pg?.sql('INSERT INTO logsphere.schema_version (version) VALUES (2)', name);
+    pg?.sql('INSERT INTO logsphere.schema_version (version) VALUES (3)', name);
     const newer = cli(['ship', '--once', '--db', url(name), '--input', file('empty.jsonl', [])]);
     expect(newer.status).toBe(1);
-    expect(newer.stderr).toContain('schema is version 2, newer than this logsphere knows (1): update logsphere');
+    expect(newer.stderr).toContain('schema is version 3, newer than this logsphere knows (2): update logsphere');
   });
 
   it('answers last as the files do, from records loaded in shuffled, duplicated batches from many files', () => {
@@ -116,11 +116,14 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     // The files' report also warns of their malformed lines, which the store keeps in its quarantine.
     const generated = (text: string) =>
       text.replace(/"generated_at": "[^"]*"/, '"generated_at": "-"').replace(/"longest_s": [\d.]+/g, '"longest_s": -').replace(/"warnings": \[[^\]]*\]/, '"warnings": []');
+    // The store's sessions also say whether their host was heard from (no ship of these hosts' own logs ran: never).
+    const unheard = (text: string) => text.replaceAll(',"verified":false,"host_last_contact":null}', '}');
     for (const args of [['sessions', '--json'], ['sessions', '--json', '--host', 'app1'], ['sessions', '--by-host'], ['failed', '--json'], ['failed', '--by', 'rhost'], ['report', '--format', 'json', '--since', since, '--until', until]]) {
       const fromFiles = cli([...args, '--input', whole]);
       const fromStore = cli([...args, '--db', url(name)]);
       expect([fromStore.status, fromStore.stderr]).toEqual([0, '']);
-      expect(generated(fromStore.stdout)).toBe(generated(fromFiles.stdout));
+      if (args[0] === 'sessions' && args[1] === '--json') expect(fromStore.stdout.match(/"verified":false,"host_last_contact":null\}/g)?.length).toBe(JSON.parse(fromFiles.stdout).length);
+      expect(unheard(generated(fromStore.stdout))).toBe(generated(fromFiles.stdout));
       expect(fromStore.stdout.length).toBeGreaterThan(30);
     }
     expect(JSON.parse(cli(['failed', '--json', '--db', url(name)]).stdout).length).toBeGreaterThan(0);
@@ -240,6 +243,51 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(stderr.match(/answers again/g)).toHaveLength(1);
   }, 120_000);
 
+  it("hears each host's ship: sessions it found gone end, a host not heard from lately is shown unverified", () => {
+    const name = database();
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const startTicks = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[19]);
+    const at = Date.now() * 1000 - 3600e6;
+    const login = (user: string, pid: number, pidStart: number): build.Login => ({ user, uid: 1000, tty: 'pts/1', rhost: '203.0.113.9', ruser: null, service: 'sshd', pid, pid_start: pidStart });
+    const here = { host: 'relay', boot_id: bootId, source: 'pam' } as const;
+    const far = { host: 'far1', boot_id: '7a2fbc11-fb9c-496f-9b67-00000000beef', source: 'pam' } as const;
+    // This test's own process runs; pid 4194303 with that start does not.
+    const records = [
+      build.sessionOpen(here, login('alive', process.pid, startTicks(process.pid)), at),
+      build.sessionOpen(here, login('dead', 4194303, 1), at + 1e6),
+      build.sessionOpen(far, login('faraway', 4242, 7), at + 2e6),
+    ];
+    const log = `${dir}/own-log`;
+    file('own-log/sessions.jsonl', records.map(build.toLine));
+    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: `${dir}/own-state`, LOGSPHERE_LOG_DIR: log, LOGSPHERE_RUN_DIR: `${dir}/own-run`, LOGSPHERE_HOSTNAME: 'relay', TZ: 'UTC', PATH: '/usr/bin:/bin' };
+    const run = (args: string[]) => spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env });
+    // Its own log (no --input): the records, and a heartbeat for relay with its two processes checked.
+    const shipped = run(['ship', '--once', '--db', url(name)]);
+    expect([shipped.status, shipped.stderr]).toEqual([0, '']);
+    expect(pg?.sql("SELECT host FROM logsphere.hosts", name)).toBe('relay\n');
+    expect(pg?.sql('SELECT pid, alive FROM logsphere.process_checks ORDER BY pid', name)).toBe(`${process.pid}|t\n4194303|f\n`);
+
+    const listed = () => JSON.parse(run(['sessions', '--json', '--include-gone', '--db', url(name)]).stdout) as Array<Record<string, unknown>>;
+    const fresh = listed();
+    expect(fresh.map((s) => [s['user'], s['end'], s['verified'], s['host_last_contact'] === null])).toEqual([
+      ['alive', null, true, false],
+      ['dead', 'gone', true, false],
+      ['faraway', null, false, true],
+    ]);
+    expect(JSON.parse(run(['sessions', '--json', '--db', url(name)]).stdout).map((s: Record<string, unknown>) => s['user'])).toEqual(['alive', 'faraway']);
+
+    // relay not heard from for ten minutes: its sessions unverified, with when it was last heard from.
+    pg?.sql("UPDATE logsphere.hosts SET last_contact = '2026-11-30T08:15:00Z'", name);
+    expect(listed().map((s) => [s['user'], s['verified'], s['host_last_contact']])).toEqual([
+      ['alive', false, '2026-11-30T08:15:00.000000Z'],
+      ['dead', false, '2026-11-30T08:15:00.000000Z'],
+      ['faraway', false, null],
+    ]);
+    const text = run(['sessions', '--db', url(name)]).stdout.split('\n');
+    expect(text[0]).toMatch(/ VERIFIED$/);
+    expect(text.slice(1, 3).map((l) => / (no, Mon Nov 30 08:15|never)$/.exec(l)?.[1])).toEqual(['no, Mon Nov 30 08:15', 'never']);
+  });
+
   it('retains whole months: db retain drops the partitions older than the days kept', () => {
     const name = database();
     const origin = { host: 'old1', boot_id: '7a2fbc11-fb9c-496f-9b67-000000000001', source: 'systemd' } as const;
@@ -278,7 +326,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       const base = `postgresql://postgres@127.0.0.1:${tls.port}/fleet`;
       const verified = cli(['db', 'migrate', '--db', `${base}?sslmode=verify-full&sslrootcert=${tls.dir}/ca.crt`]);
       expect([verified.status, verified.stderr]).toEqual([0, '']);
-      expect(verified.stdout).toBe('applied version 1: the schema is at version 1\n');
+      expect(verified.stdout).toBe('applied versions 1, 2: the schema is at version 2\n');
       // Without TLS the server refuses; with another CA, or another name, verify-full refuses.
       const plain = cli(['last', '--db', base]);
       expect([plain.status, plain.stderr]).toEqual([1, expect.stringMatching(/no encryption/)]);

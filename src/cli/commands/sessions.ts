@@ -13,6 +13,8 @@ import { queryOptions } from '../query-options.ts';
 import { UsageError } from '../usage.ts';
 import { defineCommand } from '../command.ts';
 import { jsonArray } from '../format/json.ts';
+import { staleAfter } from '../../fleet/heartbeat.ts';
+import { formatTimestamp, type Micros } from '../../record/time.ts';
 
 export const sessionsUsage = `Usage: logsphere sessions [OPTIONS]
 
@@ -29,7 +31,11 @@ Options:
       --all             also user switches (LOGSPHERE_SWITCH_SERVICES: su, sudo, ...)
       --input PATH      read PATH (file, directory, or - for stdin); repeatable
       --db URL          answer from the fleet store (PostgreSQL) for every host
-                        in it; --db= takes LOGSPHERE_DATABASE_URL
+                        in it; --db= takes LOGSPHERE_DATABASE_URL. A session
+                        is verified when its host's ship was heard from in
+                        the last 3 minutes (VERIFIED; verified and
+                        host_last_contact in JSON); a host says itself which
+                        of its sessions are gone
   -w, --wide            do not cut long fields
   -h, --help            show this help
 `;
@@ -90,9 +96,11 @@ export function sessions(options: SessionsOptions, config: Config, io: CommandIO
     if (options.json) io.stdout(jsonArray(hosts.map((host) => ({ host, users: byHost.get(host) ?? [] }))));
     else for (const host of hosts) io.stdout(`${escapeText(host)}: ${(byHost.get(host) ?? []).map(escapeText).join(', ')}\n`);
   } else if (options.json) {
-    io.stdout(jsonArray(current.map(sessionJson)));
+    // From the fleet store, each session also says whether its host was heard from lately.
+    const contact = source?.lastContact;
+    io.stdout(jsonArray(contact === undefined ? current.map(sessionJson) : current.map((s) => ({ ...sessionJson(s), ...hostContact(contact, s.host, now) }))));
   } else {
-    io.stdout(sessionsTable(current, { ...layout, wide: options.wide }, now));
+    io.stdout(sessionsTable(current, { ...layout, wide: options.wide }, now, source?.lastContact));
   }
   // The warnings after the answer; an answer from an input read only up to its damage exits 1.
   for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
@@ -100,7 +108,20 @@ export function sessions(options: SessionsOptions, config: Config, io: CommandIO
 }
 
 /** The sessions as a table fitted to the layout's width: user, tty, from, service, login, time, id. */
-export function sessionsTable(list: readonly CurrentSession[], layout: TableLayout, now: number): Buffer {
+/** Whether a session's host was heard from within staleAfter (the fleet's heartbeats), and when it last was. */
+export function hostContact(contact: ReadonlyMap<string, Micros>, host: string, now: Micros): { verified: boolean; host_last_contact: string | null } {
+  const at = contact.get(host);
+  return { verified: at !== undefined && now - at <= staleAfter, host_last_contact: at === undefined ? null : formatTimestamp(at) };
+}
+
+/** The VERIFIED column: yes, or when the host was last heard from (never: not at all). */
+function verifiedText(contact: ReadonlyMap<string, Micros>, host: string, now: Micros): string {
+  const at = contact.get(host);
+  if (at === undefined) return 'never';
+  return now - at <= staleAfter ? 'yes' : `no, ${shortTime(at)}`;
+}
+
+export function sessionsTable(list: readonly CurrentSession[], layout: TableLayout, now: number, contact?: ReadonlyMap<string, Micros>): Buffer {
   const manyHosts = list.some((s) => s.host !== list[0]?.host);
   const columns: Column[] = [
     ...(manyHosts ? [{ title: 'HOST', min: 8 }] : []),
@@ -123,6 +144,10 @@ export function sessionsTable(list: readonly CurrentSession[], layout: TableLayo
     list.map((s) => s.session_id.slice(-8)),
   ];
   if (manyHosts) values.unshift(list.map((s) => s.host));
+  if (contact !== undefined) {
+    columns.push({ title: 'VERIFIED' });
+    values.push(list.map((s) => verifiedText(contact, s.host, now)));
+  }
   return renderColumnsBytes(columns, values, layout);
 }
 

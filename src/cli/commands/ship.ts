@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { namedCheckpointPath } from '../../checkpoint/checkpoint-file.ts';
 import { connect, dbUrl, passwordWarning, shownUrl, type Db } from '../../fleet/db.ts';
 import { checkSchema } from '../../fleet/schema.ts';
+import { heartbeatEvery, localChecks, sendHeartbeat } from '../../fleet/heartbeat.ts';
 import { shipOnce, type ShipTotals } from '../../fleet/ship.ts';
 import { parseCommandArgs } from '../args.ts';
 import { defineCommand } from '../command.ts';
@@ -95,11 +96,27 @@ export const shipCommand = defineCommand({
       for (const w of t.warnings) io.stderr(`logsphere: ${w}\n`);
     };
 
+    // Shipping this host's own log, it says every minute that the host is there and which of its
+    // open sessions still run (src/fleet/heartbeat.ts); a relay's --input files are other hosts'.
+    const ownLog = options.inputs.length === 0;
+    const heartbeat = async (db: Db) => {
+      if (!ownLog) return;
+      let local: ReturnType<typeof localChecks>;
+      try {
+        local = localChecks(config, io.env);
+      } catch (error) {
+        io.stderr(`logsphere: cannot tell which sessions run: ${error instanceof Error ? error.message : String(error)}\n`);
+        local = { host: config.hostname ?? hostname(), checks: [] };
+      }
+      await sendHeartbeat(db, local.host, local.checks);
+    };
+
     if (options.once) {
       const db = await connect(url.url, 'logsphere ship');
       try {
         await checkSchema(db);
         const totals = await shipOnce(db, paths, checkpointPath, source);
+        await heartbeat(db);
         io.stdout(summary(totals));
         report(totals);
         return totals.warnings.length > 0 ? 1 : 0;
@@ -112,6 +129,7 @@ export const shipCommand = defineCommand({
     let db: Db | null = null;
     let backoff = 1000;
     let down = false;
+    let lastBeat = -Infinity;
     while (!signal.aborted) {
       try {
         if (db === null) {
@@ -119,6 +137,10 @@ export const shipCommand = defineCommand({
           await checkSchema(db);
         }
         const totals = await shipOnce(db, paths, checkpointPath, source);
+        if (performance.now() - lastBeat >= heartbeatEvery) {
+          await heartbeat(db);
+          lastBeat = performance.now();
+        }
         if (down) io.stderr(`logsphere: the store ${shownUrl(url.url)} answers again\n`);
         down = false;
         backoff = 1000;
