@@ -9,6 +9,7 @@
 import type { Writable } from 'node:stream';
 import type { ClientConfig as PgClientConfig } from 'pg';
 import { UsageError } from '../cli/usage.ts';
+import { escapeText } from '../text/terminal.ts';
 
 /** The queries the store makes; a pg Client. */
 export interface Db {
@@ -56,7 +57,40 @@ export function shownUrl(url: string): string {
   }
 }
 
-export class DbError extends Error {}
+export class DbError extends Error {
+  /** PostgreSQL's SQLSTATE, when the error came from the server. */
+  code: string | undefined;
+  constructor(message: string, code?: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** An error of the store or the connection, its text escaped: it comes from the server, and may go to a terminal. */
+function storeError(error: unknown, prefix = ''): DbError {
+  const code = (error as { code?: unknown } | null)?.code;
+  return new DbError(`${prefix}${escapeText(error instanceof Error ? error.message : String(error))}`, typeof code === 'string' ? code : undefined);
+}
+
+/** Warnings for a URL: a password where ps shows it; a TCP connection to another host that TLS does not verify. */
+export function urlWarnings(url: DbUrl): string[] {
+  const warnings: string[] = [];
+  const password = passwordWarning(url);
+  if (password !== null) warnings.push(password);
+  let parsed: URL;
+  try {
+    parsed = new URL(url.url);
+  } catch {
+    return warnings;
+  }
+  const host = parsed.searchParams.get('host') ?? decodeURIComponent(parsed.hostname);
+  const local = host === '' || host.startsWith('/') || host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host === '::1';
+  const mode = parsed.searchParams.get('sslmode');
+  if (!local && mode !== 'verify-full' && mode !== 'verify-ca') {
+    warnings.push(`the connection to ${host} is not verified (sslmode=${mode ?? 'none'}): anyone on the way can read or answer it; add ?sslmode=verify-full&sslrootcert=CA.pem`);
+  }
+  return warnings;
+}
 
 /** Connects to the store at `url`. */
 export async function connect(url: string, applicationName = 'logsphere'): Promise<Db> {
@@ -73,19 +107,24 @@ export async function connect(url: string, applicationName = 'logsphere'): Promi
   } catch (error) {
     throw new DbError(`Cannot use ${shownUrl(url)}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const client = new pg.Client({ ...parsed, application_name: applicationName, connectionTimeoutMillis: 10_000 });
+  // keepAlive: a connection half open (a network gone) fails instead of hanging a following ship.
+  const client = new pg.Client({ ...parsed, application_name: applicationName, connectionTimeoutMillis: 10_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   // A connection lost between queries: the next query fails and says so.
   client.on('error', () => {});
   try {
     await client.connect();
   } catch (error) {
     await client.end().catch(() => {});
-    throw new DbError(`Cannot connect to ${shownUrl(url)}: ${error instanceof Error ? error.message : String(error)}`);
+    throw storeError(error, `Cannot connect to ${shownUrl(url)}: `);
   }
   return {
     query: async <R>(text: string, values?: unknown[]) => {
-      const r = await client.query(text, values);
-      return { rows: r.rows as R[], rowCount: r.rowCount };
+      try {
+        const r = await client.query(text, values);
+        return { rows: r.rows as R[], rowCount: r.rowCount };
+      } catch (error) {
+        throw storeError(error);
+      }
     },
     copyFrom: (text: string) => client.query(from(text)),
     end: () => client.end(),

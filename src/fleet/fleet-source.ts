@@ -5,13 +5,12 @@
 import type { CommandIO } from '../cli/io.ts';
 import type { Config } from '../config/config.ts';
 import type { RecordSource } from '../queries/history.ts';
-import { connect, dbUrl, passwordWarning, shownUrl } from './db.ts';
+import { connect, dbUrl, urlWarnings, shownUrl } from './db.ts';
 import { fleetRecords } from './fleet-records.ts';
 
 export async function withFleetSource<T>(option: string, config: Config, io: CommandIO, host: string | null, answer: (source: RecordSource) => T): Promise<T> {
   const url = dbUrl(option, config.databaseUrl ?? undefined);
-  const warning = passwordWarning(url);
-  if (warning !== null) io.stderr(`logsphere: ${warning}\n`);
+  for (const warning of urlWarnings(url)) io.stderr(`logsphere: ${warning}\n`);
   const db = await connect(url.url, 'logsphere');
   try {
     return answer(await fleetRecords(db, host, shownUrl(url.url)));

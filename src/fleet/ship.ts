@@ -11,6 +11,7 @@ import { finished } from 'node:stream/promises';
 import { loadCheckpointFile, saveCheckpointFile } from '../checkpoint/checkpoint-file.ts';
 import { listInputs, openInputFile, piecesOf, skippedWarning, type InputFile } from '../input/inputs.ts';
 import { validateRecord } from '../record/validate.ts';
+import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import type { Db } from './db.ts';
 
@@ -22,6 +23,8 @@ interface FileProgress {
   lines: number;
   /** The bytes of those lines (a plain file is read on from there). */
   offset: number;
+  /** The last bytes before the offset (base64, at most 64): a file truncated and written again is read from its start. */
+  before: string;
   /** A compressed segment (never changes) loaded to its end. */
   done: boolean;
 }
@@ -36,7 +39,7 @@ function isShipCheckpoint(value: unknown): value is ShipCheckpoint {
   return (
     v?.version === 1 &&
     Array.isArray(v.files) &&
-    v.files.every((f) => typeof f?.path === 'string' && Number.isSafeInteger(f.dev) && Number.isSafeInteger(f.ino) && Number.isSafeInteger(f.lines) && Number.isSafeInteger(f.offset) && typeof f.done === 'boolean')
+    v.files.every((f) => typeof f?.path === 'string' && Number.isSafeInteger(f.dev) && Number.isSafeInteger(f.ino) && Number.isSafeInteger(f.lines) && Number.isSafeInteger(f.offset) && typeof f.before === 'string' && typeof f.done === 'boolean')
   );
 }
 
@@ -59,6 +62,8 @@ export interface ShipTotals {
 /** One line of an input, as the store gets it. */
 interface Line {
   text: string;
+  /** The line's bytes as read, without its newline. */
+  raw: Buffer;
   number: number;
   /** Where the line ends, after its newline, in bytes from where the read began. */
   end: number;
@@ -87,32 +92,47 @@ function fieldsOf(record: LogRecord): Array<string | null> {
   return [r.event_id, r.ts, column(r.host), r.event, r.session_id ?? null, column(r.user ?? null), column(r.rhost ?? null)];
 }
 
-/** Loads one batch in one transaction; returns how many records were new and how many lines were quarantined. */
-async function loadBatch(db: Db, source: string, lines: readonly Line[]): Promise<{ records: number; added: number; quarantined: number }> {
+/** The years the store keeps (ensure_month): 1970 to the next. */
+function keptMonth(at: Micros): string | null {
+  const month = new Date(Math.floor(at / 1000)).toISOString().slice(0, 7);
+  return month >= '1970-01' && month <= `${new Date().getUTCFullYear() + 1}-12` ? month : null;
+}
+
+type BatchResult = { records: number; added: number; quarantined: number };
+
+/**
+ * Loads one batch in one transaction. Lines in `refused` go to the quarantine with that reason
+ * (the store refused a value of theirs: loadBatch).
+ */
+async function commitBatch(db: Db, source: string, lines: readonly Line[], refused: ReadonlyMap<Line, string>): Promise<BatchResult> {
   const good: string[] = [];
   const bad: string[] = [];
   const months = new Set<string>();
   for (const line of lines) {
-    let value: unknown;
-    let reason: string | null = null;
-    try {
-      value = JSON.parse(line.text);
-    } catch {
-      reason = 'not JSON';
-    }
+    let reason: string | null = refused.get(line) ?? null;
     if (reason === null) {
-      const checked = validateRecord(value);
-      if (checked.ok) {
-        const record = checked.record;
-        months.add(record.ts.slice(0, 7));
-        good.push(`${[...fieldsOf(record), line.text].map(copyValue).join('\t')}\n`);
-        continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line.text);
+      } catch {
+        reason = 'not JSON';
       }
-      reason = checked.reason;
+      if (reason === null) {
+        const checked = validateRecord(value);
+        if (checked.ok) {
+          const month = keptMonth(parseTimestamp(checked.record.ts) ?? Number.NaN);
+          if (month !== null) {
+            months.add(month);
+            good.push(`${[...fieldsOf(checked.record), line.text].map(copyValue).join('\t')}\n`);
+            continue;
+          }
+          reason = 'ts is outside the years the store keeps (1970 to next year)';
+        } else reason = checked.reason;
+      }
     }
-    const bytes = Buffer.from(line.text, 'utf8');
-    const digest = createHash('sha256').update(source).update('\n').update(bytes).digest();
-    bad.push(`${copyBytes(digest)}\t${copyValue(source)}\t${line.number}\t${copyValue(reason)}\t${copyBytes(bytes)}\n`);
+    // The line as it was read, bytes and all.
+    const digest = createHash('sha256').update(source).update('\n').update(line.raw).digest();
+    bad.push(`${copyBytes(digest)}\t${copyValue(source)}\t${line.number}\t${copyValue(reason)}\t${copyBytes(line.raw)}\n`);
   }
   await db.query('BEGIN');
   try {
@@ -135,6 +155,41 @@ async function loadBatch(db: Db, source: string, lines: readonly Line[]): Promis
     await db.query('ROLLBACK').catch(() => {});
     throw error;
   }
+}
+
+/** An error about a value the store could not take (SQLSTATE classes 22 and 54), not about the store. */
+function refusedValue(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !(code.startsWith('22') || code.startsWith('54'))) return null;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Loads one batch. A value the store cannot take (a record valid as logsphere/1 that PostgreSQL
+ * refuses: a host too long for its index, a time it cannot hold) must not stop the log: the batch
+ * is halved until the line is found, which goes to the quarantine with the store's reason.
+ */
+async function loadBatch(db: Db, source: string, lines: readonly Line[]): Promise<BatchResult> {
+  try {
+    return await commitBatch(db, source, lines, new Map());
+  } catch (error) {
+    const refused = refusedValue(error);
+    if (refused === null) throw error;
+    if (lines.length === 1) return commitBatch(db, source, lines, new Map([[lines[0] as Line, `the store refused it: ${refused}`]]));
+    const half = lines.length >> 1;
+    const first = await loadBatch(db, source, lines.slice(0, half));
+    const second = await loadBatch(db, source, lines.slice(half));
+    return { records: first.records + second.records, added: first.added + second.added, quarantined: first.quarantined + second.quarantined };
+  }
+}
+
+/** The (at most 64) bytes of a file before `offset`, base64. */
+function bytesBefore(fd: number, offset: number): string {
+  const length = Math.min(64, offset);
+  const bytes = Buffer.alloc(length);
+  let got = 0;
+  for (let n = -1; n !== 0 && got < length; got += n) n = readSync(fd, bytes, got, length - got, offset - length + got);
+  return bytes.subarray(0, got).toString('base64');
 }
 
 /** One input's whole lines after `skip` bytes (a last line without its newline is left for later). */
@@ -160,7 +215,7 @@ function wholeLines(file: InputFile, fd: number, skip: number, firstNumber: numb
     let text = data.toString('utf8', start, stop);
     if (text.endsWith('\r')) text = text.slice(0, -1);
     if (text.trim() === '') continue;
-    lines.push({ text, number: firstNumber + n - 1, end: stop + 1 });
+    lines.push({ text, raw: data.subarray(start, stop), number: firstNumber + n - 1, end: stop + 1 });
   }
   return { lines, bytes: start, count: n };
 }
@@ -194,7 +249,7 @@ export async function shipOnce(db: Db, paths: readonly string[], checkpointPath:
       }
       // A plain file that only grew is read on from the last load; anything else from its start
       // (what was loaded before is loaded again, and changes nothing).
-      const resume = known !== undefined && !compressed && file.path !== '-' && st.size >= known.offset ? known : null;
+      const resume = known !== undefined && !compressed && file.path !== '-' && st.size >= known.offset && bytesBefore(fd, known.offset) === known.before ? known : null;
       let read: ReturnType<typeof wholeLines>;
       try {
         read = wholeLines(file, fd, resume?.offset ?? 0, (resume?.lines ?? 0) + 1);
@@ -206,7 +261,8 @@ export async function shipOnce(db: Db, paths: readonly string[], checkpointPath:
       }
       totals.files++;
       const base = { lines: resume?.lines ?? 0, offset: resume?.offset ?? 0 };
-      const progress: FileProgress = { path: file.path, dev: st.dev, ino: st.ino, ...base, done: false };
+      const progress: FileProgress = { path: file.path, dev: st.dev, ino: st.ino, ...base, before: resume?.before ?? '', done: false };
+      const plain = !compressed && file.path !== '-';
       const others = checkpoint.files.filter((f) => !(f.dev === st.dev && f.ino === st.ino));
       const { lines } = read;
       for (let i = 0; i < lines.length; i += batchLines) {
@@ -219,11 +275,13 @@ export async function shipOnce(db: Db, paths: readonly string[], checkpointPath:
         const last = batch[batch.length - 1] as Line;
         progress.lines = last.number;
         progress.offset = base.offset + last.end;
+        progress.before = plain ? bytesBefore(fd, progress.offset) : '';
         checkpoint.files = [...others, ...kept, progress];
         saveCheckpointFile(checkpointPath, checkpoint);
       }
       progress.lines = base.lines + read.count;
       progress.offset = base.offset + read.bytes;
+      progress.before = plain ? bytesBefore(fd, progress.offset) : '';
       progress.done = compressed;
       kept.push(progress);
     } finally {

@@ -2,6 +2,7 @@
 // and its versions, `ship` exactly once whatever the order, duplicates and interruptions, the
 // quarantine, the roles, and `last --db` answering as `last --input` does on the same records.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +152,48 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     // The file again (a new checkpoint): nothing new, nothing quarantined twice.
     cli(['ship', '--once', '--db', url(name), '--checkpoint', 'bad-again', '--input', path]);
     expect(pg?.sql('SELECT (SELECT count(*) FROM logsphere.quarantine), (SELECT count(*) FROM logsphere.events)', name)).toBe('3|2\n');
+  });
+
+  it('quarantines what the store cannot take instead of stopping at it, and keeps months in UTC whatever the zone', () => {
+    const name = database();
+    // The database's sessions in Berlin: partitions are still months of UTC.
+    pg?.sql(`ALTER DATABASE ${name} SET timezone = 'Europe/Berlin'`);
+    const origin = (host: string) => ({ host, boot_id: '7a2fbc11-fb9c-496f-9b67-000000000002', source: 'systemd' }) as const;
+    const boot = (host: string, iso: string) => {
+      const at = Date.parse(iso) * 1000;
+      return build.toLine(build.boot(origin(host), at, '6.1.0', at - 5e6));
+    };
+    const ok = [boot('web1', '2026-03-31T22:30:00Z'), boot('web1', '2026-04-30T23:30:00Z'), boot('web1', '2026-05-01T00:30:00Z')];
+    // Valid logsphere/1 records the store refuses or does not keep: a host too long for its index,
+    // a time of year 0000, a time whose minutes do not exist.
+    const long = boot(randomBytes(4500).toString('hex'), '2026-04-02T10:00:00Z');
+    const yearZero = boot('web1', '2026-04-03T10:00:00Z').replace('"ts":"2026-04-03', '"ts":"0000-04-03');
+    const badMinute = boot('web1', '2026-04-04T10:00:00Z').replace('"ts":"2026-04-04T10:00:00', '"ts":"2026-04-04T12:99:99');
+    const path = file('refused/sessions.jsonl', [ok[0] as string, long, yearZero, ok[1] as string, badMinute, ok[2] as string]);
+    const r = cli(['ship', '--once', '--db', url(name), '--checkpoint', 'refused', '--input', path]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(pg?.sql("SELECT tableoid::regclass, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM logsphere.events ORDER BY ts", name)).toBe(
+      'logsphere.events_2026_03|2026-03-31 22:30\nlogsphere.events_2026_04|2026-04-30 23:30\nlogsphere.events_2026_05|2026-05-01 00:30\n',
+    );
+    const quarantined = pg?.sql('SELECT line_number, reason FROM logsphere.quarantine ORDER BY line_number', name) ?? '';
+    const reasons = quarantined.trim().split('\n').map((l) => l.split('|'));
+    expect(reasons.map(([n]) => n)).toEqual(['2', '3', '5']);
+    for (const [, reason] of reasons) expect(reason).toMatch(/^(the store refused it: |ts is outside the years the store keeps|ts is not)/);
+    expect(reasons[0]?.[1]).toMatch(/^the store refused it: .*index row/);
+  });
+
+  it('reads a log truncated and written again from its start, and quarantines a line byte for byte', () => {
+    const name = database();
+    const lines = [...new Set(generateHistory({ sessions: 20, seed: 21 }).lines)].filter((l) => parseRecordLine(l.trimEnd()) !== null);
+    const path = file('truncated/sessions.jsonl', lines.slice(0, 5));
+    cli(['ship', '--once', '--db', url(name), '--checkpoint', 'truncated', '--input', path]);
+    // Truncated in place (copytruncate) and written again past where the last load ended.
+    writeFileSync(path, lines.slice(5, 15).join(''));
+    writeFileSync(path, Buffer.from([0x7b, 0xff, 0xfe, 0x0d, 0x0a]), { flag: 'a' });
+    const r = cli(['ship', '--once', '--db', url(name), '--checkpoint', 'truncated', '--input', path]);
+    expect(r.stdout).toBe('shipped 10 records from 1 file (10 new), 1 line quarantined\n');
+    expect(pg?.sql('SELECT count(*) FROM logsphere.events', name)).toBe('15\n');
+    expect(pg?.sql("SELECT encode(line, 'hex') FROM logsphere.quarantine", name)).toBe('7bfffe0d\n');
   });
 
   it('reads on from where it stopped: a second run loads only what was appended', () => {
@@ -348,5 +391,9 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(r.stderr).toContain('the --db URL carries a password, which any user can read with ps');
     expect(r.stderr).toContain(`Cannot connect to postgresql://postgres:***@127.0.0.1:${pg?.port}/nosuchdb`);
     expect(r.stderr).not.toContain('s3cret');
+    // A store elsewhere that TLS does not verify is said to be so.
+    const far = cli(['db', 'migrate', '--db', 'postgresql://postgres@db.example.invalid/fleet?sslmode=require']);
+    expect(far.stderr).toContain('the connection to db.example.invalid is not verified (sslmode=require)');
+    expect(cli(['db', 'migrate', '--db', 'postgresql://postgres@db.example.invalid/fleet?sslmode=verify-full']).stderr).not.toContain('not verified');
   });
 });

@@ -1,6 +1,6 @@
 // `logsphere db`: the fleet store's schema (`migrate`) and retention (`retain`).
 
-import { connect, dbUrl, passwordWarning } from '../../fleet/db.ts';
+import { connect, dbUrl, urlWarnings } from '../../fleet/db.ts';
 import { checkSchema, migrate, schemaVersion } from '../../fleet/schema.ts';
 import { parseCommandArgs } from '../args.ts';
 import { defineCommand } from '../command.ts';
@@ -60,8 +60,7 @@ export const dbCommand = defineCommand({
     // ship unit has systemd read the file into its environment: it may not read it itself).
     const config = await loadConfig({ secrets: (options.db ?? '') === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
     const url = dbUrl(options.db, config.databaseUrl ?? undefined);
-    const warning = passwordWarning(url);
-    if (warning !== null) io.stderr(`logsphere: ${warning}\n`);
+    for (const warning of urlWarnings(url)) io.stderr(`logsphere: ${warning}\n`);
     const db = await connect(url.url, `logsphere db ${options.action}`);
     try {
       if (options.action === 'migrate') {

@@ -5,7 +5,7 @@
 
 import { hostname } from 'node:os';
 import { namedCheckpointPath } from '../../checkpoint/checkpoint-file.ts';
-import { connect, dbUrl, passwordWarning, shownUrl, type Db } from '../../fleet/db.ts';
+import { connect, dbUrl, shownUrl, urlWarnings, type Db } from '../../fleet/db.ts';
 import { checkSchema } from '../../fleet/schema.ts';
 import { heartbeatEvery, localChecks, sendHeartbeat } from '../../fleet/heartbeat.ts';
 import { shipOnce, type ShipTotals } from '../../fleet/ship.ts';
@@ -87,8 +87,7 @@ export const shipCommand = defineCommand({
     // ship unit has systemd read the file into its environment: it may not read it itself).
     const config = await loadConfig({ secrets: (options.db ?? '') === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
     const url = dbUrl(options.db, config.databaseUrl ?? undefined);
-    const warning = passwordWarning(url);
-    if (warning !== null) io.stderr(`logsphere: ${warning}\n`);
+    for (const warning of urlWarnings(url)) io.stderr(`logsphere: ${warning}\n`);
     const checkpointPath = namedCheckpointPath(config.stateDir, 'ship', options.checkpoint);
     const paths = options.inputs.length > 0 ? options.inputs : [config.logDir];
     const source = config.hostname ?? hostname();
