@@ -7,7 +7,7 @@ import { fitColumns } from '../text/table.ts';
 import { cut, escapeText } from '../text/terminal.ts';
 import { wrapHanging } from '../text/wrap.ts';
 import { errorClasses, type AccessSummary, type ErrorCounts } from './access-log.ts';
-import type { Report } from './report.ts';
+import type { Report, WeeklySeries, WeeklyTrends } from './report.ts';
 
 /** `3d 04:10:05`, `04:10:05`. */
 export function hms(seconds: number): string {
@@ -66,8 +66,30 @@ function tables(r: Report): Table[] {
       rows: r.daily.map((d) => [d.date, String(d.logins), String(d.failures)]),
     },
   ];
+  if (r.weekly !== undefined) t.push(...weeklyTables(r.weekly));
   if (r.access !== null) t.push(...accessTables(r.access));
   return t;
+}
+
+/** The weekly series as tables: a row per week, and each of the top ten's counts week by week. */
+function weeklyTables(w: WeeklyTrends): Table[] {
+  const series = (title: string, first: string, list: WeeklySeries[]): Table => ({
+    title,
+    head: [first, 'total', 'per week'],
+    right: [false, true, false],
+    rows: list.map((x) => [safe(x.key), String(x.counts.reduce((a, b) => a + b, 0)), x.counts.join(' ')]),
+  });
+  return [
+    {
+      title: 'Weekly trends',
+      head: ['week from', 'logins', 'users', 'failures', 'peak'],
+      right: [false, true, true, true, true],
+      rows: w.weeks.map((week, i) => [week.slice(0, 10), String(w.logins[i]), String(w.distinct_users[i]), String(w.failures[i]), String(w.peak_concurrent[i])]),
+    },
+    series('Logins per week by host (top 10)', 'host', w.logins_by_host),
+    series('Logins per week by user (top 10)', 'user', w.logins_by_user),
+    series('Failed logins per week by remote host (top 10)', 'from', w.failures_by_rhost),
+  ];
 }
 
 function accessTables(a: AccessSummary): Table[] {
@@ -195,6 +217,37 @@ function concurrencyChart(r: Report): string {
 </svg>`;
 }
 
+/** Weekly series as lines (class `line <name>`), one point per week: logins, failed logins, distinct users, peak concurrency. */
+function weeklyChart(w: WeeklyTrends): string {
+  const width = 760;
+  const h = 240;
+  const left = 40;
+  const bottom = 30;
+  const lines: Array<[string, string, number[]]> = [
+    ['logins', 'logins', w.logins],
+    ['failures', 'failed logins', w.failures],
+    ['users', 'distinct users', w.distinct_users],
+    ['peak', 'peak concurrent sessions', w.peak_concurrent],
+  ];
+  const max = Math.max(1, ...lines.flatMap(([, , v]) => v));
+  const step = (width - left - 10) / Math.max(1, w.weeks.length);
+  const x = (i: number) => left + i * step + step / 2;
+  const y = (v: number) => h - bottom - (v / max) * (h - bottom - 24);
+  let body = '';
+  lines.forEach(([name, label, values], k) => {
+    body += `<polyline class="line ${name}" points="${values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"><title>${label}</title></polyline>`;
+    body += values.map((v, i) => `<circle class="point ${name}" cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2"><title>week from ${html(w.weeks[i]?.slice(0, 10) ?? '')}: ${v} ${label}</title></circle>`).join('');
+    body += `<rect class="legend ${name}" x="${left + k * 170}" y="4" width="10" height="10"/><text x="${left + 14 + k * 170}" y="13">${label}</text>`;
+  });
+  w.weeks.forEach((week, i) => {
+    if (w.weeks.length <= 14 || i % Math.ceil(w.weeks.length / 14) === 0) body += `<text x="${x(i).toFixed(1)}" y="${h - bottom + 14}" text-anchor="middle">${html(week.slice(5, 10))}</text>`;
+  });
+  return `<svg id="weekly-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${h}" width="${width}" height="${h}" role="img" aria-label="Weekly logins, failed logins, distinct users and peak concurrency">
+<line class="axis" x1="${left}" y1="${h - bottom}" x2="${width - 10}" y2="${h - bottom}"/><text x="${left - 6}" y="${y(max) + 4}" text-anchor="end">${max}</text><text x="${left - 6}" y="${h - bottom}" text-anchor="end">0</text>
+${body}
+</svg>`;
+}
+
 /** An instant as a reader of the report reads it: to the second, in the report's zone. */
 function localTime(iso: string, zone: string): string {
   const at = Date.parse(iso);
@@ -234,6 +287,7 @@ table{border-collapse:collapse;width:100%}th,td{padding:3px 8px;text-align:left;
 .num{text-align:right;font-variant-numeric:tabular-nums}.none{color:#777}
 svg text{font-size:11px;fill:#444}.axis{stroke:#999}.bar.login,.legend.login{fill:#3b7dd8}.bar.failure,.legend.failure{fill:#d8453b}
 .line{fill:none;stroke:#3b7dd8;stroke-width:1.5}.point{fill:#1d4f91}
+.line.failures{stroke:#d8453b}.point.failures,.legend.failures{fill:#d8453b}.line.users{stroke:#2e7d32}.point.users,.legend.users{fill:#2e7d32}.line.peak{stroke:#8e44ad}.point.peak,.legend.peak{fill:#8e44ad}.legend.logins{fill:#3b7dd8}
 .sev{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;background:#777}.sev.critical{background:#b00020}.sev.warning{background:#d87a00}.sev.notice{background:#3b7dd8}
 .status{padding:8px 12px;border-radius:4px;border-left:6px solid #2e7d32;background:#eef7ee}.status.warning{border-color:#d87a00;background:#fff5e6}.status.critical{border-color:#b00020;background:#fdecee}
 </style></head><body>
@@ -245,6 +299,7 @@ ${status(r)}
 ${dailyChart(r)}
 <h2>Concurrent sessions (most at once per ${r.concurrency.bucket_s / 3600} h)</h2>
 ${concurrencyChart(r)}
+${r.weekly === undefined ? '' : `<h2>Weekly trends</h2>\n${weeklyChart(r.weekly)}`}
 ${tables(r).map(section).join('\n')}
 ${alerts}
 ${r.warnings.map((w) => `<p class="warning">warning: ${html(safe(w))}</p>`).join('')}

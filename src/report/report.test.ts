@@ -30,6 +30,36 @@ describe('buildReport() on a fixed week', () => {
     expect(overlap.concurrency.points.slice(8, 12).map((p) => p.sessions)).toEqual([0, 2, 3, 0]);
   });
 
+  it('adds weekly series over a period longer than a month, and none over a week', () => {
+    expect('weekly' in report).toBe(false);
+    const corpus = reportCorpus();
+    const at = (iso: string) => Date.parse(iso) * 1000;
+    const long = buildReport({
+      ...corpus,
+      sessions: [...corpus.sessions, { user: 'dave', host: 'web1', end: 'logout', loginAt: at('2026-11-30T10:00:00Z'), endAt: at('2026-11-30T11:00:00Z') }],
+      until: at('2026-12-19T00:00:00Z'),
+      now: at('2026-12-19T06:00:00Z'),
+    });
+    expect(long.weekly).toEqual({
+      weeks: ['2026-11-14', '2026-11-21', '2026-11-28', '2026-12-05', '2026-12-12'].map((d) => `${d}T00:00:00.000000Z`),
+      logins: [5, 0, 1, 0, 0],
+      distinct_users: [3, 0, 1, 0, 0],
+      failures: [8, 0, 0, 0, 0],
+      peak_concurrent: [2, 0, 1, 0, 0],
+      logins_by_host: [{ key: 'web1', counts: [4, 0, 1, 0, 0] }, { key: 'db1', counts: [1, 0, 0, 0, 0] }],
+      logins_by_user: [{ key: 'alice', counts: [3, 0, 0, 0, 0] }, { key: 'bob', counts: [1, 0, 0, 0, 0] }, { key: 'carol<script>', counts: [1, 0, 0, 0, 0] }, { key: 'dave', counts: [0, 0, 1, 0, 0] }],
+      failures_by_rhost: [{ key: '203.0.113.7', counts: [6, 0, 0, 0, 0] }, { key: '198.51.100.1', counts: [2, 0, 0, 0, 0] }],
+    });
+    const text = renderText(long);
+    expect(text).toContain('Weekly trends\n  week from   logins  users  failures  peak\n  2026-11-14       5      3         8     2\n');
+    expect(text).toContain('Logins per week by host (top 10)\n  host  total  per week\n  web1      5  4 0 1 0 0\n');
+    const page = renderHtml(long);
+    expect(page).toContain('<svg id="weekly-chart"');
+    expect(page.match(/<circle class="point logins"/g)).toHaveLength(5);
+    expect(page).toContain('carol&#60;script&#62;');
+    expect(page).not.toContain('carol<script>');
+  });
+
   it('ranks failures by rhost and user and counts alerts by rule', () => {
     expect(report.failures_by_rhost.map((f) => [f.key, f.count, f.distinct])).toEqual([['203.0.113.7', 6, 1], ['198.51.100.1', 2, 1]]);
     expect(report.failures_by_user.map((f) => [f.key, f.count])).toEqual([['root', 6], ['admin', 2]]);

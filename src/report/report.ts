@@ -44,6 +44,26 @@ export interface ConcurrencyPoint {
   sessions: number;
 }
 
+/** A count per week of the period, for one host, user or remote host. */
+export interface WeeklySeries {
+  key: string;
+  counts: number[];
+}
+
+/** Weekly series, for a period over a month: weeks start at `since`, every 7 days. */
+export interface WeeklyTrends {
+  weeks: string[];
+  logins: number[];
+  distinct_users: number[];
+  failures: number[];
+  /** The most sessions open at once within each week. */
+  peak_concurrent: number[];
+  /** The 10 hosts, users and remote hosts with the most logins (failed logins) over the period. */
+  logins_by_host: WeeklySeries[];
+  logins_by_user: WeeklySeries[];
+  failures_by_rhost: WeeklySeries[];
+}
+
 export interface Report {
   schema: typeof reportSchema;
   generated_at: string;
@@ -76,6 +96,8 @@ export interface Report {
   concurrency: { bucket_s: number; points: ConcurrencyPoint[] };
   access: AccessSummary | null;
   warnings: string[];
+  /** Over a period longer than a month: weekly series (trends). */
+  weekly?: WeeklyTrends;
 }
 
 /** What the report counts of a session: who, where, how it ended, and when. */
@@ -117,6 +139,20 @@ export function buildReport(input: ReportInput): Report {
   let sessions = 0;
   let sessionS = 0;
   let longest = 0;
+  // Weekly series, over a period longer than a month.
+  const weekMicros = 7 * 86_400_000_000;
+  const weekCount = until - since > 31 * 86_400_000_000 ? Math.ceil((until - since) / weekMicros) : 0;
+  const weekOf = (at: Micros) => Math.min(weekCount - 1, Math.floor((at - since) / weekMicros));
+  const zeros = () => new Array<number>(weekCount).fill(0);
+  const weekLogins = zeros();
+  const weekUsers = Array.from({ length: weekCount }, () => new Set<string>());
+  const hostWeeks = new Map<string, number[]>();
+  const userWeeks = new Map<string, number[]>();
+  const countWeek = (map: Map<string, number[]>, key: string, week: number) => {
+    let counts = map.get(key);
+    if (counts === undefined) map.set(key, (counts = zeros()));
+    counts[week] = (counts[week] as number) + 1;
+  };
 
   for (const s of input.sessions) {
     const login = s.loginAt;
@@ -133,6 +169,13 @@ export function buildReport(input: ReportInput): Report {
     if (login >= since) {
       const day = daily.get(localDate(login));
       if (day) day.logins++;
+      if (weekCount > 0) {
+        const week = weekOf(login);
+        weekLogins[week] = (weekLogins[week] as number) + 1;
+        weekUsers[week]?.add(s.user);
+        countWeek(hostWeeks, s.host, week);
+        countWeek(userWeeks, s.user, week);
+      }
     }
     if (to > from) {
       if (spans === startTimes.length) {
@@ -203,10 +246,39 @@ export function buildReport(input: ReportInput): Report {
     peaks[bucket] = bucketPeak;
   }
 
+  const weekFailures = zeros();
+  const rhostWeeks = new Map<string, number[]>();
   for (const f of input.failures) {
     const day = daily.get(localDate(f.at));
     if (day) day.failures++;
+    if (weekCount > 0 && f.at >= since && f.at <= until) {
+      const week = weekOf(f.at);
+      weekFailures[week] = (weekFailures[week] as number) + 1;
+      countWeek(rhostWeeks, f.rhost ?? '-', week);
+    }
   }
+  // A week's peak: the most of its buckets' (a day's, over a period this long; weeks start with a bucket).
+  const perWeek = (7 * 86400) / bucketS;
+  const weekPeaks = Array.from({ length: weekCount }, (_, w) => Math.max(0, ...peaks.slice(w * perWeek, (w + 1) * perWeek)));
+  const topTen = (map: Map<string, number[]>): WeeklySeries[] =>
+    [...map.entries()]
+      .map(([key, counts]) => ({ key, counts, total: counts.reduce((a, b) => a + b, 0) }))
+      .sort((a, b) => b.total - a.total || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, top)
+      .map(({ key, counts }) => ({ key, counts }));
+  const weekly: WeeklyTrends | null =
+    weekCount === 0
+      ? null
+      : {
+          weeks: Array.from({ length: weekCount }, (_, w) => formatTimestamp(since + w * weekMicros)),
+          logins: weekLogins,
+          distinct_users: weekUsers.map((u) => u.size),
+          failures: weekFailures,
+          peak_concurrent: weekPeaks,
+          logins_by_host: topTen(hostWeeks),
+          logins_by_user: topTen(userWeeks),
+          failures_by_rhost: topTen(rhostWeeks),
+        };
   const alertsByRule = new Map<string, { rule: string; severity: string; count: number }>();
   for (const a of input.alerts) {
     const r = alertsByRule.get(a.rule) ?? { rule: a.rule, severity: a.severity, count: 0 };
@@ -247,6 +319,7 @@ export function buildReport(input: ReportInput): Report {
     concurrency: { bucket_s: bucketS, points: peaks.map((sessions, i) => ({ t: formatTimestamp(since + i * bucketS * 1e6), sessions })) },
     access: input.access,
     warnings: input.warnings,
+    ...(weekly === null ? {} : { weekly }),
   };
 }
 

@@ -112,6 +112,9 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     // sessions, failed and report answer from the store as from the files, too.
     const since = new Date(history.start / 1000).toISOString();
     const until = new Date(history.end / 1000 + 1000).toISOString();
+    // Over more than a month the report adds weekly series (trends).
+    const longUntil = new Date(history.start / 1000 + 45 * 86_400_000).toISOString();
+    expect(JSON.parse(cli(['report', '--format', 'json', '--since', since, '--until', longUntil, '--db', url(name)]).stdout).weekly.logins.reduce((a: number, b: number) => a + b, 0)).toBeGreaterThan(100);
     // What depends on the moment of the run: when the report was made, and the longest sessions
     // among those still open (measured to now).
     // The files' report also warns of their malformed lines, which the store keeps in its quarantine.
@@ -119,7 +122,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       text.replace(/"generated_at": "[^"]*"/, '"generated_at": "-"').replace(/"longest_s": [\d.]+/g, '"longest_s": -').replace(/"warnings": \[[^\]]*\]/, '"warnings": []');
     // The store's sessions also say whether their host was heard from (no ship of these hosts' own logs ran: never).
     const unheard = (text: string) => text.replaceAll(',"verified":false,"host_last_contact":null}', '}');
-    for (const args of [['sessions', '--json'], ['sessions', '--json', '--host', 'app1'], ['sessions', '--by-host'], ['failed', '--json'], ['failed', '--by', 'rhost'], ['report', '--format', 'json', '--since', since, '--until', until]]) {
+    for (const args of [['sessions', '--json'], ['sessions', '--json', '--host', 'app1'], ['sessions', '--by-host'], ['failed', '--json'], ['failed', '--by', 'rhost'], ['report', '--format', 'json', '--since', since, '--until', until], ['report', '--format', 'json', '--since', since, '--until', longUntil]]) {
       const fromFiles = cli([...args, '--input', whole]);
       const fromStore = cli([...args, '--db', url(name)]);
       expect([fromStore.status, fromStore.stderr]).toEqual([0, '']);

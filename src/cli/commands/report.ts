@@ -24,8 +24,9 @@ export const reportUsage = `Usage: logsphere report [OPTIONS]
 A security report over a period: sessions per user and host, total and longest session time,
 peak concurrent sessions, crashes and gone sessions, failed logins by remote host and user
 (top 10), the alerts logsphere watch raised, logins and failures per day and concurrent sessions
-over time (as SVG charts in HTML), and with --access-log the web-server errors (401, 403, 404,
-5xx) per client and per path.
+over time (as SVG charts in HTML); over more than a month, weekly trends (logins, users,
+failed logins, peak concurrency, the top hosts, users and remote hosts week by week); and with
+--access-log the web-server errors (401, 403, 404, 5xx) per client and per path.
 
 Options:
       --since T           start of the period (default: -7d)
