@@ -11,13 +11,25 @@ import type { Db } from './db.ts';
 import { fleetContacts } from './heartbeat.ts';
 import { checkSchema } from './schema.ts';
 
-/** The store's records (of `host`, or every host), in time order, as an input named `name`. */
-export async function fleetRecords(db: Db, host: string | null, name: string): Promise<RecordSource> {
+/**
+ * The records a query needs (of `host`, or every host), in time order, as an input named `name`:
+ * all of them, or for the current sessions (`current`) those that decide which sessions are
+ * open: the records of the sessions no named close was loaded for (logsphere.open_sessions), the
+ * boots and shutdowns that may have ended them, and the closes without a session id that may
+ * pair with them. The same reconciler then gives the same answer as from everything.
+ */
+export async function fleetRecords(db: Db, host: string | null, name: string, what: 'all' | 'current' = 'all'): Promise<RecordSource> {
   await checkSchema(db);
-  const r = await db.query<{ line: string }>(
-    host === null ? 'SELECT line FROM logsphere.events ORDER BY ts, event_id' : 'SELECT line FROM logsphere.events WHERE host = $1 ORDER BY ts, event_id',
-    host === null ? [] : [host],
-  );
+  const onHost = host === null ? '' : 'AND host = $1';
+  const query =
+    what === 'all'
+      ? `SELECT line FROM logsphere.events WHERE true ${onHost} ORDER BY ts, event_id`
+      : `SELECT line FROM (
+           SELECT line, ts, event_id FROM logsphere.events WHERE session_id IN (SELECT session_id FROM logsphere.open_sessions WHERE true ${onHost}) ${onHost}
+           UNION ALL SELECT line, ts, event_id FROM logsphere.events WHERE event IN ('boot', 'shutdown') ${onHost}
+           UNION ALL SELECT line, ts, event_id FROM logsphere.events WHERE event = 'session_close' AND session_id IS NULL ${onHost}
+         ) AS needed ORDER BY ts, event_id`;
+  const r = await db.query<{ line: string }>(query, host === null ? [] : [host]);
   const lines = r.rows.map((row) => row.line);
   let beginning: Micros | null = null;
   for (const line of lines) {

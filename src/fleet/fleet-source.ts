@@ -8,12 +8,12 @@ import type { RecordSource } from '../queries/history.ts';
 import { connect, dbUrl, urlWarnings, shownUrl } from './db.ts';
 import { fleetRecords } from './fleet-records.ts';
 
-export async function withFleetSource<T>(option: string, config: Config, io: CommandIO, host: string | null, answer: (source: RecordSource) => T): Promise<T> {
+export async function withFleetSource<T>(option: string, config: Config, io: CommandIO, host: string | null, answer: (source: RecordSource) => T, what: 'all' | 'current' = 'all'): Promise<T> {
   const url = dbUrl(option, config.databaseUrl ?? undefined);
   for (const warning of urlWarnings(url)) io.stderr(`logsphere: ${warning}\n`);
   const db = await connect(url.url, 'logsphere');
   try {
-    return answer(await fleetRecords(db, host, shownUrl(url.url)));
+    return answer(await fleetRecords(db, host, shownUrl(url.url), what));
   } finally {
     await db.end().catch(() => {});
   }

@@ -10,7 +10,7 @@
 
 import type { Db } from './db.ts';
 
-export const schemaVersion = 2;
+export const schemaVersion = 3;
 
 /** Step n brings a database from version n - 1 to version n. */
 export const migrations: ReadonlyArray<{ version: number; sql: string }> = [
@@ -113,6 +113,40 @@ REVOKE ALL ON logsphere.hosts, logsphere.process_checks FROM PUBLIC;
 REVOKE ALL ON FUNCTION logsphere.heartbeat(text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION logsphere.heartbeat(text, jsonb) TO logsphere_ship;
 GRANT SELECT ON logsphere.hosts, logsphere.process_checks TO logsphere_read;
+`,
+  },
+  {
+    // Sessions that may be open: every session_open no session_close of the same id has been
+    // loaded for, kept as the loader merges (note_sessions), so that `sessions --db` reads the
+    // candidates and what ends them instead of the whole history. Candidates ended otherwise
+    // (a boot, a shutdown, a close without an id) stay until those are read at query time.
+    version: 3,
+    sql: `
+CREATE TABLE logsphere.open_sessions (
+  session_id uuid PRIMARY KEY,
+  host text NOT NULL,
+  ts timestamptz NOT NULL
+);
+CREATE INDEX open_sessions_host ON logsphere.open_sessions (host);
+INSERT INTO logsphere.open_sessions (session_id, host, ts)
+  SELECT DISTINCT ON (o.session_id) o.session_id, o.host, o.ts FROM logsphere.events o
+  WHERE o.event = 'session_open' AND o.session_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM logsphere.events c WHERE c.session_id = o.session_id AND c.event = 'session_close')
+  ORDER BY o.session_id, o.ts;
+CREATE FUNCTION logsphere.note_sessions(p_opens uuid[], p_hosts text[], p_ts timestamptz[], p_closes uuid[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  DELETE FROM logsphere.open_sessions WHERE session_id = ANY (p_closes);
+  INSERT INTO logsphere.open_sessions (session_id, host, ts)
+    SELECT o.id, o.host, o.ts FROM unnest(p_opens, p_hosts, p_ts) AS o(id, host, ts)
+    WHERE NOT (o.id = ANY (p_closes))
+      AND NOT EXISTS (SELECT 1 FROM logsphere.events c WHERE c.session_id = o.id AND c.event = 'session_close')
+    ON CONFLICT (session_id) DO NOTHING;
+END $$;
+REVOKE ALL ON logsphere.open_sessions FROM PUBLIC;
+REVOKE ALL ON FUNCTION logsphere.note_sessions(uuid[], text[], timestamptz[], uuid[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION logsphere.note_sessions(uuid[], text[], timestamptz[], uuid[]) TO logsphere_ship;
+GRANT SELECT ON logsphere.open_sessions TO logsphere_read;
 `,
   },
 ];

@@ -108,6 +108,9 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
   const good: string[] = [];
   const bad: string[] = [];
   const months = new Set<string>();
+  // What the batch opens and closes, for the sessions that may be open (note_sessions).
+  const opens: { ids: string[]; hosts: string[]; ts: string[] } = { ids: [], hosts: [], ts: [] };
+  const closes: string[] = [];
   for (const line of lines) {
     let reason: string | null = refused.get(line) ?? null;
     if (reason === null) {
@@ -123,6 +126,12 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
           const month = keptMonth(parseTimestamp(checked.record.ts) ?? Number.NaN);
           if (month !== null) {
             months.add(month);
+            const record = checked.record;
+            if (record.event === 'session_open') {
+              opens.ids.push(record.session_id);
+              opens.hosts.push(column(record.host) as string);
+              opens.ts.push(record.ts);
+            } else if (record.event === 'session_close' && record.session_id !== null) closes.push(record.session_id);
             good.push(`${[...fieldsOf(checked.record), line.text].map(copyValue).join('\t')}\n`);
             continue;
           }
@@ -149,6 +158,9 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
       'INSERT INTO logsphere.events (event_id, ts, host, event, session_id, user_name, rhost, line) SELECT event_id, ts, host, event, session_id, user_name, rhost, line FROM staging_events ON CONFLICT DO NOTHING',
     );
     await db.query('INSERT INTO logsphere.quarantine (digest, source, line_number, reason, line) SELECT DISTINCT ON (digest) digest, source, line_number, reason, line FROM staging_quarantine ORDER BY digest, line_number ON CONFLICT DO NOTHING');
+    if (opens.ids.length > 0 || closes.length > 0) {
+      await db.query('SELECT logsphere.note_sessions($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[])', [opens.ids, opens.hosts, opens.ts, closes]);
+    }
     await db.query('COMMIT');
     return { records: good.length, added: added.rowCount ?? 0, quarantined: bad.length };
   } catch (error) {

@@ -160,6 +160,6 @@ export const sessionsCommand = defineCommand({
     // The URL from the secrets file only when neither --db nor the environment gives it.
     const loaded = await config({ secrets: options.db === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
     const { withFleetSource } = await import('../../fleet/fleet-source.ts');
-    return withFleetSource(options.db, loaded, io, options.host, (source) => sessions(options, loaded, io, now, { width, paint }, source));
+    return withFleetSource(options.db, loaded, io, options.host, (source) => sessions(options, loaded, io, now, { width, paint }, source), 'current');
   },
 });
