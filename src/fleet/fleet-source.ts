@@ -5,16 +5,30 @@
 import type { CommandIO } from '../cli/io.ts';
 import type { Config } from '../config/config.ts';
 import type { RecordSource } from '../queries/history.ts';
-import { connect, dbUrl, urlWarnings, shownUrl } from './db.ts';
-import { fleetRecords } from './fleet-records.ts';
+import type { Micros } from '../record/time.ts';
+import { connect, dbUrl, shownUrl, urlWarnings, type Db } from './db.ts';
+import { fleetRecords, type FleetRead } from './fleet-records.ts';
 
-export async function withFleetSource<T>(option: string, config: Config, io: CommandIO, host: string | null, answer: (source: RecordSource) => T, what: 'all' | 'current' = 'all'): Promise<T> {
+/** Runs `use` with a connection to the store (the URL from --db, or with `--db=` from LOGSPHERE_DATABASE_URL) and the name to show it by. */
+export async function withFleet<T>(option: string, config: Config, io: CommandIO, use: (db: Db, name: string) => Promise<T>): Promise<T> {
   const url = dbUrl(option, config.databaseUrl ?? undefined);
   for (const warning of urlWarnings(url)) io.stderr(`logsphere: ${warning}\n`);
   const db = await connect(url.url, 'logsphere');
   try {
-    return answer(await fleetRecords(db, host, shownUrl(url.url), what));
+    return await use(db, shownUrl(url.url));
   } finally {
     await db.end().catch(() => {});
   }
+}
+
+export async function withFleetSource<T>(
+  option: string,
+  config: Config,
+  io: CommandIO,
+  host: string | null,
+  answer: (source: RecordSource) => T,
+  what: FleetRead = 'all',
+  from: Micros | null = null,
+): Promise<T> {
+  return withFleet(option, config, io, async (db, name) => answer(await fleetRecords(db, host, name, what, from)));
 }

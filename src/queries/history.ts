@@ -58,6 +58,8 @@ export interface RecordSource {
   alive?: Liveness;
   /** When each host was last heard from (the fleet store's heartbeats). */
   lastContact?: ReadonlyMap<string, Micros>;
+  /** Read from an instant on: the lines at or before this one may lack records, and are left out. */
+  cut?: Micros;
 }
 
 /** A source's liveness where it knows, else this host's. */
@@ -266,8 +268,8 @@ class LineCounter {
 function loadHistory(request: HistoryRequest, config: Config, now: Micros, alive: ReturnType<typeof localLiveness>, read: HistoryRead): { loaded: Loaded; cut: Micros | null; beginnings: Beginning[]; warnings: string[] } {
   if (request.source !== undefined) {
     const { source } = request;
-    const loaded = loadReconciled([source.name], config, sourceLiveness(source, alive), undefined, source.read);
-    return { loaded, cut: null, beginnings: [{ name: source.name, at: source.beginning ?? now }], warnings: [] };
+    const loaded = loadReconciled([source.name], config, sourceLiveness(source, alive), undefined, source.read, source.cut === undefined);
+    return { loaded, cut: source.cut ?? null, beginnings: [{ name: source.name, at: source.beginning ?? now }], warnings: [] };
   }
   const paths = request.inputs.length > 0 ? request.inputs : [config.logDir];
   const { since, limit } = request;

@@ -72,13 +72,13 @@ export function withDefaultNamed<T>(config: Config, read: () => T): T {
 export type RecordReader = (paths: readonly string[], onRecord: (record: LogRecord) => void) => ReadResult;
 
 /** Streams the inputs (default: the log directory) through the reconciler (and `also`, when given). */
-export function loadReconciled(inputs: readonly string[], config: Config, alive: Liveness, also?: (record: LogRecord) => void, reader: RecordReader = forEachRecord): Loaded {
+export function loadReconciled(inputs: readonly string[], config: Config, alive: Liveness, also?: (record: LogRecord) => void, reader: RecordReader = forEachRecord, countOrphans = true): Loaded {
   const reconciler = new Reconciler({ switchServices: config.switchServices });
   const paths = inputs.length > 0 ? inputs : [config.logDir];
   const onRecord = also === undefined ? (r: LogRecord) => reconciler.add(r) : (r: LogRecord) => (reconciler.add(r), also(r));
   const read = withDefaultNamed(config, () => reader(paths, onRecord));
   const result = reconciler.finish(alive);
-  return { ...result, warnings: warningsOf(read, result), incomplete: read.damaged.length > 0 };
+  return { ...result, warnings: warningsOf(read, result, countOrphans), incomplete: read.damaged.length > 0 };
 }
 
 function isSessionsCheckpoint(value: unknown): value is Checkpoint {

@@ -175,6 +175,7 @@ export const failedCommand = defineCommand({
     // The URL from the secrets file only when neither --db nor the environment gives it.
     const loaded = await config({ secrets: options.db === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
     const { withFleetSource } = await import('../../fleet/fleet-source.ts');
-    return withFleetSource(options.db, loaded, io, options.host, (source) => failed(options, loaded, io, width, 'whole', source));
+    // Failed logins only, from --since on.
+    return withFleetSource(options.db, loaded, io, options.host, (source) => failed(options, loaded, io, width, 'whole', source), 'failures', options.since);
   },
 });

@@ -169,7 +169,26 @@ export const lastCommand = defineCommand({
     if (options.inputs.length > 0) throw new UsageError('--db and --file/--input do not go together');
     // The URL from the secrets file only when neither --db nor the environment gives it.
     const loaded = await config({ secrets: options.db === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
-    const { withFleetSource } = await import('../../fleet/fleet-source.ts');
-    return withFleetSource(options.db, loaded, io, options.host, (source) => last(options, loaded, io, now, width, 'whole', source));
+    const { withFleet } = await import('../../fleet/fleet-source.ts');
+    const { fleetRecords, newestRecord } = await import('../../fleet/fleet-records.ts');
+    return withFleet(options.db, loaded, io, async (db, name) => {
+      // A history asked for from an instant on, or for its newest lines, reads the store from
+      // there on: --since's instant, or further and further back (a day, then four times as far
+      // each time) until the newest lines are whole. Anything else reads it all.
+      let source: RecordSource;
+      if (options.present !== null || (options.since === null && options.limit === null)) source = await fleetRecords(db, options.host, name);
+      else if (options.since !== null) source = await fleetRecords(db, options.host, name, 'all', options.since);
+      else {
+        const newest = (await newestRecord(db, options.host)) ?? now;
+        const limit = options.limit as number;
+        for (let span = 86_400e6; ; span *= 4) {
+          source = await fleetRecords(db, options.host, name, 'all', newest - span);
+          let lines = 0;
+          for (const _ of history({ ...historyRequest(options), source }, loaded, now, 'whole').lines()) if (++lines >= limit) break;
+          if (lines >= limit || source.beginning === null || newest - span <= source.beginning) break;
+        }
+      }
+      return last(options, loaded, io, now, width, 'whole', source);
+    });
   },
 });
