@@ -159,10 +159,10 @@ export async function currentVersion(db: Db): Promise<number> {
   return r.rows[0]?.version ?? 0;
 }
 
-/** Applies the steps the database lacks, each in one transaction; returns the versions applied. */
-export async function migrate(db: Db): Promise<number[]> {
+/** Applies the steps the database lacks (up to version `upTo`), each in one transaction; returns the versions applied. */
+export async function migrate(db: Db, upTo = schemaVersion): Promise<number[]> {
   const applied: number[] = [];
-  for (const step of migrations) {
+  for (const step of migrations.filter((m) => m.version <= upTo)) {
     await db.query('BEGIN');
     try {
       // One migration at a time, whoever runs it.

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
 import { parseRecordLine } from '../../src/record/validate.ts';
+import { connect } from '../../src/fleet/db.ts';
+import { migrate } from '../../src/fleet/schema.ts';
 import { generateHistory } from '../helpers/log-history.ts';
 import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 import { pgBin, psqlPath, startPostgres, type Postgres } from '../helpers/postgres.ts';
@@ -84,6 +86,31 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     const newer = cli(['ship', '--once', '--db', url(name), '--input', file('empty.jsonl', [])]);
     expect(newer.status).toBe(1);
     expect(newer.stderr).toContain('schema is version 4, newer than this logsphere knows (3): update logsphere');
+  });
+
+  it('upgrades a store of an older version step by step, the sessions that may be open made from its records', async () => {
+    const name = database(false);
+    const db = await connect(url(name));
+    try {
+      expect(await migrate(db, 2)).toEqual([1, 2]);
+      // Records loaded by a ship of version 2 (written here as it wrote them).
+      const history = generateHistory({ sessions: 80, seed: 17 });
+      const records = [...new Map(history.records.map((r) => [r.event_id, r])).values()];
+      for (const month of new Set(records.map((r) => r.ts.slice(0, 7)))) await db.query('SELECT logsphere.ensure_month($1::date)', [`${month}-01`]);
+      for (const r of records) {
+        const x = r as typeof r & { session_id?: string | null; user?: string; rhost?: string | null };
+        await db.query('INSERT INTO logsphere.events (event_id, ts, host, event, session_id, user_name, rhost, line) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+          x.event_id, x.ts, x.host, x.event, x.session_id ?? null, x.user ?? null, x.rhost ?? null, build.toLine(r).trimEnd(),
+        ]);
+      }
+      expect(cli(['sessions', '--db', url(name)]).stderr).toContain('schema is version 2, this logsphere needs 3: run `logsphere db migrate --db URL`');
+      const upgraded = cli(['db', 'migrate', '--db', url(name)]);
+      expect([upgraded.status, upgraded.stdout]).toEqual([0, 'applied version 3: the schema is at version 3\n']);
+      const whole = file('upgrade/sessions.jsonl', records.map((r) => build.toLine(r)));
+      expect(cli(['sessions', '--json', '--db', url(name)]).stdout.replaceAll(',"verified":false,"host_last_contact":null}', '}')).toBe(cli(['sessions', '--json', '--input', whole]).stdout);
+    } finally {
+      await db.end();
+    }
   });
 
   it('answers last as the files do, from records loaded in shuffled, duplicated batches from many files', () => {
