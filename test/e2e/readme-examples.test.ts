@@ -104,6 +104,7 @@ beforeAll(async () => {
     ['/var/log/logsphere', `${dir}/log`],
     ['/var/log/logsphere-ecs.ndjson', `${dir}/work/ecs.ndjson`],
     ['/srv/relay/', `${dir}/log/`],
+    ['/var/lib/logsphere/fleet.html', `${dir}/work/fleet.html`],
   ]);
   if (pg !== null) paths.set('postgresql://admin@db.example.net/fleet', pg.url('fleet'));
   env = {
