@@ -14,9 +14,10 @@ import { generateHistory } from '../helpers/log-history.ts';
 import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 import { pgBin, psqlPath, startPostgres, type Postgres } from '../helpers/postgres.ts';
 import { missing } from '../helpers/require.ts';
-import { waitFor } from '../helpers/sshd.ts';
+import { freePort, rsyslogd, startRsyslog, type Rsyslog } from '../helpers/rsyslog.ts';
+import { portOpen, waitFor } from '../helpers/sshd.ts';
 
-const skip = missing({ root: true, commands: [`${pgBin}/initdb`, `${pgBin}/postgres`, psqlPath, '/usr/sbin/runuser'] });
+const skip = missing({ root: true, commands: [`${pgBin}/initdb`, `${pgBin}/postgres`, psqlPath, '/usr/sbin/runuser', rsyslogd] });
 
 let pg: Postgres | null = null;
 let dir = '';
@@ -372,6 +373,49 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(text.slice(1, 3).map((l) => / (no, Mon Nov 30 08:15|never)$/.exec(l)?.[1])).toEqual(['no, Mon Nov 30 08:15', 'never']);
   });
 
+  it('loads what an rsyslog relay wrote for many hosts into one file, with the same answers as from the hosts\' own logs', async () => {
+    const name = database();
+    const history = generateHistory({ sessions: 300, seed: 23 });
+    const source = file('relay-src/sessions.jsonl', []);
+    const received = `${dir}/relay-out/all-hosts.jsonl`;
+    mkdirSync(`${dir}/relay-out`, { recursive: true });
+    const port = await freePort();
+    const daemons: Rsyslog[] = [];
+    try {
+      daemons.push(
+        await startRsyslog(`${dir}/relay-receiver`, [
+          'module(load="imtcp")',
+          `input(type="imtcp" address="127.0.0.1" port="${port}" ruleset="out")`,
+          'template(name="msgonly" type="string" string="%msg%\\n")',
+          `ruleset(name="out") { action(type="omfile" file="${received}" template="msgonly") }`,
+        ], () => portOpen(port)),
+      );
+      daemons.push(
+        await startRsyslog(`${dir}/relay-sender`, [
+          'module(load="imfile" mode="inotify")',
+          `input(type="imfile" file="${source}" tag="logsphere" ruleset="fwd")`,
+          `ruleset(name="fwd") { action(type="omfwd" target="127.0.0.1" port="${port}" protocol="tcp" template="RSYSLOG_SyslogProtocol23Format" action.resumeRetryCount="-1" queue.type="LinkedList") }`,
+        ], () => existsSync(`${dir}/relay-sender/rsyslogd.pid`)),
+      );
+      // The hosts' records appended as they happen; blank lines are not forwarded.
+      const sent = history.lines.filter((l) => l.trim() !== '');
+      for (let i = 0; i < sent.length; i += 100) writeFileSync(source, sent.slice(i, i + 100).join(''), { flag: 'a' });
+      const lines = () => (existsSync(received) ? readFileSync(received, 'utf8').split('\n').filter((l) => l !== '').length : 0);
+      await waitFor('every line at the relay', () => (lines() >= sent.length ? true : null), 60_000);
+    } finally {
+      for (const d of daemons) await d.stop();
+    }
+    const r = cli(['ship', '--once', '--db', url(name), '--checkpoint', 'relay', '--input', received]);
+    expect(r.status).toBe(0);
+    const records = new Set(history.records.map((x) => x.event_id)).size;
+    expect(pg?.sql('SELECT count(*), count(DISTINCT host) FROM logsphere.events', name)).toBe(`${records}|4\n`);
+    const whole = file('relay-whole/sessions.jsonl', history.lines);
+    const body = (text: string) => text.replace(/\n\S+ begins .*\n$/, '\n');
+    for (const args of [['last', '--json', '-x'], ['sessions', '--by-host'], ['failed', '--json']]) {
+      expect(body(cli([...args, '--db', url(name)]).stdout)).toBe(body(cli([...args, '--input', whole]).stdout));
+    }
+  }, 120_000);
+
   it('retains whole months: db retain drops the partitions older than the days kept', () => {
     const name = database();
     const origin = { host: 'old1', boot_id: '7a2fbc11-fb9c-496f-9b67-000000000001', source: 'systemd' } as const;
@@ -387,6 +431,28 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(months()).toBe(current);
     expect(pg?.sql('SELECT count(*) FROM logsphere.events', name)).toBe('1\n');
     expect(cli(['db', 'retain', '--db', url(name)]).stderr).toContain('--keep-days N (whole days) is required');
+  });
+
+  it('retains while a query reads: the drop waits for the query, which sees what it began with', async () => {
+    const name = database();
+    const origin = { host: 'old2', boot_id: '7a2fbc11-fb9c-496f-9b67-000000000003', source: 'systemd' } as const;
+    const at = (iso: string) => Date.parse(iso) * 1000;
+    const boots = ['2021-03-05T10:00:00Z', '2021-03-06T10:00:00Z', new Date().toISOString()].map((t) => build.toLine(build.boot(origin, at(t), '6.1.0', at(t) - 5e6)));
+    cli(['ship', '--once', '--db', url(name), '--checkpoint', 'retain-query', '--input', file('retain-query/sessions.jsonl', boots)]);
+    // A reader's transaction: counts, waits, counts again.
+    const pgReady = pg as Postgres;
+    const reader = spawn(psqlPath, ['-X', '-At', '-v', 'ON_ERROR_STOP=1', '-h', pgReady.dir, '-p', String(pgReady.port), '-U', 'postgres', '-d', name, '-c',
+      "BEGIN; SELECT count(*) FROM logsphere.events; SELECT pg_sleep(1.5) AS reading; SELECT count(*) FROM logsphere.events; COMMIT;"], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    reader.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const readerDone = new Promise<number | null>((resolve) => reader.on('close', resolve));
+    await waitFor('the reader inside its transaction', () => (pgReady.sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1.5)%' AND state = 'active' AND pid <> pg_backend_pid()") === '1\n' ? true : null));
+    const retained = spawnSync(nodePath, [cliBundle, 'db', 'retain', '--keep-days', '30', '--db', url(name)], { encoding: 'utf8', env: { LOGSPHERE_CONFIG: `${dir}/no-config`, PATH: '/usr/bin:/bin' } });
+    expect([retained.status, retained.stdout, retained.stderr]).toEqual([0, 'dropped events_2021_03\n', '']);
+    expect(await readerDone).toBe(0);
+    // It counted three records twice: the drop came after its transaction.
+    expect(out.split('\n').filter((l) => /^\d+$/.test(l))).toEqual(['3', '3']);
+    expect(pgReady.sql('SELECT count(*) FROM logsphere.events', name)).toBe('1\n');
   });
 
   it('speaks TLS as libpq takes sslmode: verify-full checks the CA and the name, require only encrypts', async () => {
