@@ -52,14 +52,14 @@ CREATE TABLE logsphere.quarantine (
 );
 
 -- The month's partition of events (a month of UTC, whatever the session's time zone), made when
--- the loader first needs it; only months from 1970 to a year ahead (the loader quarantines others).
+-- the loader first needs it; only months from 1970 to five years ahead (the loader quarantines others).
 CREATE FUNCTION logsphere.ensure_month(month date) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   first date := date_trunc('month', month)::date;
   name text := format('events_%s', to_char(first, 'YYYY_MM'));
 BEGIN
-  IF first < date '1970-01-01' OR first > (now() AT TIME ZONE 'UTC')::date + 366 THEN
+  IF first < date '1970-01-01' OR first > (now() AT TIME ZONE 'UTC')::date + interval '5 years' THEN
     RAISE EXCEPTION 'no month of events for %', first USING ERRCODE = 'datetime_field_overflow';
   END IF;
   IF to_regclass(format('logsphere.%I', name)) IS NULL THEN

@@ -92,10 +92,13 @@ function fieldsOf(record: LogRecord): Array<string | null> {
   return [r.event_id, r.ts, column(r.host), r.event, r.session_id ?? null, column(r.user ?? null), column(r.rhost ?? null)];
 }
 
-/** The years the store keeps (ensure_month): 1970 to the next. */
+/** The months the store keeps (ensure_month): from 1970 to five years ahead. */
 function keptMonth(at: Micros): string | null {
+  if (!Number.isFinite(at)) return null;
   const month = new Date(Math.floor(at / 1000)).toISOString().slice(0, 7);
-  return month >= '1970-01' && month <= `${new Date().getUTCFullYear() + 1}-12` ? month : null;
+  const latest = new Date();
+  latest.setUTCFullYear(latest.getUTCFullYear() + 5);
+  return month >= '1970-01' && month <= latest.toISOString().slice(0, 7) ? month : null;
 }
 
 type BatchResult = { records: number; added: number; quarantined: number };
@@ -135,7 +138,7 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
             good.push(`${[...fieldsOf(checked.record), line.text].map(copyValue).join('\t')}\n`);
             continue;
           }
-          reason = 'ts is outside the years the store keeps (1970 to next year)';
+          reason = 'ts is outside the years the store keeps (1970 to five years ahead)';
         } else reason = checked.reason;
       }
     }

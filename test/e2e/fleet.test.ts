@@ -3,7 +3,7 @@
 // quarantine, the roles, and `last --db` answering as `last --input` does on the same records.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
@@ -274,6 +274,48 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(resumed.status).toBe(0);
     expect(pg?.sql('SELECT count(*), count(DISTINCT event_id) FROM logsphere.events', name)).toBe(`${records}|${records}\n`);
   }, 120_000);
+
+  it('loads 100,000 records once though killed 20 times while the log grows and rotates', async () => {
+    const name = database();
+    const history = generateHistory({ sessions: 54_000, seed: 29 });
+    const lines = history.lines.filter((l) => l.trim() !== '');
+    expect(lines.length).toBeGreaterThan(100_000);
+    const log = `${dir}/kill20-log`;
+    const state = `${dir}/kill20-state`;
+    mkdirSync(log, { recursive: true });
+    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: state, LOGSPHERE_LOG_DIR: log, LOGSPHERE_RUN_DIR: `${dir}/kill20-run`, LOGSPHERE_KEEP_DAYS: '0', LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
+    const checkpoint = `${state}/ship-kill20.json`;
+    const ship = ['ship', '--once', '--db', url(name), '--checkpoint', 'kill20', '--input', log];
+    const chunk = Math.ceil(lines.length / 25);
+    let written = 0;
+    const append = (n: number) => {
+      writeFileSync(`${log}/sessions.jsonl`, lines.slice(written, written + n).join(''), { flag: 'a' });
+      written = Math.min(lines.length, written + n);
+    };
+    append(chunk * 4);
+    for (let round = 0; round < 20; round++) {
+      const before = existsSync(checkpoint) ? readFileSync(checkpoint, 'utf8') : '';
+      const child = spawn(nodePath, [cliBundle, ...ship], { env, stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.once('close', resolve));
+      // Rotated (renamed, then compressed: a new file) while it loads, every fourth round.
+      if (round % 4 === 3) expect(spawnSync(nodePath, [cliBundle, 'rotate', '--now'], { env, encoding: 'utf8' }).status).toBe(0);
+      // Killed once it has committed a batch (its position moved), or when it is done.
+      await waitFor('a batch committed', () => (child.exitCode !== null || (existsSync(checkpoint) && readFileSync(checkpoint, 'utf8') !== before) ? true : null), 60_000);
+      child.kill('SIGKILL');
+      await exited;
+      append(chunk);
+    }
+    append(lines.length);
+    expect(spawnSync(nodePath, [cliBundle, 'rotate', '--now'], { env, encoding: 'utf8' }).status).toBe(0);
+    const last = spawnSync(nodePath, [cliBundle, ...ship], { env, encoding: 'utf8' });
+    expect([last.status, last.stderr]).toEqual([0, '']);
+    expect(readdirSync(log).filter((f) => f.endsWith('.jsonl.gz')).length).toBeGreaterThanOrEqual(6);
+    const records = new Set(history.records.map((r) => r.event_id)).size;
+    expect(pg?.sql('SELECT count(*), count(DISTINCT event_id) FROM logsphere.events', name)).toBe(`${records}|${records}\n`);
+    // Every malformed line is in the quarantine, none twice from one file.
+    const malformed = new Set(lines.filter((l) => parseRecordLine(l.trimEnd()) === null)).size;
+    expect(Number(pg?.sql('SELECT count(DISTINCT line) FROM logsphere.quarantine', name))).toBe(malformed);
+  }, 300_000);
 
   it('gives the ship role inserts only, through the loader, and the read role reads only', () => {
     const name = database();
