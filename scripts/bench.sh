@@ -16,11 +16,16 @@
 #  - `logsphere follow --format ecs|otel|raw` over a 1,000,000-event log (events/s), and a
 #    writer's append latency with and without a rotation in flight (scripts/lib/bench-follow.mjs);
 #  - one 64 MiB line between two records against 64 MiB of records, read by `logsphere last` and
-#    `logsphere follow` (scripts/lib/bench-long-line.mjs): medians and their ratios.
+#    `logsphere follow` (scripts/lib/bench-long-line.mjs): medians and their ratios;
+#  - the fleet store on a private PostgreSQL 15 (scripts/lib/bench-fleet.mjs): `ship --once` of a
+#    1,000,000-event log from 1,000 hosts against PostgreSQL's own COPY of its lines, the store's
+#    size, `sessions --db` (20,000 open) and `last -n 20 --db` over 10,000,000 events against
+#    `node -e 0`, with a summary of issue 16's figures.
 # Usage: scripts/bench.sh [--runs N] [--storm N]
 #   (HOOK=no skips the hook start-up and the login storm, HISTORY=no the history part, FOLLOW=no
-#   the follow and rotation part, LONGLINE=no the long line). A part whose commands fail is
-#   reported as such, the other parts still run, and the script exits 1 at the end.
+#   the follow and rotation part, LONGLINE=no the long line, FLEET=no the fleet store). A part
+#   whose commands fail is reported as such, the other parts still run, and the script exits 1
+#   at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
@@ -37,6 +42,7 @@ fi
 if [ "${HISTORY:-yes}" != no ]; then node scripts/lib/bench-history.mjs "${history_args[@]}" || failed+=(history); fi
 if [ "${FOLLOW:-yes}" != no ]; then node scripts/lib/bench-follow.mjs || failed+=(follow); fi
 if [ "${LONGLINE:-yes}" != no ]; then node scripts/lib/bench-long-line.mjs || failed+=(long-line); fi
+if [ "${FLEET:-yes}" != no ]; then node scripts/lib/bench-fleet.mjs || failed+=(fleet); fi
 echo "bench: $(( (SECONDS - began) / 60 )) min $(( (SECONDS - began) % 60 )) s"
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "bench: failed: ${failed[*]}" >&2

@@ -8,6 +8,7 @@
 
 import type { Writable } from 'node:stream';
 import type { ClientConfig as PgClientConfig } from 'pg';
+import type { CopyStreamQuery as CopyFromStream } from 'pg-copy-streams';
 import { UsageError } from '../cli/usage.ts';
 import { escapeText } from '../text/terminal.ts';
 
@@ -15,7 +16,7 @@ import { escapeText } from '../text/terminal.ts';
 export interface Db {
   query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
   /** A COPY ... FROM STDIN: the stream to write its data to. */
-  copyFrom(text: string): Writable;
+  copyFrom(text: string): Promise<Writable>;
   end(): Promise<void>;
 }
 
@@ -57,6 +58,30 @@ export function shownUrl(url: string): string {
   }
 }
 
+/**
+ * node-postgres, loaded. When it loads it asks whether it runs on Cloudflare Workers, through
+ * `navigator` or, where node has none (20), by making a `Response`: that loads node's fetch
+ * (undici), some 35 ms for every command with --db. A `navigator` that says node is there while
+ * it loads, and only then.
+ */
+async function importPg(): Promise<typeof import('pg')> {
+  const global = globalThis as { navigator?: unknown };
+  if (global.navigator !== undefined) return import('pg');
+  Object.defineProperty(globalThis, 'navigator', { value: { userAgent: `Node.js/${process.version}` }, configurable: true, writable: true });
+  try {
+    return await import('pg');
+  } finally {
+    delete global.navigator;
+  }
+}
+
+/** pg-copy-streams' COPY FROM STDIN: loaded where it is used (ship), not by the queries. */
+let copyFrom: ((text: string) => CopyFromStream) | undefined;
+async function loadCopyFrom(): Promise<(text: string) => CopyFromStream> {
+  const copyModule = await import('pg-copy-streams');
+  return copyModule.from ?? (copyModule as unknown as { default: typeof copyModule }).default.from;
+}
+
 export class DbError extends Error {
   /** PostgreSQL's SQLSTATE, when the error came from the server. */
   code: string | undefined;
@@ -94,10 +119,9 @@ export function urlWarnings(url: DbUrl): string[] {
 
 /** Connects to the store at `url`. */
 export async function connect(url: string, applicationName = 'logsphere'): Promise<Db> {
-  const [pgModule, copyModule, connectionModule] = await Promise.all([import('pg'), import('pg-copy-streams'), import('pg-connection-string')]);
+  const [pgModule, connectionModule] = await Promise.all([importPg(), import('pg-connection-string')]);
   // CommonJS packages: their exports are the default export when bundled, named ones otherwise.
   const pg = (pgModule as { default?: typeof pgModule.default }).default ?? (pgModule as unknown as typeof pgModule.default);
-  const from = copyModule.from ?? (copyModule as unknown as { default: typeof copyModule }).default.from;
   if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError(`--db: not a PostgreSQL URL (postgresql://…): ${shownUrl(url)}`);
   // sslmode as libpq takes it (node-postgres alone takes require and verify-ca as verify-full).
   const connectionString = ((connectionModule as unknown as { default?: typeof connectionModule }).default ?? connectionModule) as typeof connectionModule;
@@ -126,7 +150,10 @@ export async function connect(url: string, applicationName = 'logsphere'): Promi
         throw storeError(error);
       }
     },
-    copyFrom: (text: string) => client.query(from(text)),
+    copyFrom: async (text: string) => {
+      copyFrom ??= await loadCopyFrom();
+      return client.query(copyFrom(text));
+    },
     end: () => client.end(),
   };
 }

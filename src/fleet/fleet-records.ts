@@ -34,14 +34,21 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
   const onHost = host === null ? '' : 'AND host = $1';
   // From `from` on only: the sessions begun since are whole.
   let fromOn = '';
+  let beforeFrom = '';
   if (from !== null) {
     values.push(formatTimestamp(from));
     fromOn = `AND ts >= $${values.length}::timestamptz`;
+    beforeFrom = `AND ts < $${values.length}::timestamptz`;
   }
   const query =
     what === 'all'
-      ? // Every boot and shutdown, though: a shutdown line names its boot's kernel.
-        `SELECT line FROM logsphere.events WHERE (event IN ('boot', 'shutdown') OR true ${fromOn}) ${onHost} ORDER BY ts, event_id`
+      ? from === null
+        ? `SELECT line FROM logsphere.events WHERE true ${onHost} ORDER BY ts, event_id`
+        : // And every boot and shutdown before: a shutdown line names its boot's kernel.
+          `SELECT line FROM (
+             SELECT line, ts, event_id FROM logsphere.events WHERE true ${fromOn} ${onHost}
+             UNION ALL SELECT line, ts, event_id FROM logsphere.events WHERE event IN ('boot', 'shutdown') ${beforeFrom} ${onHost}
+           ) AS needed ORDER BY ts, event_id`
       : what === 'failures'
         ? `SELECT line FROM logsphere.events WHERE event = 'auth_failure' ${fromOn} ${onHost} ORDER BY ts, event_id`
         : `SELECT line FROM (
@@ -54,6 +61,7 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
   const first = await db.query<{ at: string | null }>(`SELECT (extract(epoch FROM min(ts)) * 1000000)::bigint::text AS at FROM logsphere.events WHERE true ${onHost}`, host === null ? [] : [host]);
   const beginning = first.rows[0]?.at == null ? null : Number(first.rows[0].at);
   const { lastContact, alive } = await fleetContacts(db);
+  let parsed: Array<LogRecord | null> | undefined;
   return {
     name,
     beginning,
@@ -62,9 +70,10 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
     // Read from `from` on, the lines at or before the instant before it may lack records.
     ...(from === null || what !== 'all' ? {} : { cut: from - 1 }),
     read: (_paths, onRecord: (record: LogRecord) => void): ReadResult => {
+      // Parsed once: a history may read its source more than once (last -n counts its lines first).
+      parsed ??= lines.map(parseRecordLine);
       let malformed = 0;
-      for (const line of lines) {
-        const record = parseRecordLine(line);
+      for (const record of parsed) {
         if (record !== null) onRecord(record);
         else malformed++;
       }

@@ -36,7 +36,10 @@ CREATE TABLE logsphere.events (
   loaded_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (event_id, ts)
 ) PARTITION BY RANGE (ts);
+CREATE INDEX events_ts ON logsphere.events (ts);
 CREATE INDEX events_host_ts ON logsphere.events (host, ts DESC);
+CREATE INDEX events_system ON logsphere.events (host, ts) WHERE event IN ('boot', 'shutdown');
+CREATE INDEX events_unnamed_closes ON logsphere.events (host, ts) WHERE event = 'session_close' AND session_id IS NULL;
 CREATE INDEX events_user_ts ON logsphere.events (user_name, ts DESC);
 CREATE INDEX events_session ON logsphere.events (session_id) WHERE session_id IS NOT NULL;
 CREATE INDEX events_failures_rhost ON logsphere.events (rhost, ts DESC) WHERE event = 'auth_failure';

@@ -92,13 +92,19 @@ function fieldsOf(record: LogRecord): Array<string | null> {
   return [r.event_id, r.ts, column(r.host), r.event, r.session_id ?? null, column(r.user ?? null), column(r.rhost ?? null)];
 }
 
-/** The months the store keeps (ensure_month): from 1970 to five years ahead. */
-function keptMonth(at: Micros): string | null {
-  if (!Number.isFinite(at)) return null;
-  const month = new Date(Math.floor(at / 1000)).toISOString().slice(0, 7);
+/** The latest month the store keeps (ensure_month): five years ahead. */
+function latestMonth(): string {
   const latest = new Date();
   latest.setUTCFullYear(latest.getUTCFullYear() + 5);
-  return month >= '1970-01' && month <= latest.toISOString().slice(0, 7) ? month : null;
+  return latest.toISOString().slice(0, 7);
+}
+
+/** The month of UTC of a record's time (`ts`, at `at`), when the store keeps it: 1970 to `latest`. */
+function keptMonth(ts: string, at: Micros, latest: string): string | null {
+  if (!Number.isFinite(at)) return null;
+  // A time in UTC names its month; one with an offset is converted.
+  const month = ts.endsWith('Z') && ts.length > 7 ? ts.slice(0, 7) : new Date(Math.floor(at / 1000)).toISOString().slice(0, 7);
+  return month >= '1970-01' && month <= latest ? month : null;
 }
 
 type BatchResult = { records: number; added: number; quarantined: number };
@@ -113,6 +119,7 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
   const months = new Set<string>();
   // What the batch opens and closes, for the sessions that may be open (note_sessions).
   const opens: { ids: string[]; hosts: string[]; ts: string[] } = { ids: [], hosts: [], ts: [] };
+  const latest = latestMonth();
   const closes: string[] = [];
   for (const line of lines) {
     let reason: string | null = refused.get(line) ?? null;
@@ -126,7 +133,7 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
       if (reason === null) {
         const checked = validateRecord(value);
         if (checked.ok) {
-          const month = keptMonth(parseTimestamp(checked.record.ts) ?? Number.NaN);
+          const month = keptMonth(checked.record.ts, parseTimestamp(checked.record.ts) ?? Number.NaN, latest);
           if (month !== null) {
             months.add(month);
             const record = checked.record;
@@ -152,7 +159,7 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
     await db.query('CREATE TEMP TABLE staging_quarantine (digest bytea, source text, line_number bigint, reason text, line bytea) ON COMMIT DROP');
     for (const [table, rows] of [['staging_events', good], ['staging_quarantine', bad]] as const) {
       if (rows.length === 0) continue;
-      const stream = db.copyFrom(`COPY ${table} FROM STDIN`);
+      const stream = await db.copyFrom(`COPY ${table} FROM STDIN`);
       stream.end(rows.join(''));
       await finished(stream);
     }
