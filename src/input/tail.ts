@@ -116,6 +116,9 @@ export interface TailWarning {
   (message: string): void;
 }
 
+/** How often the log's files are listed again when the live file listed was rotated away before it was opened. */
+const listingAttempts = 5;
+
 export class LogTail {
   private src: Source | null = null;
   /** The end of the last file finished, while nothing of the next one has been read. */
@@ -136,8 +139,11 @@ export class LogTail {
     this.logName = path.slice(slash + 1);
     if (typeof from === 'object') this.resume(from);
     else if (from === 'oldest') {
-      const first = this.segments()[0];
-      if (first !== undefined) this.openSegment(first, 0);
+      // The oldest file, listed again should it be the live one and rotated away meanwhile.
+      for (let attempt = 0; attempt < listingAttempts; attempt++) {
+        const first = this.segments()[0];
+        if (first === undefined || this.openSegment(first, 0)) break;
+      }
     } else if (this.openLive(0) && from === 'end' && this.src !== null) {
       this.src.lines.reset(this.sizeOf(this.src));
     }
@@ -284,7 +290,12 @@ export class LogTail {
     return piece;
   }
 
-  private openLive(offset: number): boolean {
+  /**
+   * Opens the file at the log's path. With `listed`, only when it is that file: the live file
+   * listed a moment ago may have been rotated away since, its name taken by a new one, and
+   * opening that instead would skip what the rotated one holds.
+   */
+  private openLive(offset: number, listed?: Pick<Segment, 'dev' | 'ino'>): boolean {
     const fd = openNoFollow(this.path);
     if (fd === null) {
       this.refuse();
@@ -294,6 +305,10 @@ export class LogTail {
     if (!st.isFile()) {
       closeSync(fd);
       this.refuse();
+      return false;
+    }
+    if (listed !== undefined && !sameFile(st, listed)) {
+      closeSync(fd);
       return false;
     }
     this.refused = null;
@@ -318,7 +333,7 @@ export class LogTail {
   }
 
   private openSegment(segment: Segment, offset: number): boolean {
-    if (segment.scheme === 'live') return this.openLive(offset);
+    if (segment.scheme === 'live') return this.openLive(offset, segment);
     const fd = openNoFollow(segment.path);
     if (fd === null) return false;
     const st = fstatSync(fd);
@@ -356,8 +371,21 @@ export class LogTail {
     if (next.lines.lineEnd > 0) this.finished = null;
   }
 
-  /** Moves from the finished file to the next one in rotation order; false when there is none yet. */
+  /**
+   * Moves from the finished file to the next one in rotation order; false when there is none yet.
+   * A live file rotated away between the listing and its opening is found again under its new
+   * name by listing again.
+   */
   private advance(): boolean {
+    for (let attempt = 0; attempt < listingAttempts; attempt++) {
+      const next = this.nextAfterFinished();
+      if (next !== 'rotated') return next;
+    }
+    return false;
+  }
+
+  /** One listing's try of advance(): 'rotated' when the live file it listed was not the one it opened. */
+  private nextAfterFinished(): boolean | 'rotated' {
     const src = this.src as Source;
     const segments = this.segments();
     let at = segments.findIndex((s) => sameFile(s, src) && s.compressed === (src.gz !== null));
@@ -369,7 +397,10 @@ export class LogTail {
       const place = { order: src.order, seq: src.seq, name: src.name, scheme: 'rotated' } as Segment;
       candidates = segments.filter((s) => compareSegments(s, place) > 0);
     }
-    for (const next of candidates) if (this.openSegment(next, 0)) return true;
+    for (const next of candidates) {
+      if (this.openSegment(next, 0)) return true;
+      if (next.scheme === 'live' && identity(this.path) !== null) return 'rotated';
+    }
     return false;
   }
 
@@ -406,7 +437,10 @@ export class LogTail {
     const place = { order: at.order ?? -Infinity, seq: at.seq ?? 0, name: at.name ?? '', scheme: 'rotated' } as Segment;
     const after = segments.filter((s) => compareSegments(s, place) > 0);
     this.warn(`the saved position (${at.name ?? `inode ${at.ino}`}, offset ${at.offset}) is no longer in the log; continuing with ${after[0]?.name ?? 'the live file'}`);
-    for (const s of after) if (this.openSegment(s, 0)) return;
+    for (let attempt = 0; attempt < listingAttempts; attempt++) {
+      const after = this.segments().filter((s) => compareSegments(s, place) > 0);
+      for (const s of after) if (this.openSegment(s, 0)) return;
+    }
     this.openLive(0);
   }
 
