@@ -33,6 +33,15 @@ export function dbUrl(option: string | undefined, configured: string | undefined
   throw new UsageError('--db URL is required (or LOGSPHERE_DATABASE_URL in /etc/logsphere/secrets.env)');
 }
 
+/**
+ * Whether a command must read the secrets file for the URL: only when neither --db nor the
+ * environment gives it (the ship unit has systemd read the file into its environment: as its
+ * dynamic user it may not read the file itself).
+ */
+export function urlFromSecretsFile(option: string | null | undefined, env: Readonly<Record<string, string | undefined>>): boolean {
+  return (option ?? '') === '' && env['LOGSPHERE_DATABASE_URL'] === undefined;
+}
+
 /** A warning for a URL on the command line that carries a password; null otherwise. */
 export function passwordWarning(url: DbUrl): string | null {
   if (!url.fromCommandLine) return null;

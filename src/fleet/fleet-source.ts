@@ -6,14 +6,20 @@ import type { CommandIO } from '../cli/io.ts';
 import type { Config } from '../config/config.ts';
 import type { RecordSource } from '../queries/history.ts';
 import type { Micros } from '../record/time.ts';
-import { connect, dbUrl, shownUrl, urlWarnings, type Db } from './db.ts';
+import { connect, dbUrl, shownUrl, urlWarnings, type Db, type DbUrl } from './db.ts';
 import { fleetRecords, type FleetRead } from './fleet-records.ts';
 
-/** Runs `use` with a connection to the store (the URL from --db, or with `--db=` from LOGSPHERE_DATABASE_URL) and the name to show it by. */
-export async function withFleet<T>(option: string, config: Config, io: CommandIO, use: (db: Db, name: string) => Promise<T>): Promise<T> {
+/** The store's URL (from --db, or else LOGSPHERE_DATABASE_URL), its warnings said. */
+export function fleetUrl(option: string | undefined, config: Config, io: CommandIO): DbUrl {
   const url = dbUrl(option, config.databaseUrl ?? undefined);
   for (const warning of urlWarnings(url)) io.stderr(`logsphere: ${warning}\n`);
-  const db = await connect(url.url, 'logsphere');
+  return url;
+}
+
+/** Runs `use` with a connection to the store (the URL from --db, or with `--db=` from LOGSPHERE_DATABASE_URL) and the name to show it by. */
+export async function withFleet<T>(option: string | undefined, config: Config, io: CommandIO, use: (db: Db, name: string) => Promise<T>, applicationName = 'logsphere'): Promise<T> {
+  const url = fleetUrl(option, config, io);
+  const db = await connect(url.url, applicationName);
   try {
     return await use(db, shownUrl(url.url));
   } finally {

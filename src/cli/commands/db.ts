@@ -1,6 +1,7 @@
 // `logsphere db`: the fleet store's schema (`migrate`) and retention (`retain`).
 
-import { connect, dbUrl, urlWarnings } from '../../fleet/db.ts';
+import { urlFromSecretsFile } from '../../fleet/db.ts';
+import { withFleet } from '../../fleet/fleet-source.ts';
 import { checkSchema, migrate, schemaVersion } from '../../fleet/schema.ts';
 import { parseCommandArgs } from '../args.ts';
 import { defineCommand } from '../command.ts';
@@ -56,13 +57,8 @@ export const dbCommand = defineCommand({
   usage: dbUsage,
   parse: parseDbArgs,
   async run(options, { config: loadConfig, io, now }) {
-    // The URL from the secrets file only when neither --db nor the environment gives it (the
-    // ship unit has systemd read the file into its environment: it may not read it itself).
-    const config = await loadConfig({ secrets: (options.db ?? '') === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
-    const url = dbUrl(options.db, config.databaseUrl ?? undefined);
-    for (const warning of urlWarnings(url)) io.stderr(`logsphere: ${warning}\n`);
-    const db = await connect(url.url, `logsphere db ${options.action}`);
-    try {
+    const config = await loadConfig({ secrets: urlFromSecretsFile(options.db, io.env) });
+    return withFleet(options.db, config, io, async (db) => {
       if (options.action === 'migrate') {
         const applied = await migrate(db);
         io.stdout(applied.length === 0 ? `the schema is at version ${schemaVersion}: nothing to do\n` : `applied version${applied.length === 1 ? '' : 's'} ${applied.join(', ')}: the schema is at version ${schemaVersion}\n`);
@@ -82,8 +78,6 @@ export const dbCommand = defineCommand({
       for (const { name } of r.rows) await db.query(`DROP TABLE logsphere.${name}`);
       io.stdout(r.rows.length === 0 ? 'no month of events is older than the cut\n' : `dropped ${r.rows.map((x) => x.name).join(', ')}\n`);
       return 0;
-    } finally {
-      await db.end().catch(() => {});
-    }
+    }, `logsphere db ${options.action}`);
   },
 });

@@ -172,8 +172,8 @@ export const failedCommand = defineCommand({
   parse: parseFailedArgs,
   run: async (options, { config, io, width }) => {
     if (options.db === null || options.db === undefined) return failed(options, await config(), io, width);
-    // The URL from the secrets file only when neither --db nor the environment gives it.
-    const loaded = await config({ secrets: options.db === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
+    const { urlFromSecretsFile } = await import('../../fleet/db.ts');
+    const loaded = await config({ secrets: urlFromSecretsFile(options.db, io.env) });
     const { withFleetSource } = await import('../../fleet/fleet-source.ts');
     // Failed logins only, from --since on.
     return withFleetSource(options.db, loaded, io, options.host, (source) => failed(options, loaded, io, width, 'whole', source), 'failures', options.since);

@@ -167,8 +167,8 @@ export const lastCommand = defineCommand({
   run: async (options, { config, io, now, width }) => {
     if (options.db === null || options.db === undefined) return last(options, await config(), io, now, width);
     if (options.inputs.length > 0) throw new UsageError('--db and --file/--input do not go together');
-    // The URL from the secrets file only when neither --db nor the environment gives it.
-    const loaded = await config({ secrets: options.db === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
+    const { urlFromSecretsFile } = await import('../../fleet/db.ts');
+    const loaded = await config({ secrets: urlFromSecretsFile(options.db, io.env) });
     const { withFleet } = await import('../../fleet/fleet-source.ts');
     const { fleetRecords, newestRecord } = await import('../../fleet/fleet-records.ts');
     return withFleet(options.db, loaded, io, async (db, name) => {

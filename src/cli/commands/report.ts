@@ -140,8 +140,8 @@ export const reportCommand = defineCommand({
   parse: parseReportArgs,
   run: async (options, { config, io, now, width, stdoutIsTerminal, paint }) => {
     if (options.db === null || options.db === undefined) return report(options, await config({ secrets: options.mail }), io, now, stdoutIsTerminal ? width : Infinity, paint);
-    // The URL from the secrets file only when neither --db nor the environment gives it.
-    const loaded = await config({ secrets: options.db === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
+    const { urlFromSecretsFile } = await import('../../fleet/db.ts');
+    const loaded = await config({ secrets: urlFromSecretsFile(options.db, io.env) });
     const { withFleetSource } = await import('../../fleet/fleet-source.ts');
     return withFleetSource(options.db, loaded, io, options.host ?? null, (source) => report(options, loaded, io, now, stdoutIsTerminal ? width : Infinity, paint, source));
   },

@@ -157,8 +157,8 @@ export const sessionsCommand = defineCommand({
   parse: parseSessionsArgs,
   run: async (options, { config, io, now, width, paint }) => {
     if (options.db === null || options.db === undefined) return sessions(options, await config(), io, now, { width, paint });
-    // The URL from the secrets file only when neither --db nor the environment gives it.
-    const loaded = await config({ secrets: options.db === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
+    const { urlFromSecretsFile } = await import('../../fleet/db.ts');
+    const loaded = await config({ secrets: urlFromSecretsFile(options.db, io.env) });
     const { withFleetSource } = await import('../../fleet/fleet-source.ts');
     return withFleetSource(options.db, loaded, io, options.host, (source) => sessions(options, loaded, io, now, { width, paint }, source), 'current');
   },

@@ -5,7 +5,8 @@
 
 import { hostname } from 'node:os';
 import { namedCheckpointPath } from '../../checkpoint/checkpoint-file.ts';
-import { connect, dbUrl, shownUrl, urlWarnings, type Db } from '../../fleet/db.ts';
+import { connect, shownUrl, urlFromSecretsFile, type Db } from '../../fleet/db.ts';
+import { fleetUrl } from '../../fleet/fleet-source.ts';
 import { checkSchema } from '../../fleet/schema.ts';
 import { heartbeatEvery, localChecks, sendHeartbeat } from '../../fleet/heartbeat.ts';
 import { shipOnce, type ShipTotals } from '../../fleet/ship.ts';
@@ -83,11 +84,8 @@ export const shipCommand = defineCommand({
   longRunning: true,
   parse: parseShipArgs,
   async run(options, { config: loadConfig, io, signal }) {
-    // The URL from the secrets file only when neither --db nor the environment gives it (the
-    // ship unit has systemd read the file into its environment: it may not read it itself).
-    const config = await loadConfig({ secrets: (options.db ?? '') === '' && io.env['LOGSPHERE_DATABASE_URL'] === undefined });
-    const url = dbUrl(options.db, config.databaseUrl ?? undefined);
-    for (const warning of urlWarnings(url)) io.stderr(`logsphere: ${warning}\n`);
+    const config = await loadConfig({ secrets: urlFromSecretsFile(options.db, io.env) });
+    const url = fleetUrl(options.db, config, io);
     const checkpointPath = namedCheckpointPath(config.stateDir, 'ship', options.checkpoint);
     const paths = options.inputs.length > 0 ? options.inputs : [config.logDir];
     const source = config.hostname ?? hostname();
