@@ -40,7 +40,7 @@ function examplesIn(path: string): Example[] {
       fenced = !fenced;
       continue;
     }
-    const line = raw.replace(/^\$ /, '').replace(/^sudo /, '');
+    const line = raw.replace(/^\$ /, '').replace(/^sudo (-u \S+ )?/, '');
     if (!fenced || !line.startsWith('logsphere ')) continue;
     const command = line.replace(/\s{2,}#.*$/, '').trim();
     const append = /\s>>\s*(\S+)$/.exec(command);
@@ -106,7 +106,7 @@ beforeAll(async () => {
     ['/srv/relay/', `${dir}/log/`],
     ['/var/lib/logsphere/fleet.html', `${dir}/work/fleet.html`],
   ]);
-  if (pg !== null) paths.set('postgresql://admin@db.example.net/fleet', pg.url('fleet'));
+  if (pg !== null) paths.set('postgresql:///fleet?host=/var/run/postgresql', pg.url('fleet'));
   env = {
     PATH: '/usr/bin:/bin', HOME: `${dir}/home`, TZ: 'UTC', LOGSPHERE_CONFIG: `${dir}/none.env`,
     LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`,
