@@ -303,8 +303,9 @@ export function history(request: HistoryRequest, config: Config, now: Micros, re
   const inRange = (at: Micros) => (cut === null || at > cut) && (request.since === null || at >= request.since) && (request.until === null || at <= request.until);
   const present = request.present;
   const live = liveTerminals(local);
-  // Under way at `present`: begun by then and not ended before (an end unknown counts as not ended).
-  const spans = (from: Micros, to: Micros | null) => present === null || (from <= present && (to === null || to >= present));
+  // Under way at `present`: begun by then and not ended before. What has not ended yet runs up to
+  // now, as util-linux last takes it: nothing is under way at a `present` still to come.
+  const spans = (from: Micros, to: Micros | null) => present === null || (from <= present && (to ?? now) >= present);
   const system = request.user === null && (request.boots || request.shutdowns) ? systemLines(loaded.system) : [];
   const shown = (l: SystemLine) =>
     (l.system.event === 'boot' ? request.boots : request.shutdowns) &&
