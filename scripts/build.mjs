@@ -59,7 +59,7 @@ const define = (texts) => Object.fromEntries(Object.entries(texts).map(([name, t
  * materialise at every start (measured: 1.8 ms against 3.8 ms for the CLI's 650 KB). `*` `/`
  * inside a text is written with a control character (pieceMark) between them.
  */
-const pieceLoader = (packed) => `const pieces = new Map();
+const pieceLoader = (packed, cached) => `const pieces = new Map();
 function requirePiece(id) {
   const code = pieceCode[id];
   const at = pieceAt[id];
@@ -69,16 +69,56 @@ function requirePiece(id) {
     piece = { exports: {} };
     pieces.set(id, piece);
     if (code !== undefined) code(piece, piece.exports, requirePiece);
-    else {
-      const source = pieceSource.toString();
-      const start = source.indexOf('/*') + 2;
-      ${packed ? `const stored = source.slice(start + at[0], start + at[1]);
-      const text = at[2] === 1 ? require('node:zlib').inflateRawSync(Buffer.from(stored, 'base64')).toString('latin1') : stored.replaceAll('*' + pieceMark + '/', '*/');` : `const text = source.slice(start + at[0], start + at[1]).replaceAll('*' + pieceMark + '/', '*/');`}
-      new Function('module', 'exports', 'require', text + '\\n//# sourceURL=' + __filename + '/' + id.slice(2))(piece, piece.exports, requirePiece);
-    }
+    else ${cached ? 'compilePiece(id)' : "new Function('module', 'exports', 'require', pieceText(id) + '\\n//# sourceURL=' + __filename + '/' + id.slice(2))"}(piece, piece.exports, requirePiece);
   }
   return piece.exports;
-}`;
+}
+function pieceText(id) {
+  const at = pieceAt[id];
+  const source = pieceSource.toString();
+  const start = source.indexOf('/*') + 2;
+  const stored = source.slice(start + at[0], start + at[1]);
+  return ${packed ? "at[2] === 1 ? require('node:zlib').inflateRawSync(Buffer.from(stored, 'base64')).toString('latin1') : " : ''}stored.replaceAll('*' + pieceMark + '/', '*/');
+}${cached ? cachedCompile : ''}`;
+
+/**
+ * How the CLI compiles a piece: as a script, with its data from the program's V8 code cache when
+ * there is a trusted one (src/bundle/piece-cache.ts, read on the first compile). Each script is
+ * kept for scripts/lib/write-cli-code-cache.mjs, which makes the cache from them once they have
+ * run, through \`codeCache\` on the program's exports.
+ */
+const cachedCompile = `
+const pieceVm = require('node:vm');
+const pieceScripts = new Map();
+const pieceCacheUse = { used: 0, rejected: 0 };
+let pieceCache;
+function pieceScript(id, cachedData) {
+  return new pieceVm.Script('(function (module, exports, require) {' + pieceText(id) + '\\n})', { filename: __filename + '/' + id.slice(2), cachedData });
+}
+function compilePiece(id) {
+  if (pieceCache === undefined) pieceCache = pieceCacheApi.readPieceCache(__filename, pieceBodyId);
+  const cachedData = pieceCache === null ? undefined : pieceCache.get(id);
+  const script = pieceScript(id, cachedData);
+  if (cachedData !== undefined) {
+    pieceCacheUse.used++;
+    if (script.cachedDataRejected) pieceCacheUse.rejected++;
+  }
+  pieceScripts.set(id, script);
+  return script.runInThisContext();
+}
+const codeCache = {
+  path: __filename + '.code-cache',
+  /** What this run has compiled, as the content of a code cache file. */
+  file: () => pieceCacheApi.encodePieceCache(pieceBodyId, [...pieceScripts].map(([id, script]) => [id, script.createCachedData()])),
+  /** Of the pieces compiled so far: how many had data in the cache, and how many of those V8 rejected. */
+  use: () => ({ ...pieceCacheUse }),
+  /** The pieces of a cache file's content whose data V8 rejects; null when it is not a cache of this program. */
+  rejects(file) {
+    const pieces = pieceCacheApi.piecesOf(file, pieceBodyId);
+    if (pieces === null) return null;
+    return [...pieces].filter(([id, data]) => pieceAt[id] === undefined || pieceScript(id, data).cachedDataRejected).map(([id]) => id);
+  },
+};`;
 
 /**
  * One program file: `entry` split where the sources `await import()`, its entry piece as code,
@@ -95,7 +135,7 @@ const minify = { minifyWhitespace: true, minifySyntax: true };
  * carries nodemailer (mail only) and the configuration schema's validator (rarely needed): some
  * 470 KB that every command would otherwise read and scan.
  */
-async function lazyProgram({ entry, outfile, banner, loader, packAbove = Infinity, ...options }) {
+async function lazyProgram({ entry, outfile, banner, loader, codeCache = false, packAbove = Infinity, ...options }) {
   const out = await build({ ...common, ...options, entryPoints: { main: entry }, outdir: 'pieces', splitting: true, write: false, ...minify, metafile: true, chunkNames: '[name]-[hash]' });
   const pieces = await Promise.all(out.outputFiles.map(async (file) => {
     // Without dynamic import(), esbuild turns each into a require() of the piece, through requirePiece.
@@ -130,15 +170,26 @@ async function lazyProgram({ entry, outfile, banner, loader, packAbove = Infinit
     `const pieceCode = {${code.map((p) => `${JSON.stringify(p.id)}: function (module, exports, require) {${p.text.replace(/^"use strict";/, '')}\n}`).join(',\n')}};`,
     `const pieceAt = ${JSON.stringify(at)};`,
     `const pieceMark = ${JSON.stringify(mark)};`,
-    pieceLoader(packed),
-    // The entry piece; a piece that imports the entry gets this module's exports.
+    codeCache ? `const pieceBodyId = ${JSON.stringify(createHash('sha256').update(body).digest('hex').slice(0, 32))};` : null,
+    codeCache ? await pieceCacheCode() : null,
+    pieceLoader(packed, codeCache),
+    // The entry piece; a piece that imports the entry gets this module's exports. It runs the
+    // program when it is the main module (`require.main === module`), not when it is required.
     "pieces.set('./main.js', module);",
+    'requirePiece.main = require.main;',
     `(function (module, exports, require) {${main.text.replace(/^"use strict";/, '')}\n})(module, exports, requirePiece);`,
+    codeCache ? 'module.exports.codeCache = codeCache;' : null,
     `function pieceSource() {/*${body}*/}`,
     '',
   ].filter((line) => line !== null).join('\n');
   writeFileSync(`${root}${outfile}`, loader ? await withLoader(program, banner) : program, { mode: 0o755 });
   chmodSync(`${root}${outfile}`, 0o755);
+}
+
+/** src/bundle/piece-cache.ts as code defining \`pieceCacheApi\`, for a program with a code cache. */
+async function pieceCacheCode() {
+  const out = await build({ ...common, entryPoints: ['src/bundle/piece-cache.ts'], format: 'iife', globalName: 'pieceCacheApi', write: false, ...minify });
+  return out.outputFiles[0].text.trim();
 }
 
 /**
@@ -168,10 +219,12 @@ await Promise.all([
   lazyProgram({ entry: 'src/hook/main.ts', outfile: 'dist/logsphere-hook.cjs', banner: shebang, loader: true, packAbove: 16 * 1024, define: define(embeddedInHook), external: ['pino'] }),
   // The CLI's young generation is capped at 8 MB: `last` over a million events then peaks near
   // 135 MB instead of 150 MB (scripts/bench.sh), for a little more time in the collector.
-  lazyProgram({ entry: 'src/cli/logsphere.ts', outfile: 'dist/logsphere.cjs', banner: `${shebang} --max-semi-space-size=8`, packAbove: 64 * 1024, define: define(embeddedInCli), external: ['nodemailer', 'pg-native'] }),
+  lazyProgram({ entry: 'src/cli/logsphere.ts', outfile: 'dist/logsphere.cjs', banner: `${shebang} --max-semi-space-size=8`, codeCache: true, packAbove: 64 * 1024, define: define(embeddedInCli), external: ['nodemailer', 'pg-native'] }),
 ]);
 // The name the CLI had as an ESM bundle, for scripts that still run it: node goes by the
 // target's name, so this runs as CommonJS too. The hook's old name is gone.
+// Code caches are made for one build (scripts/lib/write-*-code-cache.mjs): those of an older one go.
+for (const cache of ['logsphere.cjs.code-cache', 'logsphere-hook.cjs.code-cache']) rmSync(`${root}dist/${cache}`, { force: true });
 rmSync(`${root}dist/logsphere-hook.mjs`, { force: true });
 rmSync(`${root}dist/logsphere.mjs`, { force: true });
 symlinkSync('logsphere.cjs', `${root}dist/logsphere.mjs`);

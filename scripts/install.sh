@@ -438,6 +438,13 @@ install_all() {
   else
     say "no code cache for the hook: it compiles its code at each run"
   fi
+  # The CLI's, made the same way (src/bundle/piece-cache.ts): each command then skips compiling
+  # the pieces of the program it runs.
+  if "$node" "$repo/scripts/lib/write-cli-code-cache.mjs" "$prefix/logsphere"; then
+    say "wrote the CLI's code cache $prefix/logsphere.code-cache"
+  else
+    say "no code cache for the CLI: it compiles its code at each run"
+  fi
   ln -sfn "$prefix/logsphere" /usr/local/bin/logsphere
   ln -sfn "$hook" /usr/local/bin/logsphere-hook
   say "installed $prefix (logsphere, logsphere-hook) and links in /usr/local/bin"

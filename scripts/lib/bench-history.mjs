@@ -147,6 +147,12 @@ function figure(name, body, summaryName = name) {
   console.log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
 
+// The CLI as scripts/install.sh installs it, with its V8 code cache (src/bundle/piece-cache.ts).
+{
+  const made = spawnSync(node, [`${root}scripts/lib/write-cli-code-cache.mjs`, `${root}dist/logsphere.cjs`], { stdio: 'inherit' });
+  console.log(made.status === 0 ? `the CLI's code cache: ${root}dist/logsphere.cjs.code-cache` : 'the CLI has no code cache: it compiles its code at each run');
+}
+
 try {
   const h = `${dir}/h`;
   const gen = run(node, [`${root}scripts/lib/gen-history.mjs`, h, '--sessions', values.sessions, '--hosts', values.hosts, '--weeks', values.weeks, '--start', '2025-12-01', '--open-every', values['open-every'], '--segments', '--ptys', 'lowest'], { env: process.env });

@@ -6,7 +6,7 @@ import type { ReadResult } from '../input/inputs.ts';
 import { formatTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { parseRecordLine } from '../record/validate.ts';
-import type { RecordSource } from '../queries/history.ts';
+import type { RecordSource } from '../queries/record-source.ts';
 import type { Db } from './db.ts';
 import { fleetContacts } from './heartbeat.ts';
 import { checkSchema } from './schema.ts';

@@ -4,7 +4,7 @@
 
 import type { CommandIO } from '../cli/io.ts';
 import type { Config } from '../config/config.ts';
-import type { RecordSource } from '../queries/history.ts';
+import type { RecordSource } from '../queries/record-source.ts';
 import type { Micros } from '../record/time.ts';
 import { connect, dbUrl, shownUrl, urlWarnings, type Db, type DbUrl } from './db.ts';
 import { fleetRecords, type FleetRead } from './fleet-records.ts';

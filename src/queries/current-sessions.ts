@@ -11,7 +11,7 @@ import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { validateRecord } from '../record/validate.ts';
 import { listOpenSessions, openSessionsDirOf } from '../store/open-sessions.ts';
-import { sourceLiveness, type RecordSource } from './history.ts';
+import { sourceLiveness, type RecordSource } from './record-source.ts';
 import { liveTerminals } from './live-terminal.ts';
 import { loadCurrent, loadReconciled, localHost, localLiveness, type Loaded, type Unended } from './load-sessions.ts';
 

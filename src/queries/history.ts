@@ -19,6 +19,7 @@ import { loadRecent, loadWhole } from './load-recent.ts';
 import { loadReconciled, localHost, localLiveness, type Loaded, type RecordReader } from './load-sessions.ts';
 import type { Liveness } from '../reconcile/types.ts';
 import { beginningName, changeTime, namedInputs, type Beginning } from './named-inputs.ts';
+import { sourceLiveness, type RecordSource } from './record-source.ts';
 
 export interface HistoryRequest {
   /** Files or directories to read, or utmp-format files (wtmp); empty: the log directory. */
@@ -46,26 +47,6 @@ export interface HistoryRequest {
   limit: number | null;
   /** Records from elsewhere than files (the fleet store), instead of `inputs`. */
   source?: RecordSource;
-}
-
-/** Records read by their own reader (the fleet store's, src/fleet/fleet-records.ts), named as an input. */
-export interface RecordSource {
-  name: string;
-  read: RecordReader;
-  /** Its earliest record, for the closing `… begins` line. */
-  beginning: Micros | null;
-  /** Whether a session's processes run, as its host last said (null: not said); else as seen here. */
-  alive?: Liveness;
-  /** When each host was last heard from (the fleet store's heartbeats). */
-  lastContact?: ReadonlyMap<string, Micros>;
-  /** Read from an instant on: the lines at or before this one may lack records, and are left out. */
-  cut?: Micros;
-}
-
-/** A source's liveness where it knows, else this host's. */
-export function sourceLiveness(source: RecordSource, local: Liveness): Liveness {
-  const told = source.alive;
-  return told === undefined ? local : (s) => told(s) ?? local(s);
 }
 
 /** How a boot or a shutdown line ends: the boot's shutdown, the next boot after a crash, or (for a shutdown) the next boot. */

@@ -15,7 +15,8 @@ import { SegmentIndex } from '../input/segment-index.ts';
 import type { Micros } from '../record/time.ts';
 import { AccessLogSummarizer } from '../report/access-log.ts';
 import { buildReport, type Report } from '../report/report.ts';
-import { allDirectories, sourceLiveness, type HistoryRead, type RecordSource } from './history.ts';
+import { allDirectories, type HistoryRead } from './history.ts';
+import { sourceLiveness, type RecordSource } from './record-source.ts';
 import { loadRecent } from './load-recent.ts';
 import { loadReconciled, localHost, localLiveness, type Loaded } from './load-sessions.ts';
 

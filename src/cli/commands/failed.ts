@@ -1,7 +1,7 @@
 // `logsphere failed`: failed logins, newest first, in the manner of lastb; `--by rhost|user`
 // summarizes them with counts, first and last seen.
 
-import type { RecordSource } from '../../queries/history.ts';
+import type { RecordSource } from '../../queries/record-source.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Config } from '../../config/config.ts';
 import { summarize, type Failure, type SummaryKey } from '../../failures/failures.ts';

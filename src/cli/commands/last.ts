@@ -3,7 +3,8 @@
 // `… begins` line). What the lines are is the history use case's (src/queries/history.ts).
 
 import type { Config } from '../../config/config.ts';
-import { history, type HistoryRead, type HistoryRequest, type RecordSource, type SystemLine } from '../../queries/history.ts';
+import { history, type HistoryRead, type HistoryRequest, type SystemLine } from '../../queries/history.ts';
+import type { RecordSource } from '../../queries/record-source.ts';
 import { JsonBytes } from '../../record/json-bytes.ts';
 import { jsonText } from '../../record/json-text.ts';
 import { durationSeconds, formatTimestamp, type Micros } from '../../record/time.ts';

@@ -2,7 +2,7 @@
 // markdown, JSON or one self-contained HTML file; written to a file (atomically) and mailed
 // when asked to.
 
-import type { RecordSource } from '../../queries/history.ts';
+import type { RecordSource } from '../../queries/record-source.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Config } from '../../config/config.ts';
 import { securityReport } from '../../queries/security-report.ts';

@@ -8,7 +8,7 @@ import { escapeText } from '../../text/terminal.ts';
 import { renderColumnsBytes, type Column, type TableLayout } from '../../text/table.ts';
 import { duration, shortTime } from '../format/time.ts';
 import type { CommandIO } from '../io.ts';
-import type { RecordSource } from '../../queries/history.ts';
+import type { RecordSource } from '../../queries/record-source.ts';
 import { queryOptions } from '../query-options.ts';
 import { UsageError } from '../usage.ts';
 import { defineCommand } from '../command.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, fullTime, parseTimeArgument } from './time.ts';
+import { duration, fullTime, parseTimeArgument, shortTime } from './time.ts';
 import { UsageError } from '../usage.ts';
 
 describe('duration()', () => {
@@ -52,5 +52,38 @@ describe('parseTimeArgument()', () => {
   it.each(['bogus', '2026-02-30', '-7y', '', '25:00', '10:60', '-5fortnights'])('rejects %j naming the option', (text) => {
     expect(() => parseTimeArgument(text, now, '--until')).toThrow(UsageError);
     expect(() => parseTimeArgument(text, now, '--until')).toThrow(/^--until: cannot read time/);
+  });
+});
+
+describe('shortTime()', () => {
+  // What util-linux last shows, worked out for each time on its own.
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const expected = (ms: number) => {
+    const d = new Date(ms);
+    const p = (n: number) => String(n).padStart(2, '0');
+    return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  };
+
+  it('writes each of a run of times in order, and out of order, as worked out on its own', () => {
+    const start = Date.UTC(2025, 11, 30, 22, 0);
+    const times = Array.from({ length: 400 }, (_, i) => start + i * 997_013);
+    for (const ms of [...times, ...times.reverse()]) expect(shortTime(ms * 1000 + 999)).toBe(expected(ms));
+  });
+
+  it.each(['Europe/Berlin', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/St_Johns'])('does so across changes of offset in %s', (zone) => {
+    // node takes a new TZ at once; the first time below is on a day not met before in any zone.
+    const saved = process.env['TZ'];
+    process.env['TZ'] = zone;
+    try {
+      let wrong = 0;
+      let n = 0;
+      for (let ms = Date.UTC(2025, 0, 1); ms < Date.UTC(2027, 0, 1); ms += 7 * 60_000 + 13_000, n++) if (shortTime(ms * 1000) !== expected(ms)) wrong++;
+      expect(n).toBeGreaterThan(100_000);
+      expect(wrong).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = saved;
+    }
   });
 });

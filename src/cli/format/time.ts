@@ -6,11 +6,40 @@ import { UsageError } from '../usage.ts';
 const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const two = (n: number) => String(n).padStart(2, '0');
+/** `00` … `59`. */
+const twoDigits = Array.from({ length: 60 }, (_, n) => two(n));
+const digits = (n: number) => twoDigits[n] ?? two(n);
+
+/**
+ * The local day shortTime() met last: from `start` to `end` (ms), and its `Sat Nov 21 `. A query
+ * lists thousands of logins in time order, most of them on a day met just before: the day is
+ * worked out in local time once, and a login's hour and minute from its distance to midnight.
+ * `start` is NaN for a day whose offset from UTC changes (a DST day): each time is then worked
+ * out on its own.
+ */
+let day = { start: NaN, end: NaN, text: '' };
+
+function localDay(ms: number): typeof day {
+  const d = new Date(ms);
+  const midnight = new Date(d.getFullYear(), d.getMonth(), d.getDate());
+  const start = midnight.getTime();
+  const end = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
+  const even = end - start === 86_400_000 && midnight.getHours() === 0 && midnight.getMinutes() === 0 && midnight.getTimezoneOffset() === new Date(end - 1).getTimezoneOffset();
+  return { start: even ? start : NaN, end, text: `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ` };
+}
 
 /** `Sat Nov 21 09:00` in local time, as util-linux last shows it. */
 export function shortTime(micros: Micros): string {
-  const d = new Date(micros / 1000);
-  return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${two(d.getHours())}:${two(d.getMinutes())}`;
+  const ms = Math.floor(micros / 1000);
+  if (!(ms >= day.start && ms < day.end)) {
+    day = localDay(ms);
+    if (Number.isNaN(day.start)) {
+      const d = new Date(ms);
+      return `${day.text}${two(d.getHours())}:${two(d.getMinutes())}`;
+    }
+  }
+  const minute = Math.floor((ms - day.start) / 60_000);
+  return `${day.text}${twoDigits[Math.floor(minute / 60)] as string}:${twoDigits[minute % 60] as string}`;
 }
 
 /** `Sat Nov 21 09:00:00 2026` in local time, as ctime(3) writes it (util-linux last -F). */
@@ -37,7 +66,7 @@ export function isoTime(micros: Micros): string {
 export function duration(seconds: number): string {
   const minutes = Math.floor(seconds / 60);
   const d = Math.floor(minutes / 1440);
-  const hm = `${two(Math.floor((minutes % 1440) / 60))}:${two(minutes % 60)}`;
+  const hm = `${digits(Math.floor((minutes % 1440) / 60))}:${digits(minutes % 60)}`;
   return d > 0 ? `${d}+${hm}` : hm;
 }
 
