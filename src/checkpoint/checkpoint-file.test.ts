@@ -16,7 +16,7 @@ describe.runIf(isRoot)('sessionsCheckpointPath() for root', () => {
   it('creates a missing state directory 0755 and keeps the checkpoint there, whatever HOME says', () => {
     const state = `${scratch()}/state`;
     mkdirSync(`${dir}/home`);
-    expect(sessionsCheckpointPath(state, { HOME: `${dir}/home` })).toEqual({ path: `${state}/sessions.checkpoint.json` });
+    expect(sessionsCheckpointPath(state, { HOME: `${dir}/home` })).toEqual({ path: `${state}/sessions.checkpoint` });
     expect(lstatSync(state).isDirectory()).toBe(true);
     expect(modeOf(state)).toBe(0o755);
     expect(existsSync(`${dir}/home/.cache`)).toBe(false);
@@ -64,17 +64,17 @@ describe.runIf(isRoot)('sessionsCheckpointPath() for another user', () => {
   it('keeps it in the state directory when that is the user\'s own, made if missing', () => {
     scratch();
     chmodSync(dir, 0o777);
-    expect(asNobody(() => sessionsCheckpointPath(`${dir}/mine`, {}))).toEqual({ path: `${dir}/mine/sessions.checkpoint.json` });
+    expect(asNobody(() => sessionsCheckpointPath(`${dir}/mine`, {}))).toEqual({ path: `${dir}/mine/sessions.checkpoint` });
     expect(lstatSync(`${dir}/mine`).uid).toBe(65534);
   });
 
   it('keeps it in $XDG_CACHE_HOME/logsphere, else $HOME/.cache/logsphere (0700), when the state directory is root\'s', () => {
     const { state, home } = layout();
-    expect(asNobody(() => sessionsCheckpointPath(state, { HOME: home }))).toEqual({ path: `${home}/.cache/logsphere/sessions.checkpoint.json` });
+    expect(asNobody(() => sessionsCheckpointPath(state, { HOME: home }))).toEqual({ path: `${home}/.cache/logsphere/sessions.checkpoint` });
     expect(modeOf(`${home}/.cache/logsphere`)).toBe(0o700);
     // A relative XDG_CACHE_HOME is no cache directory (the XDG rule): HOME's is taken.
-    expect(asNobody(() => sessionsCheckpointPath(state, { HOME: home, XDG_CACHE_HOME: 'relative' }))).toEqual({ path: `${home}/.cache/logsphere/sessions.checkpoint.json` });
-    expect(asNobody(() => sessionsCheckpointPath(state, { HOME: home, XDG_CACHE_HOME: `${home}/xdg` }))).toEqual({ path: `${home}/xdg/logsphere/sessions.checkpoint.json` });
+    expect(asNobody(() => sessionsCheckpointPath(state, { HOME: home, XDG_CACHE_HOME: 'relative' }))).toEqual({ path: `${home}/.cache/logsphere/sessions.checkpoint` });
+    expect(asNobody(() => sessionsCheckpointPath(state, { HOME: home, XDG_CACHE_HOME: `${home}/xdg` }))).toEqual({ path: `${home}/xdg/logsphere/sessions.checkpoint` });
   });
 
   it('keeps none, saying why, with neither a state directory of its own nor a cache directory', () => {

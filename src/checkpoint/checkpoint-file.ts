@@ -61,7 +61,7 @@ export function saveCheckpointFile(path: string, value: unknown): void {
   replaceFileSync(path, JSON.stringify(value), 0o600);
 }
 
-export const sessionsCheckpointName = 'sessions.checkpoint.json';
+export const sessionsCheckpointName = 'sessions.checkpoint';
 
 /** Where the sessions checkpoint goes: its path, or why there is none. */
 export type CheckpointPlace = { path: string } | { path: null; why: string };

@@ -10,6 +10,7 @@ import { parseTimestamp } from '../record/time.ts';
 import * as build from '../record/build.ts';
 import type { SessionOpenRecord, LogRecord } from '../record/types.ts';
 import { catchUp, keptRecords, unendedSessions, type Checkpoint } from './sessions-checkpoint.ts';
+import { decodeSessionsCheckpoint, encodeSessionsCheckpoint } from './sessions-checkpoint-file.ts';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,6 +52,8 @@ const text = (records: LogRecord[]) => records.map(build.toLine).join('');
 const current = (records: LogRecord[]) => reconcile(records).sessions.filter((s) => s.end !== 'logout');
 const fullRead = () => current(readRecords([dir]).records);
 const viaCheckpoint = (c: Checkpoint) => current(keptRecords(c));
+/** The checkpoint as the next call has it: saved to its file and loaded. */
+const throughFile = (c: Checkpoint) => decodeSessionsCheckpoint('checkpoint', encodeSessionsCheckpoint(c)) as Checkpoint;
 
 describe('the sessions checkpoint', () => {
   it('gives the same answer as a full read after appends, reading only what was appended', () => {
@@ -63,7 +66,7 @@ describe('the sessions checkpoint', () => {
     for (let round = 0; round < 5; round++) {
       const before = keptRecords(step.checkpoint).length;
       appendFileSync(`${dir}/sessions.jsonl`, text(batch(open, 100)));
-      step = catchUp(step.checkpoint, expandInputs([dir]));
+      step = catchUp(throughFile(step.checkpoint), expandInputs([dir]));
       expect(step.fullRead).toBe(false);
       expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
       expect(keptRecords(step.checkpoint).length).toBeLessThan(before + 100);
@@ -85,7 +88,7 @@ describe('the sessions checkpoint', () => {
     for (let round = 0; round < 3; round++) {
       expect(unendedSessions(step.checkpoint, alive, switches)).toEqual(unended());
       appendFileSync(`${dir}/sessions.jsonl`, text(batch(open, 60)));
-      step = catchUp(JSON.parse(JSON.stringify(step.checkpoint)) as Checkpoint, expandInputs([dir]));
+      step = catchUp(throughFile(step.checkpoint), expandInputs([dir]));
       expect(step.changed).toBe(true);
     }
     expect(unended().some((s) => s.end === 'gone')).toBe(true);

@@ -29,7 +29,7 @@ import type { Micros } from '../record/time.ts';
 import { schemaVersion, type LogRecord, type RecordSource, type SessionOpenRecord } from '../record/types.ts';
 import { parseSegmentName } from '../store/segments.ts';
 
-export const checkpointVersion = 3;
+export const checkpointVersion = 4;
 const pruneEvery = 1 << 13;
 
 /** Where reading of a file stopped (log-position.ts); a `.gz` segment is read whole, once. */
@@ -46,37 +46,57 @@ export interface FileMark extends LogPosition {
 }
 
 /**
- * A kept session, reconciled: the fields of its open that sessions use (strings as indexes into
- * `strings`, -1 for null: they repeat, and a number costs JSON.parse no allocation), its login time as the reconciler
- * has it (text and microseconds), and whether a record ended it (a shutdown or a later boot of its host: `down`, `crash`;
- * such a session is never current again, but stays for what may still pair with it).
+ * The kept sessions, reconciled, column by column (one entry per session, in the reconciler's
+ * order: login time, host, id): the fields of its open that sessions use (strings as indexes
+ * into the checkpoint's `strings`, -1 for null: they repeat), its login time as the reconciler
+ * has it (text and microseconds), and whether a record ended it (a shutdown or a later boot of
+ * its host: `down`, `crash`; such a session is never current again, but stays for what may still
+ * pair with it). Numbers that may be null are NaN for null. Kept so, the checkpoint is stored as
+ * bytes that load without a string or an object per session (sessions-checkpoint-file.ts).
  */
-export type OpenRow = [
-  sessionId: string,
-  source: number,
-  host: number,
-  bootId: number,
-  user: number,
-  uid: number | null,
-  tty: number,
-  rhost: number,
-  service: number,
-  pid: number,
-  pidStart: number,
-  auditSession: number | null,
-  loginTime: string,
-  loginAt: Micros,
+export interface OpenColumns {
+  count: number;
+  sessionId: string[];
+  loginTime: string[];
+  source: Int32Array;
+  host: Int32Array;
+  bootId: Int32Array;
+  user: Int32Array;
+  tty: Int32Array;
+  rhost: Int32Array;
+  service: Int32Array;
+  uid: Float64Array;
+  pid: Float64Array;
+  pidStart: Float64Array;
+  auditSession: Float64Array;
+  loginAt: Float64Array;
   /** 1: ended by a record; 0: not yet. */
-  ended: 0 | 1,
-];
+  ended: Uint8Array;
+}
+
+/** The string columns of OpenColumns (indexes into `strings`). */
+export const stringColumns = ['source', 'host', 'bootId', 'user', 'tty', 'rhost', 'service'] as const;
+/** Its number columns. */
+export const numberColumns = ['uid', 'pid', 'pidStart', 'auditSession', 'loginAt'] as const;
+
+/** Empty columns for `count` sessions. */
+export function openColumns(count: number): OpenColumns {
+  const ints = () => new Int32Array(count);
+  const floats = () => new Float64Array(count);
+  return {
+    count, sessionId: new Array<string>(count), loginTime: new Array<string>(count),
+    source: ints(), host: ints(), bootId: ints(), user: ints(), tty: ints(), rhost: ints(), service: ints(),
+    uid: floats(), pid: floats(), pidStart: floats(), auditSession: floats(), loginAt: floats(), ended: new Uint8Array(count),
+  };
+}
 
 export interface Checkpoint {
   version: typeof checkpointVersion;
   files: FileMark[];
-  /** The strings rows refer to by index. */
+  /** The strings the open columns refer to by index. */
   strings: string[];
-  /** The kept opens, one row per session, in the reconciler's order (login time, host, id). */
-  opens: OpenRow[];
+  /** The kept opens. */
+  opens: OpenColumns;
   /** The other kept records: closes without an open, boots and shutdowns. */
   others: LogRecord[];
   /** Kept closes that match no open (a warning at every call, as a full read gives it). */
@@ -268,15 +288,19 @@ export function prune(records: readonly LogRecord[]): LogRecord[] {
  * an event id of their own (the reconciler tells a repeated open by its session id) and no ruser.
  */
 export function keptRecords(checkpoint: Checkpoint): LogRecord[] {
-  const { strings } = checkpoint;
+  const { strings, opens: o } = checkpoint;
   const text = (index: number) => strings[index] as string;
-  const opens = checkpoint.opens.map(
-    ([session_id, source, host, boot_id, user, uid, tty, rhost, service, pid, pid_start, audit, login_time]): SessionOpenRecord => ({
-      schema: schemaVersion, event_id: `open ${session_id}`, ts: login_time, host: text(host), boot_id: text(boot_id), source: text(source) as RecordSource,
-      event: 'session_open', session_id, user: text(user), uid, tty: strings[tty] ?? null, rhost: strings[rhost] ?? null, ruser: null, service: text(service), pid, pid_start,
-      ...(audit === null ? {} : { audit_session: audit }),
-    }),
-  );
+  const orNull = (n: number) => (Number.isNaN(n) ? null : n);
+  const opens = Array.from({ length: o.count }, (_, i): SessionOpenRecord => {
+    const audit = o.auditSession[i] as number;
+    const session_id = o.sessionId[i] as string;
+    return {
+      schema: schemaVersion, event_id: `open ${session_id}`, ts: o.loginTime[i] as string, host: text(o.host[i] as number), boot_id: text(o.bootId[i] as number),
+      source: text(o.source[i] as number) as RecordSource, event: 'session_open', session_id, user: text(o.user[i] as number), uid: orNull(o.uid[i] as number),
+      tty: strings[o.tty[i] as number] ?? null, rhost: strings[o.rhost[i] as number] ?? null, ruser: null, service: text(o.service[i] as number),
+      pid: o.pid[i] as number, pid_start: o.pidStart[i] as number, ...(Number.isNaN(audit) ? {} : { audit_session: audit }),
+    };
+  });
   return [...opens, ...checkpoint.others];
 }
 
@@ -299,12 +323,25 @@ function checkpointOf(files: FileMark[], records: readonly LogRecord[]): Checkpo
     if (index === undefined) indexes.set(value, (index = strings.push(value) - 1));
     return index;
   };
-  const opens = Array.from(reconciled.order, (i): OpenRow => {
+  const opens = openColumns(reconciled.order.length);
+  const nullable = (n: number | null) => (n === null ? NaN : n);
+  reconciled.order.forEach((i, k) => {
     const s = reconciled.session(i);
-    return [
-      s.session_id, intern(sources.get(s.session_id) ?? 'pam'), intern(s.host), intern(s.boot_id), intern(s.user), s.uid, intern(s.tty), intern(s.rhost),
-      intern(s.service), s.pid, s.pid_start, s.audit_session, s.login_time, reconciled.loginAt(i), s.end === null ? 0 : 1,
-    ];
+    opens.sessionId[k] = s.session_id;
+    opens.loginTime[k] = s.login_time;
+    opens.source[k] = intern(sources.get(s.session_id) ?? 'pam');
+    opens.host[k] = intern(s.host);
+    opens.bootId[k] = intern(s.boot_id);
+    opens.user[k] = intern(s.user);
+    opens.tty[k] = intern(s.tty);
+    opens.rhost[k] = intern(s.rhost);
+    opens.service[k] = intern(s.service);
+    opens.uid[k] = nullable(s.uid);
+    opens.pid[k] = s.pid;
+    opens.pidStart[k] = s.pid_start;
+    opens.auditSession[k] = nullable(s.audit_session);
+    opens.loginAt[k] = reconciled.loginAt(i);
+    opens.ended[k] = s.end === null ? 0 : 1;
   });
   return { version: checkpointVersion, files, strings, opens, others, closesWithoutOpen: reconciled.counts.closesWithoutOpen };
 }
@@ -315,23 +352,23 @@ function checkpointOf(files: FileMark[], records: readonly LogRecord[]): Checkpo
  * microseconds too. User switches are told from logins by `switchServices`.
  */
 export function unendedSessions(checkpoint: Checkpoint, alive: Liveness, switchServices: ReadonlySet<string>): Array<Session & { login_at: Micros }> {
-  const { strings, opens } = checkpoint;
+  const { strings, opens: o } = checkpoint;
   const sessions: Array<Session & { login_at: Micros }> = [];
-  // Indexed, not destructured: this loop runs once per call, mostly before the JIT has seen it.
-  for (let i = 0; i < opens.length; i++) {
-    const row = opens[i] as OpenRow;
-    if (row[14] !== 0) continue;
-    const host = strings[row[2]] as string;
-    const boot_id = strings[row[3]] as string;
-    const service = strings[row[8]] as string;
-    const pid = row[9];
-    const pid_start = row[10];
-    const audit_session = row[11];
+  for (let i = 0; i < o.count; i++) {
+    if (o.ended[i] !== 0) continue;
+    const host = strings[o.host[i] as number] as string;
+    const boot_id = strings[o.bootId[i] as number] as string;
+    const service = strings[o.service[i] as number] as string;
+    const pid = o.pid[i] as number;
+    const pid_start = o.pidStart[i] as number;
+    const audit = o.auditSession[i] as number;
+    const audit_session = Number.isNaN(audit) ? null : audit;
+    const uid = o.uid[i] as number;
     const end = alive({ host, boot_id, pid, pid_start, audit_session }) === false ? 'gone' : null;
     sessions.push({
-      session_id: row[0], host, user: strings[row[4]] as string, uid: row[5], tty: strings[row[6]] ?? null, pty: null, rhost: strings[row[7]] ?? null, service,
-      kind: switchServices.has(service) ? 'switch' : 'login', pid, pid_start, audit_session, boot_id,
-      login_time: row[12], login_at: row[13], logout_time: null, duration_s: null, end,
+      session_id: o.sessionId[i] as string, host, user: strings[o.user[i] as number] as string, uid: Number.isNaN(uid) ? null : uid, tty: strings[o.tty[i] as number] ?? null, pty: null,
+      rhost: strings[o.rhost[i] as number] ?? null, service, kind: switchServices.has(service) ? 'switch' : 'login', pid, pid_start, audit_session, boot_id,
+      login_time: o.loginTime[i] as string, login_at: o.loginAt[i] as number, logout_time: null, duration_s: null, end,
     });
   }
   return sessions;

@@ -180,7 +180,7 @@ describe('currentSessions() over the log directory', () => {
     mkdirSync(config.logDir);
     writeFileSync(config.logFile, c.lines);
     expect(currentSessions(request(), config, {})).toEqual({ sessions: [sessionOf(c.alice), sessionOf(c.dave)], warnings: [], incomplete: false });
-    expect(existsSync(`${config.stateDir}/sessions.checkpoint.json`)).toBe(true);
+    expect(existsSync(`${config.stateDir}/sessions.checkpoint`)).toBe(true);
     appendFileSync(config.logFile, build.toLine(build.sessionClose(here, login('alice', 'pts/1', running), min(10), c.alice)));
     expect(currentSessions(request(), config, {})).toEqual({ sessions: [sessionOf(c.dave)], warnings: [], incomplete: false });
   });
@@ -212,7 +212,7 @@ describe('currentSessions() over the log directory', () => {
     expect(asUser.warnings).toEqual([
       `keeping no sessions checkpoint, reading the whole log at every call: ${config.stateDir} is owned by uid 0, not by this user (uid 65534), and neither XDG_CACHE_HOME nor HOME names a cache directory`,
     ]);
-    expect(existsSync(`${config.stateDir}/sessions.checkpoint.json`)).toBe(false);
+    expect(existsSync(`${config.stateDir}/sessions.checkpoint`)).toBe(false);
   });
 
   it.runIf(isRoot)('answers from the run directory, open sessions only, for a user who may not read the log', () => {

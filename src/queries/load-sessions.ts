@@ -3,8 +3,9 @@
 // gives what came before the damage: the sessions are those of what could be read, the damage is
 // among the warnings and `incomplete` says so.
 
-import { CheckpointError, loadCheckpointFile, saveCheckpointFile, sessionsCheckpointPath } from '../checkpoint/checkpoint-file.ts';
-import { catchUp, checkpointVersion, unendedSessions, type Checkpoint } from '../checkpoint/sessions-checkpoint.ts';
+import { CheckpointError, sessionsCheckpointPath } from '../checkpoint/checkpoint-file.ts';
+import { loadSessionsCheckpoint, saveSessionsCheckpoint } from '../checkpoint/sessions-checkpoint-file.ts';
+import { catchUp, unendedSessions, type Checkpoint } from '../checkpoint/sessions-checkpoint.ts';
 import type { Config } from '../config/config.ts';
 import { damageWarning, forEachRecord, forEachRecordIn, InputError, listInputs, malformedWarnings, skippedWarning, type ReadResult } from '../input/inputs.ts';
 import { Reconciler, type ReconciledSessions } from '../reconcile/reconcile.ts';
@@ -81,13 +82,6 @@ export function loadReconciled(inputs: readonly string[], config: Config, alive:
   return { ...result, warnings: warningsOf(read, result, countOrphans), incomplete: read.damaged.length > 0 };
 }
 
-function isSessionsCheckpoint(value: unknown): value is Checkpoint {
-  const v = value as Partial<Checkpoint> | null;
-  // An older version is a checkpoint too: catchUp() reads the whole log instead, without a word.
-  if (typeof v?.version === 'number' && v.version !== checkpointVersion) return true;
-  return Array.isArray(v?.files) && Array.isArray(v?.strings) && Array.isArray(v?.opens) && Array.isArray(v?.others) && typeof v?.closesWithoutOpen === 'number';
-}
-
 /** The sessions no record has ended: current, or gone where liveness says so; in login order. */
 export interface Unended {
   sessions: CurrentSession[];
@@ -110,7 +104,7 @@ export function loadCurrent(config: Config, env: Readonly<Record<string, string 
   if (place.path === null) early.push(`keeping no sessions checkpoint, reading the whole log at every call: ${place.why}`);
   let stored: Checkpoint | null = null;
   try {
-    stored = place.path === null ? null : loadCheckpointFile(place.path, 'sessions', isSessionsCheckpoint);
+    stored = place.path === null ? null : loadSessionsCheckpoint(place.path);
   } catch (error) {
     if (!(error instanceof CheckpointError)) throw error;
     early.push(`${error.message}; reading the whole log`);
@@ -123,7 +117,7 @@ export function loadCurrent(config: Config, env: Readonly<Record<string, string 
   warnings.push(...damaged.map(damageWarning));
   if (place.path !== null && caught.changed) {
     try {
-      saveCheckpointFile(place.path, checkpoint);
+      saveSessionsCheckpoint(place.path, checkpoint);
     } catch (error) {
       warnings.push(`cannot save the checkpoint ${place.path}: ${(error as { code?: string }).code ?? String(error)}`);
     }

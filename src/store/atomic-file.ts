@@ -124,7 +124,7 @@ export class WriteError extends Error {
 }
 
 /** Replaces the file at `path` whole and durably (temp file, fsync, rename). */
-export function replaceFileSync(path: string, data: string, mode: number): void {
+export function replaceFileSync(path: string, data: string | Uint8Array, mode: number): void {
   const slash = path.lastIndexOf('/');
   const dir = slash < 0 ? '.' : slash === 0 ? '/' : path.slice(0, slash);
   writeFileAtomicSync(dir, path.slice(slash + 1), data, mode, true);

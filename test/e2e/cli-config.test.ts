@@ -49,7 +49,7 @@ describe.skipIf(missing({ root: true, commands: ['/usr/sbin/runuser'] }))('the C
     writeFileSync(`${d}/root-only`, 'secret\n', { mode: 0o600 });
     // What a user left in the HOME that sudo kept: a link where the cached checkpoint would go.
     mkdirSync(`${d}/home/.cache/logsphere`, { recursive: true });
-    symlinkSync(`${d}/root-only`, `${d}/home/.cache/logsphere/sessions.checkpoint.json`);
+    symlinkSync(`${d}/root-only`, `${d}/home/.cache/logsphere/sessions.checkpoint`);
     const env = { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/no/such/state`, LOGSPHERE_CONFIG: `${d}/none`, HOME: `${d}/home` };
     for (const extra of [{}, { XDG_CACHE_HOME: `${d}/home/.cache` }]) {
       const r = cli(['sessions', '--json'], { ...env, ...extra });
@@ -57,8 +57,8 @@ describe.skipIf(missing({ root: true, commands: ['/usr/sbin/runuser'] }))('the C
       expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ user: 'alice', end: null })]);
     }
     expect(readFileSync(`${d}/root-only`, 'utf8')).toBe('secret\n');
-    expect(readdirSync(`${d}/home/.cache/logsphere`)).toEqual(['sessions.checkpoint.json']);
-    expect(lstatSync(`${d}/home/.cache/logsphere/sessions.checkpoint.json`).isSymbolicLink()).toBe(true);
+    expect(readdirSync(`${d}/home/.cache/logsphere`)).toEqual(['sessions.checkpoint']);
+    expect(lstatSync(`${d}/home/.cache/logsphere/sessions.checkpoint`).isSymbolicLink()).toBe(true);
     expect(existsSync(`${d}/no`)).toBe(false);
   });
 
@@ -67,19 +67,19 @@ describe.skipIf(missing({ root: true, commands: ['/usr/sbin/runuser'] }))('the C
     const r = cli(['sessions'], { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/state`, LOGSPHERE_CONFIG: `${d}/none`, HOME: `${d}/home` });
     expect(r.status, r.stderr).toBe(0);
     expect(statSync(`${d}/state`).mode & 0o7777).toBe(0o755);
-    expect(statSync(`${d}/state/sessions.checkpoint.json`).mode & 0o7777).toBe(0o600);
-    expect(readdirSync(`${d}/state`)).toEqual(['sessions.checkpoint.json']);
+    expect(statSync(`${d}/state/sessions.checkpoint`).mode & 0o7777).toBe(0o600);
+    expect(readdirSync(`${d}/state`)).toEqual(['sessions.checkpoint']);
     expect(existsSync(`${d}/home`)).toBe(false);
   });
 
   it('reads the whole log when its checkpoint is damaged, says so, and writes a good one', () => {
     const d = logDir('damaged');
     mkdirSync(`${d}/state`, { mode: 0o755 });
-    writeFileSync(`${d}/state/sessions.checkpoint.json`, '{"files":[', { mode: 0o600 });
+    writeFileSync(`${d}/state/sessions.checkpoint`, 'logsphere sessions checkpoint 4\n{"files":[', { mode: 0o600 });
     const env = { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/state`, LOGSPHERE_CONFIG: `${d}/none` };
     const r = cli(['sessions', '--json'], env);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toBe(`logsphere: Cannot use the checkpoint ${d}/state/sessions.checkpoint.json: not JSON; reading the whole log\n`);
+    expect(r.stderr).toBe(`logsphere: Cannot use the checkpoint ${d}/state/sessions.checkpoint: damaged; reading the whole log\n`);
     expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ user: 'alice', end: null })]);
     const again = cli(['sessions', '--json'], env);
     expect(again.stderr).toBe('');

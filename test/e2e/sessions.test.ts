@@ -205,7 +205,7 @@ describe.skipIf(lackingIds)('the sessions checkpoint place', () => {
     const first = sessions(`${dir}/state`);
     expect(first).toEqual({ status: 0, users: ['dave'], stderr: '' });
     expect(lstatSync(`${dir}/state`).mode & 0o7777).toBe(0o755);
-    expect(lstatSync(`${dir}/state/sessions.checkpoint.json`).mode & 0o7777).toBe(0o600);
+    expect(lstatSync(`${dir}/state/sessions.checkpoint`).mode & 0o7777).toBe(0o600);
     expect(sessions(`${dir}/state`)).toEqual({ status: 0, users: ['dave'], stderr: '' });
   });
 
