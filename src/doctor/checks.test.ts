@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../config/config.ts';
 import { spoolLines } from '../store/spool.ts';
-import { doctorChecks, type DoctorOptions } from './checks.ts';
+import { doctorChecks, nodeSupported, type DoctorOptions } from './checks.ts';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,8 +53,13 @@ describe('doctorChecks()', () => {
     writeFileSync(`${dir}/pam.d/common-session`, '#session optional pam_exec.so quiet /x\n');
     rmSync(`${dir}/units/sysinit.target.wants/logsphere-boot.service`);
     writeFileSync(options.config.logFile, '{"event":"boot","boot_id":"another-boot"}\n');
-    const status = statusOf({ ...options, nodeVersion: 'v18.19.0' });
+    const status = statusOf({ ...options, nodeVersion: 'v18.18.2' });
     expect(status).toMatchObject({ node: 'FAIL', hook: 'FAIL', pam: 'FAIL', unit: 'FAIL', 'boot record': 'FAIL' });
+  });
+
+  it('takes Node.js 18.19 and newer: Debian 12\'s and Ubuntu 24.04\'s own', () => {
+    expect(['v18.18.2', 'v16.20.2', 'v18.9.0', 'junk'].map(nodeSupported)).toEqual([false, false, false, false]);
+    expect(['v18.19.1', 'v18.20.4', 'v20.19.0', 'v22.1.0', 'v100.0.0'].map(nodeSupported)).toEqual([true, true, true, true, true]);
   });
 
   it('warns on a PAM line that is not optional and on records waiting in the spool', () => {

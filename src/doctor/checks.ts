@@ -38,9 +38,17 @@ export const unitName = 'logsphere-boot.service';
 
 const mode = (m: number) => (m & 0o7777).toString(8).padStart(4, '0');
 
+/** The oldest Node.js LogSphere runs on: Debian 12's and Ubuntu 24.04's own (18.19 and 18.20). */
+export const oldestNode = [18, 19] as const;
+
+/** Whether `version` (`v18.20.4`) is at least oldestNode. */
+export function nodeSupported(version: string): boolean {
+  const [, major = '0', minor = '0'] = /^v(\d+)\.(\d+)/.exec(version) ?? [];
+  return Number(major) > oldestNode[0] || (Number(major) === oldestNode[0] && Number(minor) >= oldestNode[1]);
+}
+
 function checkNode(options: DoctorOptions): Check {
-  const major = Number(/^v(\d+)/.exec(options.nodeVersion)?.[1] ?? 0);
-  if (major < 20) return { status: 'FAIL', name: 'node', detail: `${options.nodeVersion} is older than 20` };
+  if (!nodeSupported(options.nodeVersion)) return { status: 'FAIL', name: 'node', detail: `${options.nodeVersion} is older than ${oldestNode.join('.')}` };
   if (!existsSync(options.nodePath)) {
     return { status: 'FAIL', name: 'node', detail: `${options.nodePath} is missing (the hook runs with it; pam_exec gives no PATH)` };
   }

@@ -10,6 +10,7 @@
 
 import type * as NodeVm from 'node:vm';
 import { readCodeCache } from './code-cache.ts';
+import { builtin } from '../sys/builtin.ts';
 
 export { codeCacheHeader } from './code-cache.ts';
 
@@ -21,7 +22,7 @@ declare const LOGSPHERE_HOOK_BODY_MARK: string;
 /** Written by build.mjs after the loader: its body is the comment that holds the program. */
 declare function hookProgram(): void;
 
-const vm = (process.getBuiltinModule?.('node:vm') as typeof NodeVm | undefined) ?? (require('node:vm') as typeof NodeVm);
+const vm = builtin<typeof NodeVm>('node:vm');
 
 export const bodyId = LOGSPHERE_HOOK_BODY_ID;
 export const codeCachePath = `${__filename}.code-cache`;

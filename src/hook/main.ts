@@ -28,6 +28,7 @@ import { blockedInKernel, threadStates } from '../sys/threads.ts';
 import { spoolLines } from '../store/spool.ts';
 import { hookArguments, watchCommand } from './plan.ts';
 import { newProgress, runHook, type TerminalWatch } from './run-hook.ts';
+import { builtin } from '../sys/builtin.ts';
 
 const deadlineMs = 2000;
 const stuckCallMs = 1000;
@@ -48,8 +49,7 @@ async function report(level: 'warn' | 'error', fields: object, message: string):
  */
 async function startTerminalWatch(watch: TerminalWatch): Promise<void> {
   try {
-    const { spawn } =
-      (process.getBuiltinModule?.('node:child_process') as typeof import('node:child_process') | undefined) ?? (await import('node:child_process'));
+    const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
     const { watchArgs } = await import('./watch-terminal.ts');
     const script = process.argv[1];
     if (script === undefined) return;

@@ -11,9 +11,10 @@ import type { InputFile } from './inputs.ts';
 import { encodeColumns } from './record-columns.ts';
 import { bytesAhead, Claim, type ColumnsWorkerData, type ColumnsWorkerMessage } from './segment-columns.ts';
 import { SegmentIndex } from './segment-index.ts';
+import { builtin } from '../sys/builtin.ts';
 
 function main(): void {
-  const { workerData } = process.getBuiltinModule('node:worker_threads') as typeof WorkerThreads;
+  const { workerData } = builtin<typeof WorkerThreads>('node:worker_threads');
   const data = workerData as ColumnsWorkerData;
   const shared = new Int32Array(data.shared);
   const posted = data.files.length;

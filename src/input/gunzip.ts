@@ -19,6 +19,7 @@ import type * as WorkerThreads from 'node:worker_threads';
 import { InputError } from './input-error.ts';
 import { lastBytes } from './line-reader.ts';
 import { readRange } from './read-range.ts';
+import { builtin } from '../sys/builtin.ts';
 
 /** How many times its compressed size a file may grow: real logs compress 5 to 10 times. */
 export const maxExpansion = 100;
@@ -65,6 +66,9 @@ interface WorkerData {
   port: WorkerThreads.MessagePort;
 }
 
+/** Far longer than any piece takes to decompress. */
+const silentThreadMs = 60_000;
+
 type WorkerMessage = { bytes: ArrayBuffer } | { end: true } | { exceeded: true } | { error: string };
 
 /**
@@ -72,9 +76,13 @@ type WorkerMessage = { bytes: ArrayBuffer } | { end: true } | { exceeded: true }
  * outside its body. It reads the file itself, from the descriptor this thread opened.
  */
 function gunzipWorker(): void {
-  const { workerData } = process.getBuiltinModule('node:worker_threads') as typeof WorkerThreads;
-  const { readSync } = process.getBuiltinModule('node:fs') as typeof NodeFs;
-  const { createGunzip } = process.getBuiltinModule('node:zlib') as typeof Zlib;
+  // As builtin() (sys/builtin.ts) does, written out here: this body is all the thread has. A
+  // thread evaluated from text has require as a global (and a bundler leaves globalThis alone).
+  const get = <T>(id: string): T =>
+    (typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule(id) : (globalThis as unknown as { require: (id: string) => unknown }).require(id)) as T;
+  const { workerData } = get<typeof WorkerThreads>('node:worker_threads');
+  const { readSync } = get<typeof NodeFs>('node:fs');
+  const { createGunzip } = get<typeof Zlib>('node:zlib');
   const data = workerData as WorkerData;
   const counters = new Int32Array(data.counters);
   const stopped = () => Atomics.load(counters, 2) !== 0;
@@ -152,7 +160,7 @@ class WorkerPieces implements Pieces {
     fd: number,
     private readonly limit: number,
   ) {
-    this.threads = process.getBuiltinModule('node:worker_threads') as typeof WorkerThreads;
+    this.threads = builtin<typeof WorkerThreads>('node:worker_threads');
     const { port1, port2 } = new this.threads.MessageChannel();
     this.port = port1;
     const workerData: WorkerData = { fd, limit, pieceBytes, readAhead, counters: this.counters.buffer as SharedArrayBuffer, port: port2 };
@@ -162,7 +170,13 @@ class WorkerPieces implements Pieces {
 
   next(): Buffer | null {
     if (this.done) return null;
-    while (Atomics.load(this.counters, 0) <= this.taken) Atomics.wait(this.counters, 0, this.taken);
+    // A thread that died before it could post anything (it could not even start) is not waited for forever.
+    while (Atomics.load(this.counters, 0) <= this.taken) {
+      if (Atomics.wait(this.counters, 0, this.taken, silentThreadMs) === 'timed-out' && Atomics.load(this.counters, 0) <= this.taken) {
+        this.close();
+        throw new InputError(this.path, undefined, `the gunzip thread posted nothing in ${silentThreadMs / 1000} s`);
+      }
+    }
     const message = this.threads.receiveMessageOnPort(this.port)?.message as WorkerMessage | undefined;
     this.taken++;
     Atomics.store(this.counters, 1, this.taken);
@@ -268,7 +282,7 @@ export class GunzipStream {
     if (size <= inlineBytes && claimed <= inlineBytes) {
       try {
         // node:zlib loads node's stream modules: taken when a file is gunzipped, not when this module loads.
-        const { gunzipSync } = process.getBuiltinModule('node:zlib') as typeof Zlib;
+        const { gunzipSync } = builtin<typeof Zlib>('node:zlib');
         return new InlinePieces(gunzipSync(readRange(this.fd, 0, size), { maxOutputLength: Math.min(inlineBytes, limit) }));
       } catch {
         // Too large for one call, or damaged: the one call hands on nothing of a damaged file,

@@ -28,6 +28,7 @@ import { forEachLine } from './parse-lines.ts';
 import { parseRecordLine } from '../record/validate.ts';
 import type * as Zlib from 'node:zlib';
 import { readRange } from './read-range.ts';
+import { builtin } from '../sys/builtin.ts';
 
 /** How much later than a record written after it a record may be (concurrent writers): 2 minutes. */
 export const orderWindow: Micros = 120_000_000;
@@ -379,7 +380,7 @@ function gunzippedHead(file: InputFile, bytes: number): Buffer | null {
     return null;
   }
   try {
-    const zlib = process.getBuiltinModule('node:zlib') as typeof Zlib;
+    const zlib = builtin<typeof Zlib>('node:zlib');
     return zlib.gunzipSync(readRange(fd, 0, bytes), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 16 << 20 });
   } catch {
     return null;

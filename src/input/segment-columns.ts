@@ -9,6 +9,7 @@ import type * as WorkerThreads from 'node:worker_threads';
 import type { InputFile } from './inputs.ts';
 import { decodeColumns, type RecordColumns } from './record-columns.ts';
 import type { SegmentIndex } from './segment-index.ts';
+import { builtin } from '../sys/builtin.ts';
 
 /** A segment's claim: free, taken by the reader, taken by the worker. */
 export const Claim = { free: 0, reader: 1, worker: 2 } as const;
@@ -57,16 +58,15 @@ export interface WorkerOptions {
 }
 
 export function segmentColumns(index: SegmentIndex, stateDir: string | null, segments: readonly InputFile[], workerSource: string | null, options: WorkerOptions = {}): SegmentColumns {
-  // process.getBuiltinModule (node 20.16) loads worker_threads only where a worker is started.
-  const threads = typeof process.getBuiltinModule === 'function';
-  if (workerSource !== null && threads && segments.filter((s) => !index.hasColumns(s)).length >= workerFrom) {
+  // worker_threads is loaded only where a worker is started.
+  if (workerSource !== null && segments.filter((s) => !index.hasColumns(s)).length >= workerFrom) {
     return new SharedColumns(index, stateDir, segments, workerSource, options.workerFirst ?? 0, options.patienceMs ?? patienceMs);
   }
   return { columns: (k) => index.columns(segments[k] as InputFile), byWorker: 0, close: () => {} };
 }
 
 class SharedColumns implements SegmentColumns {
-  private readonly threads = process.getBuiltinModule('node:worker_threads') as typeof WorkerThreads;
+  private readonly threads = builtin<typeof WorkerThreads>('node:worker_threads');
   private readonly shared: Int32Array;
   private readonly port: WorkerThreads.MessagePort;
   private readonly worker: WorkerThreads.Worker;

@@ -6,6 +6,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSyn
 import type * as WorkerThreads from 'node:worker_threads';
 import { openInput, readInputText } from '../input/inputs.ts';
 import { toLine } from '../record/build.ts';
+import { builtin } from '../sys/builtin.ts';
 import type { LogRecord } from '../record/types.ts';
 import { AuthlogImporter } from './import-authlog.ts';
 import { V2Importer } from './import-v2.ts';
@@ -79,7 +80,7 @@ function importUtmpFile(file: string, options: ImportRequest, sink: (bytes: Buff
  * synchronous loop, and the worker never reads more than a few pieces ahead.
  */
 function importWithNameWorker(source: string, importer: WtmpImporter, job: Omit<NameWorkerData, 'counters' | 'port'>): number {
-  const threads = process.getBuiltinModule('node:worker_threads') as typeof WorkerThreads;
+  const threads = builtin<typeof WorkerThreads>('node:worker_threads');
   const counters = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new threads.MessageChannel();
   const workerData: NameWorkerData = { ...job, counters: counters.buffer as SharedArrayBuffer, port: port2 };

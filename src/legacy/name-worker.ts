@@ -10,6 +10,7 @@ import type { RecordSource } from '../record/types.ts';
 import { nameIds } from './import-wtmp.ts';
 import { RecordNames } from '../record/name-ids.ts';
 import { recordSize, type UtmpLayout } from './utmp.ts';
+import { builtin } from '../sys/builtin.ts';
 
 export interface NameWorkerData {
   fd: number;
@@ -31,8 +32,8 @@ export type NameWorkerMessage = { bytes: ArrayBuffer; length: number; ids: Array
 export const readAhead = 3;
 
 function main(): void {
-  const { workerData } = process.getBuiltinModule('node:worker_threads') as typeof WorkerThreads;
-  const { readSync } = process.getBuiltinModule('node:fs') as typeof NodeFs;
+  const { workerData } = builtin<typeof WorkerThreads>('node:worker_threads');
+  const { readSync } = builtin<typeof NodeFs>('node:fs');
   const data = workerData as NameWorkerData;
   const counters = new Int32Array(data.counters);
   const post = (message: NameWorkerMessage, transfer: ArrayBuffer[] = []) => {

@@ -4,12 +4,12 @@
 // node:crypto.
 
 import type * as NodeCrypto from 'node:crypto';
+import { builtin } from '../sys/builtin.ts';
 
 let crypto: typeof NodeCrypto | undefined;
 
 function sha1Hex(input: Uint8Array): string {
-  crypto ??= process.getBuiltinModule?.('node:crypto') as typeof NodeCrypto | undefined;
-  if (!crypto) throw new Error('Cannot hash names: node:crypto is not available (Node.js >= 20.16 needed for imports)');
+  crypto ??= builtin<typeof NodeCrypto>('node:crypto');
   // crypto.hash (Node >= 20.12) hashes in one call, without a Hash object; hex output spares a
   // Buffer per call. Together three times faster than createHash().digest().
   return crypto.hash ? crypto.hash('sha1', input, 'hex') : crypto.createHash('sha1').update(input).digest('hex');

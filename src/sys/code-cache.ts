@@ -16,10 +16,10 @@ import { fs } from './fs.ts';
 export const maxCodeCacheBytes = 16 * 1024 * 1024;
 
 /**
- * What follows `header` in the code cache at `path`, when the file can be trusted (see the
- * header: owned by one of `owners`) and begins with `header`; else undefined.
+ * The bytes of the file at `path` when it can be trusted as code (see the header: a regular file
+ * owned by one of `owners`, writable by nobody else, at most `maxBytes`); else undefined.
  */
-export function readCodeCache(path: string, header: string, owners: readonly number[] = [0]): Buffer | undefined {
+export function readTrustedFile(path: string, owners: readonly number[], maxBytes = maxCodeCacheBytes): Buffer | undefined {
   const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = fs.constants;
   let fd: number;
   try {
@@ -29,15 +29,24 @@ export function readCodeCache(path: string, header: string, owners: readonly num
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || !owners.includes(st.uid) || (st.mode & 0o022) !== 0 || st.size <= header.length || st.size > maxCodeCacheBytes) return undefined;
+    if (!st.isFile() || !owners.includes(st.uid) || (st.mode & 0o022) !== 0 || st.size > maxBytes) return undefined;
     const data = Buffer.allocUnsafe(st.size);
     let length = 0;
     for (let n = -1; n !== 0 && length < data.length; length += n) n = fs.readSync(fd, data, length, data.length - length, null);
-    if (length !== st.size || data.toString('latin1', 0, header.length) !== header) return undefined;
-    return data.subarray(header.length);
+    return length === st.size ? data : undefined;
   } catch {
     return undefined;
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * What follows `header` in the code cache at `path`, when the file can be trusted (see the
+ * header: owned by one of `owners`) and begins with `header`; else undefined.
+ */
+export function readCodeCache(path: string, header: string, owners: readonly number[] = [0]): Buffer | undefined {
+  const data = readTrustedFile(path, owners);
+  if (data === undefined || data.length <= header.length || data.toString('latin1', 0, header.length) !== header) return undefined;
+  return data.subarray(header.length);
 }

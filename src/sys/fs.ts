@@ -4,9 +4,9 @@
 // module itself; older releases take it from require(), which the bundles (CommonJS) provide.
 
 import type * as NodeFs from 'node:fs';
+import { builtin } from './builtin.ts';
 
-export const fs: typeof NodeFs =
-  (process.getBuiltinModule?.('node:fs') as typeof NodeFs | undefined) ?? (require('node:fs') as typeof NodeFs);
+export const fs: typeof NodeFs = builtin<typeof NodeFs>('node:fs');
 
 /**
  * The text of the file at `path`, opened without following a link (ELOOP) and without blocking on

@@ -71,10 +71,10 @@ describe.skipIf(lacking)(`scripts/install.sh${lacking ? ` (skipped: ${lacking})`
     const missingNode = install([], { LOGSPHERE_NODE: `${scratch}/no-node` });
     expect(missingNode.status).toBe(1);
     expect(missingNode.stderr).toContain(`${scratch}/no-node is missing`);
-    writeFileSync(`${scratch}/old-node`, '#!/bin/sh\necho v18.19.1\n', { mode: 0o755 });
+    writeFileSync(`${scratch}/old-node`, '#!/bin/sh\necho v18.18.2\n', { mode: 0o755 });
     const oldNode = install([], { LOGSPHERE_NODE: `${scratch}/old-node` });
     expect(oldNode.status).toBe(1);
-    expect(oldNode.stderr).toContain('is v18.19.1; LogSphere needs Node.js 20 or newer');
+    expect(oldNode.stderr).toContain('is v18.18.2; LogSphere needs Node.js 18.19 or newer');
     expect(existsSync('/usr/local/lib/logsphere')).toBe(false);
     expect(snapshot('/etc/pam.d')).toEqual(pamBefore);
   });
