@@ -27,7 +27,7 @@ function fakeProcess(env: Record<string, string> = {}) {
 describe('run()', () => {
   it('has one command per name, doctor among them, each answering --help with its usage', async () => {
     const names = commands.map((c) => c.name);
-    expect(names).toEqual(['sessions', 'last', 'failed', 'import', 'report', 'watch', 'follow', 'rotate', 'doctor', 'ship', 'db', 'lastb', 'who']);
+    expect(names).toEqual(['sessions', 'last', 'failed', 'import', 'report', 'watch', 'follow', 'rotate', 'doctor', 'ship', 'db', 'lastlog', 'lastb', 'who']);
     for (const command of commands) {
       const p = fakeProcess();
       expect(await run([command.name, '--help'], p.process)).toBe(0);

@@ -29,6 +29,7 @@ export const commandTable: ReadonlyArray<{ name: string; load: () => Promise<Com
   { name: 'doctor', load: async () => (await import('./commands/doctor.ts')).doctorCommand },
   { name: 'ship', load: async () => (await import('./commands/ship.ts')).shipCommand },
   { name: 'db', load: async () => (await import('./commands/db.ts')).dbCommand },
+  { name: 'lastlog', load: async () => (await import('./commands/lastlog.ts')).lastlogCommand },
   // util-linux's and coreutils' names, with their options: failed as lastb, sessions as who.
   { name: 'lastb', load: async () => (await import('./commands/lastb.ts')).lastbCommand },
   { name: 'who', load: async () => (await import('./commands/who.ts')).whoCommand },

@@ -26,6 +26,8 @@ Commands:
               boot unit, the boot record of this boot, the spool
   ship        load records into the fleet store (PostgreSQL), exactly once
   db          the fleet store: migrate its schema, retain months of events
+  lastlog     the last login of each user, as lastlog prints it (-u, -b, -t);
+              --accounts adds the accounts that never logged in
   lastb       failed, with util-linux lastb's options and lines
   who         sessions, with coreutils who's options and lines (-a -b -q -u -H)
 
