@@ -18,7 +18,9 @@ export type RecordSource =
   | 'btmp'
   | 'utmp'
   | 'authlog'
-  | 'logsphere-v2';
+  | 'logsphere-v2'
+  | 'wtmpdb'
+  | 'lastlog2';
 
 interface RecordBase {
   schema: typeof schemaVersion;

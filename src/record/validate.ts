@@ -9,7 +9,7 @@ export type Validation = { ok: true; record: LogRecord } | { ok: false; reason: 
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const timestampPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const sources = new Set(['pam', 'systemd', 'wtmp', 'btmp', 'utmp', 'authlog', 'logsphere-v2']);
+const sources = new Set(['pam', 'systemd', 'wtmp', 'btmp', 'utmp', 'authlog', 'logsphere-v2', 'wtmpdb', 'lastlog2']);
 const cappedFields = new Set(['user', 'tty', 'rhost', 'ruser', 'service', 'xdg_session_id']);
 const loginEvents = new Set<EventKind>(['session_open', 'session_close', 'auth_failure']);
 
