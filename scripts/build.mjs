@@ -10,7 +10,7 @@
 // run; the hook its open/close path, and not its diagnostics (pino), the pty watcher or
 // rotation.
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { build, transform } from 'esbuild';
 
@@ -20,7 +20,7 @@ const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node18',
   logLevel: 'warning',
   legalComments: 'none',
   absWorkingDir: root,
@@ -47,6 +47,11 @@ const embeddedInCli = {
   LOGSPHERE_EMBEDDED_NAME_WORKER: await commonJsText({ entryPoints: ['src/legacy/name-worker.ts'] }),
   LOGSPHERE_EMBEDDED_COLUMNS_WORKER: await commonJsText({ entryPoints: ['src/input/columns-worker.ts'] }),
   LOGSPHERE_EMBEDDED_NODEMAILER: await commonJsText({ stdin: { contents: "module.exports = { createTransport: require('nodemailer').createTransport };", resolveDir: root, loader: 'js' } }),
+  // sql.js for `import wtmpdb|lastlog2` (src/legacy/load-sql-js.ts): its JavaScript, which reads
+  // nothing from disk when given its WebAssembly (__dirname would only name where to look). The
+  // WebAssembly (920 KB) is a file beside the program, dist/logsphere-sqlite.wasm (written below):
+  // in the program's file every command would read and scan it at every start.
+  LOGSPHERE_EMBEDDED_SQL_JS: await commonJsText({ stdin: { contents: "module.exports = { initSqlJs: require('sql.js') };", resolveDir: root, loader: 'js' }, define: { __dirname: '""' } }),
 };
 const define = (texts) => Object.fromEntries(Object.entries(texts).map(([name, text]) => [name, JSON.stringify(text)]));
 
@@ -139,7 +144,7 @@ async function lazyProgram({ entry, outfile, banner, loader, codeCache = false, 
   const out = await build({ ...common, ...options, entryPoints: { main: entry }, outdir: 'pieces', splitting: true, write: false, ...minify, metafile: true, chunkNames: '[name]-[hash]' });
   const pieces = await Promise.all(out.outputFiles.map(async (file) => {
     // Without dynamic import(), esbuild turns each into a require() of the piece, through requirePiece.
-    const cjs = await transform(file.text, { format: 'cjs', target: 'node20', ...minify, supported: { 'dynamic-import': false }, logLevel: 'warning' });
+    const cjs = await transform(file.text, { format: 'cjs', target: 'node18', ...minify, supported: { 'dynamic-import': false }, logLevel: 'warning' });
     return { id: `./${file.path.slice(file.path.lastIndexOf('/') + 1)}`, text: `"use strict";${cjs.code}` };
   }));
   // What every run compiles: the entry piece and the pieces it imports, transitively.
@@ -219,8 +224,10 @@ await Promise.all([
   lazyProgram({ entry: 'src/hook/main.ts', outfile: 'dist/logsphere-hook.cjs', banner: shebang, loader: true, packAbove: 16 * 1024, define: define(embeddedInHook), external: ['pino'] }),
   // The CLI's young generation is capped at 8 MB: `last` over a million events then peaks near
   // 135 MB instead of 150 MB (scripts/bench.sh), for a little more time in the collector.
-  lazyProgram({ entry: 'src/cli/logsphere.ts', outfile: 'dist/logsphere.cjs', banner: `${shebang} --max-semi-space-size=8`, codeCache: true, packAbove: 64 * 1024, define: define(embeddedInCli), external: ['nodemailer', 'pg-native'] }),
+  lazyProgram({ entry: 'src/cli/logsphere.ts', outfile: 'dist/logsphere.cjs', banner: `${shebang} --max-semi-space-size=8`, codeCache: true, packAbove: 64 * 1024, define: define(embeddedInCli), external: ['nodemailer', 'pg-native', 'sql.js'] }),
 ]);
+copyFileSync(`${root}node_modules/sql.js/dist/sql-wasm.wasm`, `${root}dist/logsphere-sqlite.wasm`);
+chmodSync(`${root}dist/logsphere-sqlite.wasm`, 0o644);
 // The name the CLI had as an ESM bundle, for scripts that still run it: node goes by the
 // target's name, so this runs as CommonJS too. The hook's old name is gone.
 // Code caches are made for one build (scripts/lib/write-*-code-cache.mjs): those of an older one go.

@@ -21,6 +21,9 @@ prefix=/usr/local/lib/logsphere
 hook="$prefix/logsphere-hook"
 unit_dir=/usr/local/lib/systemd/system
 tmpfiles_dir=/usr/local/lib/tmpfiles.d
+man_dir=/usr/local/share/man
+man_pages="man1/logsphere.1 man8/logsphere-hook.8 man5/logsphere.env.5"
+completion_dir=/usr/local/share/bash-completion/completions
 pam_dir=${LOGSPHERE_PAM_DIR:-/etc/pam.d}
 pam_profile=/usr/share/pam-configs/logsphere
 auth_profile=/usr/share/pam-configs/logsphere-auth-failure
@@ -51,12 +54,27 @@ done
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (sudo $0)"
 
+# The node the hook runs with, at the path its first line names (pam_exec gives it no PATH):
+# 18.19 or newer, the distributions' own included (Debian 12 and Ubuntu 24.04 ship 18). Where
+# there is none and apt is there, Debian's or Ubuntu's own nodejs is installed.
+node_supported() {
+  local version major minor
+  version=$("$node" --version 2>/dev/null) || return 1
+  version=${version#v}
+  major=${version%%.*}
+  minor=${version#*.}
+  minor=${minor%%.*}
+  [[ "$major" =~ ^[0-9]+$ && "$minor" =~ ^[0-9]+$ ]] || return 1
+  [ "$major" -gt 18 ] || { [ "$major" -eq 18 ] && [ "$minor" -ge 19 ]; }
+}
+
 check_node() {
-  [ -x "$node" ] || die "$node is missing: the hook runs as '#!/usr/bin/node' because pam_exec gives it no PATH; install Node.js 20 or newer there"
-  local version major
-  version=$("$node" --version 2>/dev/null) || die "$node does not run"
-  major=${version#v}; major=${major%%.*}
-  [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -ge 20 ] || die "$node is $version; LogSphere needs Node.js 20 or newer"
+  if ! node_supported && [ "$node" = /usr/bin/node ] && command -v apt-get >/dev/null; then
+    say "no Node.js 18.19 or newer at $node: installing the distribution's nodejs with apt"
+    apt-get install -y -qq --no-install-recommends nodejs >/dev/null || die "apt-get install nodejs failed"
+  fi
+  [ -x "$node" ] || die "$node is missing: the hook runs as '#!/usr/bin/node' because pam_exec gives it no PATH; install Node.js 18.19 or newer there"
+  node_supported || die "$node is $("$node" --version 2>/dev/null || echo 'not runnable'); LogSphere needs Node.js 18.19 or newer"
 }
 
 systemd_running() { [ -d /run/systemd/system ]; }
@@ -428,6 +446,8 @@ install_all() {
   install -d -m 0755 "$prefix"
   install -m 0755 "$repo/dist/logsphere-hook.cjs" "$hook.new" && mv -f "$hook.new" "$hook"
   install -m 0755 "$repo/dist/logsphere.cjs" "$prefix/logsphere.new" && mv -f "$prefix/logsphere.new" "$prefix/logsphere"
+  # SQLite as WebAssembly, for \`logsphere import wtmpdb|lastlog2\` only (src/legacy/load-sql-js.ts).
+  install -m 0644 "$repo/dist/logsphere-sqlite.wasm" "$prefix/logsphere-sqlite.wasm"
   # Both programs are CommonJS bundles under names without an extension, which node reads as the
   # nearest package.json says.
   printf '{ "type": "commonjs" }\n' >"$prefix/package.json"
@@ -448,6 +468,17 @@ install_all() {
   ln -sfn "$prefix/logsphere" /usr/local/bin/logsphere
   ln -sfn "$hook" /usr/local/bin/logsphere-hook
   say "installed $prefix (logsphere, logsphere-hook) and links in /usr/local/bin"
+  # The manual pages, made by the build (scripts/gen-man.mjs into dist/man), and the bash
+  # completion, which bash-completion loads from there the first time logsphere is completed.
+  [ -f "$repo/dist/man/logsphere.1" ] || (cd "$repo" && "$node" scripts/gen-man.mjs) || true
+  if [ -f "$repo/dist/man/logsphere.1" ]; then
+    for page in $man_pages; do install -D -m 0644 "$repo/dist/man/${page#*/}" "$man_dir/$page"; done
+    say "manual pages in $man_dir: man logsphere, man logsphere-hook, man logsphere.env"
+  else
+    say "no manual pages: scripts/gen-man.mjs could not make them here (it needs node_modules)"
+  fi
+  install -D -m 0644 "$repo/completion/logsphere.bash" "$completion_dir/logsphere"
+  say "bash completion in $completion_dir/logsphere"
 
   install -d -m 0755 "$unit_dir" "$tmpfiles_dir"
   install -m 0644 "$repo/services/logsphere-boot.service" "$unit_dir/logsphere-boot.service"
@@ -500,6 +531,9 @@ uninstall_all() {
   rm -f "$unit_dir/logsphere-boot.service" "$unit_dir/logsphere-watch.service" "$unit_dir/logsphere-report.service" "$unit_dir/logsphere-report.timer" "$unit_dir/logsphere-rotate.service" "$unit_dir/logsphere-rotate.timer" "$unit_dir/logsphere-ship.service" "$tmpfiles_dir/logsphere.conf"
   systemd_running && systemctl daemon-reload || true
   rm -f /usr/local/bin/logsphere /usr/local/bin/logsphere-hook
+  for page in $man_pages; do rm -f "$man_dir/$page"; done
+  rm -f "$completion_dir/logsphere"
+  rmdir "$man_dir/man1" "$man_dir/man5" "$man_dir/man8" "$completion_dir" "${completion_dir%/*}" 2>/dev/null || true
   rm -rf "$prefix" /run/logsphere
   rmdir "$unit_dir" "$tmpfiles_dir" 2>/dev/null || true
   if [ "$purge" = yes ]; then

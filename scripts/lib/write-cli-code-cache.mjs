@@ -54,7 +54,7 @@ async function make(out) {
     const week = new Date(last - 7 * 86400e3).toISOString();
     const runs = [
       ['sessions'], ['sessions'], ['sessions', '--json'], ['last', '-n', '10'], ['last'], ['last', '--json'], ['last', '--since', week],
-      ['failed'], ['failed', '--since', week], ['lastb'], ['who'], ['report', '--since', week], ['report', '--since', new Date(last - 20 * 86400e3).toISOString()],
+      ['failed'], ['failed', '--since', week], ['lastb'], ['who'], ['lastlog'], ['report', '--since', week], ['report', '--since', new Date(last - 20 * 86400e3).toISOString()],
     ];
     const { run, codeCache } = cli();
     for (const argv of runs) {
