@@ -52,7 +52,7 @@ if [ "${#files[@]}" -eq 0 ]; then
   files=(test/e2e/hook.test.ts test/e2e/pam.test.ts test/e2e/sshd.test.ts test/e2e/sshd-failures.test.ts test/e2e/hook-code-cache.test.ts
     test/e2e/cli-code-cache.test.ts test/e2e/sessions.test.ts test/e2e/cli-input.test.ts test/e2e/cli-config.test.ts test/e2e/last-util-linux.test.ts
     test/e2e/lastb-who.test.ts test/e2e/odd-inputs.test.ts test/e2e/long-lines.test.ts test/e2e/legacy.test.ts test/e2e/legacy-v2.test.ts
-    test/e2e/follow.test.ts test/e2e/watch.test.ts test/e2e/rotate.test.ts test/e2e/terminal-output.test.ts test/e2e/report-html.test.ts test/e2e/fleet.test.ts test/e2e/import-wtmpdb-lastlog2.test.ts test/e2e/lastlog-fleet.test.ts)
+    test/e2e/follow.test.ts test/e2e/watch.test.ts test/e2e/rotate.test.ts test/e2e/terminal-output.test.ts test/e2e/report-html.test.ts test/e2e/fleet.test.ts test/e2e/import-wtmpdb-lastlog2.test.ts test/e2e/lastlog-fleet.test.ts test/e2e/progress.test.ts)
 fi
 
 status=0

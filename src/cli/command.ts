@@ -5,6 +5,7 @@
 import type { Config } from '../config/config.ts';
 import type { Micros } from '../record/time.ts';
 import type { Paint } from '../text/colour.ts';
+import type { Progress, ProgressUnit } from '../text/progress.ts';
 import type { CommandIO } from './io.ts';
 
 export interface CommandContext {
@@ -21,6 +22,8 @@ export interface CommandContext {
   width: number;
   /** Colour for text output: the identity unless standard output is a terminal that wants colour. */
   paint: Paint;
+  /** Progress of long work on standard error (text/progress.ts): silent unless it is a terminal. */
+  progress(label: string, unit?: ProgressUnit): Progress;
 }
 
 export interface CommandSpec<Options> {

@@ -11,6 +11,7 @@
 
 import { mayBeTerminal, writeFully } from './io.ts';
 import { run } from './main.ts';
+import { builtin } from '../sys/builtin.ts';
 
 export { run };
 
@@ -27,6 +28,7 @@ function main(): void {
         },
     stderr: (text) => void writeFully(2, text),
     stdoutIsTerminal: terminal,
+    stderrIsTerminal: () => mayBeTerminal(2) && builtin<typeof import('node:tty')>('node:tty').isatty(2),
     columns: terminal ? (process.stdout.columns ?? null) : null,
     onStopSignal(handler) {
       process.once('SIGTERM', handler);

@@ -2,6 +2,7 @@
 // top-level catch turns errors into exit statuses (0 ok, 1 failure, 2 usage). The process
 // itself is reached only through run()'s arguments (see logsphere.ts, the entry point).
 
+import { silentProgress, terminalProgress } from '../text/progress.ts';
 import type { Config } from '../config/config.ts';
 import type { Micros } from '../record/time.ts';
 import type { Command, CommandContext } from './command.ts';
@@ -62,6 +63,8 @@ async function hostConfig(io: CommandIO, options: { checking?: boolean; secrets?
 /** What run() may touch of the process. */
 export interface Process extends CommandIO {
   stdoutIsTerminal: boolean;
+  /** Whether standard error is a terminal (asked only by a command that shows progress). */
+  stderrIsTerminal?: () => boolean;
   /** The terminal's width when standard output is one. */
   columns?: number | null;
   /** Calls `handler` on SIGTERM and SIGINT until the returned function is called. */
@@ -87,6 +90,7 @@ async function invoke(command: Command, args: string[], process: Process, now: M
     stdoutIsTerminal: process.stdoutIsTerminal,
     width: outputWidth(process),
     paint: painter(colourWanted(process.env, process.stdoutIsTerminal)),
+    progress: (label, unit) => (process.stderrIsTerminal?.() === true ? terminalProgress(process.stderr, label, unit) : silentProgress),
   };
   try {
     const status = await command.invoke(args, context);

@@ -6,13 +6,14 @@
 // killed at any moment, the next run loads from the last commit on, and the log is the buffer.
 
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, statSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { loadCheckpointFile, saveCheckpointFile } from '../checkpoint/checkpoint-file.ts';
 import { listInputs, openInputFile, piecesOf, skippedWarning, type InputFile } from '../input/inputs.ts';
 import { validateRecord } from '../record/validate.ts';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
+import { silentProgress, type Progress } from '../text/progress.ts';
 import type { Db } from './db.ts';
 
 /** What the checkpoint knows of one file: its identity and how many whole lines (and bytes) were loaded. */
@@ -247,13 +248,20 @@ function wholeLines(file: InputFile, fd: number, skip: number, firstNumber: numb
  * batch, saving the checkpoint after each commit. `source` names this shipper's inputs in the
  * quarantine (the host and the path).
  */
-export async function shipOnce(db: Db, paths: readonly string[], checkpointPath: string, source: string): Promise<ShipTotals> {
+export async function shipOnce(db: Db, paths: readonly string[], checkpointPath: string, source: string, shown: Progress = silentProgress): Promise<ShipTotals> {
   const checkpoint = loadShipCheckpoint(checkpointPath);
   const totals: ShipTotals = { files: 0, lines: 0, records: 0, added: 0, quarantined: 0, warnings: [] };
   const { files, skipped } = listInputs(paths);
   for (const s of skipped) totals.warnings.push(skippedWarning(s));
   const kept: FileProgress[] = [];
-  for (const file of files) {
+  // Progress in bytes of the files as they are on disk (a compressed segment's own size).
+  const sizes = files.map((f) => f.segment?.size ?? sizeOf(f.path));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let before = 0;
+  for (const [k, file] of files.entries()) {
+    const size = sizes[k] as number;
+    shown.report(before, total, file.path);
+    before += size;
     let fd: number;
     try {
       fd = openInputFile(file);
@@ -290,6 +298,7 @@ export async function shipOnce(db: Db, paths: readonly string[], checkpointPath:
       for (let i = 0; i < lines.length; i += batchLines) {
         const batch = lines.slice(i, i + batchLines);
         const r = await loadBatch(db, `${source}:${file.path}`, batch);
+        shown.report(before - size + Math.round((size * Math.min(i + batchLines, lines.length)) / lines.length), total, file.path);
         totals.lines += batch.length;
         totals.records += r.records;
         totals.added += r.added;
@@ -310,8 +319,18 @@ export async function shipOnce(db: Db, paths: readonly string[], checkpointPath:
       if (fd !== 0) closeSync(fd);
     }
   }
+  shown.end();
   // Files gone from the inputs are forgotten; those still there keep their progress.
   checkpoint.files = kept;
   saveCheckpointFile(checkpointPath, checkpoint);
   return totals;
+}
+
+/** A file's size; 0 when it cannot be had (standard input; the load names what it cannot open). */
+function sizeOf(path: string): number {
+  try {
+    return path === '-' ? 0 : statSync(path).size;
+  } catch {
+    return 0;
+  }
 }

@@ -7,6 +7,7 @@ import type { LogRecord } from '../record/types.ts';
 import { inputPathOf, listInputs, readInto, type InputFile, type ReadResult } from './inputs.ts';
 import type { RecordColumns } from './record-columns.ts';
 import type { SegmentColumns } from './segment-columns.ts';
+import type { Progress } from '../text/progress.ts';
 
 /**
  * Streams every record of `paths` to `onRecord`, as forEachRecord does, except the log's rotated
@@ -18,15 +19,25 @@ export function readWholeLogs(
   onRecord: (record: LogRecord) => void,
   onColumns: (columns: RecordColumns) => void,
   columnsOf: (segments: readonly InputFile[]) => SegmentColumns,
+  progress?: Progress,
 ): ReadResult & { beginning: (path: string) => Micros | null } {
   const { files, skipped } = listInputs(paths);
+  // Progress in bytes of the files as they are on disk, a file at a time.
+  const sizes = files.map((f) => f.segment?.size ?? 0);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let done = 0;
   const result: ReadResult = { malformed: [], damaged: [], skipped };
   const earliest = new Map<string, Micros>();
   const rotated = files.filter((f) => f.segment !== undefined && f.segment.scheme !== 'live');
   const source = columnsOf(rotated);
   try {
-    for (const file of files) readFile(file);
+    for (const [k, file] of files.entries()) {
+      progress?.report(done, total, file.path);
+      readFile(file);
+      done += sizes[k] as number;
+    }
   } finally {
+    progress?.end();
     source.close();
   }
   return { ...result, beginning: (path) => earliest.get(path) ?? null };

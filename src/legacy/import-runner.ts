@@ -8,6 +8,7 @@ import { openInput, readInputText } from '../input/inputs.ts';
 import { toLine } from '../record/build.ts';
 import { builtin } from '../sys/builtin.ts';
 import type { LogRecord } from '../record/types.ts';
+import type { Progress } from '../text/progress.ts';
 import { AuthlogImporter } from './import-authlog.ts';
 import { V2Importer } from './import-v2.ts';
 import { WtmpImporter } from './import-wtmp.ts';
@@ -33,6 +34,8 @@ export interface ImportOutput {
   stdout: (bytes: Buffer) => void;
   /** Lines skipped and partial records, one message each. */
   warn: (message: string) => void;
+  /** Bytes of the files read so far, of all of them. */
+  progress?: Progress;
 }
 
 /** Records per piece read from a utmp-format file (wtmp files grow to gigabytes). */
@@ -44,7 +47,7 @@ const pieceRecords = 4096;
 const workerFromRecords = 65_536;
 
 /** Imports a utmp-format file, read a piece at a time. */
-function importUtmpFile(file: string, options: ImportRequest, sink: (bytes: Buffer) => void) {
+function importUtmpFile(file: string, options: ImportRequest, sink: (bytes: Buffer) => void, read: (bytes: number) => void) {
   const host = options.host;
   const fd = openInput(file);
   try {
@@ -57,7 +60,7 @@ function importUtmpFile(file: string, options: ImportRequest, sink: (bytes: Buff
     const size = recordSize[layout];
     let trailingBytes = 0;
     if (embeddedNameWorker !== null && length / size >= workerFromRecords) {
-      trailingBytes = importWithNameWorker(embeddedNameWorker, importer, { fd, length, host, source, layout, pieceRecords });
+      trailingBytes = importWithNameWorker(embeddedNameWorker, importer, { fd, length, host, source, layout, pieceRecords }, read);
     } else {
       const piece = Buffer.alloc(size * pieceRecords);
       for (let position = 0; position < length; ) {
@@ -65,6 +68,7 @@ function importUtmpFile(file: string, options: ImportRequest, sink: (bytes: Buff
         if (n === 0) break;
         position += n;
         trailingBytes = importer.addRecords(piece.subarray(0, n)); // only the last piece can end inside a record
+        read(position);
       }
     }
     importer.finish();
@@ -79,7 +83,7 @@ function importUtmpFile(file: string, options: ImportRequest, sink: (bytes: Buff
  * thread waits on a shared counter and takes each message synchronously: the import stays one
  * synchronous loop, and the worker never reads more than a few pieces ahead.
  */
-function importWithNameWorker(source: string, importer: WtmpImporter, job: Omit<NameWorkerData, 'counters' | 'port'>): number {
+function importWithNameWorker(source: string, importer: WtmpImporter, job: Omit<NameWorkerData, 'counters' | 'port'>, read: (bytes: number) => void): number {
   const threads = builtin<typeof WorkerThreads>('node:worker_threads');
   const counters = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new threads.MessageChannel();
@@ -87,6 +91,7 @@ function importWithNameWorker(source: string, importer: WtmpImporter, job: Omit<
   const worker = new threads.Worker(source, { eval: true, workerData, transferList: [port2] });
   worker.unref();
   let trailingBytes = 0;
+  let bytes = 0;
   try {
     for (let taken = 0; ; taken++) {
       while (Atomics.load(counters, 0) <= taken) Atomics.wait(counters, 0, taken);
@@ -97,6 +102,7 @@ function importWithNameWorker(source: string, importer: WtmpImporter, job: Omit<
       if ('error' in message) throw new Error(`reading or hashing failed: ${message.error}`);
       if ('done' in message) break;
       trailingBytes = importer.addRecords(Buffer.from(message.bytes, 0, message.length), Buffer.from(message.ids, 0, message.idsLength));
+      read((bytes += message.length));
     }
   } finally {
     void worker.terminate();
@@ -137,26 +143,39 @@ export function importFiles(options: ImportRequest, out: ImportOutput): void {
     if (fd === null) out.stdout(bytes);
     else for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
   };
+  // The progress counts bytes of the files (standard input: none, its size is not known).
+  const sizes = options.files.map((file) => {
+    try {
+      return file === '-' ? 0 : statSync(file).size;
+    } catch {
+      return 0; // the import names it when it opens it
+    }
+  });
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let before = 0;
+  const report = (file: string) => (done: number) => out.progress?.report(before + done, total, file);
   try {
-    for (const file of options.files) {
+    for (const [k, file] of options.files.entries()) {
+      const read = report(file);
+      read(0);
       if (options.kind === 'authlog') {
         importAuthlog(file, options, out, write);
-        continue;
-      }
-      if (options.kind === 'logsphere-v2') {
+      } else if (options.kind === 'logsphere-v2') {
         const zone = options.zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
         const lines: string[] = [];
         const importer = new V2Importer({ host, zone }, (record: LogRecord) => lines.push(toLine(record)));
         for (const line of readInputText({ path: file }).split('\n')) importer.addLine(line);
         if (lines.length > 0) write(Buffer.from(lines.join('')));
         if (importer.malformed > 0) out.warn(`skipped ${importer.malformed} malformed line${importer.malformed === 1 ? '' : 's'} in ${file}`);
-        continue;
+      } else {
+        const done = importUtmpFile(file, options, write, read);
+        if (done.trailingBytes > 0) out.warn(`skipped a partial record of ${done.trailingBytes} bytes at the end of ${file}`);
+        if (done.unknownTypes > 0) out.warn(`skipped ${done.unknownTypes} records of unknown type in ${file}`);
       }
-      const read = importUtmpFile(file, options, write);
-      if (read.trailingBytes > 0) out.warn(`skipped a partial record of ${read.trailingBytes} bytes at the end of ${file}`);
-      if (read.unknownTypes > 0) out.warn(`skipped ${read.unknownTypes} records of unknown type in ${file}`);
+      before += sizes[k] as number;
     }
   } finally {
+    out.progress?.end();
     if (fd !== null) closeSync(fd);
   }
 }

@@ -20,6 +20,7 @@ import { loadReconciled, localHost, localLiveness, type Loaded, type RecordReade
 import type { Liveness } from '../reconcile/types.ts';
 import { beginningName, changeTime, namedInputs, type Beginning } from './named-inputs.ts';
 import { sourceLiveness, type RecordSource } from './record-source.ts';
+import type { Progress } from '../text/progress.ts';
 
 export interface HistoryRequest {
   /** Files or directories to read, or utmp-format files (wtmp); empty: the log directory. */
@@ -47,6 +48,8 @@ export interface HistoryRequest {
   limit: number | null;
   /** Records from elsewhere than files (the fleet store), instead of `inputs`. */
   source?: RecordSource;
+  /** Progress of a whole read of the logs (text/progress.ts). */
+  progress?: Progress;
 }
 
 /** How a boot or a shutdown line ends: the boot's shutdown, the next boot after a crash, or (for a shutdown) the next boot. */
@@ -266,7 +269,7 @@ function loadHistory(request: HistoryRequest, config: Config, now: Micros, alive
   }
   if (read === 'auto' && allDirectories(paths)) {
     // Logs only: their rotated segments come from the segment index, in columns.
-    const whole = loadWhole(paths, config, alive);
+    const whole = loadWhole(paths, config, alive, request.progress);
     return { loaded: whole.loaded, cut: null, beginnings: beginningsOf(whole.beginning), warnings: [] };
   }
   const inputs = namedInputs(config, 'wtmp', localHost(config).host, now);

@@ -13,6 +13,7 @@ import type { Micros } from '../record/time.ts';
 import { Reconciler } from '../reconcile/reconcile.ts';
 import type { Liveness } from '../reconcile/types.ts';
 import type { LogRecord } from '../record/types.ts';
+import type { Progress } from '../text/progress.ts';
 import { warningsOf, withDefaultNamed, type Loaded } from './load-sessions.ts';
 
 export function loadRecent(
@@ -46,11 +47,11 @@ export function loadRecent(
  * Reads and reconciles every record of logs (directories), the rotated segments from their
  * columns in the segment index where it has them: a whole history without parsing it again.
  */
-export function loadWhole(paths: readonly string[], config: Config, alive: Liveness): { loaded: Loaded; beginning: (path: string) => Micros | null } {
+export function loadWhole(paths: readonly string[], config: Config, alive: Liveness, progress?: Progress): { loaded: Loaded; beginning: (path: string) => Micros | null } {
   const reconciler = new Reconciler({ switchServices: config.switchServices });
   const index = new SegmentIndex(config.stateDir);
   const result = withDefaultNamed(config, () =>
-    readWholeLogs(paths, (r) => reconciler.add(r), (c) => reconciler.addColumns(c), (segments) => segmentColumns(index, config.stateDir, segments, embeddedColumnsWorker)),
+    readWholeLogs(paths, (r) => reconciler.add(r), (c) => reconciler.addColumns(c), (segments) => segmentColumns(index, config.stateDir, segments, embeddedColumnsWorker), progress),
   );
   const reconciled = reconciler.finish(alive);
   return { loaded: { ...reconciled, warnings: warningsOf(result, reconciled), incomplete: result.damaged.length > 0 }, beginning: result.beginning };

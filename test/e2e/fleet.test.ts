@@ -173,9 +173,16 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     // The text ends as util-linux's does, naming the store, without its password.
     expect(cli(['last', '--db', url(name)]).stdout).toMatch(new RegExp(`\\npostgresql://postgres@127\\.0\\.0\\.1:${pg?.port}/${name} begins \\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\d{4}\\n$`));
 
-    // Loading everything again changes nothing.
+    // Loading everything again changes nothing; on a terminal it shows its progress (on
+    // standard error, erased before the summary), through a pipe it does not.
     const again = cli(['ship', '--once', '--db', url(name), '--checkpoint', 'again', '--input', whole]);
     expect(again.stdout).toMatch(/ \(0 new\), /);
+    expect(again.stderr).toBe('');
+    const command = [nodePath, cliBundle, 'ship', '--once', '--db', url(name), '--checkpoint', 'on-terminal', '--input', whole].map((a) => `'${a}'`).join(' ');
+    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_HOSTNAME: 'relay', TZ: 'UTC', PATH: '/usr/bin:/bin', TERM: 'xterm' };
+    const screen = spawnSync('/usr/bin/script', ['-q', '-e', '-c', command, '/dev/null'], { encoding: 'utf8', env }).stdout;
+    expect(screen).toMatch(/\r\x1b\[Kship: \d+% \([\d.]+ MiB of [\d.]+ MiB\) /);
+    expect(screen.slice(screen.lastIndexOf('\r\x1b[K') + 4)).toMatch(/^shipped .* \(0 new\), /);
     expect(pg?.sql('SELECT count(*) FROM logsphere.events', name)).toBe(`${records}\n`);
   });
 

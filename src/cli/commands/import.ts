@@ -2,6 +2,7 @@
 // accounting files, logs and databases as `logsphere/1` records, on standard output or appended
 // to --output.
 
+import { silentProgress, type Progress } from '../../text/progress.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { DatabaseKind } from '../../legacy/import-databases.ts';
 import { importFiles, type ImportRequest } from '../../legacy/import-runner.ts';
@@ -96,9 +97,9 @@ export function parseImportArgs(args: string[]): ImportOptions | 'help' {
   return { kind: kind as ImportOptions['kind'], files, host: values.host ?? null, output: values.output ?? null, layout, zone: values.tz ?? null, year };
 }
 
-export async function runImport(options: ImportOptions, localHostname: string, io: CommandIO): Promise<number> {
+export async function runImport(options: ImportOptions, localHostname: string, io: CommandIO, progress: Progress = silentProgress): Promise<number> {
   const host = options.host ?? localHostname;
-  const out = { stdout: (bytes: Buffer) => io.stdout(bytes), warn: (message: string) => io.stderr(`logsphere: ${message}\n`) };
+  const out = { stdout: (bytes: Buffer) => io.stdout(bytes), warn: (message: string) => io.stderr(`logsphere: ${message}\n`), progress };
   const { kind } = options;
   // The databases' import (and sql.js with it) is loaded only when a database is imported.
   if (kind === 'wtmpdb' || kind === 'lastlog2') await (await import('../../legacy/import-databases.ts')).importDatabases({ kind, files: options.files, host, output: options.output }, out);
@@ -110,5 +111,7 @@ export const importCommand = defineCommand({
   name: 'import',
   usage: importUsage,
   parse: (args) => parseImportArgs(args),
-  run: async (options, { config, io }) => runImport(options, (await config()).hostname ?? kernelHostname(), io),
+  // Progress on a terminal's standard error, unless the records go to a terminal too.
+  run: async (options, { config, io, stdoutIsTerminal, progress }) =>
+    runImport(options, (await config()).hostname ?? kernelHostname(), io, options.output === null && stdoutIsTerminal ? silentProgress : progress('import')),
 });

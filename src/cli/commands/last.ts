@@ -2,6 +2,7 @@
 // prints its lines (the columns, the time formats, -a, -R, -i, -w, the reboot lines, the closing
 // `… begins` line). What the lines are is the history use case's (src/queries/history.ts).
 
+import type { Progress } from '../../text/progress.ts';
 import type { Config } from '../../config/config.ts';
 import { history, type HistoryRead, type HistoryRequest, type SystemLine } from '../../queries/history.ts';
 import type { RecordSource } from '../../queries/record-source.ts';
@@ -119,8 +120,8 @@ export function historyRequest(options: LastOptions): HistoryRequest {
   };
 }
 
-export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros, width = 80, read: HistoryRead = 'auto', source?: RecordSource): number {
-  const h = history({ ...historyRequest(options), ...(source ? { source } : {}) }, config, now, read);
+export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros, width = 80, read: HistoryRead = 'auto', source?: RecordSource, progress?: Progress): number {
+  const h = history({ ...historyRequest(options), ...(source ? { source } : {}), ...(progress ? { progress } : {}) }, config, now, read);
   const limit = options.limit ?? Infinity;
 
   // Written in pieces: a whole history as one string would not fit in memory either.
@@ -165,8 +166,9 @@ export const lastCommand = defineCommand({
   name: 'last',
   usage: lastUsage,
   parse: parseLastArgs,
-  run: async (options, { config, io, now, width }) => {
-    if (options.db === null || options.db === undefined) return last(options, await config(), io, now, width);
+  run: async (options, { config, io, now, width, progress }) => {
+    // Progress of a whole read on a terminal's standard error, ended before the first line; never with --json.
+    if (options.db === null || options.db === undefined) return last(options, await config(), io, now, width, 'auto', undefined, options.json ? undefined : progress('last'));
     if (options.inputs.length > 0) throw new UsageError('--db and --file/--input do not go together');
     const { urlFromSecretsFile } = await import('../../fleet/db.ts');
     const loaded = await config({ secrets: urlFromSecretsFile(options.db, io.env) });

@@ -83,7 +83,7 @@ export const shipCommand = defineCommand({
   usage: shipUsage,
   longRunning: true,
   parse: parseShipArgs,
-  async run(options, { config: loadConfig, io, signal }) {
+  async run(options, { config: loadConfig, io, signal, progress }) {
     const config = await loadConfig({ secrets: urlFromSecretsFile(options.db, io.env) });
     const url = fleetUrl(options.db, config, io);
     const checkpointPath = namedCheckpointPath(config.stateDir, 'ship', options.checkpoint);
@@ -112,7 +112,14 @@ export const shipCommand = defineCommand({
       const db = await connect(url.url, 'logsphere ship');
       try {
         await checkSchema(db);
-        const totals = await shipOnce(db, paths, checkpointPath, source);
+        // Progress on a terminal's standard error while it loads; the summary follows it.
+        const shown = progress('ship');
+        let totals: ShipTotals;
+        try {
+          totals = await shipOnce(db, paths, checkpointPath, source, shown);
+        } finally {
+          shown.end();
+        }
         await heartbeat(db);
         io.stdout(summary(totals));
         report(totals);
