@@ -18,7 +18,9 @@ version=$(node18_version)
 [ -n "$version" ] || { apt-get update -qq && version=$(node18_version); }
 [ -n "$version" ] || { echo "test-node18: apt knows no nodejs 18" >&2; exit 1; }
 
-work=$(mktemp -d /var/tmp/logsphere-node18.XXXXXX)
+# Under /run, root's own directory (not /tmp or /var/tmp): the linker's configuration names this
+# directory while the tests run, and no other user can make one of that name, now or after a kill.
+work=$(mktemp -d /run/logsphere-test-node18.XXXXXX)
 linker=/etc/ld.so.conf.d/zz-logsphere-test-node18.conf
 results=$(mktemp -d)
 cleanup() {

@@ -11,7 +11,7 @@
 // when installing). On failure any older cache is removed, and this exits 1: the CLI then
 // compiles its code as before.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, fchmodSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,12 @@ if (mode === '--make') {
     console.error(`Cannot write the CLI's code cache ${target}`);
     process.exit(1);
   }
-  chmodSync(draft, 0o644);
+  // Through its descriptor, opened without following a link: the mode of this very file.
+  const fd = openSync(draft, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    fchmodSync(fd, 0o644);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(draft, target);
 }

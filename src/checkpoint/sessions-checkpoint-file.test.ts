@@ -69,6 +69,16 @@ describe('the sessions checkpoint file', () => {
     const outOfRange = Buffer.from(bytes);
     outOfRange.writeInt32LE(99_999, columns + 5 * 8 * 3);
     broken.push(['a session refers to a string it does not have', outOfRange]);
+    // A host (not nullable) of -1, and a string table with a number in it.
+    const nullHost = Buffer.from(bytes);
+    nullHost.writeInt32LE(-1, columns + 5 * 8 * 3 + 4 * 3);
+    broken.push(['a session refers to a string it does not have', nullHost]);
+    // (the same length, padded with spaces, which JSON allows: the columns stay where they were)
+    const headText = bytes.toString('utf8', bytes.indexOf(0x0a) + 1, headEnd - 1);
+    const head = JSON.parse(headText) as { strings: unknown[] };
+    head.strings[0] = 7;
+    const numbered = JSON.stringify(head).padEnd(Buffer.byteLength(headText));
+    broken.push(['damaged', Buffer.concat([bytes.subarray(0, bytes.indexOf(0x0a) + 1), Buffer.from(numbered), bytes.subarray(headEnd - 1)])]);
     for (const [why, data] of broken) {
       expect(() => decodeSessionsCheckpoint('/var/lib/logsphere/sessions.checkpoint', data), why).toThrow(new CheckpointError('/var/lib/logsphere/sessions.checkpoint', why));
     }

@@ -84,9 +84,12 @@ export function decodeSessionsCheckpoint(path: string, data: Buffer): Checkpoint
   const o: OpenColumns = openColumns(0);
   o.count = n;
   for (const c of numberColumns) o[c] = view(Float64Array, 8);
+  if (!strings.every((x) => typeof x === 'string')) throw bad('damaged');
   for (const c of stringColumns) {
     const column = view(Int32Array, 4);
-    for (let i = 0; i < n; i++) if (!(column[i] as number >= -1 && (column[i] as number) < strings.length)) throw bad('a session refers to a string it does not have');
+    // Only a tty and a remote host may be null (-1).
+    const least = c === 'tty' || c === 'rhost' ? -1 : 0;
+    for (let i = 0; i < n; i++) if (!(column[i] as number >= least && (column[i] as number) < strings.length)) throw bad('a session refers to a string it does not have');
     o[c] = column;
   }
   const lengths = new Int32Array(aligned.buffer, aligned.byteOffset + at, 2 * n);

@@ -23,6 +23,7 @@ import { uuidV5 } from '../record/name-ids.ts';
 import type { Micros } from '../record/time.ts';
 import type { LogRecord, RecordSource } from '../record/types.ts';
 import { isMicros, isText, loginFields, type Cell } from './database-rows.ts';
+import { capUtf8 } from '../pam/context.ts';
 
 /** The columns of wtmpdb's table this import reads, in the order rows are handed over. */
 export const wtmpdbColumns = ['Type', 'User', 'Login', 'Logout', 'TTY', 'RemoteHost', 'Service'] as const;
@@ -141,7 +142,8 @@ export class WtmpdbImporter {
     if (type === WtmpdbType.BOOT_TIME) {
       this.bootId = id('boot_id');
       const origin = { host, boot_id: this.bootId, source };
-      this.emit(build.boot(origin, login, rhost ?? '', login, { event_id: id('boot') }));
+      // The kernel release, capped as the login fields are (a hostile file's could be megabytes).
+      this.emit(build.boot(origin, login, capUtf8(rhost ?? '').value, login, { event_id: id('boot') }));
       if (end !== null) this.due.add(end, build.shutdown(origin, end, { event_id: id('shutdown') }));
       return;
     }

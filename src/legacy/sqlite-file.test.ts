@@ -85,6 +85,37 @@ describe.skipIf(lacking)('SqliteFile', () => {
     }
   });
 
+  it('refuses a view, a virtual table or generated columns in the place of the table: they compute rows without end', async () => {
+    const file = `${dir}/computed.db`;
+    sqlite3(
+      file,
+      [
+        'CREATE VIEW wtmp AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT 7 AS Type, \'u\' AS User, x AS Login, 0 AS Logout, NULL AS TTY, NULL AS RemoteHost, NULL AS Service FROM c;',
+        'CREATE TABLE Lastlog2(Name TEXT, Time INTEGER GENERATED ALWAYS AS (length(Name)) VIRTUAL, TTY TEXT, RemoteHost TEXT, Service TEXT);',
+        'CREATE VIRTUAL TABLE other USING fts5(x);',
+      ].join('\n'),
+    );
+    const db = await SqliteFile.open(file, readDatabaseFile(file));
+    try {
+      expect(refusal(() => db.requireTable('wtmp', ['Type', 'User', 'Login'], 'wtmpdb'))).toBe('ENOTABLE: wtmp is not a plain table (a view or a virtual table): not a wtmpdb database');
+      expect(refusal(() => db.requireTable('other', ['x'], 'wtmpdb'))).toBe('ENOTABLE: other is not a plain table (a view or a virtual table): not a wtmpdb database');
+      expect(refusal(() => db.requireTable('Lastlog2', ['Name', 'Time'], 'lastlog2'))).toBe('ENOTABLE: its Lastlog2 table computes Time (generated columns): not a lastlog2 database');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('writes what SQLite says of a file escaped: its schema\'s own names may hold terminal controls', async () => {
+    const file = `${dir}/named.db`;
+    sqlite3(file, 'CREATE TABLE t(x);');
+    const db = await SqliteFile.open(file, readDatabaseFile(file));
+    try {
+      expect(refusal(() => [...db.rows('SELECT * FROM "a\u001b]0;title\u0007"')])).toBe('ESQLITE: not a readable SQLite database: no such table: a\\e]0;title\\x07');
+    } finally {
+      db.close();
+    }
+  });
+
   it('turns a damaged database into an InputError naming the file', async () => {
     const file = `${dir}/damaged.db`;
     sqlite3(file, `CREATE TABLE t(x TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT printf('%0500d', i) FROM n;`);

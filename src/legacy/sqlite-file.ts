@@ -3,6 +3,7 @@
 // to sql.js, which holds the database in memory: nothing the file names (a journal, another file)
 // is opened, and nothing is written. What cannot be read is an InputError naming the file.
 
+import { escapeText } from '../text/terminal.ts';
 import type { Database, SqlValue } from 'sql.js';
 import { InputError, inputErrorOf } from '../input/input-error.ts';
 import { describeFileType, errorCode } from '../store/errors.ts';
@@ -85,14 +86,23 @@ export class SqliteFile {
    * InputError that says what the file lacks; `tool` names the program whose database it should be.
    */
   requireTable(table: string, columns: readonly string[], tool: string): void {
-    const names = new Set<string>();
-    // table_info of a table that does not exist gives no rows (the name is a string literal here).
-    for (const row of this.rows(`SELECT name FROM pragma_table_info('${table.replace(/'/g, "''")}')`)) {
-      if (typeof row[0] === 'string') names.add(row[0].toLowerCase());
+    const literal = `'${table.replace(/'/g, "''")}'`;
+    // A plain table: a view (or a virtual table) of that name could compute its rows without end.
+    const kinds = [...this.rows(`SELECT type, sql FROM sqlite_schema WHERE name = ${literal} COLLATE NOCASE`)];
+    if (kinds.length === 0) throw new InputError(this.path, 'ENOTABLE', `no table ${table}: not a ${tool} database`);
+    const [type, sql] = kinds[0] as SqlValue[];
+    if (type !== 'table' || (typeof sql === 'string' && /^\s*CREATE\s+VIRTUAL\b/i.test(sql))) {
+      throw new InputError(this.path, 'ENOTABLE', `${table} is not a plain table (a view or a virtual table): not a ${tool} database`);
     }
-    if (names.size === 0) throw new InputError(this.path, 'ENOTABLE', `no table ${table}: not a ${tool} database`);
+    // Stored columns only: a generated column is computed at every read.
+    const names = new Map<string, boolean>();
+    for (const row of this.rows(`SELECT name, hidden FROM pragma_table_xinfo(${literal})`)) {
+      if (typeof row[0] === 'string') names.set(row[0].toLowerCase(), row[1] !== 0);
+    }
     const lacking = columns.filter((c) => !names.has(c.toLowerCase()));
     if (lacking.length > 0) throw new InputError(this.path, 'ENOTABLE', `its ${table} table has no column ${lacking.join(', ')}: not a ${tool} database`);
+    const computed = columns.filter((c) => names.get(c.toLowerCase()) === true);
+    if (computed.length > 0) throw new InputError(this.path, 'ENOTABLE', `its ${table} table computes ${computed.join(', ')} (generated columns): not a ${tool} database`);
   }
 
   /** The rows of a query, one at a time. SQLite's errors (a damaged file) are InputErrors. */
@@ -124,7 +134,8 @@ export class SqliteFile {
   }
 
   private unreadable(error: unknown): InputError {
-    const message = error instanceof Error ? error.message : String(error);
+    // SQLite's message can quote the file's own text (a name in its schema): escaped, it reaches no terminal raw.
+    const message = escapeText(error instanceof Error ? error.message : String(error));
     return new InputError(this.path, 'ESQLITE', `not a readable SQLite database: ${message}`);
   }
 }
