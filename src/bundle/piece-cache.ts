@@ -9,8 +9,7 @@
 // by root or by the owner of the program file (who could change the program itself), or not used
 // at all; data V8 rejects (another node, other flags) is compiled as if there were none.
 
-import { readCodeCache } from '../sys/code-cache.ts';
-import { fs } from '../sys/fs.ts';
+import { programOwners, readCodeCache } from '../sys/code-cache.ts';
 
 export function pieceCacheHeader(bodyId: string): string {
   return `logsphere code cache ${bodyId}\n`;
@@ -18,13 +17,7 @@ export function pieceCacheHeader(bodyId: string): string {
 
 /** The data of each piece in the trusted cache beside `programPath`, made for `bodyId`; null when there is none. */
 export function readPieceCache(programPath: string, bodyId: string): Map<string, Buffer> | null {
-  let owner: number;
-  try {
-    owner = fs.statSync(programPath).uid;
-  } catch {
-    return null;
-  }
-  const data = readCodeCache(`${programPath}.code-cache`, pieceCacheHeader(bodyId), owner === 0 ? [0] : [0, owner]);
+  const data = readCodeCache(`${programPath}.code-cache`, pieceCacheHeader(bodyId), programOwners(programPath));
   return data === undefined ? null : decodePieces(data);
 }
 

@@ -258,68 +258,71 @@ export async function shipOnce(db: Db, paths: readonly string[], checkpointPath:
   const sizes = files.map((f) => f.segment?.size ?? sizeOf(f.path));
   const total = sizes.reduce((a, b) => a + b, 0);
   let before = 0;
-  for (const [k, file] of files.entries()) {
-    const size = sizes[k] as number;
-    shown.report(before, total, file.path);
-    before += size;
-    let fd: number;
-    try {
-      fd = openInputFile(file);
-    } catch (error) {
-      totals.warnings.push(error instanceof Error ? error.message : String(error));
-      continue;
-    }
-    try {
-      const st = fstatSync(fd);
-      const known = checkpoint.files.find((f) => f.dev === st.dev && f.ino === st.ino);
-      const compressed = file.path.endsWith('.gz');
-      if (known?.done) {
-        kept.push({ ...known, path: file.path });
-        continue;
-      }
-      // A plain file that only grew is read on from the last load; anything else from its start
-      // (what was loaded before is loaded again, and changes nothing).
-      const resume = known !== undefined && !compressed && file.path !== '-' && st.size >= known.offset && bytesBefore(fd, known.offset) === known.before ? known : null;
-      let read: ReturnType<typeof wholeLines>;
+  try {
+    for (const [k, file] of files.entries()) {
+      const size = sizes[k] as number;
+      shown.report(before, total, file.path);
+      before += size;
+      let fd: number;
       try {
-        read = wholeLines(file, fd, resume?.offset ?? 0, (resume?.lines ?? 0) + 1);
+        fd = openInputFile(file);
       } catch (error) {
-        // A damaged input: what it holds before the damage is not loaded here (the whole read names it).
         totals.warnings.push(error instanceof Error ? error.message : String(error));
-        if (known) kept.push(known);
         continue;
       }
-      totals.files++;
-      const base = { lines: resume?.lines ?? 0, offset: resume?.offset ?? 0 };
-      const progress: FileProgress = { path: file.path, dev: st.dev, ino: st.ino, ...base, before: resume?.before ?? '', done: false };
-      const plain = !compressed && file.path !== '-';
-      const others = checkpoint.files.filter((f) => !(f.dev === st.dev && f.ino === st.ino));
-      const { lines } = read;
-      for (let i = 0; i < lines.length; i += batchLines) {
-        const batch = lines.slice(i, i + batchLines);
-        const r = await loadBatch(db, `${source}:${file.path}`, batch);
-        shown.report(before - size + Math.round((size * Math.min(i + batchLines, lines.length)) / lines.length), total, file.path);
-        totals.lines += batch.length;
-        totals.records += r.records;
-        totals.added += r.added;
-        totals.quarantined += r.quarantined;
-        const last = batch[batch.length - 1] as Line;
-        progress.lines = last.number;
-        progress.offset = base.offset + last.end;
+      try {
+        const st = fstatSync(fd);
+        const known = checkpoint.files.find((f) => f.dev === st.dev && f.ino === st.ino);
+        const compressed = file.path.endsWith('.gz');
+        if (known?.done) {
+          kept.push({ ...known, path: file.path });
+          continue;
+        }
+        // A plain file that only grew is read on from the last load; anything else from its start
+        // (what was loaded before is loaded again, and changes nothing).
+        const resume = known !== undefined && !compressed && file.path !== '-' && st.size >= known.offset && bytesBefore(fd, known.offset) === known.before ? known : null;
+        let read: ReturnType<typeof wholeLines>;
+        try {
+          read = wholeLines(file, fd, resume?.offset ?? 0, (resume?.lines ?? 0) + 1);
+        } catch (error) {
+          // A damaged input: what it holds before the damage is not loaded here (the whole read names it).
+          totals.warnings.push(error instanceof Error ? error.message : String(error));
+          if (known) kept.push(known);
+          continue;
+        }
+        totals.files++;
+        const base = { lines: resume?.lines ?? 0, offset: resume?.offset ?? 0 };
+        const progress: FileProgress = { path: file.path, dev: st.dev, ino: st.ino, ...base, before: resume?.before ?? '', done: false };
+        const plain = !compressed && file.path !== '-';
+        const others = checkpoint.files.filter((f) => !(f.dev === st.dev && f.ino === st.ino));
+        const { lines } = read;
+        for (let i = 0; i < lines.length; i += batchLines) {
+          const batch = lines.slice(i, i + batchLines);
+          const r = await loadBatch(db, `${source}:${file.path}`, batch);
+          shown.report(before - size + Math.round((size * Math.min(i + batchLines, lines.length)) / lines.length), total, file.path);
+          totals.lines += batch.length;
+          totals.records += r.records;
+          totals.added += r.added;
+          totals.quarantined += r.quarantined;
+          const last = batch[batch.length - 1] as Line;
+          progress.lines = last.number;
+          progress.offset = base.offset + last.end;
+          progress.before = plain ? bytesBefore(fd, progress.offset) : '';
+          checkpoint.files = [...others, ...kept, progress];
+          saveCheckpointFile(checkpointPath, checkpoint);
+        }
+        progress.lines = base.lines + read.count;
+        progress.offset = base.offset + read.bytes;
         progress.before = plain ? bytesBefore(fd, progress.offset) : '';
-        checkpoint.files = [...others, ...kept, progress];
-        saveCheckpointFile(checkpointPath, checkpoint);
+        progress.done = compressed;
+        kept.push(progress);
+      } finally {
+        if (fd !== 0) closeSync(fd);
       }
-      progress.lines = base.lines + read.count;
-      progress.offset = base.offset + read.bytes;
-      progress.before = plain ? bytesBefore(fd, progress.offset) : '';
-      progress.done = compressed;
-      kept.push(progress);
-    } finally {
-      if (fd !== 0) closeSync(fd);
     }
+  } finally {
+    shown.end();
   }
-  shown.end();
   // Files gone from the inputs are forgotten; those still there keep their progress.
   checkpoint.files = kept;
   saveCheckpointFile(checkpointPath, checkpoint);

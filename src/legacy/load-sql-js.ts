@@ -8,8 +8,7 @@
 
 import type { SqlJsConfig, SqlJsStatic } from 'sql.js';
 import { compileCommonJs } from '../bundle/embedded.ts';
-import { readTrustedFile } from '../sys/code-cache.ts';
-import { fs } from '../sys/fs.ts';
+import { programOwners, readTrustedFile } from '../sys/code-cache.ts';
 
 let loaded: Promise<SqlJsStatic> | null = null;
 
@@ -32,13 +31,7 @@ async function load(): Promise<SqlJsStatic> {
   const program = programPath();
   if (program === null) throw new Error('Cannot load SQLite: the program does not know where it is');
   const path = `${program.slice(0, program.lastIndexOf('/'))}/${sqliteWasmName}`;
-  let owner: number;
-  try {
-    owner = fs.statSync(program).uid;
-  } catch {
-    owner = 0;
-  }
-  const wasmBinary = readTrustedFile(path, owner === 0 ? [0] : [0, owner], 64 * 1024 * 1024);
+  const wasmBinary = readTrustedFile(path, programOwners(program), 64 * 1024 * 1024);
   if (wasmBinary === undefined) throw new Error(`Cannot load SQLite from ${path}: missing, or not a regular file owned by root (or the program's owner) and writable by nobody else`);
   const exports = await compileCommonJs(embeddedSqlJs);
   const init = exports['initSqlJs'];

@@ -16,6 +16,21 @@ import { fs } from './fs.ts';
 export const maxCodeCacheBytes = 16 * 1024 * 1024;
 
 /**
+ * Who may own a file the program at `programPath` runs as its own code: root, and the owner of
+ * the program file itself (who could change the program anyway); root alone when the program
+ * file cannot be looked at.
+ */
+export function programOwners(programPath: string): number[] {
+  let owner = 0;
+  try {
+    owner = fs.statSync(programPath).uid;
+  } catch {
+    // root alone
+  }
+  return owner === 0 ? [0] : [0, owner];
+}
+
+/**
  * The bytes of the file at `path` when it can be trusted as code (see the header: a regular file
  * owned by one of `owners`, writable by nobody else, at most `maxBytes`); else undefined.
  */

@@ -112,14 +112,8 @@ export const shipCommand = defineCommand({
       const db = await connect(url.url, 'logsphere ship');
       try {
         await checkSchema(db);
-        // Progress on a terminal's standard error while it loads; the summary follows it.
-        const shown = progress('ship');
-        let totals: ShipTotals;
-        try {
-          totals = await shipOnce(db, paths, checkpointPath, source, shown);
-        } finally {
-          shown.end();
-        }
+        // Progress on a terminal's standard error while it loads, erased before the summary.
+        const totals = await shipOnce(db, paths, checkpointPath, source, progress('ship'));
         await heartbeat(db);
         io.stdout(summary(totals));
         report(totals);
