@@ -6,8 +6,8 @@
 // opens of sessions not closed in the segment, the closes of sessions opened before it, and the
 // boots and shutdowns (which end sessions still open). Sessions opened and closed within the
 // segment ended before anything after it, and are left out — except those opened within the
-// order window of its end, whose open may be written again in the next segment (a relay's
-// duplicate): they are kept with their closes. A duplicate further away is out of order, which
+// order window of its start or end, whose open may be written again in the segment before or
+// after it (a relay's duplicate): they are kept with their closes. A duplicate further away is out of order, which
 // the reader sees by the segments' time spans (security-report.ts). It is a cache: checked against the
 // segment's identity (device, inode, size, modification time), rebuilt silently when missing or
 // stale, never needed for an answer (made in memory when it cannot be stored).
@@ -22,7 +22,7 @@ import { forEachRecordIn, isNotRegular, type InputFile, type InputRead } from '.
 import { orderWindow } from './newest-first.ts';
 import { ColumnsBuilder, decodeColumns, encodeColumns, isColumnsHead, type RecordColumns } from './record-columns.ts';
 
-const version = 2;
+const version = 3;
 const indexDirName = 'segment-index';
 
 interface Identity {
@@ -77,10 +77,14 @@ function summarizeSegment(file: InputFile): SegmentSummary & { damaged: boolean 
     } else if (r.event === 'boot' || r.event === 'shutdown') system.push(r);
   });
   const carried = new ColumnsBuilder();
-  const late = (r: LogRecord) => (parseTimestamp(r.ts) ?? 0) >= last - orderWindow;
+  // Near either end of the segment, an open may have a twin on the other side of it.
+  const nearEdge = (r: LogRecord) => {
+    const at = parseTimestamp(r.ts) ?? 0;
+    return at >= last - orderWindow || at <= first + orderWindow;
+  };
   const kept = new Set<string>();
   for (const [id, r] of opens) {
-    if (closed.has(id) && !late(r)) continue;
+    if (closed.has(id) && !nearEdge(r)) continue;
     kept.add(id);
     carried.add(r);
   }

@@ -246,4 +246,36 @@ describe('the report newest first', () => {
     const period = request(history.end - 24 * hour, history.end);
     expect(report(period, duplicated, 'auto').built).toEqual(report(period, duplicated, 'whole').built);
   });
+
+  it('pairs an open written again across a rotation with its close in the later segment', () => {
+    // The last open of a segment whose session closes in the next, written again (a relay's
+    // duplicate) as the next segment's first line: the next segment's summary holds both its
+    // copy and the close, the earlier one the open alone. Both segments are before the period.
+    const lines = [...history.lines];
+    const idOf = (l: string) => /"session_id":"([^"]+)"/.exec(l)?.[1];
+    const tsOf = (l: string) => /"ts":"([^"]+)"/.exec(l)?.[1] as string;
+    const closeOf = (i: number) => lines.findIndex((c) => c.includes('"session_close"') && c.includes(idOf(lines[i] as string) as string));
+    const at = lines.findIndex((l, i) => i > 300 && i < 390 && l.includes('"session_open"') && l.includes('"service":"sshd"') && closeOf(i) > i && closeOf(i) < 400);
+    expect(at).toBeGreaterThan(0);
+    const close = closeOf(at);
+    // The open moved to the end of the first segment and the close into the next, with times to
+    // match, on a host that never boots again (a boot would end the session either way).
+    const lone = (l: string) => l.replace(/"host":"[^"]+"/, '"host":"lone1"');
+    const openLine = lines[at] as string;
+    const closeLine = lines[close] as string;
+    lines.splice(close, 1);
+    lines.splice(at, 1);
+    const open = lone(openLine.replace(tsOf(openLine), tsOf(lines[398] as string)));
+    const moved = lone(closeLine.replace(tsOf(closeLine), tsOf(lines[405] as string)));
+    lines.splice(399, 0, open, open);
+    lines.splice(405, 0, moved);
+    expect([lines[399], lines[400]]).toEqual([open, open]);
+    writeLogDirectory(`${dir}/rewritten`, lines, 400);
+    const rewritten = { ...configFor(`${dir}/rewritten`), stateDir: `${dir}/state-rewritten` };
+    const period = request(history.end - 24 * hour, history.end);
+    const whole = report(period, rewritten, 'whole');
+    expect(whole.built.totals.sessions).toBeGreaterThan(10);
+    expect(report(period, rewritten, 'auto').built).toEqual(whole.built);
+    expect(report(period, rewritten, 'auto').built).toEqual(whole.built);
+  });
 });
