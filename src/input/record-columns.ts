@@ -22,6 +22,9 @@ export const intFields = 19;
  */
 export const floatFields = 4;
 
+/** Which int fields are numbers into the string table (1), not values. */
+const stringFields = Uint8Array.from({ length: intFields }, (_, k) => (k >= F.host && k !== F.uid && k !== F.audit ? 1 : 0));
+
 export interface RecordColumns {
   count: number;
   strings: StringTable;
@@ -48,14 +51,7 @@ export class ColumnsBuilder {
   add(record: LogRecord): void {
     const at = parseTimestamp(record.ts) ?? 0;
     if (at < this.earliest) this.earliest = at;
-    if (this.count * intFields === this.ints.length) {
-      const ints = new Int32Array(this.ints.length * 2);
-      ints.set(this.ints);
-      this.ints = ints;
-      const floats = new Float64Array(this.floats.length * 2);
-      floats.set(this.floats);
-      this.floats = floats;
-    }
+    this.grow();
     const b = this.count * intFields;
     const ints = this.ints;
     ints.fill(-1, b, b + intFields);
@@ -98,6 +94,31 @@ export class ColumnsBuilder {
     if (record.event === 'session_close' && record.pty !== undefined) ints[b + F.pty] = this.str(record.pty);
     this.floats[fb + 1] = record.pid_start;
     this.floats[fb + 2] = record.pid;
+  }
+
+  /** Row `i` of other columns, its strings taken into this batch's table. */
+  addRow(c: RecordColumns, i: number): void {
+    this.grow();
+    const at = c.floats[i * floatFields] as number;
+    if (at < this.earliest) this.earliest = at;
+    const b = this.count * intFields;
+    const from = i * intFields;
+    for (let k = 0; k < intFields; k++) {
+      const v = c.ints[from + k] as number;
+      this.ints[b + k] = stringFields[k] === 1 && v >= 0 ? this.strings.id(c.strings.get(v)) : v;
+    }
+    this.floats.set(c.floats.subarray(i * floatFields, (i + 1) * floatFields), this.count * floatFields);
+    this.count++;
+  }
+
+  private grow(): void {
+    if (this.count * intFields < this.ints.length) return;
+    const ints = new Int32Array(this.ints.length * 2);
+    ints.set(this.ints);
+    this.ints = ints;
+    const floats = new Float64Array(this.floats.length * 2);
+    floats.set(this.floats);
+    this.floats = floats;
   }
 
   finish(malformed: number): RecordColumns {

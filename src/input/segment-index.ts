@@ -20,9 +20,12 @@ import { fs, readTextNoFollow } from '../sys/fs.ts';
 
 import { forEachRecordIn, isNotRegular, type InputFile, type InputRead } from './inputs.ts';
 import { orderWindow } from './newest-first.ts';
+import { carriedThrough } from './columns-since.ts';
 import { ColumnsBuilder, decodeColumns, encodeColumns, isColumnsHead, type RecordColumns } from './record-columns.ts';
 
 const version = 3;
+/** Files of what segments leave together kept by prune(): a weekly and a monthly report's, and a few more. */
+const keptThrough = 6;
 const indexDirName = 'segment-index';
 
 interface Identity {
@@ -48,6 +51,28 @@ interface Stored extends Omit<SegmentSummary, 'carried'> {
   name: string;
   identity: Identity;
   carried: string;
+}
+
+/** What segments leave together to what follows them, and each one's time span (SegmentIndex.carriedThrough). */
+export interface Through {
+  carried: RecordColumns;
+  spans: Array<{ first: Micros | null; last: Micros | null }>;
+}
+
+/**
+ * The file of what segments leave together: the newest one's identity and a hash of them all
+ * (FNV-1a, 64 bits in two halves): a name, not a check, which the list in the file is.
+ */
+function throughName(chain: readonly Identity[]): string {
+  const text = JSON.stringify(chain.map((id) => [id.dev, id.ino, id.size, id.mtimeMs]));
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    a = Math.imul(a ^ text.charCodeAt(i), 0x01000193);
+    b = Math.imul(b ^ text.charCodeAt(i), 0x01000193) ^ (a >>> 13);
+  }
+  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+  return `through-${fileNameOf(chain[chain.length - 1] as Identity, '')}${hex(a)}${hex(b)}.columns`;
 }
 
 const sameIdentity = (a: Identity, b: Identity) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
@@ -286,6 +311,72 @@ export class SegmentIndex {
     }
   }
 
+  /**
+   * What the rotated segments `files` of one log (oldest first, from its first) leave together to
+   * what follows them (columns-since.ts: carriedThrough), with each one's time span for the
+   * reader's order check. Kept in the index under the newest segment's name and a hash of all
+   * their identities, the full list checked on reading; made from the longest run of them kept
+   * there and the summaries of the rest. Null when a segment is no longer a regular file.
+   */
+  carriedThrough(files: readonly InputFile[]): Through | null {
+    const chain: Identity[] = [];
+    for (const file of files) {
+      const segment = file.segment;
+      if (segment === undefined) return null;
+      chain.push({ dev: segment.dev, ino: segment.ino, size: segment.size, mtimeMs: segment.mtimeMs });
+    }
+    if (chain.length === 0) return null;
+    // The longest run from the first that the index holds.
+    let start = 0;
+    let acc: Through | null = null;
+    for (let n = chain.length; n > 0 && acc === null; n--) {
+      acc = this.readThrough(chain.slice(0, n));
+      if (acc !== null) start = n;
+    }
+    if (start === chain.length) return acc;
+    for (let k = start; k < chain.length; k++) {
+      const summary = this.summary(files[k] as InputFile);
+      if (summary === null) return null;
+      acc = {
+        carried: carriedThrough(acc?.carried ?? null, summary.carried, summary.last),
+        spans: [...(acc?.spans ?? []), { first: summary.first, last: summary.last }],
+      };
+    }
+    const made = acc as Through;
+    if (this.dir !== null && this.canStore()) {
+      const last = files[files.length - 1] as InputFile;
+      this.write(throughName(chain), encodeColumns(made.carried, { chain, spans: made.spans }), last.path);
+    }
+    return made;
+  }
+
+  private readThrough(chain: readonly Identity[]): Through | null {
+    if (this.dir === null || !this.trusted()) return null;
+    try {
+      const decoded = decodeColumns(this.readColumnsFile(`${this.dir}/${throughName(chain)}`));
+      const header = decoded?.identity as { chain?: unknown; spans?: unknown } | undefined;
+      if (decoded === undefined || decoded === null || !Array.isArray(header?.chain) || !Array.isArray(header.spans)) return null;
+      const stored = header.chain as Identity[];
+      const spans = header.spans as Through['spans'];
+      if (stored.length !== chain.length || !stored.every((id, k) => typeof id === 'object' && id !== null && sameIdentity(id, chain[k] as Identity))) return null;
+      const time = (t: unknown) => t === null || Number.isSafeInteger(t);
+      if (spans.length !== chain.length || !spans.every((s) => typeof s === 'object' && s !== null && time(s.first) && time(s.last))) return null;
+      // The columns are views of the reused read buffer: copied, as they outlive the next read.
+      const { ints, floats } = decoded.columns;
+      return { carried: { ...decoded.columns, ints: ints.slice(), floats: floats.slice() }, spans };
+    } catch {
+      return null; // missing or unreadable: made again
+    }
+  }
+
+  private modifiedAt(name: string): number {
+    try {
+      return fs.lstatSync(`${this.dir as string}/${name}`).mtimeMs;
+    } catch {
+      return 0;
+    }
+  }
+
   /** Removes summaries of segments no longer in the log (`present`: the identities of those that are). */
   prune(present: readonly InputFile[]): void {
     if (this.dir === null || !this.canStore()) return;
@@ -296,6 +387,14 @@ export class SegmentIndex {
     } catch {
       return;
     }
+    // What segments leave together: kept while their newest is there, the few made last of them.
+    const newest = new Set(present.flatMap((f) => (f.segment ? [`through-${fileNameOf(f.segment, '')}`] : [])));
+    const through = names
+      .filter((name) => name.startsWith('through-') && newest.has(name.slice(0, name.lastIndexOf('.', name.length - '.columns'.length - 1) + 1)))
+      .map((name) => ({ name, at: this.modifiedAt(name) }))
+      .sort((a, b) => b.at - a.at)
+      .slice(0, keptThrough);
+    for (const { name } of through) keep.add(name);
     for (const name of names) {
       if (!(name.endsWith('.json') || name.endsWith('.columns')) || keep.has(name)) continue;
       try {

@@ -10,7 +10,9 @@ import type { Alert } from '../alerts/engine.ts';
 import type { Config } from '../config/config.ts';
 import { FailureCollector } from '../failures/failures.ts';
 import { damageWarning, readInputTextUpToDamage, type InputFile } from '../input/inputs.ts';
+import { withoutEndedBefore } from '../input/columns-since.ts';
 import { orderWindow, readNewestFirst } from '../input/newest-first.ts';
+import type { RecordColumns } from '../input/record-columns.ts';
 import { SegmentIndex } from '../input/segment-index.ts';
 import type { Micros } from '../record/time.ts';
 import { AccessLogSummarizer } from '../report/access-log.ts';
@@ -60,23 +62,37 @@ function loadPeriod(request: ReportRequest, config: Config, how: HistoryRead): {
     const collector = newCollector();
     const index = new SegmentIndex(config.stateDir);
     const recent = loadRecent(paths, config, alive, (r) => collector.add(r), (onRecord, onColumns) => {
-      // The segments of the period from their columns in the segment index, where it has them.
-      const columns = { of: (file: InputFile) => index.columns(file), add: onColumns };
+      // The segments of the period from their columns in the segment index, where it has them; of
+      // the oldest, which straddles the period's start, only what the period needs from before it.
+      const cutoff = request.since - orderWindow;
+      const columns = { of: (file: InputFile) => index.columns(file), add: (c: RecordColumns) => onColumns(withoutEndedBefore(c, cutoff)) };
       const read = readNewestFirst(paths, onRecord, { enough: (cut) => cut < request.since, wholeFiles: true, columns });
       if (read.disorder) return read;
-      // Newest first, each segment's records no later than the earliest after it (by the window);
-      // one that is (a duplicate written far from its original, a clock set back) means disorder.
-      const summaries = read.unread.map(({ file, after }) => ({ summary: index.summary(file), after, log: dirname(file.path) }));
-      const earliest = new Map<string, Micros>();
-      for (let i = summaries.length - 1; i >= 0; i--) {
-        const { summary, after, log } = summaries[i] as (typeof summaries)[number];
-        // A segment that is no longer a file: the whole read says what it is.
-        if (summary === null) return { ...read, disorder: true };
-        const before = Math.min(earliest.get(log) ?? Infinity, after);
-        if (summary.last !== null && summary.last > before + orderWindow) return { ...read, disorder: true };
-        earliest.set(log, Math.min(before, summary.first ?? Infinity));
+      // What the segments before the period leave to it, per log (segment-index.ts), and their
+      // spans: newest first, each segment's records no later than the earliest after it (by the
+      // window); one that is (a duplicate written far from its original, a clock set back) means disorder.
+      const logs = new Map<string, { files: InputFile[]; after: Micros }>();
+      for (const { file, after } of read.unread) {
+        const log = dirname(file.path);
+        const entry = logs.get(log) ?? { files: [], after };
+        entry.files.push(file);
+        entry.after = Math.min(entry.after, after);
+        logs.set(log, entry);
       }
-      for (const { summary } of summaries) if (summary !== null) onColumns(summary.carried);
+      const carried: RecordColumns[] = [];
+      for (const { files, after } of logs.values()) {
+        const through = index.carriedThrough(files);
+        // A segment that is no longer a file: the whole read says what it is.
+        if (through === null) return { ...read, disorder: true };
+        let before = after;
+        for (let k = through.spans.length - 1; k >= 0; k--) {
+          const { first, last } = through.spans[k] as (typeof through.spans)[number];
+          if (last !== null && last > before + orderWindow) return { ...read, disorder: true };
+          before = Math.min(before, first ?? Infinity);
+        }
+        carried.push(through.carried);
+      }
+      for (const c of carried) onColumns(c);
       return read;
     }, (c) => collector.addColumns(c));
     if (recent !== null) return { loaded: recent.loaded, collector };
