@@ -20,7 +20,7 @@ import { fs, readTextNoFollow } from '../sys/fs.ts';
 
 import { forEachRecordIn, isNotRegular, type InputFile, type InputRead } from './inputs.ts';
 import { orderWindow } from './newest-first.ts';
-import { carriedThrough } from './columns-since.ts';
+import { carriedThrough } from './carried-through.ts';
 import { ColumnsBuilder, decodeColumns, encodeColumns, isColumnsHead, type RecordColumns } from './record-columns.ts';
 
 const version = 3;
@@ -313,7 +313,7 @@ export class SegmentIndex {
 
   /**
    * What the rotated segments `files` of one log (oldest first, from its first) leave together to
-   * what follows them (columns-since.ts: carriedThrough), with each one's time span for the
+   * what follows them (carried-through.ts), with each one's time span for the
    * reader's order check. Kept in the index under the newest segment's name and a hash of all
    * their identities, the full list checked on reading; made from the longest run of them kept
    * there and the summaries of the rest. Null when a segment is no longer a regular file.

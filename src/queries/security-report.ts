@@ -10,7 +10,6 @@ import type { Alert } from '../alerts/engine.ts';
 import type { Config } from '../config/config.ts';
 import { FailureCollector } from '../failures/failures.ts';
 import { damageWarning, readInputTextUpToDamage, type InputFile } from '../input/inputs.ts';
-import { withoutEndedBefore } from '../input/columns-since.ts';
 import { orderWindow, readNewestFirst } from '../input/newest-first.ts';
 import type { RecordColumns } from '../input/record-columns.ts';
 import { SegmentIndex } from '../input/segment-index.ts';
@@ -62,10 +61,8 @@ function loadPeriod(request: ReportRequest, config: Config, how: HistoryRead): {
     const collector = newCollector();
     const index = new SegmentIndex(config.stateDir);
     const recent = loadRecent(paths, config, alive, (r) => collector.add(r), (onRecord, onColumns) => {
-      // The segments of the period from their columns in the segment index, where it has them; of
-      // the oldest, which straddles the period's start, only what the period needs from before it.
-      const cutoff = request.since - orderWindow;
-      const columns = { of: (file: InputFile) => index.columns(file), add: (c: RecordColumns) => onColumns(withoutEndedBefore(c, cutoff)) };
+      // The segments of the period from their columns in the segment index, where it has them.
+      const columns = { of: (file: InputFile) => index.columns(file), add: onColumns };
       const read = readNewestFirst(paths, onRecord, { enough: (cut) => cut < request.since, wholeFiles: true, columns });
       if (read.disorder) return read;
       // What the segments before the period leave to it, per log (segment-index.ts), and their

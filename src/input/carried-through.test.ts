@@ -3,9 +3,9 @@ import { generateHistory } from '../../test/helpers/log-history.ts';
 import { Reconciler } from '../reconcile/reconcile.ts';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { Session } from '../reconcile/types.ts';
-import { carriedThrough, withoutEndedBefore } from './columns-since.ts';
+import { carriedThrough } from './carried-through.ts';
 import { parseLines } from './parse-lines.ts';
-import { ColumnsBuilder, F, floatFields, intFields, Kind, type RecordColumns } from './record-columns.ts';
+import { ColumnsBuilder, floatFields, type RecordColumns } from './record-columns.ts';
 
 const { records } = parseLines(generateHistory({ sessions: 600, seed: 7 }).lines.join(''));
 const columnsOf = (rs: typeof records) => {
@@ -23,7 +23,7 @@ function seenFrom(batches: RecordColumns[], since: Micros): Session[] {
   return Array.from(done.order, (i) => done.session(i)).filter((s) => s.logout_time === null || at(s.logout_time) >= since);
 }
 
-describe('what records before a period leave to it', () => {
+describe('what the segments before a period leave to it', () => {
   it('copies rows between batches with their strings', () => {
     const all = columnsOf(records);
     const copy = new ColumnsBuilder();
@@ -31,20 +31,6 @@ describe('what records before a period leave to it', () => {
     const copied = copy.finish(0);
     expect(copied.count).toBe(all.count);
     expect(seenFrom([copied], 0)).toEqual(seenFrom([all], 0));
-  });
-
-  it('leaves out the sessions opened and closed before the cut, and nothing a period after it sees', () => {
-    const all = columnsOf(records);
-    const since = at(records[Math.floor(records.length * 0.7)]?.ts as string);
-    const cutoff = since - 120_000_000;
-    const trimmed = withoutEndedBefore(all, cutoff);
-    expect(trimmed.count).toBeLessThan(all.count * 0.5);
-    expect(seenFrom([trimmed], since)).toEqual(seenFrom([all], since));
-    for (let i = 0; i < trimmed.count; i++) {
-      if (trimmed.ints[i * intFields + F.kind] === Kind.failure) expect(trimmed.floats[i * floatFields]).toBeGreaterThanOrEqual(cutoff);
-    }
-    // Nothing before the cut: the same columns.
-    expect(withoutEndedBefore(all, 0)).toBe(all);
   });
 
   it('folds the summaries of segments into what they leave together, pairing across them', () => {
