@@ -5,7 +5,7 @@ import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { Session } from '../reconcile/types.ts';
 import { carriedThrough } from './carried-through.ts';
 import { parseLines } from './parse-lines.ts';
-import { ColumnsBuilder, floatFields, type RecordColumns } from './record-columns.ts';
+import { ColumnsBuilder, F, floatFields, intFields, Kind, neededFrom, type RecordColumns } from './record-columns.ts';
 
 const { records } = parseLines(generateHistory({ sessions: 600, seed: 7 }).lines.join(''));
 const columnsOf = (rs: typeof records) => {
@@ -31,6 +31,19 @@ describe('what the segments before a period leave to it', () => {
     const copied = copy.finish(0);
     expect(copied.count).toBe(all.count);
     expect(seenFrom([copied], 0)).toEqual(seenFrom([all], 0));
+  });
+
+  it('leave out, of a segment straddling the start, the sessions that ended before it, and nothing the period sees', () => {
+    const all = columnsOf(records);
+    const since = at(records[Math.floor(records.length * 0.7)]?.ts as string);
+    const needed = neededFrom(all, since);
+    expect(needed.count).toBeLessThan(all.count * 0.5);
+    expect(seenFrom([needed], since)).toEqual(seenFrom([all], since));
+    for (let i = 0; i < needed.count; i++) {
+      if (needed.ints[i * intFields + F.kind] === Kind.failure) expect(needed.floats[i * floatFields]).toBeGreaterThanOrEqual(since);
+    }
+    // A period from before the segment needs all of it.
+    expect(neededFrom(all, at(records[0]?.ts as string))).toBe(all);
   });
 
   it('folds the summaries of segments into what they leave together, pairing across them', () => {

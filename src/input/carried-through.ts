@@ -12,7 +12,7 @@
 
 import type { Micros } from '../record/time.ts';
 import { orderWindow } from './newest-first.ts';
-import { ColumnsBuilder, F, floatFields, intFields, Kind, type RecordColumns } from './record-columns.ts';
+import { ColumnsBuilder, F, floatFields, intFields, Kind, sessionRows, type RecordColumns } from './record-columns.ts';
 
 /** What is known of a session id's rows: an open, one near the end, a close. */
 const Seen = { open: 1, late: 2, closed: 4 } as const;
@@ -27,36 +27,12 @@ export function carriedThrough(before: RecordColumns | null, carried: RecordColu
   const all = joined.finish(0);
   const { ints, floats, count } = all;
   const lateFrom = (last ?? Infinity) - orderWindow;
-  // Each session id's rows share the row of its first (a hash of the id's words, open addressing).
-  const size = 1 << Math.max(4, 32 - Math.clz32(count * 2));
-  const slots = new Int32Array(size); // row + 1; 0 is empty
-  const firstRow = new Int32Array(count).fill(-1);
+  const firstRow = sessionRows(ints, count);
   const seen = new Uint8Array(count);
-  const same = (a: number, b: number) =>
-    ints[a + F.s0] === ints[b + F.s0] && ints[a + F.s1] === ints[b + F.s1] && ints[a + F.s2] === ints[b + F.s2] && ints[a + F.s3] === ints[b + F.s3];
   for (let i = 0; i < count; i++) {
-    const b = i * intFields;
-    const kind = ints[b + F.kind] as number;
-    // Opens and closes with a session id (a close without one has its event id instead).
-    if ((kind !== Kind.open && kind !== Kind.close) || ints[b + F.eventId] !== -1) continue;
-    let h = Math.imul((ints[b + F.s3] as number) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(ints[b + F.s2] as number, 0xc2b2ae35) ^ (ints[b + F.s1] as number) ^ (ints[b + F.s0] as number);
-    h ^= h >>> 16;
-    let slot = h & (size - 1);
-    let row = i;
-    for (;;) {
-      const entry = slots[slot] as number;
-      if (entry === 0) {
-        slots[slot] = i + 1;
-        break;
-      }
-      if (same((entry - 1) * intFields, b)) {
-        row = entry - 1;
-        break;
-      }
-      slot = (slot + 1) & (size - 1);
-    }
-    firstRow[i] = row;
-    if (kind === Kind.close) seen[row] = (seen[row] as number) | Seen.closed;
+    const row = firstRow[i] as number;
+    if (row < 0) continue;
+    if (ints[i * intFields + F.kind] === Kind.close) seen[row] = (seen[row] as number) | Seen.closed;
     else seen[row] = (seen[row] as number) | Seen.open | ((floats[i * floatFields] as number) >= lateFrom ? Seen.late : 0);
   }
   const keep = new Uint8Array(count);

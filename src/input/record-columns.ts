@@ -7,6 +7,7 @@
 import { parseTimestamp } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { Interner, StringTable, uuidWords } from '../reconcile/columns.ts';
+import { orderWindow } from './newest-first.ts';
 
 export const Kind = { open: 0, close: 1, boot: 2, shutdown: 3, failure: 4 } as const;
 
@@ -17,10 +18,13 @@ export const F = {
 } as const;
 export const intFields = 19;
 /**
- * Float64 fields per record: the time (µs), the process's start time, its pid, and the uid as the
- * record has it (NaN: null; the int field holds it as the reconciler keeps it, in 32 bits).
+ * Float64 fields per record: the time (µs), the process's start time, its pid, the uid as the
+ * record has it (NaN: null; the int field holds it as the reconciler keeps it, in 32 bits), and
+ * until when a period needs the record (neededFrom).
  */
-export const floatFields = 4;
+export const floatFields = 5;
+/** The float field of until when a period needs the record. */
+const neededField = 4;
 
 /** Which int fields are numbers into the string table (1), not values. */
 const stringFields = Uint8Array.from({ length: intFields }, (_, k) => (k >= F.host && k !== F.uid && k !== F.audit ? 1 : 0));
@@ -60,6 +64,7 @@ export class ColumnsBuilder {
     this.floats[fb + 1] = 0;
     this.floats[fb + 2] = 0;
     this.floats[fb + 3] = Number.NaN;
+    this.floats[fb + neededField] = Infinity;
     this.count++;
     ints[b + F.host] = this.str(record.host);
     ints[b + F.bootId] = this.str(record.boot_id);
@@ -122,19 +127,117 @@ export class ColumnsBuilder {
   }
 
   finish(malformed: number): RecordColumns {
-    return {
-      count: this.count,
-      strings: StringTable.of(this.strings.own()),
-      ints: this.ints.subarray(0, this.count * intFields),
-      floats: this.floats.subarray(0, this.count * floatFields),
-      malformed,
-      earliest: this.earliest === Infinity ? null : this.earliest,
-    };
+    const ints = this.ints.subarray(0, this.count * intFields);
+    const floats = this.floats.subarray(0, this.count * floatFields);
+    markNeeded(ints, floats, this.count);
+    return { count: this.count, strings: StringTable.of(this.strings.own()), ints, floats, malformed, earliest: this.earliest === Infinity ? null : this.earliest };
   }
 }
 
+/**
+ * Each named open's and close's row (one with a session id), numbered by the first row of its
+ * session id in the batch (a hash of the id's words, open addressing); -1 for other rows.
+ */
+export function sessionRows(ints: Int32Array, count: number): Int32Array {
+  const size = 1 << Math.max(4, 32 - Math.clz32(count * 2));
+  const slots = new Int32Array(size); // row + 1; 0 is empty
+  const firstRow = new Int32Array(count).fill(-1);
+  for (let i = 0; i < count; i++) {
+    const b = i * intFields;
+    const kind = ints[b] as number;
+    // Opens and closes with a session id (a close without one has its event id instead).
+    if ((kind !== Kind.open && kind !== Kind.close) || ints[b + F.eventId] !== -1) continue;
+    const w0 = ints[b + F.s0] as number;
+    const w1 = ints[b + F.s1] as number;
+    const w2 = ints[b + F.s2] as number;
+    const w3 = ints[b + F.s3] as number;
+    let h = Math.imul(w3 ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(w2, 0xc2b2ae35) ^ w1 ^ w0;
+    h ^= h >>> 16;
+    let slot = h & (size - 1);
+    let row = i;
+    for (;;) {
+      const entry = slots[slot] as number;
+      if (entry === 0) {
+        slots[slot] = i + 1;
+        break;
+      }
+      const o = (entry - 1) * intFields;
+      if (ints[o + F.s0] === w0 && ints[o + F.s1] === w1 && ints[o + F.s2] === w2 && ints[o + F.s3] === w3) {
+        row = entry - 1;
+        break;
+      }
+      slot = (slot + 1) & (size - 1);
+    }
+    firstRow[i] = row;
+  }
+  return firstRow;
+}
+
+/**
+ * Sets until when a period needs each record of a batch that is a stretch of a log (a segment):
+ * a session opened and closed within it ends at its last close, and a period from later on needs
+ * none of its records — unless it was opened within the order window of the batch's start (its
+ * open may be written again before it, a relay's duplicate) or of the period's start (after it):
+ * so its records are needed until the later of its last close and its last open plus the window.
+ * A failed login is needed until its own time; boots and shutdowns (they end sessions), opens not
+ * closed within, closes of sessions opened before, and closes without an id (paired by process)
+ * always.
+ */
+function markNeeded(ints: Int32Array, floats: Float64Array, count: number): void {
+  let first = Infinity;
+  for (let i = 0; i < count; i++) first = Math.min(first, floats[i * floatFields] as number);
+  const rows = sessionRows(ints, count);
+  // Per session (at its first row): the latest open and close, and whether an open is near the start.
+  const lastOpen = new Float64Array(count).fill(-Infinity);
+  const lastClose = new Float64Array(count).fill(-Infinity);
+  const early = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const row = rows[i] as number;
+    if (row < 0) continue;
+    const at = floats[i * floatFields] as number;
+    if (ints[i * intFields] === Kind.open) {
+      if (at > (lastOpen[row] as number)) lastOpen[row] = at;
+      if (at <= first + orderWindow) early[row] = 1;
+    } else if (at > (lastClose[row] as number)) lastClose[row] = at;
+  }
+  for (let i = 0; i < count; i++) {
+    const row = rows[i] as number;
+    const f = i * floatFields;
+    if (row >= 0) {
+      const open = lastOpen[row] as number;
+      const close = lastClose[row] as number;
+      floats[f + neededField] = open === -Infinity || close === -Infinity || early[row] === 1 ? Infinity : Math.max(open + orderWindow, close);
+    } else floats[f + neededField] = ints[i * intFields] === Kind.failure ? (floats[f] as number) : Infinity;
+  }
+}
+
+/**
+ * The records of a batch (a segment's, whose records needed until when are set) that a period
+ * from `since` needs, in the same order; the batch itself when it needs them all. What it leaves
+ * out, sessions that ended before the period and failed logins before it, it would not count.
+ */
+export function neededFrom(columns: RecordColumns, since: number): RecordColumns {
+  const { ints, floats, count } = columns;
+  if (count === 0 || !((columns.earliest ?? Infinity) < since)) return columns;
+  let kept = 0;
+  for (let i = 0; i < count; i++) if ((floats[i * floatFields + neededField] as number) >= since) kept++;
+  if (kept === count) return columns;
+  const outInts = new Int32Array(kept * intFields);
+  const outFloats = new Float64Array(kept * floatFields);
+  let j = 0;
+  let earliest = Infinity;
+  for (let i = 0; i < count; i++) {
+    if ((floats[i * floatFields + neededField] as number) < since) continue;
+    outInts.set(ints.subarray(i * intFields, i * intFields + intFields), j * intFields);
+    outFloats.set(floats.subarray(i * floatFields, i * floatFields + floatFields), j * floatFields);
+    earliest = Math.min(earliest, floats[i * floatFields] as number);
+    j++;
+  }
+  return { count: kept, strings: columns.strings, ints: outInts, floats: outFloats, malformed: columns.malformed, earliest: kept > 0 ? earliest : null };
+}
+
 const magic = 0x4c53434c; // "LSCL"
-const version = 4;
+const version = 5;
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 

@@ -11,7 +11,7 @@ import type { Config } from '../config/config.ts';
 import { FailureCollector } from '../failures/failures.ts';
 import { damageWarning, readInputTextUpToDamage, type InputFile } from '../input/inputs.ts';
 import { orderWindow, readNewestFirst } from '../input/newest-first.ts';
-import type { RecordColumns } from '../input/record-columns.ts';
+import { neededFrom, type RecordColumns } from '../input/record-columns.ts';
 import { SegmentIndex } from '../input/segment-index.ts';
 import type { Micros } from '../record/time.ts';
 import { AccessLogSummarizer } from '../report/access-log.ts';
@@ -61,8 +61,9 @@ function loadPeriod(request: ReportRequest, config: Config, how: HistoryRead): {
     const collector = newCollector();
     const index = new SegmentIndex(config.stateDir);
     const recent = loadRecent(paths, config, alive, (r) => collector.add(r), (onRecord, onColumns) => {
-      // The segments of the period from their columns in the segment index, where it has them.
-      const columns = { of: (file: InputFile) => index.columns(file), add: onColumns };
+      // The segments of the period from their columns in the segment index, where it has them; of
+      // the oldest, which straddles the period's start, only what the period needs.
+      const columns = { of: (file: InputFile) => index.columns(file), add: (c: RecordColumns) => onColumns(neededFrom(c, request.since)) };
       const read = readNewestFirst(paths, onRecord, { enough: (cut) => cut < request.since, wholeFiles: true, columns });
       if (read.disorder) return read;
       // What the segments before the period leave to it, per log (segment-index.ts), and their
