@@ -115,9 +115,11 @@ export async function report(options: ReportOptions, config: Config, io: Command
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const { report: built, warnings, incomplete } = securityReport({ ...options, zone, ...(source ? { source } : {}) }, config, now);
   // The file and the mail get the whole report; standard output the report fitted and painted.
-  const text = render(built, options.format);
-  if (options.output === null) io.stdout(options.format === 'text' ? render(built, 'text', width, paint) : text);
-  else replaceFileSync(options.output, text, 0o640);
+  // Each is made only where it goes.
+  let whole: string | null = null;
+  const text = () => (whole ??= render(built, options.format));
+  if (options.output === null) io.stdout(options.format === 'text' ? render(built, 'text', width, paint) : text());
+  else replaceFileSync(options.output, text(), 0o640);
   // The warnings (in the report too) after it; a report from an input read only up to its damage
   // is still written and mailed, and exits 1.
   for (const w of warnings) io.stderr(`logsphere: ${w}\n`);
@@ -127,7 +129,7 @@ export async function report(options: ReportOptions, config: Config, io: Command
     io.stderr('logsphere: --mail: no mail configured (LOGSPHERE_SMTP_HOST, LOGSPHERE_MAIL_FROM, LOGSPHERE_MAIL_TO); report not mailed\n');
     return status;
   }
-  const sent = await mailReport(config.mail, built, { format: options.format, text });
+  const sent = await mailReport(config.mail, built, { format: options.format, text: text() });
   io.stderr(`logsphere: report mailed to ${sent.accepted.join(', ')}\n`);
   if (sent.rejected.length === 0) return status;
   io.stderr(`logsphere: Cannot mail the report to ${sent.rejected.join(', ')}: refused by ${config.mail.host}:${config.mail.port}\n`);
