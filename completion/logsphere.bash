@@ -1,7 +1,8 @@
 # bash completion for logsphere(1): commands, each command's options, the values of --format,
 # --time-format, --by and --layout, the words import and db take, and user and host names.
-# Installed as /usr/local/share/bash-completion/completions/logsphere (scripts/install.sh), where
-# bash-completion loads it the first time `logsphere` is completed; or `source` it.
+# Installed as /usr/local/share/bash-completion/completions/logsphere (scripts/install.sh) or
+# /usr/share/bash-completion/completions/logsphere (the Debian package), where bash-completion
+# loads it the first time `logsphere` is completed; or `source` it.
 #
 # The commands and options are read from the program's own help (`logsphere --help`,
 # `logsphere COMMAND --help`), as bash-completion's _parse_help does, once per shell and command:

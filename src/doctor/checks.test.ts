@@ -122,6 +122,16 @@ describe('doctorChecks()', () => {
     expect(doctorChecks(options).find((c) => c.name === 'failed logins')).toMatchObject({ status: 'OK', detail: `recorded (${dir}/pam.d/common-auth)` });
   });
 
+  it("gives the Debian package's way to set things right where the package installed LogSphere", () => {
+    const options = { ...healthyHost(), installedBy: 'package' as const, systemdRunning: false };
+    writeFileSync(`${dir}/pam.d/common-session`, 'session optional pam_systemd.so\n');
+    const detail = (name: string) => doctorChecks(options).find((c) => c.name === name)?.detail;
+    expect(detail('pam')).toBe(`no session line with pam_exec.so ${dir}/hook in ${dir}/pam.d; dpkg-reconfigure logsphere proves the line and enables it`);
+    expect(detail('failed logins')).toContain('turn it on with LOGSPHERE_AUTH_FAILURES=yes dpkg-reconfigure logsphere');
+    expect(detail('unit')).toContain("boots are recorded by the package's configuration only");
+    expect(JSON.stringify(doctorChecks(options))).not.toContain('install.sh');
+  });
+
   it('warns, not fails, about the unit when systemd is not running', () => {
     const options = healthyHost();
     expect(statusOf({ ...options, systemdRunning: false })['unit']).toBe('WARN');

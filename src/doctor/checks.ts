@@ -32,7 +32,27 @@ export interface DoctorOptions {
   /** True when systemd is the running init (/run/systemd/system exists). */
   systemdRunning: boolean;
   bootId: string;
+  /** What installed LogSphere here (src/sys/installation.ts), for the advice; install.sh by default. */
+  installedBy?: 'package' | 'install.sh';
 }
+
+/** How to set right what a check finds, by what installed LogSphere. */
+const advice = {
+  'install.sh': {
+    enable: null,
+    userEnvironment: 'install.sh does',
+    authFailures: 'scripts/install.sh --with-auth-failures (or the line of pam/logsphere-auth-failure)',
+    bootsWithoutSystemd: 'boots are recorded by install.sh only',
+  },
+  package: {
+    enable: 'dpkg-reconfigure logsphere proves the line and enables it',
+    userEnvironment: 'dpkg-reconfigure logsphere does',
+    authFailures: 'LOGSPHERE_AUTH_FAILURES=yes dpkg-reconfigure logsphere',
+    bootsWithoutSystemd: "boots are recorded by the package's configuration only",
+  },
+} as const;
+
+const adviceFor = (options: DoctorOptions) => advice[options.installedBy ?? 'install.sh'];
 
 export const unitName = 'logsphere-boot.service';
 
@@ -106,7 +126,8 @@ export function findPamLines(dirs: PamDirs, hookPath: string): PamLine[] {
 function checkPam(options: DoctorOptions): Check {
   const lines = findPamLines(options.pamDirs, options.hookPath);
   if (lines.length === 0) {
-    return { status: 'FAIL', name: 'pam', detail: `no session line with pam_exec.so ${options.hookPath} in ${options.pamDirs.config}` };
+    const enable = adviceFor(options).enable;
+    return { status: 'FAIL', name: 'pam', detail: `no session line with pam_exec.so ${options.hookPath} in ${options.pamDirs.config}${enable === null ? '' : `; ${enable}`}` };
   }
   const files = [...new Set(lines.map((l) => l.file))].join(', ');
   const required = lines.filter((l) => !/^(optional|\[)/.test(l.words[1] ?? ''));
@@ -136,7 +157,7 @@ function checkUserEnvironment(options: DoctorOptions): Check {
   return {
     status: 'FAIL',
     name: 'pam environment',
-    detail: `${where}: runs the hook and reads users' ~/.pam_environment (pam_env user_readenv=1), so a user can run code as root at logout; set user_readenv=0 there (install.sh does)`,
+    detail: `${where}: runs the hook and reads users' ~/.pam_environment (pam_env user_readenv=1), so a user can run code as root at logout; set user_readenv=0 there (${adviceFor(options).userEnvironment})`,
   };
 }
 
@@ -149,7 +170,7 @@ function checkFailedLogins(options: DoctorOptions): Check {
   return {
     status: 'WARN',
     name: 'failed logins',
-    detail: 'not recorded: no auth-failure line runs the hook; turn it on with scripts/install.sh --with-auth-failures (or the line of pam/logsphere-auth-failure)',
+    detail: `not recorded: no auth-failure line runs the hook; turn it on with ${adviceFor(options).authFailures}`,
   };
 }
 
@@ -157,7 +178,7 @@ function checkUnit(options: DoctorOptions): Check {
   const dir = options.unitDirs.find((d) => existsSync(`${d}/${unitName}`));
   if (!dir) return { status: 'FAIL', name: 'unit', detail: `${unitName} is not installed (${options.unitDirs.join(', ')})` };
   if (!options.systemdRunning) {
-    return { status: 'WARN', name: 'unit', detail: `${dir}/${unitName} installed; systemd is not running, boots are recorded by install.sh only` };
+    return { status: 'WARN', name: 'unit', detail: `${dir}/${unitName} installed; systemd is not running, ${adviceFor(options).bootsWithoutSystemd}` };
   }
   const enabled = options.unitDirs.some((d) =>
     ['multi-user.target.wants', 'sysinit.target.wants'].some((w) => existsSync(`${d}/${w}/${unitName}`)),

@@ -6,7 +6,8 @@ import type { Config } from '../config/config.ts';
 import { FailureCollector, type Failure } from '../failures/failures.ts';
 import { forEachRecord, readWarnings, type ReadResult } from '../input/inputs.ts';
 import { readNewestFirst } from '../input/newest-first.ts';
-import { authFailureLines, installedHookPath, systemPamDirs, type PamDirs } from '../pam/pam-stack.ts';
+import { authFailureLines, systemPamDirs, type PamDirs } from '../pam/pam-stack.ts';
+import { installationOnHost } from '../sys/installation.ts';
 import type { Micros } from '../record/time.ts';
 import { allDirectories, matchesName, type HistoryRead } from './history.ts';
 import { withDefaultNamed, type RecordReader } from './load-sessions.ts';
@@ -39,7 +40,7 @@ export interface FailedLogins {
 export function failedLogins(
   request: FailedLoginsRequest,
   config: Config,
-  pam: { dirs: PamDirs; hookPath: string } = { dirs: systemPamDirs, hookPath: installedHookPath },
+  pam: { dirs: PamDirs; hookPath: string } = { dirs: systemPamDirs, hookPath: installationOnHost().hookPath },
   reader: RecordReader = forEachRecord,
   how: HistoryRead = 'auto',
 ): FailedLogins {

@@ -13,7 +13,8 @@ import { missing } from '../helpers/require.ts';
 
 const lacking =
   missing({ root: true, commands: ['/usr/bin/pamtester', '/usr/sbin/pam-auth-update', '/usr/bin/gcc'] }) ??
-  (existsSync('/usr/local/lib/logsphere') ? 'LogSphere is installed on this host already' : null);
+  (existsSync('/usr/local/lib/logsphere') ? 'LogSphere is installed on this host already' : null) ??
+  (existsSync('/usr/lib/logsphere') ? 'the Debian package logsphere is installed on this host' : null);
 
 function snapshot(dir: string): Record<string, string> {
   return Object.fromEntries(

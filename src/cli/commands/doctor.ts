@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { parseCommandArgs } from '../args.ts';
 import { doctorChecks, type Check } from '../../doctor/checks.ts';
-import { hookServicesReadingUserEnvironment, installedHookPath, systemPamDirs } from '../../pam/pam-stack.ts';
+import { installationOnHost } from '../../sys/installation.ts';
+import { hookServicesReadingUserEnvironment, systemPamDirs } from '../../pam/pam-stack.ts';
 import { bootId } from '../../sys/host.ts';
 import { defineCommand } from '../command.ts';
 import { plain, type Paint } from '../../text/colour.ts';
@@ -21,24 +22,27 @@ LogSphere. Prints one line per check (OK, WARN or FAIL) and exits 1 when any che
 Options:
       --user-environment  only list the pam_env lines that read users' environment files in a
                           service that runs the hook, as FILE<tab>LINE<tab>BYTE (where the line's
-                          text ends); for scripts/install.sh
+                          text ends); for scripts/install.sh and the Debian package
       --hook-in FILE      with --user-environment: count FILE as running the hook (repeatable)
+      --hook PATH         with --user-environment: the hook as PAM lines name it (default: the
+                          installed one)
   -h, --help              show this help
 `;
 
 export interface DoctorOptions {
   userEnvironment: boolean;
   hookIn: string[];
+  hook: string | null;
 }
 
 export function parseDoctorArgs(args: string[]): DoctorOptions | 'help' {
   const { values } = parseCommandArgs({
     args,
-    options: { 'user-environment': { type: 'boolean', default: false }, 'hook-in': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    options: { 'user-environment': { type: 'boolean', default: false }, 'hook-in': { type: 'string', multiple: true }, hook: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help) return 'help';
-  return { userEnvironment: values['user-environment'], hookIn: values['hook-in'] ?? [] };
+  return { userEnvironment: values['user-environment'], hookIn: values['hook-in'] ?? [], hook: values.hook ?? null };
 }
 
 const tones = { OK: 'ok', WARN: 'warn', FAIL: 'fail' } as const;
@@ -58,9 +62,10 @@ export const doctorCommand = defineCommand({
   usage: doctorUsage,
   parse: (args) => parseDoctorArgs(args),
   async run(options, { config, io, width, paint, stdoutIsTerminal }) {
+    const installation = installationOnHost();
     if (options.userEnvironment) {
       const seen = new Set<string>();
-      for (const { line } of hookServicesReadingUserEnvironment(systemPamDirs, installedHookPath, options.hookIn)) {
+      for (const { line } of hookServicesReadingUserEnvironment(systemPamDirs, options.hook ?? installation.hookPath, options.hookIn)) {
         const key = `${line.file}\t${line.lastNumber}\t${line.endByte}\n`;
         if (!seen.has(key)) io.stdout(key);
         seen.add(key);
@@ -72,11 +77,12 @@ export const doctorCommand = defineCommand({
       utmpPath: '/run/utmp',
       nodePath: '/usr/bin/node',
       nodeVersion: process.version,
-      hookPath: installedHookPath,
+      hookPath: installation.hookPath,
       pamDirs: systemPamDirs,
-      unitDirs: ['/etc/systemd/system', '/usr/local/lib/systemd/system', '/lib/systemd/system'],
+      unitDirs: ['/etc/systemd/system', installation.unitDir, '/lib/systemd/system'],
       systemdRunning: existsSync('/run/systemd/system'),
       bootId: bootId(),
+      installedBy: installation.by,
     });
     // Wrapped on a terminal only: into a pipe, one line per check, for grep.
     io.stdout(formatChecks(checks, stdoutIsTerminal ? width : Infinity, paint));
