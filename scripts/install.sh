@@ -55,10 +55,13 @@ done
 [ "$(id -u)" -eq 0 ] || die "must run as root (sudo $0)"
 
 # One installation per host: the Debian package's (scripts/build-deb.sh) and this one would both
-# own the pam-auth-update profile "logsphere"; the package's is the package's to remove.
-if dpkg-query -W -f='${Status}' logsphere 2>/dev/null | grep -q ' installed$'; then
-  die "the Debian package logsphere is installed on this host; remove it first (apt-get remove logsphere) or keep using it"
-fi
+# own the pam-auth-update profile "logsphere"; the package's is the package's to remove. A package
+# removed but not purged still has its purge to run, which removes the state this one keeps.
+case "$(dpkg-query -W -f='${Status}' logsphere 2>/dev/null || true)" in
+  *' installed') die "the Debian package logsphere is installed on this host; remove it first (apt-get purge logsphere) or keep using it" ;;
+  *' config-files'|*' half-installed'|*' half-configured'|*' unpacked'|*' triggers-awaited'|*' triggers-pending')
+    die "the Debian package logsphere was removed but not purged; run apt-get purge logsphere first" ;;
+esac
 
 # The node the hook runs with, at the path its first line names (pam_exec gives it no PATH):
 # 18.19 or newer, the distributions' own included (Debian 12 and Ubuntu 24.04 ship 18). Where

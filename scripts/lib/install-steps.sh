@@ -67,12 +67,12 @@ remove_code_caches() {
 # Without systemd the boot unit never runs: this boot is recorded here, once.
 record_boot_without_systemd() {
   local boot_id log
-  boot_id=$(cat /proc/sys/kernel/random/boot_id)
+  boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) || { say "no /proc here: no boot recorded"; return 0; }
   log=/var/log/logsphere/sessions.jsonl
-  if [ -f "$log" ] && grep -F "\"boot_id\":\"$boot_id\"" "$log" | grep -qF '"event":"boot"'; then
+  if [ -f "$log" ] && grep -F "\"boot_id\":\"$boot_id\"" "$log" | grep -F '"event":"boot"' >/dev/null; then
     return
   fi
-  "$hook" boot
+  "$hook" boot || { say "the boot could not be recorded"; return 0; }
   say "no systemd running: recorded this boot ($boot_id)"
 }
 
@@ -116,7 +116,7 @@ require_pamtester() {
 prove_line() {
   local service="logsphere-install-check-$$" tmp status=0
   local file="$pam_dir/$service"
-  tmp=$(mktemp -d)
+  tmp=$(mktemp -d) || return 1
   proof_config "$tmp"
   printf '%s\n' 'auth required pam_permit.so' 'account required pam_permit.so' \
     'session required pam_permit.so' "$pam_line --config=$tmp/logsphere.env" >"$file"
@@ -131,7 +131,7 @@ prove_line() {
 prove_stack() {
   local stack=$1 service="logsphere-install-check-$$" tmp status=0
   local file="$pam_dir/$service"
-  tmp=$(mktemp -d)
+  tmp=$(mktemp -d) || return 1
   proof_config "$tmp"
   copy_with_proof_config "$tmp" "$stack" "$service-stack"
   printf '%s\n' 'auth required pam_permit.so' 'account required pam_permit.so' "@include $service-stack" >"$file"
@@ -241,14 +241,14 @@ enable_pam() {
   require_pamtester
   prove_line
   if pam_auth_update_here; then
-    local backup
+    local backup failure=''
     turn_off_user_env common-session common-session-noninteractive
-    backup=$(mktemp -d)
-    cp -a "$pam_dir"/common-session* "$backup"/ 2>/dev/null || true
+    backup=$(mktemp -d) || die "cannot make a temporary directory"
+    cp -p "$pam_dir"/common-session* "$backup"/ 2>/dev/null || true
     install -m 0644 "$pam_src/pam-configs/logsphere" "$pam_profile"
-    pam-auth-update --package --enable logsphere
-    local failure=''
-    if ! grep -qF "$hook" "$pam_dir/common-session"; then
+    if ! pam-auth-update --package --enable logsphere; then
+      failure="pam-auth-update failed (see its message above)"
+    elif ! grep -qF "$hook" "$pam_dir/common-session"; then
       # pam-auth-update leaves a common-* file edited by hand alone, and says so above.
       failure="pam-auth-update did not put the line in $pam_dir/common-session (see its message above)"
     elif ! prove_stack common-session; then
@@ -258,8 +258,9 @@ enable_pam() {
       pam-auth-update --package --remove logsphere || true
       rm -f "$pam_profile"
       # The files as they were, unless they ran the hook already (an earlier install): then as
-      # pam-auth-update has just written them, without it.
-      grep -qF "$hook" "$backup/common-session" 2>/dev/null || cp -a "$backup"/. "$pam_dir"/
+      # pam-auth-update has just written them, without it. The files only: the directory's own
+      # mode is /etc/pam.d's, not a temporary directory's.
+      grep -qF "$hook" "$backup/common-session" 2>/dev/null || cp -p "$backup"/common-session* "$pam_dir"/ 2>/dev/null || true
       rm -rf "$backup"
       # The user_readenv edits too, unless the hook still runs from the auth stack.
       [ -f "$auth_profile" ] || restore_user_env
@@ -309,7 +310,7 @@ count_auth_failures() {
 prove_auth_line() {
   local service="logsphere-install-check-$$" file result tmp
   file="$pam_dir/$service"
-  tmp=$(mktemp -d)
+  tmp=$(mktemp -d) || return 1
   proof_config "$tmp"
   for outcome in fail pass; do
     local first=pam_deny.so
@@ -336,7 +337,7 @@ prove_auth_line() {
 prove_auth_stack() {
   local service="logsphere-install-check-$$" file result tmp status=0
   file="$pam_dir/$service"
-  tmp=$(mktemp -d)
+  tmp=$(mktemp -d) || return 1
   proof_config "$tmp"
   copy_with_proof_config "$tmp" common-auth "$service-auth"
   printf '%s\n' "@include $service-auth" 'account required pam_permit.so' >"$file"
@@ -362,14 +363,14 @@ enable_auth_failures() {
     die "failed-login records need pam-auth-update (Debian, Ubuntu); elsewhere add the line of $pam_src/logsphere-auth-failure to the auth stack by hand, as shown there"
   local backup
   turn_off_user_env common-auth
-  backup=$(mktemp -d)
-  cp -a "$pam_dir"/common-auth "$backup"/
+  backup=$(mktemp -d) || die "cannot make a temporary directory"
+  cp -p "$pam_dir"/common-auth "$backup"/
   install -m 0644 "$pam_src/pam-configs/logsphere-auth-failure" "$auth_profile"
-  pam-auth-update --package --enable logsphere-auth-failure
-  if ! grep -qF "$hook auth-failure" "$pam_dir/common-auth" || ! prove_auth_stack; then
+  if ! pam-auth-update --package --enable logsphere-auth-failure || ! grep -qF "$hook auth-failure" "$pam_dir/common-auth" || ! prove_auth_stack; then
     pam-auth-update --package --remove logsphere-auth-failure || true
     rm -f "$auth_profile"
-    cp -a "$backup"/common-auth "$pam_dir"/
+    # As it was, unless it ran the hook already (then as pam-auth-update has just written it).
+    grep -qF "$hook" "$backup/common-auth" || cp -p "$backup"/common-auth "$pam_dir"/
     rm -rf "$backup"
     die "the auth stack did not behave as proven after pam-auth-update; the change was rolled back"
   fi
@@ -402,5 +403,13 @@ disable_pam() {
     rm -f "$edited"
     say "PAM: line removed from $f"
   done
-  restore_user_env
+  # user_readenv stays off while any PAM file still runs the hook (one pam-auth-update left alone,
+  # edited by hand): a user's ~/.pam_environment would reach it, as root.
+  local still
+  still=$(grep -lsF -- "$hook" "$pam_dir"/* | tr '\n' ' ' || true)
+  if [ -n "$still" ]; then
+    say "PAM: ${still}still run $hook: user_readenv stays off there; remove those lines by hand"
+  else
+    restore_user_env
+  fi
 }

@@ -34,14 +34,17 @@ const lacking =
   }) ?? hostNotClean();
 
 /** A directory as bytes: each entry's type, mode and content (a link's target), recursively. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
+function snapshot(dir: string, top = true): Record<string, string> {
+  // The directory's own mode too: a rollback that copied a temporary directory's onto /etc/pam.d
+  // (0700) would lock every PAM user that is not root out of it (screen lockers).
+  const own = lstatSync(dir);
+  const out: Record<string, string> = top ? { [dir]: `dir ${(own.mode & 0o7777).toString(8)} ${own.uid}:${own.gid}` } : {};
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = `${dir}/${entry.name}`;
     const st = lstatSync(path);
     const head = `${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
     if (entry.isSymbolicLink()) out[path] = `link ${readlinkSync(path)}`;
-    else if (entry.isDirectory()) Object.assign(out, { [path]: `dir ${head}` }, snapshot(path));
+    else if (entry.isDirectory()) Object.assign(out, { [path]: `dir ${head}` }, snapshot(path, false));
     else out[path] = `file ${head} ${readFileSync(path, 'latin1')}`;
   }
   return out;
@@ -277,7 +280,7 @@ describe.skipIf(lacking)(`the Debian package${lacking ? ` (skipped: ${lacking})`
     const pamInstalled = snapshot('/etc/pam.d');
     const checkout = run('bash', [`${repoRoot}scripts/install.sh`]);
     expect(checkout.status).toBe(1);
-    expect(checkout.out).toContain('logsphere install: the Debian package logsphere is installed on this host; remove it first (apt-get remove logsphere) or keep using it');
+    expect(checkout.out).toContain('logsphere install: the Debian package logsphere is installed on this host; remove it first (apt-get purge logsphere) or keep using it');
     expect(existsSync('/usr/local/lib/logsphere')).toBe(false);
     expect(snapshot('/etc/pam.d')).toEqual(pamInstalled);
 

@@ -17,11 +17,13 @@ const lacking =
   (existsSync('/usr/lib/logsphere') ? 'the Debian package logsphere is installed on this host' : null);
 
 function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    readdirSync(dir, { withFileTypes: true })
+  const own = statSync(dir);
+  return Object.fromEntries([
+    ['.', `${(own.mode & 0o7777).toString(8)} ${own.uid}:${own.gid}`],
+    ...readdirSync(dir, { withFileTypes: true })
       .filter((e) => e.isFile())
       .map((e) => [e.name, readFileSync(`${dir}/${e.name}`, 'latin1')]),
-  );
+  ]);
 }
 
 const install = (args: string[] = [], env: Record<string, string> = {}) =>
