@@ -229,6 +229,9 @@ install_control() {
   for script in preinst postinst prerm postrm; do
     install -m 0755 "$repo/scripts/deb/$script" "$root/DEBIAN/$script"
   done
+  # postinst looks again at user_readenv when another package changes a PAM service.
+  printf '%s\n' 'interest-noawait /etc/pam.d' 'interest-noawait /usr/lib/pam.d' >"$root/DEBIAN/triggers"
+  chmod 0644 "$root/DEBIAN/triggers"
   (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
   chmod 0644 "$root/DEBIAN/md5sums"
   control >"$root/DEBIAN/control"

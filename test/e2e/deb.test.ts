@@ -319,6 +319,33 @@ describe.skipIf(lacking)(`the Debian package${lacking ? ` (skipped: ${lacking})`
     expect(users.split('\n')).toContain('root');
   }, 120_000);
 
+  it('turns user_readenv off again where another package brings it back to a service that runs the hook', () => {
+    // A package shipping a PAM service that runs the session stack and reads the user's
+    // ~/.pam_environment, as an openssh-server upgrade whose sshd file the administrator took would.
+    const name = 'logsphere-trigger-check';
+    const tree = `${dir}/${name}`;
+    mkdirSync(`${tree}/DEBIAN`, { recursive: true });
+    mkdirSync(`${tree}/etc/pam.d`, { recursive: true });
+    writeFileSync(`${tree}/DEBIAN/control`, `Package: ${name}\nVersion: 1\nArchitecture: all\nMaintainer: LogSphere tests <tests@logsphere.example>\nDescription: a PAM service for a test\n`);
+    const shipped = '@include common-session\nsession required pam_env.so user_readenv=1\n';
+    writeFileSync(`${tree}/etc/pam.d/${name}`, shipped);
+    const deb = `${dir}/${name}.deb`;
+    expect(run('dpkg-deb', ['--root-owner-group', '--build', tree, deb]).status).toBe(0);
+    try {
+      // Installed, then installed again (an upgrade puts the shipped file back): turned off each time.
+      for (let pass = 0; pass < 2; pass++) {
+        const installed = run('dpkg', ['-i', deb]);
+        expect(installed.status, installed.out).toBe(0);
+        expect(installed.out).toContain(`logsphere: PAM: /etc/pam.d/${name} line 2 read users' ~/.pam_environment`);
+        expect(readFileSync(`/etc/pam.d/${name}`, 'utf8')).toBe('@include common-session\nsession required pam_env.so user_readenv=1 user_readenv=0\n');
+      }
+      expect(doctor().out).toMatch(/^OK\s+pam environment: /m);
+    } finally {
+      run('dpkg', ['--purge', name]);
+    }
+    expect(existsSync(`/etc/pam.d/${name}`)).toBe(false);
+  }, 120_000);
+
   it('apt-get remove puts /etc/pam.d back byte for byte and keeps the configuration, state and log', () => {
     writeFileSync('/var/lib/logsphere/kept-by-remove', '');
     const remove = apt(['remove', 'logsphere']);
