@@ -45,8 +45,8 @@ export interface NewestFirstOptions {
    */
   wholeFiles?: boolean;
   /**
-   * Rotated segments read whole (compressed ones always; with wholeFiles, all) go to `add` in
-   * columns (record-columns.ts) where `of` has them, instead of record by record.
+   * Rotated segments read whole (compressed ones always; with wholeFiles, all, and the live file)
+   * go to `add` in columns (record-columns.ts) where `of` has them, instead of record by record.
    */
   columns?: { of: (file: InputFile) => RecordColumns | null; add: (columns: RecordColumns) => void };
 }
@@ -314,11 +314,15 @@ export function readNewestFirst(paths: readonly string[], onRecord: (record: Log
   return read;
 }
 
-/** The columns of the sequence's next file, when it is a rotated segment read whole and the caller has them. */
+/**
+ * The columns of the sequence's next file, when it is read whole and the caller has them: a
+ * rotated segment (a compressed one always), or with wholeFiles the live file too.
+ */
 function columnsOf(s: Sequence, options: NewestFirstOptions): RecordColumns | null {
   const file = s.files[s.next] as InputFile;
-  if (options.columns === undefined || file.segment?.scheme !== 'rotated') return null;
-  if (!(file.path.endsWith('.gz') || options.wholeFiles === true)) return null;
+  const scheme = file.segment?.scheme;
+  if (options.columns === undefined || (scheme !== 'rotated' && scheme !== 'live')) return null;
+  if (!(options.wholeFiles === true || (scheme === 'rotated' && file.path.endsWith('.gz')))) return null;
   return options.columns.of(file);
 }
 

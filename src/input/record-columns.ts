@@ -211,6 +211,29 @@ function markNeeded(ints: Int32Array, floats: Float64Array, count: number): void
   }
 }
 
+/** Two batches as one, `a`'s records first: the string tables joined, until when each record is needed worked out again. */
+export function concatColumns(a: RecordColumns, b: RecordColumns): RecordColumns {
+  if (b.count === 0 && b.malformed === 0) return a;
+  const top = a.strings.length;
+  const starts = new Uint32Array(top + b.strings.length + 1);
+  starts.set(a.strings.starts.subarray(0, top));
+  for (let k = 0; k <= b.strings.length; k++) starts[top + k] = (b.strings.starts[k] as number) + a.strings.bytes.length;
+  const strings = new StringTable(Buffer.concat([a.strings.bytes, b.strings.bytes]), starts);
+  const count = a.count + b.count;
+  const ints = new Int32Array(count * intFields);
+  ints.set(a.ints.subarray(0, a.count * intFields));
+  for (let i = 0; i < b.count * intFields; i++) {
+    const v = b.ints[i] as number;
+    ints[a.count * intFields + i] = stringFields[i % intFields] === 1 && v >= 0 ? v + top : v;
+  }
+  const floats = new Float64Array(count * floatFields);
+  floats.set(a.floats.subarray(0, a.count * floatFields));
+  floats.set(b.floats.subarray(0, b.count * floatFields), a.count * floatFields);
+  markNeeded(ints, floats, count);
+  const earliest = Math.min(a.earliest ?? Infinity, b.earliest ?? Infinity);
+  return { count, strings, ints, floats, malformed: a.malformed + b.malformed, earliest: earliest === Infinity ? null : earliest };
+}
+
 /**
  * The records of a batch (a segment's, whose records needed until when are set) that a period
  * from `since` needs, in the same order; the batch itself when it needs them all. What it leaves

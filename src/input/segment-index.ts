@@ -18,14 +18,20 @@ import type { LogRecord } from '../record/types.ts';
 import { ensureOwnDirSync, writeFileAtomicSync } from '../store/atomic-file.ts';
 import { fs, readTextNoFollow } from '../sys/fs.ts';
 
-import { forEachRecordIn, isNotRegular, type InputFile, type InputRead } from './inputs.ts';
+import { forEachRecordIn, isNotRegular, openInputFile, type InputFile, type InputRead } from './inputs.ts';
+import { LineReader } from './line-reader.ts';
+import { recordSink } from './parse-lines.ts';
 import { orderWindow } from './newest-first.ts';
 import { carriedThrough } from './carried-through.ts';
-import { ColumnsBuilder, decodeColumns, encodeColumns, isColumnsHead, type RecordColumns } from './record-columns.ts';
+import { ColumnsBuilder, concatColumns, decodeColumns, encodeColumns, isColumnsHead, type RecordColumns } from './record-columns.ts';
 
 const version = 3;
 /** Files of what segments leave together kept by prune(): a weekly and a monthly report's, and a few more. */
 const keptThrough = 6;
+/** The live file's first and last bytes of what its kept columns hold, compared to know it is the same file grown. */
+const liveEdgeBytes = 4096;
+/** Lines written to the live file since its columns were kept that make them kept again. */
+const liveKeepAfter = 256 * 1024;
 const indexDirName = 'segment-index';
 
 interface Identity {
@@ -249,6 +255,7 @@ export class SegmentIndex {
     const name = fileNameOf(identity, 'columns');
     if (this.dir !== null && this.trusted()) {
       try {
+        if (!this.trusted()) throw new Error('not ours');
         const decoded = decodeColumns(this.readColumnsFile(`${this.dir}/${name}`));
         if (decoded !== null && typeof decoded.identity === 'object' && decoded.identity !== null && sameIdentity(decoded.identity as Identity, identity)) return decoded.columns;
       } catch {
@@ -271,6 +278,90 @@ export class SegmentIndex {
     const columns = builder.finish(read.malformed);
     this.write(name, encodeColumns(columns, identity), file.path);
     return columns;
+  }
+
+  /**
+   * The live file's records in columns, for a whole read of it (a report's, whose period may start
+   * in it): what it held the last time, kept here, and the lines written to it since, parsed. The
+   * live file only grows until it is rotated, so what it held is what its start still holds: the
+   * file is the same one (device, inode) and holds the same first and last bytes of that part.
+   * Kept again once enough was written since. Null where there is no index or on any error (read
+   * as usual).
+   */
+  liveColumns(file: InputFile): RecordColumns | null {
+    const segment = file.segment;
+    // Without a place to keep them, columns cost more than reading the file as usual.
+    if (segment?.scheme !== 'live' || this.dir === null || !this.canStore()) return null;
+    const name = `live-${segment.dev}-${segment.ino}.columns`;
+    let fd: number;
+    try {
+      fd = openInputFile(file);
+    } catch {
+      return null;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      const bytesAt = (at: number, n: number) => {
+        const b = Buffer.alloc(n);
+        let got = 0;
+        while (got < n) {
+          const r = fs.readSync(fd, b, got, n - got, at + got);
+          if (r === 0) break;
+          got += r;
+        }
+        return b.subarray(0, got);
+      };
+      let kept: RecordColumns | null = null;
+      let upTo = 0;
+      try {
+        if (!this.trusted()) throw new Error('not ours');
+        const decoded = decodeColumns(this.readColumnsFile(`${this.dir}/${name}`));
+        const h = decoded?.identity as { dev?: unknown; ino?: unknown; upTo?: unknown; head?: unknown; tail?: unknown } | undefined;
+        if (
+          decoded && h && h.dev === segment.dev && h.ino === segment.ino && Number.isSafeInteger(h.upTo) && (h.upTo as number) <= size &&
+          typeof h.head === 'string' && typeof h.tail === 'string'
+        ) {
+          const at = h.upTo as number;
+          const head = Buffer.from(h.head, 'base64');
+          const tail = Buffer.from(h.tail, 'base64');
+          if (head.equals(bytesAt(0, head.length)) && tail.length <= at && tail.equals(bytesAt(at - tail.length, tail.length))) {
+            // Copies: the columns are views of the read buffer, which the next read reuses.
+            kept = { ...decoded.columns, ints: decoded.columns.ints.slice(), floats: decoded.columns.floats.slice() };
+            upTo = at;
+          }
+        }
+      } catch {
+        // missing or unreadable: the whole file is read
+      }
+      // The whole lines written since, then a last line without its newline (being written, or
+      // the end of a damaged file), which is read but not kept.
+      const builder = new ColumnsBuilder();
+      const sink = recordSink((r) => builder.add(r));
+      const reader = new LineReader({ keep: liveEdgeBytes });
+      reader.reset(upTo, upTo > 0 ? bytesAt(Math.max(0, upTo - liveEdgeBytes), Math.min(upTo, liveEdgeBytes)) : Buffer.alloc(0));
+      const chunk = Buffer.allocUnsafe(1 << 20);
+      for (let at = upTo; at < size; ) {
+        const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at);
+        if (n === 0) break;
+        reader.push(chunk.subarray(0, n), sink);
+        at += n;
+      }
+      const lineEnd = reader.lineEnd;
+      const whole = builder.finish(sink.malformed);
+      const through = kept === null ? whole : concatColumns(kept, whole);
+      if (lineEnd - upTo >= liveKeepAfter || (kept === null && lineEnd > 0)) {
+        const identity = { dev: segment.dev, ino: segment.ino, upTo: lineEnd, head: bytesAt(0, Math.min(lineEnd, liveEdgeBytes)).toString('base64'), tail: reader.bytesBeforeLineEnd().toString('base64') };
+        this.write(name, encodeColumns(through, identity), file.path);
+      }
+      const rest = new ColumnsBuilder();
+      const last = recordSink((r) => rest.add(r));
+      reader.end(last);
+      return concatColumns(through, rest.finish(last.malformed));
+    } catch {
+      return null;
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** Whether the index holds columns of this format under the name of the segment as it is (only their first bytes read). */

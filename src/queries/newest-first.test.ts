@@ -260,6 +260,45 @@ describe('the report newest first', () => {
     expect(report(period, duplicated, 'auto').built).toEqual(report(period, duplicated, 'whole').built);
   });
 
+  it("keeps the live file's columns and reads only what was written since, while it is the same file grown", () => {
+    // A log whose live file holds the last 600 lines; the report's period starts inside it.
+    const lines = [...history.lines];
+    const liveFrom = lines.length - 600;
+    writeLogDirectory(`${dir}/growing`, lines.slice(0, liveFrom + 300), 400);
+    const live = `${dir}/growing/sessions.jsonl`;
+    const growing = { ...configFor(`${dir}/growing`), stateDir: `${dir}/state-growing` };
+    const index = `${growing.stateDir}/segment-index`;
+    const liveFiles = () => readdirSync(index).filter((n) => n.startsWith('live-'));
+    const period = request(history.end - 3 * 24 * hour, history.end);
+    const same = () => {
+      const whole = report(period, growing, 'whole');
+      expect(whole.built.totals.sessions).toBeGreaterThan(5);
+      expect(report(period, growing, 'auto').built).toEqual(whole.built);
+    };
+    same();
+    expect(liveFiles().length).toBe(1);
+    const kept = readFileSync(`${index}/${liveFiles()[0]}`);
+    // Grown by whole lines, then by a line still being written, then by lines that are not records.
+    appendFileSync(live, lines.slice(liveFrom + 300, liveFrom + 500).join(''));
+    same();
+    const line = lines[liveFrom + 500] as string;
+    appendFileSync(live, line.slice(0, 40));
+    same();
+    appendFileSync(live, `${line.slice(40)}not a record\n${lines.slice(liveFrom + 501).join('')}`);
+    same();
+    // What was kept is not used for another file in its place, nor for the same file rewritten
+    // (logrotate's copytruncate), nor when damaged.
+    writeFileSync(`${index}/${liveFiles()[0]}`, kept);
+    same();
+    const text = readFileSync(live, 'utf8');
+    writeFileSync(live, '');
+    appendFileSync(live, text.split('\n').reverse().filter(Boolean).slice(0, 100).reverse().map((l) => `${l}\n`).join('') + text);
+    writeFileSync(`${index}/${liveFiles()[0]}`, kept);
+    same();
+    writeFileSync(`${index}/${liveFiles()[0]}`, kept.subarray(0, kept.length >> 1));
+    same();
+  });
+
   it('pairs an open written again across a rotation with its close in the later segment', () => {
     // The last open of a segment whose session closes in the next, written again (a relay's
     // duplicate) as the next segment's first line: the next segment's summary holds both its

@@ -61,9 +61,12 @@ function loadPeriod(request: ReportRequest, config: Config, how: HistoryRead): {
     const collector = newCollector();
     const index = new SegmentIndex(config.stateDir);
     const recent = loadRecent(paths, config, alive, (r) => collector.add(r), (onRecord, onColumns) => {
-      // The segments of the period from their columns in the segment index, where it has them; of
-      // the oldest, which straddles the period's start, only what the period needs.
-      const columns = { of: (file: InputFile) => index.columns(file), add: (c: RecordColumns) => onColumns(neededFrom(c, request.since)) };
+      // The segments of the period, and the live file, from their columns in the segment index
+      // where it has them; of the oldest, which straddles the period's start, only what the period needs.
+      const columns = {
+        of: (file: InputFile) => (file.segment?.scheme === 'live' ? index.liveColumns(file) : index.columns(file)),
+        add: (c: RecordColumns) => onColumns(neededFrom(c, request.since)),
+      };
       const read = readNewestFirst(paths, onRecord, { enough: (cut) => cut < request.since, wholeFiles: true, columns });
       if (read.disorder) return read;
       // What the segments before the period leave to it, per log (segment-index.ts), and their
