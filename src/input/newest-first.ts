@@ -198,7 +198,9 @@ function rotationBounds(files: readonly InputFile[]): Array<Micros | null> {
   let all = true;
   return files.map((f) => {
     all &&= f.segment?.scheme === 'rotated';
-    return all ? ((f.segment?.order ?? 0) + 1000) * 1000 : null;
+    // The name is to the second, and a record written while the segment was being rotated (a
+    // hook that began before the rotation's hold) may be later still, by a moment: the window.
+    return all ? ((f.segment?.order ?? 0) + 1000) * 1000 + orderWindow : null;
   });
 }
 

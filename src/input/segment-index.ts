@@ -18,7 +18,7 @@ import type { LogRecord } from '../record/types.ts';
 import { ensureOwnDirSync, writeFileAtomicSync } from '../store/atomic-file.ts';
 import { fs, readTextNoFollow } from '../sys/fs.ts';
 
-import { forEachRecordIn, isNotRegular, openInputFile, type InputFile, type InputRead } from './inputs.ts';
+import { forEachRecordIn, isNotRegular, openInputFile, type InputError, type InputFile, type InputRead } from './inputs.ts';
 import { LineReader } from './line-reader.ts';
 import { recordSink } from './parse-lines.ts';
 import { orderWindow } from './newest-first.ts';
@@ -28,6 +28,8 @@ import { ColumnsBuilder, concatColumns, decodeColumns, encodeColumns, isColumnsH
 const version = 3;
 /** Files of what segments leave together kept by prune(): a weekly and a monthly report's, and a few more. */
 const keptThrough = 6;
+/** The format of what segments leave together: part of its file's name and of its header. */
+const throughVersion = 2;
 /** The live file's first and last bytes of what its kept columns hold, compared to know it is the same file grown. */
 const liveEdgeBytes = 4096;
 /** Lines written to the live file since its columns were kept that make them kept again. */
@@ -49,10 +51,12 @@ export interface SegmentSummary {
   malformed: number;
   /** The records whose other half is elsewhere, in columns (record-columns.ts): read without a line parsed. */
   carried: RecordColumns;
+  /** Where the segment could not be read to its end (a summary made now; a kept one has none). */
+  damage?: InputError | null;
 }
 
 /** A summary as stored: its carried records as encodeColumns' bytes in base64. */
-interface Stored extends Omit<SegmentSummary, 'carried'> {
+interface Stored extends Omit<SegmentSummary, 'carried' | 'damage'> {
   version: number;
   name: string;
   identity: Identity;
@@ -63,6 +67,8 @@ interface Stored extends Omit<SegmentSummary, 'carried'> {
 export interface Through {
   carried: RecordColumns;
   spans: Array<{ first: Micros | null; last: Micros | null }>;
+  /** Segments that could not be read to their end: what they leave is what was read, and not kept. */
+  damaged: InputError[];
 }
 
 /**
@@ -70,7 +76,7 @@ export interface Through {
  * (FNV-1a, 64 bits in two halves): a name, not a check, which the list in the file is.
  */
 function throughName(chain: readonly Identity[]): string {
-  const text = JSON.stringify(chain.map((id) => [id.dev, id.ino, id.size, id.mtimeMs]));
+  const text = JSON.stringify([throughVersion, ...chain.map((id) => [id.dev, id.ino, id.size, id.mtimeMs])]);
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
   for (let i = 0; i < text.length; i++) {
@@ -87,7 +93,7 @@ const sameIdentity = (a: Identity, b: Identity) => a.dev === b.dev && a.ino === 
 const fileNameOf = (id: Identity, ext = 'json') => `${id.dev}-${id.ino}-${id.size}-${Math.floor(id.mtimeMs)}.${ext}`;
 
 /** Reads a segment whole and summarizes it. */
-function summarizeSegment(file: InputFile): SegmentSummary & { damaged: boolean } {
+function summarizeSegment(file: InputFile): SegmentSummary {
   const opens = new Map<string, LogRecord>();
   const closed = new Set<string>();
   const closes: LogRecord[] = [];
@@ -129,7 +135,7 @@ function summarizeSegment(file: InputFile): SegmentSummary & { damaged: boolean 
     records,
     malformed: read.malformed,
     carried: carried.finish(0),
-    damaged: read.damage !== null,
+    damage: read.damage,
   };
 }
 
@@ -186,7 +192,7 @@ export class SegmentIndex {
       throw error;
     }
     // A damaged segment's summary is not kept: it would hide the damage from the next reader.
-    if (this.dir !== null && identity !== null && !made.damaged && this.writable !== false) this.store(identity, basename(file.path), made, file.path);
+    if (this.dir !== null && identity !== null && made.damage == null && this.writable !== false) this.store(identity, basename(file.path), made, file.path);
     return made;
   }
 
@@ -417,10 +423,13 @@ export class SegmentIndex {
       chain.push({ dev: segment.dev, ino: segment.ino, size: segment.size, mtimeMs: segment.mtimeMs });
     }
     if (chain.length === 0) return null;
-    // The longest run from the first that the index holds.
+    // The longest run from the first that the index holds: only runs whose newest segment has
+    // such a file are looked for (one listing of the index, not a name per run).
     let start = 0;
     let acc: Through | null = null;
+    const held = this.throughNewest();
     for (let n = chain.length; n > 0 && acc === null; n--) {
+      if (!held.has(`through-${fileNameOf(chain[n - 1] as Identity, '')}`)) continue;
       acc = this.readThrough(chain.slice(0, n));
       if (acc !== null) start = n;
     }
@@ -428,25 +437,37 @@ export class SegmentIndex {
     for (let k = start; k < chain.length; k++) {
       const summary = this.summary(files[k] as InputFile);
       if (summary === null) return null;
-      acc = {
-        carried: carriedThrough(acc?.carried ?? null, summary.carried, summary.last),
-        spans: [...(acc?.spans ?? []), { first: summary.first, last: summary.last }],
-      };
+      const damaged = [...(acc?.damaged ?? []), ...(summary.damage ? [summary.damage] : [])];
+      const spans = [...(acc?.spans ?? []), { first: summary.first, last: summary.last }];
+      // A segment without records leaves nothing and ends nothing: what was before it stands.
+      if (summary.last === null && acc !== null) acc = { carried: acc.carried, spans, damaged };
+      else acc = { carried: carriedThrough(acc?.carried ?? null, summary.carried, summary.last), spans, damaged };
     }
     const made = acc as Through;
-    if (this.dir !== null && this.canStore()) {
+    // A run with a damaged segment is not kept: the next reader must see the damage too.
+    if (this.dir !== null && made.damaged.length === 0 && this.canStore()) {
       const last = files[files.length - 1] as InputFile;
-      this.write(throughName(chain), encodeColumns(made.carried, { chain, spans: made.spans }), last.path);
+      this.write(throughName(chain), encodeColumns(made.carried, { version: throughVersion, chain, spans: made.spans }), last.path);
     }
     return made;
+  }
+
+  /** The newest segments (`through-<identity>.`) of the runs the index holds files for. */
+  private throughNewest(): Set<string> {
+    if (this.dir === null || !this.trusted()) return new Set();
+    try {
+      return new Set(fs.readdirSync(this.dir).filter((n) => n.startsWith('through-')).map((n) => n.slice(0, n.lastIndexOf('.', n.length - '.columns'.length - 1) + 1)));
+    } catch {
+      return new Set();
+    }
   }
 
   private readThrough(chain: readonly Identity[]): Through | null {
     if (this.dir === null || !this.trusted()) return null;
     try {
       const decoded = decodeColumns(this.readColumnsFile(`${this.dir}/${throughName(chain)}`));
-      const header = decoded?.identity as { chain?: unknown; spans?: unknown } | undefined;
-      if (decoded === undefined || decoded === null || !Array.isArray(header?.chain) || !Array.isArray(header.spans)) return null;
+      const header = decoded?.identity as { version?: unknown; chain?: unknown; spans?: unknown } | undefined;
+      if (decoded === undefined || decoded === null || header?.version !== throughVersion || !Array.isArray(header.chain) || !Array.isArray(header.spans)) return null;
       const stored = header.chain as Identity[];
       const spans = header.spans as Through['spans'];
       if (stored.length !== chain.length || !stored.every((id, k) => typeof id === 'object' && id !== null && sameIdentity(id, chain[k] as Identity))) return null;
@@ -454,7 +475,7 @@ export class SegmentIndex {
       if (spans.length !== chain.length || !spans.every((s) => typeof s === 'object' && s !== null && time(s.first) && time(s.last))) return null;
       // The columns are views of the reused read buffer: copied, as they outlive the next read.
       const { ints, floats } = decoded.columns;
-      return { carried: { ...decoded.columns, ints: ints.slice(), floats: floats.slice() }, spans };
+      return { carried: { ...decoded.columns, ints: ints.slice(), floats: floats.slice() }, spans, damaged: [] };
     } catch {
       return null; // missing or unreadable: made again
     }
@@ -468,10 +489,19 @@ export class SegmentIndex {
     }
   }
 
-  /** Removes summaries of segments no longer in the log (`present`: the identities of those that are). */
+  /**
+   * Removes what the index holds for segments no longer in the log (`present`: the log's files,
+   * the live one too), all but the few newest files of runs of segments, and stale drafts.
+   */
   prune(present: readonly InputFile[]): void {
     if (this.dir === null || !this.canStore()) return;
-    const keep = new Set(present.flatMap((f) => (f.segment ? [fileNameOf(f.segment), fileNameOf(f.segment, 'columns')] : [])));
+    const keep = new Set(
+      present.flatMap((f) => {
+        const segment = f.segment;
+        if (segment === undefined) return [];
+        return segment.scheme === 'live' ? [`live-${segment.dev}-${segment.ino}.columns`] : [fileNameOf(segment), fileNameOf(segment, 'columns')];
+      }),
+    );
     let names: string[];
     try {
       names = fs.readdirSync(this.dir);
@@ -486,8 +516,10 @@ export class SegmentIndex {
       .sort((a, b) => b.at - a.at)
       .slice(0, keptThrough);
     for (const { name } of through) keep.add(name);
+    // A draft a writer killed on the way left behind (`.NAME.PID.….tmp`), once it is an hour old.
+    const stale = (name: string) => name.startsWith('.') && name.endsWith('.tmp') && this.modifiedAt(name) < Date.now() - 3_600_000;
     for (const name of names) {
-      if (!(name.endsWith('.json') || name.endsWith('.columns')) || keep.has(name)) continue;
+      if (!((name.endsWith('.json') || name.endsWith('.columns')) && !keep.has(name)) && !stale(name)) continue;
       try {
         fs.unlinkSync(`${this.dir}/${name}`);
       } catch {

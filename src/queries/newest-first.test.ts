@@ -3,6 +3,7 @@
 
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectingIO } from '../../test/helpers/cli-output.ts';
 import { generateHistory, writeLogDirectory, type GeneratedHistory } from '../../test/helpers/log-history.ts';
@@ -297,6 +298,67 @@ describe('the report newest first', () => {
     same();
     writeFileSync(`${index}/${liveFiles()[0]}`, kept.subarray(0, kept.length >> 1));
     same();
+  });
+
+  it('reads segments without records, records later than their rotation name, and damaged segments before the period as the whole read does', () => {
+    const idOf = (l: string) => /"session_id":"([^"]+)"/.exec(l)?.[1];
+    const tsOf = (l: string) => /"ts":"([^"]+)"/.exec(l)?.[1] as string;
+    const lone = (l: string) => l.replace(/"host":"[^"]+"/, '"host":"lone1"');
+    const lines = history.lines.slice(0, 800);
+    // A session of a host that never boots again, opened and closed as the first segment ends,
+    // its open written again as the live file's first line; between them a segment holding only a
+    // torn line (no records).
+    const at = lines.findIndex((l, i) => i > 300 && i < 390 && l.includes('"session_open"') && l.includes('"service":"sshd"'));
+    const close = lines.findIndex((l) => l.includes('"session_close"') && l.includes(idOf(lines[at] as string) as string));
+    const rest = lines.filter((_, i) => i !== at && i !== close);
+    // Opened two seconds and closed one before the segment's last record, at rest[397].
+    const end = Date.parse(tsOf(rest[397] as string));
+    const stamp = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
+    const open = lone((lines[at] as string).replace(tsOf(lines[at] as string), stamp(end - 2000)));
+    const closed = lone((lines[close] as string).replace(tsOf(lines[close] as string), stamp(end - 1000)));
+    const arranged = [...rest.slice(0, 396), open, closed, ...rest.slice(396, 398), open, ...rest.slice(398)].slice(0, 800);
+    const names = writeLogDirectory(`${dir}/edges`, arranged, 400);
+    expect(names).toHaveLength(2);
+    const segmentTime = Date.parse(tsOf(arranged[399] as string)) + 30_000;
+    const empty = `sessions-${new Date(segmentTime).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.jsonl`;
+    writeFileSync(`${dir}/edges/${empty}`, '{"schema":"logsphere/1","event":"sess');
+    const edges = { ...configFor(`${dir}/edges`), stateDir: `${dir}/state-edges` };
+    const since = Date.parse(tsOf(arranged[600] as string)) * 1000;
+    const period = request(since, history.end);
+    for (let pass = 0; pass < 2; pass++) expect(report(period, edges, 'auto').built, `pass ${pass}`).toEqual(report(period, edges, 'whole').built);
+
+    // A failed login later than its segment's rotation name, in the period.
+    const late = `${dir}/late`;
+    writeLogDirectory(late, lines, 400);
+    const segment = readdirSync(late).find((n) => n !== 'sessions.jsonl') as string;
+    // Its rotation name is its last record's time plus a second, to the second: the failure comes
+    // two and a half seconds after that record, the period two seconds and a fifth.
+    const failure = (arranged.find((l) => l.includes('"auth_failure"')) as string).replace(/"ts":"[^"]+"/, `"ts":"${stamp(Date.parse(tsOf(lines[399] as string)) + 2500)}"`);
+    expect(failure).toContain('auth_failure');
+    const segmentPath = `${late}/${segment}`;
+    if (segment.endsWith('.gz')) writeFileSync(segmentPath, gzipSync(Buffer.concat([gunzipSync(readFileSync(segmentPath)), Buffer.from(failure)])));
+    else appendFileSync(segmentPath, failure);
+    const lateConfig = { ...configFor(late), stateDir: `${dir}/state-late` };
+    const fromName = request(Date.parse(tsOf(lines[399] as string)) * 1000 + 2_200_000, history.end);
+    const whole = report(fromName, lateConfig, 'whole');
+    expect(whole.built.totals.failures).toBeGreaterThan(0);
+    for (let pass = 0; pass < 2; pass++) expect(report(fromName, lateConfig, 'auto').built).toEqual(whole.built);
+
+    // A segment before the period cut short: the report says so, as the whole read does, and
+    // what it left is not kept for the next report.
+    const damaged = `${dir}/damaged`;
+    writeLogDirectory(damaged, history.lines, 400);
+    const gz = readdirSync(damaged).filter((n) => n.endsWith('.gz')).sort()[0] as string;
+    const bytes = readFileSync(`${damaged}/${gz}`);
+    writeFileSync(`${damaged}/${gz}`, bytes.subarray(0, bytes.length >> 1));
+    const damagedConfig = { ...configFor(damaged), stateDir: `${dir}/state-damaged` };
+    const lastDay = request(history.end - 24 * hour, history.end);
+    for (let pass = 0; pass < 2; pass++) {
+      const fast = report(lastDay, damagedConfig, 'auto');
+      expect(fast.incomplete, `pass ${pass}`).toBe(true);
+      expect(fast.warnings.join('\n')).toContain(gz);
+      expect(fast.built).toEqual(report(lastDay, damagedConfig, 'whole').built);
+    }
   });
 
   it('pairs an open written again across a rotation with its close in the later segment', () => {

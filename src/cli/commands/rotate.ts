@@ -112,12 +112,13 @@ function describe(event: UpkeepEvent, config: Config): { out: string } | { err: 
  */
 function indexSegments(config: Config): void {
   const index = new SegmentIndex(config.stateDir, true);
-  let segments: InputFile[];
+  let files: InputFile[];
   try {
-    segments = listInputs([config.logDir]).files.filter((f) => f.segment !== undefined && f.segment.scheme !== 'live');
+    files = listInputs([config.logDir]).files.filter((f) => f.segment !== undefined);
   } catch {
     return; // no log directory: upkeep has said so
   }
+  const segments = files.filter((f) => f.segment?.scheme !== 'live');
   for (const segment of segments) {
     try {
       index.summary(segment);
@@ -126,7 +127,7 @@ function indexSegments(config: Config): void {
       // gone or replaced meanwhile: summarized when next read
     }
   }
-  index.prune(segments);
+  index.prune(files);
 }
 
 export async function rotate(options: RotateOptions, config: Config, io: CommandIO, now: Micros): Promise<number> {
