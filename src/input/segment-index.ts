@@ -306,7 +306,10 @@ export class SegmentIndex {
       return null;
     }
     try {
-      const size = fs.fstatSync(fd).size;
+      const st = fs.fstatSync(fd);
+      // Rotated between its listing and now: another file under the listed one's name.
+      if (st.dev !== segment.dev || st.ino !== segment.ino) return null;
+      const size = st.size;
       const bytesAt = (at: number, n: number) => {
         const b = Buffer.alloc(n);
         let got = 0;
