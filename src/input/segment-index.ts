@@ -21,6 +21,7 @@ import { fs, readTextNoFollow } from '../sys/fs.ts';
 import { forEachRecordIn, isNotRegular, openInputFile, type InputError, type InputFile, type InputRead } from './inputs.ts';
 import { LineReader } from './line-reader.ts';
 import { recordSink } from './parse-lines.ts';
+import { readRange } from './read-range.ts';
 import { orderWindow } from './newest-first.ts';
 import { carriedThrough } from './carried-through.ts';
 import { ColumnsBuilder, concatColumns, decodeColumns, encodeColumns, isColumnsHead, type RecordColumns } from './record-columns.ts';
@@ -310,16 +311,7 @@ export class SegmentIndex {
       // Rotated between its listing and now: another file under the listed one's name.
       if (st.dev !== segment.dev || st.ino !== segment.ino) return null;
       const size = st.size;
-      const bytesAt = (at: number, n: number) => {
-        const b = Buffer.alloc(n);
-        let got = 0;
-        while (got < n) {
-          const r = fs.readSync(fd, b, got, n - got, at + got);
-          if (r === 0) break;
-          got += r;
-        }
-        return b.subarray(0, got);
-      };
+      const bytesAt = (at: number, n: number) => readRange(fd, at, n);
       let kept: RecordColumns | null = null;
       let upTo = 0;
       try {
