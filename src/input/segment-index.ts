@@ -88,6 +88,9 @@ function throughName(chain: readonly Identity[]): string {
   return `through-${fileNameOf(chain[chain.length - 1] as Identity, '')}${hex(a)}${hex(b)}.columns`;
 }
 
+/** The newest segment's part of such a file's name (`through-<identity>.`), as throughName begins it. */
+const throughNewestOf = (name: string) => name.slice(0, name.lastIndexOf('.', name.length - '.columns'.length - 1) + 1);
+
 const sameIdentity = (a: Identity, b: Identity) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 /** The summary's file name: the segment's identity, so that a segment renamed by logrotate keeps its summary. */
@@ -451,7 +454,7 @@ export class SegmentIndex {
   private throughNewest(): Set<string> {
     if (this.dir === null || !this.trusted()) return new Set();
     try {
-      return new Set(fs.readdirSync(this.dir).filter((n) => n.startsWith('through-')).map((n) => n.slice(0, n.lastIndexOf('.', n.length - '.columns'.length - 1) + 1)));
+      return new Set(fs.readdirSync(this.dir).filter((n) => n.startsWith('through-')).map(throughNewestOf));
     } catch {
       return new Set();
     }
@@ -506,7 +509,7 @@ export class SegmentIndex {
     // What segments leave together: kept while their newest is there, the few made last of them.
     const newest = new Set(present.flatMap((f) => (f.segment ? [`through-${fileNameOf(f.segment, '')}`] : [])));
     const through = names
-      .filter((name) => name.startsWith('through-') && newest.has(name.slice(0, name.lastIndexOf('.', name.length - '.columns'.length - 1) + 1)))
+      .filter((name) => name.startsWith('through-') && newest.has(throughNewestOf(name)))
       .map((name) => ({ name, at: this.modifiedAt(name) }))
       .sort((a, b) => b.at - a.at)
       .slice(0, keptThrough);

@@ -45,6 +45,15 @@ const historyRows = [
   values(USER, 'erin', us('2026-03-02T14:30:00Z'), null, 'pts/3', '192.0.2.30', 'sshd'),
 ];
 
+
+/** The lines of JSONL output, each checked against the record schema; the text ends with a newline. */
+function recordLines(text: string): string[] {
+  const lines = text.split('\n');
+  expect(lines.pop()).toBe('');
+  for (const line of lines) expect(validateAgainstSchema(JSON.parse(line)), line).toBe(true);
+  return lines;
+}
+
 describe.skipIf(lacking)('logsphere import wtmpdb and lastlog2, from databases made by sqlite3', () => {
   beforeAll(() => {
     requireBuilt();
@@ -65,9 +74,7 @@ REPLACE INTO Lastlog2 VALUES ('blob', ${sec('2026-03-01T00:00:00Z')}, X'01', NUL
     const r = cli(['import', 'wtmpdb', 'wtmp.db', '--host', 'old.example']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const lines = r.stdout.split('\n');
-    expect(lines.pop()).toBe('');
-    for (const line of lines) expect(validateAgainstSchema(JSON.parse(line)), line).toBe(true);
+    const lines = recordLines(r.stdout);
     // The ids are named after the host and each row: a change here makes a re-import of a file
     // by another release duplicate its records.
     expect(lines).toEqual([
@@ -200,9 +207,7 @@ REPLACE INTO Lastlog2 VALUES ('blob', ${sec('2026-03-01T00:00:00Z')}, X'01', NUL
       'logsphere: skipped 2 entries whose Time is not a time in lastlog2.db\n' +
       'logsphere: left out 1 entry of lastlog2.db that hold no login (Time 0: cleared, or never logged in)\n',
     );
-    const lines = readFileSync(`${dir}/lastlog2.jsonl`, 'utf8').split('\n');
-    expect(lines.pop()).toBe('');
-    for (const line of lines) expect(validateAgainstSchema(JSON.parse(line)), line).toBe(true);
+    const lines = recordLines(readFileSync(`${dir}/lastlog2.jsonl`, 'utf8'));
     expect(lines).toEqual([
       '{"schema":"logsphere/1","event_id":"25590328-69c6-5025-951b-dc09ea717e64","ts":"2025-11-20T07:00:00.000000Z","host":"old.example","boot_id":"f255353b-9561-52aa-86b9-a1ed5a2a7258","source":"lastlog2","event":"session_open","session_id":"68862bea-e065-52c3-86f4-fc86ca76e36b","user":"root","uid":null,"tty":"tty1","rhost":null,"ruser":null,"service":"lastlog2","pid":0,"pid_start":0}',
       '{"schema":"logsphere/1","event_id":"20f77645-91e2-5fde-b354-b40fd8c40c0b","ts":"2026-03-02T12:10:00.000000Z","host":"old.example","boot_id":"f255353b-9561-52aa-86b9-a1ed5a2a7258","source":"lastlog2","event":"session_open","session_id":"b6bea700-8b7c-58df-a813-a533da5a8484","user":"alice","uid":null,"tty":"pts/0","rhost":"203.0.113.7","ruser":null,"service":"sshd","pid":0,"pid_start":0}',
