@@ -251,9 +251,10 @@ export function neededFrom(columns: RecordColumns, since: number): RecordColumns
   let earliest = Infinity;
   for (let i = 0; i < count; i++) {
     if ((floats[i * floatFields + neededField] as number) < since) continue;
-    outInts.set(ints.subarray(i * intFields, i * intFields + intFields), j * intFields);
-    outFloats.set(floats.subarray(i * floatFields, i * floatFields + floatFields), j * floatFields);
-    earliest = Math.min(earliest, floats[i * floatFields] as number);
+    for (let k = 0; k < intFields; k++) outInts[j * intFields + k] = ints[i * intFields + k] as number;
+    for (let k = 0; k < floatFields; k++) outFloats[j * floatFields + k] = floats[i * floatFields + k] as number;
+    const at = floats[i * floatFields] as number;
+    if (at < earliest) earliest = at;
     j++;
   }
   return { count: kept, strings: columns.strings, ints: outInts, floats: outFloats, malformed: columns.malformed, earliest: kept > 0 ? earliest : null };
@@ -336,10 +337,11 @@ export function decodeColumns(bytes: Buffer): { columns: RecordColumns; identity
   if (!aligned) Buffer.from(ints.buffer).set(bytes.subarray(at.intsAt, at.intsAt + ints.byteLength));
   const floats = aligned ? new Float64Array(bytes.buffer, bytes.byteOffset + at.floatsAt, n * floatFields) : new Float64Array(n * floatFields);
   if (!aligned) Buffer.from(floats.buffer).set(bytes.subarray(at.floatsAt, at.floatsAt + floats.byteLength));
-  // String numbers within the table (a damaged file must not index past it).
-  for (let i = 0; i < ints.length; i++) {
-    const f = i % intFields;
-    if (f >= F.host && f !== F.uid && f !== F.audit && ((ints[i] as number) < -1 || (ints[i] as number) >= top)) return null;
+  // String numbers within the table (a damaged file must not index past it): -1 (none) up to top - 1.
+  for (let b = 0; b < ints.length; b += intFields) {
+    for (let f = F.host; f < intFields; f++) {
+      if (stringFields[f] === 1 && ((ints[b + f] as number) + 1) >>> 0 > top) return null;
+    }
   }
   return { columns: { count: n, strings: stringTable, ints, floats, malformed: malformed as number, earliest: earliest as number | null }, identity: header.identity };
 }

@@ -3,6 +3,7 @@
 // standard output or appended to an output file.
 
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { localZone } from '../time/zoned-time.ts';
 import type * as WorkerThreads from 'node:worker_threads';
 import { openInput, readInputText } from '../input/inputs.ts';
 import { toLine } from '../record/build.ts';
@@ -115,7 +116,7 @@ function importAuthlog(file: string, options: ImportRequest, output: ImportOutpu
   const text = readInputText({ path: file });
   // Classic timestamps have no year: the file's last write bounds them (standard input: now).
   const reference = file === '-' ? Date.now() * 1000 : statSync(file).mtimeMs * 1000;
-  const zone = options.zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = options.zone ?? localZone();
   let out: string[] = [];
   const importer = new AuthlogImporter({ zone, year: options.year, reference, host: options.host }, (record) => {
     out.push(toLine(record));
@@ -161,7 +162,7 @@ export function importFiles(options: ImportRequest, out: ImportOutput): void {
       if (options.kind === 'authlog') {
         importAuthlog(file, options, out, write);
       } else if (options.kind === 'logsphere-v2') {
-        const zone = options.zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+        const zone = options.zone ?? localZone();
         const lines: string[] = [];
         const importer = new V2Importer({ host, zone }, (record: LogRecord) => lines.push(toLine(record)));
         for (const line of readInputText({ path: file }).split('\n')) importer.addLine(line);

@@ -147,15 +147,7 @@ export function securityReport(request: ReportRequest, config: Config, now: Micr
     access = summarizer.result();
   }
   // What the report counts of each session, from the reconciled columns: no session object.
-  // A session that ended before the period or began after it is not counted (buildReport): those
-  // of the segment read whole that ended before the period are passed over here.
-  const sessions = (function* () {
-    for (const i of loaded.order) {
-      const endAt = loaded.endAt(i);
-      if ((endAt !== null && endAt < request.since) || loaded.loginAt(i) > request.until) continue;
-      if (request.all || loaded.kindOf(i) === 'login') yield { user: loaded.userOf(i), host: loaded.hostOf(i), end: loaded.endOf(i), loginAt: loaded.loginAt(i), endAt };
-    }
-  })();
+  const sessions = loaded.period(request.since, request.until, !request.all);
   const report = buildReport({ sessions, failures: collector.sorted(), alerts, access, since: request.since, until: request.until, now, zone: request.zone, warnings });
   return { report, warnings, incomplete };
 }

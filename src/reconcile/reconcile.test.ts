@@ -153,6 +153,49 @@ describe('reconcile()', () => {
     expect(sorted.system.filter((e) => e.event === 'boot')).toHaveLength(5);
   });
 
+  it('takes closes met before their opens (a newest-first read) as it takes them after, records or columns', () => {
+    const records: LogRecord[] = [];
+    let extra = 0;
+    let withPty = 0;
+    for (let i = 0; i < 3000; i++) {
+      const who = login({ pid: 1000 + i, tty: `pts/${i % 50}` });
+      const open = build.sessionOpen(origin(`web${i % 3}`, 'A'), who, min(i));
+      records.push(open);
+      if (i % 7 === 0) continue; // still open
+      // A close without its pty, then (every third) a later duplicate with one, and (every fifth) an earlier one without.
+      records.push(build.sessionClose(origin(`web${i % 3}`, 'A'), who, min(i + 30), open));
+      if (i % 3 === 0) {
+        records.push(build.sessionClose(origin(`web${i % 3}`, 'A'), who, min(i + 40), open, {}, `pts/${i % 11}`));
+        extra++;
+        withPty++;
+      }
+      if (i % 5 === 0) {
+        records.push(build.sessionClose(origin(`web${i % 3}`, 'A'), who, min(i + 20), open));
+        extra++;
+      }
+    }
+    // Closes whose open never comes, one of them twice.
+    const stray = build.sessionClose(origin('web1', 'A'), login({ pid: 9 }), min(5), { session_id: '01900000-0000-7000-8000-000000000001', ts: '2026-11-21T07:00:00.000000Z' });
+    records.push(stray, stray, build.sessionClose(origin('web1', 'A'), login({ pid: 8 }), min(6), { session_id: '01900000-0000-7000-8000-000000000002', ts: '2026-11-21T07:00:00.000000Z' }));
+    const inOrder = reconcile(records);
+    expect(inOrder.sessions).toHaveLength(3000);
+    expect(inOrder.counts).toEqual({ duplicates: extra + 1, closesWithoutOpen: 2 });
+    expect(inOrder.sessions.filter((s) => s.pty !== null)).toHaveLength(withPty);
+    // The earliest close ends it.
+    const fifth = inOrder.sessions.find((s) => s.pid === 1005);
+    expect([fifth?.pty, fifth?.logout_time]).toEqual([null, new Date(min(25) / 1000).toISOString().replace('Z', '000Z')]);
+    expect(reconcile([...records].reverse())).toEqual(inOrder);
+    // In columns, newest batch first, as a report reads the segment index.
+    const reconciler = new Reconciler();
+    for (let at = records.length; at > 0; at -= 1000) {
+      const batch = new ColumnsBuilder();
+      for (const r of records.slice(Math.max(0, at - 1000), at)) batch.add(r);
+      reconciler.addColumns(batch.finish(0));
+    }
+    const columns = reconciler.finish();
+    expect({ sessions: Array.from(columns.order, (i) => columns.session(i)), system: columns.system, counts: columns.counts }).toEqual(inOrder);
+  });
+
   it('pairs a session that spans several boots by its id', () => {
     const open = build.sessionOpen(origin('web1', 'A'), login(), min(0));
     const boot = build.boot(origin('web1', 'B', 'systemd'), min(30), '6.1', min(29));

@@ -7,12 +7,12 @@ import type { JsonBytes } from '../record/json-bytes.ts';
 import { durationSeconds, formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
 import type { SessionCloseRecord, LogRecord } from '../record/types.ts';
 import { F, floatFields, intFields, Kind, type RecordColumns } from '../input/record-columns.ts';
-import { Column, float64, int32, Interner, uint32, UuidTable, uuidOfWords } from './columns.ts';
+import { Column, float64, int32, Interner, uint32, UuidTable, uuidWords } from './columns.ts';
 import { defaultSwitchServices, type Liveness, type Reconciled, type Session, type SessionKind, type SystemEvent } from './types.ts';
 
 /** How each session ended, one byte per session: an index into endNames. */
-const End = { open: 0, logout: 1, down: 2, crash: 3, gone: 4 } as const;
-const endNames: ReadonlyArray<Session['end']> = [null, 'logout', 'down', 'crash', 'gone'];
+export const End = { open: 0, logout: 1, down: 2, crash: 3, gone: 4 } as const;
+export const endNames: ReadonlyArray<Session['end']> = [null, 'logout', 'down', 'crash', 'gone'];
 const endName = (code: number | undefined): Session['end'] => endNames[code ?? End.open] ?? null;
 
 /** uid column value for a user without a uid (4294967295 is never a valid uid). */
@@ -75,9 +75,11 @@ export class Reconciler {
   private readonly loginAt = float64();
   private readonly logoutAt = float64(); // NaN: no close
 
-  /** Closes that came before their open: session id → time (and the pty, when the close had one). */
-  private readonly earlyCloses = new Map<string, Micros>();
-  private readonly earlyPtys = new Map<string, string>();
+  /**
+   * Closes that came before their open (newest first reads meet most so), by session id: the
+   * earliest time and the first pty a close had (-1: none); the time is NaN once the open came.
+   */
+  private early: { ids: UuidTable; at: Column<Float64Array>; ptys: Column<Int32Array>; waiting: number } | null = null;
   private readonly unnamed: UnnamedClose[] = [];
   private readonly history = new Map<string, HostHistory>();
   private readonly systemIds = new Set<string>();
@@ -98,18 +100,19 @@ export class Reconciler {
     const at = parseTimestamp(record.ts) ?? 0;
     switch (record.event) {
       case 'session_open': {
-        const known = this.ids.find(record.session_id);
+        const w = uuidWords(record.session_id);
+        const known = this.ids.findWords(w);
         if (known >= 0) {
           // The same open again (or the same id twice): keep the earlier.
           this.duplicates++;
           if (at < this.loginAt.get(known)) this.loginAt.set(known, at);
           return;
         }
-        this.ids.add(record.session_id);
+        this.ids.addWords(w);
         const id = (value: string | null) => this.strings.id(value);
         this.pushOpen(
           id(record.host), id(record.user), record.uid ?? noUid, id(record.tty), id(record.rhost), id(record.service),
-          record.pid, record.pid_start, record.audit_session ?? noAuditSession, id(record.boot_id), at, record.session_id,
+          record.pid, record.pid_start, record.audit_session ?? noAuditSession, id(record.boot_id), at, w,
         );
         return;
       }
@@ -170,13 +173,11 @@ export class Reconciler {
           if (at < this.loginAt.get(known)) this.loginAt.set(known, at);
           continue;
         }
-        // Closes met before their opens are kept by id: only then is the id wanted as text.
-        const uuid = this.earlyCloses.size > 0 || this.earlyPtys.size > 0 ? uuidOfWords(w) : null;
         this.ids.addWords(w);
         this.pushOpen(
           sid(ints[b + F.host] as number), sid(ints[b + F.user] as number), (ints[b + F.uid] as number) >>> 0, sid(ints[b + F.tty] as number),
           sid(ints[b + F.rhost] as number), sid(ints[b + F.service] as number), floats[fb + 2] as number, floats[fb + 1] as number,
-          (ints[b + F.audit] as number) >>> 0, sid(ints[b + F.bootId] as number), at, uuid,
+          (ints[b + F.audit] as number) >>> 0, sid(ints[b + F.bootId] as number), at, w,
         );
         continue;
       }
@@ -197,7 +198,7 @@ export class Reconciler {
       }
       const found = this.ids.findWords(w);
       if (found < 0) {
-        this.earlyClose(uuidOfWords(w), at, str(ptyId) ?? undefined);
+        this.earlyClose(w, at, sid(ptyId));
         continue;
       }
       this.closeAt(found, at, sid(ptyId));
@@ -205,18 +206,30 @@ export class Reconciler {
   }
 
   /**
-   * A new session's columns, strings as ids of the interning table. `id`: its session id as text,
-   * to take a close met before it (earlyCloses, earlyPtys); null when none can have been.
+   * A new session's columns, strings as ids of the interning table. `id`: its session id's words,
+   * to take a close met before it.
    */
   private pushOpen(
     host: number, user: number, uid: number, tty: number, rhost: number, service: number,
-    pid: number, pidStart: number, audit: number, bootId: number, at: Micros, id: string | null,
+    pid: number, pidStart: number, audit: number, bootId: number, at: Micros, id: readonly number[],
   ): void {
+    let logout = Number.NaN;
+    let pty = -1;
+    const early = this.early;
+    if (early !== null && early.waiting > 0) {
+      const k = early.ids.findWords(id);
+      if (k >= 0 && !Number.isNaN(early.at.get(k))) {
+        logout = early.at.get(k);
+        pty = early.ptys.get(k);
+        early.at.set(k, Number.NaN);
+        early.waiting--;
+      }
+    }
     this.hosts.push(host);
     this.users.push(user);
     this.uids.push(uid);
     this.ttys.push(tty);
-    this.ptys.push(this.strings.id((id === null ? undefined : this.earlyPtys.get(id)) ?? null));
+    this.ptys.push(pty);
     this.rhosts.push(rhost);
     this.services.push(service);
     this.pids.push(pid);
@@ -224,12 +237,7 @@ export class Reconciler {
     this.audits.push(audit);
     this.bootIds.push(bootId);
     this.loginAt.push(at);
-    const early = id === null ? undefined : this.earlyCloses.get(id);
-    if (id !== null) {
-      this.earlyCloses.delete(id);
-      this.earlyPtys.delete(id);
-    }
-    this.logoutAt.push(early ?? Number.NaN);
+    this.logoutAt.push(logout);
   }
 
   private addClose(record: SessionCloseRecord, at: Micros): void {
@@ -239,17 +247,26 @@ export class Reconciler {
       this.unnamed.push({ at, id: record.event_id, key: pairingKey(record), pty: record.pty ?? null });
       return;
     }
-    const i = this.ids.find(record.session_id);
-    if (i < 0) this.earlyClose(record.session_id, at, record.pty);
+    const w = uuidWords(record.session_id);
+    const i = this.ids.findWords(w);
+    if (i < 0) this.earlyClose(w, at, this.strings.id(record.pty ?? null));
     else this.closeAt(i, at, this.strings.id(record.pty ?? null));
   }
 
-  /** A close before its open: kept by id until the open comes. */
-  private earlyClose(sessionId: string, at: Micros, pty: string | undefined): void {
-    const early = this.earlyCloses.get(sessionId);
-    if (early !== undefined) this.duplicates++;
-    if (early === undefined || at < early) this.earlyCloses.set(sessionId, at);
-    if (pty !== undefined && !this.earlyPtys.has(sessionId)) this.earlyPtys.set(sessionId, pty);
+  /** A close before its open (the id's words; its pty as a string id, -1: none): kept by id until the open comes. */
+  private earlyClose(w: readonly number[], at: Micros, pty: number): void {
+    const early = (this.early ??= { ids: new UuidTable(), at: float64(), ptys: int32(), waiting: 0 });
+    const k = early.ids.findWords(w);
+    if (k < 0) {
+      early.ids.addWords(w);
+      early.at.push(at);
+      early.ptys.push(pty);
+      early.waiting++;
+      return;
+    }
+    this.duplicates++;
+    if (at < early.at.get(k)) early.at.set(k, at);
+    if (pty >= 0 && early.ptys.get(k) < 0) early.ptys.set(k, pty);
   }
 
   /** The close of session `i`, with its pty as a string id (-1: none). */
@@ -301,7 +318,7 @@ export class Reconciler {
 
   /** Decides every session's end; call once, after the last add(). */
   finish(alive: Liveness = () => null): ReconciledSessions {
-    const closesWithoutOpen = this.earlyCloses.size + this.pairUnnamed();
+    const closesWithoutOpen = (this.early?.waiting ?? 0) + this.pairUnnamed();
     // By service, decided once for each (a whole history asks for every session).
     const kinds = new Map<number, SessionKind>();
     const kindOf = (i: number): SessionKind => {
@@ -451,9 +468,50 @@ export class Reconciler {
         rhost: this.strings.value(this.rhosts.get(i)), end: endName(ends[i]), endAt: Number.isNaN(stop) ? null : stop,
       };
     };
+    const period = (since: Micros, until: Micros, loginsOnly: boolean): PeriodSessions => {
+      const kept = new Int32Array(n);
+      let count = 0;
+      for (let k = 0; k < n; k++) {
+        const i = order[k] as number;
+        const stop = endAt.get(i);
+        if (stop < since || this.loginAt.get(i) > until) continue;
+        if (!loginsOnly || kindOf(i) === 'login') kept[count++] = i;
+      }
+      const out: PeriodSessions = {
+        count, loginAt: new Float64Array(count), endAt: new Float64Array(count), end: new Uint8Array(count),
+        user: new Int32Array(count), host: new Int32Array(count), userNames: [], hostNames: [],
+      };
+      // Small numbers for the texts (a text may have more than one id in the interning table).
+      const numbering = (names: string[]) => {
+        const byId = new Map<number, number>();
+        const byName = new Map<string, number>();
+        return (id: number): number => {
+          let k = byId.get(id);
+          if (k === undefined) {
+            const name = this.strings.value(id) as string;
+            k = byName.get(name);
+            if (k === undefined) byName.set(name, (k = names.push(name) - 1));
+            byId.set(id, k);
+          }
+          return k;
+        };
+      };
+      const userNumber = numbering(out.userNames);
+      const hostNumber = numbering(out.hostNames);
+      for (let k = 0; k < count; k++) {
+        const i = kept[k] as number;
+        out.loginAt[k] = this.loginAt.get(i);
+        out.endAt[k] = endAt.get(i);
+        out.end[k] = ends[i] as number;
+        out.user[k] = userNumber(this.users.get(i));
+        out.host[k] = hostNumber(this.hosts.get(i));
+      }
+      return out;
+    };
     return {
       count: n,
       order,
+      period,
       sessionJsonInto,
       brief,
       loginAt: (i) => this.loginAt.get(i),
@@ -489,6 +547,24 @@ export function briefOf(s: Session): SessionBrief {
 }
 
 /** Sessions without materialising them all: `order` lists indexes by login time. */
+/**
+ * The sessions of a period (ReconciledSessions.period), in login order, in columns: what a report
+ * counts of each, without a session object.
+ */
+export interface PeriodSessions {
+  count: number;
+  loginAt: Float64Array;
+  /** When it ended (the close, the shutdown, the kernel's next boot); NaN while open and for `gone`. */
+  endAt: Float64Array;
+  /** How it ended: an index into endNames (End). */
+  end: Uint8Array;
+  /** The user and the host as numbers into userNames and hostNames (one number per text). */
+  user: Int32Array;
+  host: Int32Array;
+  userNames: string[];
+  hostNames: string[];
+}
+
 export interface ReconciledSessions {
   count: number;
   /** Session indexes by login time. */
@@ -500,6 +576,8 @@ export interface ReconciledSessions {
   userOf(index: number): string;
   endOf(index: number): Session['end'];
   kindOf(index: number): SessionKind;
+  /** The sessions that may overlap [since, until]: none that ended before it or began after it; `loginsOnly`: not user switches. */
+  period(since: Micros, until: Micros, loginsOnly: boolean): PeriodSessions;
   session(index: number): Session;
   /** Writes the session as JSON, the same as jsonText(sessionJson(session(index))), without the object or the string. */
   sessionJsonInto(index: number, out: JsonBytes): void;

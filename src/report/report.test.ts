@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AccessLogSummarizer, parseAccessLine } from './access-log.ts';
 import { renderHtml, renderMarkdown, renderText } from './render.ts';
-import { buildReport } from './report.ts';
-import { reportCorpus } from '../../test/fixtures/report-corpus.ts';
+import { buildReport, periodSessionsOf } from './report.ts';
+import { reportCorpus, reportCorpusSessions } from '../../test/fixtures/report-corpus.ts';
 
 
 describe('buildReport() on a fixed week', () => {
@@ -22,9 +22,9 @@ describe('buildReport() on a fixed week', () => {
     const at = (hhmm: string) => Date.parse(`2026-11-14T${hhmm}:00Z`) * 1000;
     const session = (user: string, from: string, to: string) => ({ user, host: 'web1', end: 'logout' as const, loginAt: at(from), endAt: at(to) });
     const input = { ...reportCorpus(), failures: [], alerts: [], since: at('00:00'), until: at('23:00') };
-    const chain = buildReport({ ...input, sessions: [session('a', '09:00', '10:00'), session('b', '10:00', '11:00'), session('c', '11:00', '12:00')] });
+    const chain = buildReport({ ...input, sessions: periodSessionsOf([session('a', '09:00', '10:00'), session('b', '10:00', '11:00'), session('c', '11:00', '12:00')]) });
     expect([chain.totals.peak_concurrent, chain.totals.peak_at]).toEqual([1, '2026-11-14T09:00:00.000000Z']);
-    const overlap = buildReport({ ...input, sessions: [session('a', '09:00', '10:00'), session('b', '10:00', '11:00'), session('c', '09:30', '10:30'), session('d', '10:15', '10:20')] });
+    const overlap = buildReport({ ...input, sessions: periodSessionsOf([session('a', '09:00', '10:00'), session('b', '10:00', '11:00'), session('c', '09:30', '10:30'), session('d', '10:15', '10:20')]) });
     expect([overlap.totals.peak_concurrent, overlap.totals.peak_at]).toEqual([3, '2026-11-14T10:15:00.000000Z']);
     // Hourly points over the day: the most open at once within each hour.
     expect(overlap.concurrency.points.slice(8, 12).map((p) => p.sessions)).toEqual([0, 2, 3, 0]);
@@ -36,7 +36,7 @@ describe('buildReport() on a fixed week', () => {
     const at = (iso: string) => Date.parse(iso) * 1000;
     const long = buildReport({
       ...corpus,
-      sessions: [...corpus.sessions, { user: 'dave', host: 'web1', end: 'logout', loginAt: at('2026-11-30T10:00:00Z'), endAt: at('2026-11-30T11:00:00Z') }],
+      sessions: periodSessionsOf([...reportCorpusSessions(), { user: 'dave', host: 'web1', end: 'logout', loginAt: at('2026-11-30T10:00:00Z'), endAt: at('2026-11-30T11:00:00Z') }]),
       until: at('2026-12-19T00:00:00Z'),
       now: at('2026-12-19T06:00:00Z'),
     });

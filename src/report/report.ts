@@ -6,6 +6,7 @@
 import type { Alert } from '../alerts/engine.ts';
 import { summarize, type Failure, type FailureSummary } from '../failures/failures.ts';
 import { durationSeconds, formatTimestamp, type Micros } from '../record/time.ts';
+import { End, endNames, type PeriodSessions } from '../reconcile/reconcile.ts';
 import type { Session } from '../reconcile/types.ts';
 import { datesBetween, zonedDate } from '../time/zoned-time.ts';
 import type { AccessSummary } from './access-log.ts';
@@ -110,8 +111,29 @@ export interface ReportSession {
   endAt: Micros | null;
 }
 
+/** Sessions given one by one (tests, small inputs) as the columns buildReport counts. */
+export function periodSessionsOf(list: readonly ReportSession[]): PeriodSessions {
+  const out: PeriodSessions = {
+    count: list.length, loginAt: new Float64Array(list.length), endAt: new Float64Array(list.length), end: new Uint8Array(list.length),
+    user: new Int32Array(list.length), host: new Int32Array(list.length), userNames: [], hostNames: [],
+  };
+  const number = (names: string[], name: string) => {
+    const k = names.indexOf(name);
+    return k >= 0 ? k : names.push(name) - 1;
+  };
+  list.forEach((s, k) => {
+    out.loginAt[k] = s.loginAt;
+    out.endAt[k] = s.endAt ?? Number.NaN;
+    out.end[k] = endNames.indexOf(s.end);
+    out.user[k] = number(out.userNames, s.user);
+    out.host[k] = number(out.hostNames, s.host);
+  });
+  return out;
+}
+
 export interface ReportInput {
-  sessions: Iterable<ReportSession>;
+  /** The sessions, in login order (ReconciledSessions.period). */
+  sessions: PeriodSessions;
   failures: readonly Failure[];
   alerts: readonly Alert[];
   access: AccessSummary | null;
@@ -127,14 +149,23 @@ const top = 10;
 
 export function buildReport(input: ReportInput): Report {
   const { since, until } = input;
-  const users = new Map<string, UserRow & { hostSet: Set<string> }>();
-  const hosts = new Map<string, HostRow & { userSet: Set<string> }>();
+  const { sessions: list } = input;
+  // Rows by user and by host, in the order they first come (the order of ties when sorted); the
+  // pairs of user and host met so far as user * hostCount + host (a new one: a host more for the
+  // user, a user more for the host).
+  const hostCount = list.hostNames.length;
+  const users: UserRow[] = [];
+  const userRow = new Int32Array(list.userNames.length).fill(-1);
+  const hosts: HostRow[] = [];
+  const hostRow = new Int32Array(hostCount).fill(-1);
+  const pairs = new Set<number>();
   const ends = { logout: 0, down: 0, crash: 0, gone: 0, open: 0 };
+  const endCounts = new Array<number>(endNames.length).fill(0);
   const localDate = (at: Micros) => zonedDate(at, input.zone);
   const daily = new Map(datesBetween(localDate(since), localDate(until)).map((date) => [date, { date, logins: 0, failures: 0 }]));
   // Concurrent sessions: when each session counted begins and ends within the period.
-  let startTimes = new Float64Array(1024);
-  let endTimes = new Float64Array(1024);
+  const startTimes = new Float64Array(list.count);
+  const endTimes = new Float64Array(list.count);
   let spans = 0;
   let sessions = 0;
   let sessionS = 0;
@@ -145,67 +176,67 @@ export function buildReport(input: ReportInput): Report {
   const weekOf = (at: Micros) => Math.min(weekCount - 1, Math.floor((at - since) / weekMicros));
   const zeros = () => new Array<number>(weekCount).fill(0);
   const weekLogins = zeros();
-  const weekUsers = Array.from({ length: weekCount }, () => new Set<string>());
-  const hostWeeks = new Map<string, number[]>();
-  const userWeeks = new Map<string, number[]>();
-  const countWeek = (map: Map<string, number[]>, key: string, week: number) => {
-    let counts = map.get(key);
-    if (counts === undefined) map.set(key, (counts = zeros()));
+  const weekUsers = Array.from({ length: weekCount }, () => new Set<number>());
+  const hostWeeks: Array<number[] | undefined> = [];
+  const userWeeks: Array<number[] | undefined> = [];
+  const countWeek = (series: Array<number[] | undefined>, key: number, week: number) => {
+    const counts = (series[key] ??= zeros());
     counts[week] = (counts[week] as number) + 1;
   };
 
-  for (const s of input.sessions) {
-    const login = s.loginAt;
-    const logout = s.endAt ?? (s.end === 'gone' ? login : input.now);
+  for (let k = 0; k < list.count; k++) {
+    const login = list.loginAt[k] as number;
+    const endCode = list.end[k] as number;
+    const stop = list.endAt[k] as number;
+    const logout = Number.isNaN(stop) ? (endCode === End.gone ? login : input.now) : stop;
     if (login > until || logout < since) continue;
     sessions++;
+    const user = list.user[k] as number;
+    const host = list.host[k] as number;
     const from = Math.max(login, since);
     const to = Math.min(logout, until);
     const inPeriod = Math.max(0, durationSeconds(from, to));
     const whole = Math.max(0, durationSeconds(login, logout));
     sessionS += inPeriod;
     longest = Math.max(longest, whole);
-    ends[s.end ?? 'open']++;
+    endCounts[endCode] = (endCounts[endCode] as number) + 1;
     if (login >= since) {
       const day = daily.get(localDate(login));
       if (day) day.logins++;
       if (weekCount > 0) {
         const week = weekOf(login);
         weekLogins[week] = (weekLogins[week] as number) + 1;
-        weekUsers[week]?.add(s.user);
-        countWeek(hostWeeks, s.host, week);
-        countWeek(userWeeks, s.user, week);
+        weekUsers[week]?.add(user);
+        countWeek(hostWeeks, host, week);
+        countWeek(userWeeks, user, week);
       }
     }
     if (to > from) {
-      if (spans === startTimes.length) {
-        const grown = (old: Float64Array) => {
-          const next = new Float64Array(old.length * 2);
-          next.set(old);
-          return next;
-        };
-        startTimes = grown(startTimes);
-        endTimes = grown(endTimes);
-      }
       startTimes[spans] = from;
       endTimes[spans++] = to;
     }
 
-    let u = users.get(s.user);
-    if (!u) users.set(s.user, (u = { user: s.user, sessions: 0, total_s: 0, longest_s: 0, hosts: 0, hostSet: new Set() }));
+    let r = userRow[user] as number;
+    if (r < 0) userRow[user] = r = users.push({ user: list.userNames[user] as string, sessions: 0, total_s: 0, longest_s: 0, hosts: 0 }) - 1;
+    const u = users[r] as UserRow;
     u.sessions++;
     u.total_s += inPeriod;
     u.longest_s = Math.max(u.longest_s, whole);
-    u.hostSet.add(s.host);
-    let h = hosts.get(s.host);
-    if (!h) hosts.set(s.host, (h = { host: s.host, sessions: 0, users: 0, total_s: 0, longest_s: 0, crashes: 0, gone: 0, userSet: new Set() }));
+    r = hostRow[host] as number;
+    if (r < 0) hostRow[host] = r = hosts.push({ host: list.hostNames[host] as string, sessions: 0, users: 0, total_s: 0, longest_s: 0, crashes: 0, gone: 0 }) - 1;
+    const h = hosts[r] as HostRow;
+    const known = pairs.size;
+    if (pairs.add(user * hostCount + host).size > known) {
+      u.hosts++;
+      h.users++;
+    }
     h.sessions++;
     h.total_s += inPeriod;
     h.longest_s = Math.max(h.longest_s, whole);
-    h.userSet.add(s.user);
-    if (s.end === 'crash') h.crashes++;
-    if (s.end === 'gone') h.gone++;
+    if (endCode === End.crash) h.crashes++;
+    if (endCode === End.gone) h.gone++;
   }
+  endNames.forEach((name, code) => (ends[name ?? 'open'] += endCounts[code] as number));
 
   // A sweep over the startTimes and the ends, each sorted (an end before a start at the same instant).
   const startsSorted = startTimes.subarray(0, spans).sort();
@@ -254,14 +285,17 @@ export function buildReport(input: ReportInput): Report {
     if (weekCount > 0 && f.at >= since && f.at <= until) {
       const week = weekOf(f.at);
       weekFailures[week] = (weekFailures[week] as number) + 1;
-      countWeek(rhostWeeks, f.rhost ?? '-', week);
+      const rhost = f.rhost ?? '-';
+      let counts = rhostWeeks.get(rhost);
+      if (counts === undefined) rhostWeeks.set(rhost, (counts = zeros()));
+      counts[week] = (counts[week] as number) + 1;
     }
   }
   // A week's peak: the most of its buckets' (a day's, over a period this long; weeks start with a bucket).
   const perWeek = (7 * 86400) / bucketS;
   const weekPeaks = Array.from({ length: weekCount }, (_, w) => Math.max(0, ...peaks.slice(w * perWeek, (w + 1) * perWeek)));
-  const topTen = (map: Map<string, number[]>): WeeklySeries[] =>
-    [...map.entries()]
+  const topTen = (series: Iterable<readonly [string, number[]]>): WeeklySeries[] =>
+    [...series]
       .map(([key, counts]) => ({ key, counts, total: counts.reduce((a, b) => a + b, 0) }))
       .sort((a, b) => b.total - a.total || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .slice(0, top)
@@ -275,8 +309,8 @@ export function buildReport(input: ReportInput): Report {
           distinct_users: weekUsers.map((u) => u.size),
           failures: weekFailures,
           peak_concurrent: weekPeaks,
-          logins_by_host: topTen(hostWeeks),
-          logins_by_user: topTen(userWeeks),
+          logins_by_host: topTen(named(hostWeeks, list.hostNames)),
+          logins_by_user: topTen(named(userWeeks, list.userNames)),
           failures_by_rhost: topTen(rhostWeeks),
         };
   const alertsByRule = new Map<string, { rule: string; severity: string; count: number }>();
@@ -293,10 +327,10 @@ export function buildReport(input: ReportInput): Report {
     zone: input.zone,
     since: formatTimestamp(since),
     until: formatTimestamp(until),
-    hosts: [...hosts.keys()].sort(),
+    hosts: hosts.map((h) => h.host).sort(),
     totals: {
       sessions,
-      users: users.size,
+      users: users.length,
       session_s: round(sessionS),
       longest_s: round(longest),
       failures: input.failures.length,
@@ -308,8 +342,8 @@ export function buildReport(input: ReportInput): Report {
       peak_at: peakAt === null ? null : formatTimestamp(peakAt),
     },
     ends,
-    by_user: [...users.values()].sort(byCount).map(({ hostSet, ...u }) => ({ ...u, total_s: round(u.total_s), longest_s: round(u.longest_s), hosts: hostSet.size })),
-    by_host: [...hosts.values()].sort(byCount).map(({ userSet, ...h }) => ({ ...h, total_s: round(h.total_s), longest_s: round(h.longest_s), users: userSet.size })),
+    by_user: users.sort(byCount).map((u) => ({ ...u, total_s: round(u.total_s), longest_s: round(u.longest_s) })),
+    by_host: hosts.sort(byCount).map((h) => ({ ...h, total_s: round(h.total_s), longest_s: round(h.longest_s) })),
     failures_by_rhost: summarize(input.failures, 'rhost').slice(0, top),
     failures_by_user: summarize(input.failures, 'user').slice(0, top),
     alerts_by_rule: [...alertsByRule.values()].sort((a, b) => b.count - a.count || (a.rule < b.rule ? -1 : 1)),
@@ -321,6 +355,14 @@ export function buildReport(input: ReportInput): Report {
     warnings: input.warnings,
     ...(weekly === null ? {} : { weekly }),
   };
+}
+
+/** The series kept by number, with their names. */
+function* named(series: ReadonlyArray<number[] | undefined>, names: readonly string[]): Iterable<readonly [string, number[]]> {
+  for (let k = 0; k < series.length; k++) {
+    const counts = series[k];
+    if (counts !== undefined) yield [names[k] as string, counts];
+  }
 }
 
 const severities = ['info', 'notice', 'warning', 'critical'];

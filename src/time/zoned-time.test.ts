@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datesBetween, knownZone, zonedDate, zonedToMicros } from './zoned-time.ts';
+import { datesBetween, knownZone, localZone, zonedDate, zonedToMicros } from './zoned-time.ts';
 
 const utc = (iso: string) => Date.parse(iso) * 1000;
 
@@ -23,6 +23,21 @@ describe('zonedToMicros()', () => {
     expect(zonedToMicros('2024-02-30T10:00:00', 'UTC')).toBeNull();
     expect(knownZone('Europe/Berlin')).toBe(true);
     expect(knownZone('Mars/Olympus')).toBe(false);
+  });
+});
+
+describe('localZone()', () => {
+  it("is Intl's name of this process's zone, with TZ unset and set", () => {
+    const before = process.env['TZ'];
+    try {
+      delete process.env['TZ'];
+      expect(localZone()).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+      process.env['TZ'] = 'Europe/Berlin';
+      expect(localZone()).toBe('Europe/Berlin');
+    } finally {
+      if (before === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = before;
+    }
   });
 });
 

@@ -3,7 +3,24 @@
 // per-day counts. A wall time that a DST change skips or repeats is taken with the offset in
 // force just before the change.
 
+import { readlinkSync } from 'node:fs';
 import type { Micros } from '../record/time.ts';
+
+/**
+ * The IANA name of this host's zone, as Intl gives it. Intl's first use costs some 15 ms (its
+ * data is loaded), and most servers run in UTC: with TZ unset and /etc/localtime a link to UTC's
+ * file (which is where Intl looks, naming any of these zones UTC), the answer is known without it.
+ */
+export function localZone(): string {
+  if (process.env['TZ'] === undefined) {
+    try {
+      if (/(?:^|\/)zoneinfo\/(?:Etc\/)?(?:UTC|GMT)$/.test(readlinkSync('/etc/localtime'))) return 'UTC';
+    } catch {
+      // not a link: Intl finds the zone
+    }
+  }
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -32,6 +49,7 @@ export function knownZone(zone: string): boolean {
 
 /** The calendar date (YYYY-MM-DD) of an instant, in milliseconds, in `zone`. */
 function dateAt(ms: number, zone: string): string {
+  if (zone === 'UTC') return new Date(ms).toISOString().slice(0, 10);
   const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
   return `${parts['year']}-${parts['month']}-${parts['day']}`;
 }
@@ -60,6 +78,7 @@ const dayBuckets = 102;
  */
 export function zonedDate(at: Micros, zone: string): string {
   const ms = Math.floor(at / 1000);
+  if (zone === 'UTC') return utcDate(ms);
   const bucket = Math.floor(ms / bucketMs);
   let dates = bucketDates.get(zone);
   if (dates === undefined) bucketDates.set(zone, (dates = new Map()));
@@ -87,6 +106,20 @@ export function zonedDate(at: Micros, zone: string): string {
   return date ?? dateAt(ms, zone);
 }
 
+/** The UTC day of the last utcDate() asked, and its date: a report asks in login order. */
+let utcDay = Number.NaN;
+let utcDayDate = '';
+
+/** The calendar date (YYYY-MM-DD) of an instant, in milliseconds, in UTC. */
+function utcDate(ms: number): string {
+  const day = Math.floor(ms / 86_400_000);
+  if (day !== utcDay) {
+    utcDayDate = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    utcDay = day;
+  }
+  return utcDayDate;
+}
+
 /** The calendar dates from `first` to `last` (YYYY-MM-DD), inclusive; at most `limit`. */
 export function datesBetween(first: string, last: string, limit = 3700): string[] {
   const dates: string[] = [];
@@ -100,6 +133,7 @@ export function datesBetween(first: string, last: string, limit = 3700): string[
 
 /** The zone's offset from UTC at an instant, in milliseconds. */
 function offsetAt(utcMs: number, zone: string): number {
+  if (zone === 'UTC') return 0;
   const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
   const asUtc = Date.UTC(Number(parts['year']), Number(parts['month']) - 1, Number(parts['day']), Number(parts['hour']), Number(parts['minute']), Number(parts['second']));
   return asUtc - Math.floor(utcMs / 1000) * 1000;

@@ -3,6 +3,7 @@
 // when asked to.
 
 import type { RecordSource } from '../../queries/record-source.ts';
+import { localZone } from '../../time/zoned-time.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Config } from '../../config/config.ts';
 import { securityReport } from '../../queries/security-report.ts';
@@ -112,7 +113,7 @@ export function render(report: Report, format: ReportOptions['format'], width = 
 /** `width`: the terminal's, when the report is printed on one; a file, a pipe or a mail is not cut. */
 export async function report(options: ReportOptions, config: Config, io: CommandIO, now: Micros, width = Infinity, paint: Paint = plain, source?: RecordSource): Promise<number> {
   // Days are counted in this host's zone (TZ), as the reader of the report lives them.
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = localZone();
   const { report: built, warnings, incomplete } = securityReport({ ...options, zone, ...(source ? { source } : {}) }, config, now);
   // The file and the mail get the whole report; standard output the report fitted and painted.
   // Each is made only where it goes.

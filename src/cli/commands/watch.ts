@@ -2,6 +2,7 @@
 // as one JSON line; --check prints the rules instead.
 
 import { parseCommandArgs } from '../args.ts';
+import { localZone } from '../../time/zoned-time.ts';
 import type { Alert } from '../../alerts/engine.ts';
 import { loadRulesFile } from '../../alerts/rules-file.ts';
 import { ruleAsWritten } from '../../alerts/rules.ts';
@@ -74,7 +75,7 @@ export function parseWatchArgs(args: string[]): WatchOptions | 'help' {
 
 export async function watch(options: WatchOptions, config: Config, io: CommandIO, signal: AbortSignal): Promise<number> {
   // Rules' local times are in this host's zone unless a rule names one.
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = localZone();
   const { rules, errors, invalid, source } = loadRulesFile(options.rules ?? config.rulesPath, options.rules !== null, zone);
   for (const e of errors) io.stderr(`logsphere: ${source}: ${e}\n`);
   if (invalid > 0) io.stderr(`logsphere: ${source}: ${invalid} invalid rule${invalid === 1 ? '' : 's'} left out\n`);
