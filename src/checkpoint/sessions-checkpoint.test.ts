@@ -98,6 +98,23 @@ describe('the sessions checkpoint', () => {
     expect(again.checkpoint).toEqual(step.checkpoint);
   });
 
+  it('catches up over more open sessions than it prunes at (a log of many hosts), as a full read answers', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-ckpt-`);
+    // 12,000 sessions left open, then 12,000 opened and closed: every pruning keeps the open ones.
+    const records: LogRecord[] = [];
+    for (let i = 0; i < 24_000; i++) {
+      clock += 1_000_000;
+      const origin = { host: `h${i % 1000}`, boot_id: `h${i % 1000}-boot`, source: 'pam' } as const;
+      const open = build.sessionOpen(origin, { user: `u${i % 7}`, uid: 1000, tty: `pts/${i % 64}`, rhost: null, ruser: null, service: 'sshd', pid: 1000 + i, pid_start: i }, clock);
+      records.push(open);
+      if (i >= 12_000) records.push(build.sessionClose(origin, open, clock + 500_000, open));
+    }
+    writeFileSync(`${dir}/sessions.jsonl`, text(records));
+    const step = catchUp(null, expandInputs([dir]));
+    expect(step.checkpoint.opens.count).toBe(12_000);
+    expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
+  });
+
   it('waits for the rest of a line still being written', () => {
     dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
     const [first, second] = batch([], 2).map(build.toLine) as [string, string];

@@ -392,13 +392,19 @@ export function catchUp(stored: Checkpoint | null, files: readonly InputFile[]):
     }
     const usable = stored !== null && stored.version === checkpointVersion && Array.isArray(stored.files) ? stored : null;
     const starts = usable !== null ? plan(opened, usable) : null;
-    // Pruned as it grows: a full read of a long history keeps only what is still open.
+    // Pruned as it grows: a full read of a long history keeps only what is still open. What a
+    // pruning keeps (the sessions still open: thousands where a log holds many hosts' records)
+    // is read again only once as much again has come, not at every record after it.
     let records: LogRecord[] = [];
     let read = 0;
+    let pruneAt = pruneEvery;
     const keep = (record: LogRecord) => {
       records.push(record);
       read++;
-      if (records.length >= pruneEvery) records = prune(records);
+      if (records.length >= pruneAt) {
+        records = prune(records);
+        pruneAt = Math.max(pruneEvery, 2 * records.length);
+      }
     };
     const marks: FileMark[] = [];
     const malformed: Catchup['malformed'] = [];
