@@ -24,7 +24,7 @@ export async function newestRecord(db: Db, host: string | null): Promise<Micros 
 /**
  * The records a query needs (of `host`, or every host), in time order, as an input named `name`:
  * all of them, or for the current sessions (`current`) those that decide which sessions are
- * open: the records of the sessions no named close was loaded for (logsphere.open_sessions), the
+ * open: the earliest opens of the sessions no named close was loaded for (logsphere.open_sessions), the
  * boots and shutdowns that may have ended them, and the closes without a session id that may
  * pair with them. The same reconciler then gives the same answer as from everything.
  */
@@ -52,7 +52,7 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
       : what === 'failures'
         ? `SELECT line FROM logsphere.events WHERE event = 'auth_failure' ${fromOn} ${onHost} ORDER BY ts, event_id`
         : `SELECT line FROM (
-             SELECT line, ts, event_id FROM logsphere.events WHERE session_id IN (SELECT session_id FROM logsphere.open_sessions WHERE true ${onHost}) ${onHost}
+             SELECT line, ts, event_id FROM logsphere.open_sessions WHERE true ${onHost}
              UNION ALL SELECT line, ts, event_id FROM logsphere.events WHERE event IN ('boot', 'shutdown') ${onHost}
              UNION ALL SELECT line, ts, event_id FROM logsphere.events WHERE event = 'session_close' AND session_id IS NULL ${onHost}
            ) AS needed ORDER BY ts, event_id`;
@@ -70,13 +70,15 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
     // Read from `from` on, the lines at or before the instant before it may lack records.
     ...(from === null || what !== 'all' ? {} : { cut: from - 1 }),
     read: (_paths, onRecord: (record: LogRecord) => void): ReadResult => {
-      // Parsed once: a history may read its source more than once (last -n counts its lines first).
-      parsed ??= lines.map(parseRecordLine);
+      // Parsed once where a history may read its source more than once (last -n counts its lines
+      // first); the current sessions are read once, each record let go as soon as it is taken.
       let malformed = 0;
-      for (const record of parsed) {
+      const take = (record: LogRecord | null) => {
         if (record !== null) onRecord(record);
         else malformed++;
-      }
+      };
+      if (what === 'current') for (const line of lines) take(parseRecordLine(line));
+      else for (const record of (parsed ??= lines.map(parseRecordLine))) take(record);
       return { malformed: malformed > 0 ? [{ path: name, count: malformed }] : [], damaged: [], skipped: [] };
     },
   };

@@ -10,7 +10,7 @@
 
 import type { Db } from './db.ts';
 
-export const schemaVersion = 3;
+export const schemaVersion = 4;
 
 /** Step n brings a database from version n - 1 to version n. */
 export const migrations: ReadonlyArray<{ version: number; sql: string }> = [
@@ -150,6 +150,40 @@ REVOKE ALL ON logsphere.open_sessions FROM PUBLIC;
 REVOKE ALL ON FUNCTION logsphere.note_sessions(uuid[], text[], timestamptz[], uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION logsphere.note_sessions(uuid[], text[], timestamptz[], uuid[]) TO logsphere_ship;
 GRANT SELECT ON logsphere.open_sessions TO logsphere_read;
+`,
+  },
+  {
+    version: 4,
+    sql: `
+-- Each open session's record itself (its earliest open), so that the current sessions are read
+-- from here alone, whatever the number of events.
+ALTER TABLE logsphere.open_sessions ADD COLUMN event_id uuid, ADD COLUMN line text;
+UPDATE logsphere.open_sessions o SET ts = e.ts, event_id = e.event_id, line = e.line
+  FROM (SELECT DISTINCT ON (session_id) session_id, ts, event_id, line FROM logsphere.events
+        WHERE event = 'session_open' AND session_id IN (SELECT session_id FROM logsphere.open_sessions)
+        ORDER BY session_id, ts, event_id) AS e
+  WHERE e.session_id = o.session_id;
+-- Opens no longer stored (their month was dropped): sessions the store no longer has.
+DELETE FROM logsphere.open_sessions WHERE line IS NULL;
+ALTER TABLE logsphere.open_sessions ALTER COLUMN event_id SET NOT NULL, ALTER COLUMN line SET NOT NULL;
+DROP FUNCTION logsphere.note_sessions(uuid[], text[], timestamptz[], uuid[]);
+CREATE FUNCTION logsphere.note_sessions(p_opens uuid[], p_hosts text[], p_ts timestamptz[], p_event_ids uuid[], p_lines text[], p_closes uuid[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  DELETE FROM logsphere.open_sessions WHERE session_id = ANY (p_closes);
+  -- A session's earliest open (by time, then event id) is the one kept, as a query reading the
+  -- records in that order would take it.
+  INSERT INTO logsphere.open_sessions (session_id, host, ts, event_id, line)
+    SELECT DISTINCT ON (o.id) o.id, o.host, o.ts, o.event_id, o.line
+    FROM unnest(p_opens, p_hosts, p_ts, p_event_ids, p_lines) AS o(id, host, ts, event_id, line)
+    WHERE NOT (o.id = ANY (p_closes))
+      AND NOT EXISTS (SELECT 1 FROM logsphere.events c WHERE c.session_id = o.id AND c.event = 'session_close')
+    ORDER BY o.id, o.ts, o.event_id
+    ON CONFLICT (session_id) DO UPDATE SET host = excluded.host, ts = excluded.ts, event_id = excluded.event_id, line = excluded.line
+      WHERE (excluded.ts, excluded.event_id) < (open_sessions.ts, open_sessions.event_id);
+END $$;
+REVOKE ALL ON FUNCTION logsphere.note_sessions(uuid[], text[], timestamptz[], uuid[], text[], uuid[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION logsphere.note_sessions(uuid[], text[], timestamptz[], uuid[], text[], uuid[]) TO logsphere_ship;
 `,
   },
 ];

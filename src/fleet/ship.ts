@@ -119,7 +119,7 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
   const bad: string[] = [];
   const months = new Set<string>();
   // What the batch opens and closes, for the sessions that may be open (note_sessions).
-  const opens: { ids: string[]; hosts: string[]; ts: string[] } = { ids: [], hosts: [], ts: [] };
+  const opens: { ids: string[]; hosts: string[]; ts: string[]; eventIds: string[]; lines: string[] } = { ids: [], hosts: [], ts: [], eventIds: [], lines: [] };
   const latest = latestMonth();
   const closes: string[] = [];
   for (const line of lines) {
@@ -142,6 +142,8 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
               opens.ids.push(record.session_id);
               opens.hosts.push(column(record.host) as string);
               opens.ts.push(record.ts);
+              opens.eventIds.push(record.event_id);
+              opens.lines.push(line.text);
             } else if (record.event === 'session_close' && record.session_id !== null) closes.push(record.session_id);
             good.push(`${[...fieldsOf(checked.record), line.text].map(copyValue).join('\t')}\n`);
             continue;
@@ -170,7 +172,9 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
     );
     await db.query('INSERT INTO logsphere.quarantine (digest, source, line_number, reason, line) SELECT DISTINCT ON (digest) digest, source, line_number, reason, line FROM staging_quarantine ORDER BY digest, line_number ON CONFLICT DO NOTHING');
     if (opens.ids.length > 0 || closes.length > 0) {
-      await db.query('SELECT logsphere.note_sessions($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[])', [opens.ids, opens.hosts, opens.ts, closes]);
+      await db.query('SELECT logsphere.note_sessions($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[], $5::text[], $6::uuid[])', [
+        opens.ids, opens.hosts, opens.ts, opens.eventIds, opens.lines, closes,
+      ]);
     }
     await db.query('COMMIT');
     return { records: good.length, added: added.rowCount ?? 0, quarantined: bad.length };

@@ -73,20 +73,20 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
   it('migrates once, changes nothing the second time, and is refused at another version', () => {
     const name = database(false);
     const first = cli(['db', 'migrate', '--db', url(name)]);
-    expect([first.status, first.stdout, first.stderr]).toEqual([0, 'applied versions 1, 2, 3: the schema is at version 3\n', '']);
+    expect([first.status, first.stdout, first.stderr]).toEqual([0, 'applied versions 1, 2, 3, 4: the schema is at version 4\n', '']);
     const again = cli(['db', 'migrate', '--db', url(name)]);
-    expect([again.status, again.stdout]).toEqual([0, 'the schema is at version 3: nothing to do\n']);
-    expect(pg?.sql('SELECT count(*) FROM logsphere.schema_version', name)).toBe('3\n');
+    expect([again.status, again.stdout]).toEqual([0, 'the schema is at version 4: nothing to do\n']);
+    expect(pg?.sql('SELECT count(*) FROM logsphere.schema_version', name)).toBe('4\n');
 
     const unmigrated = database(false);
     const refused = cli(['last', '--db', url(unmigrated)]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('no LogSphere schema: run `logsphere db migrate --db URL` first');
 
-    pg?.sql('INSERT INTO logsphere.schema_version (version) VALUES (4)', name);
+    pg?.sql('INSERT INTO logsphere.schema_version (version) VALUES (5)', name);
     const newer = cli(['ship', '--once', '--db', url(name), '--input', file('empty.jsonl', [])]);
     expect(newer.status).toBe(1);
-    expect(newer.stderr).toContain('schema is version 4, newer than this logsphere knows (3): update logsphere');
+    expect(newer.stderr).toContain('schema is version 5, newer than this logsphere knows (4): update logsphere');
   });
 
   it('upgrades a store of an older version step by step, the sessions that may be open made from its records', async () => {
@@ -104,9 +104,11 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
           x.event_id, x.ts, x.host, x.event, x.session_id ?? null, x.user ?? null, x.rhost ?? null, build.toLine(r).trimEnd(),
         ]);
       }
-      expect(cli(['sessions', '--db', url(name)]).stderr).toContain('schema is version 2, this logsphere needs 3: run `logsphere db migrate --db URL`');
+      expect(cli(['sessions', '--db', url(name)]).stderr).toContain('schema is version 2, this logsphere needs 4: run `logsphere db migrate --db URL`');
+      // Version 3 makes the sessions that may be open from the records, version 4 keeps their opens' lines.
       const upgraded = cli(['db', 'migrate', '--db', url(name)]);
-      expect([upgraded.status, upgraded.stdout]).toEqual([0, 'applied version 3: the schema is at version 3\n']);
+      expect([upgraded.status, upgraded.stdout]).toEqual([0, 'applied versions 3, 4: the schema is at version 4\n']);
+      expect(pg?.sql("SELECT count(*) FROM logsphere.open_sessions o JOIN logsphere.events e USING (event_id, ts) WHERE e.line = o.line AND e.event = 'session_open'", name)).toBe(pg?.sql('SELECT count(*) FROM logsphere.open_sessions', name));
       const whole = file('upgrade/sessions.jsonl', records.map((r) => build.toLine(r)));
       expect(cli(['sessions', '--json', '--db', url(name)]).stdout.replaceAll(',"verified":false,"host_last_contact":null}', '}')).toBe(cli(['sessions', '--json', '--input', whole]).stdout);
     } finally {
@@ -470,7 +472,13 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     const origin = { host: 'old1', boot_id: '7a2fbc11-fb9c-496f-9b67-000000000001', source: 'systemd' } as const;
     const at = (iso: string) => Date.parse(iso) * 1000;
     const boots = ['2020-01-05T10:00:00Z', '2020-02-05T10:00:00Z', new Date().toISOString()].map((t) => build.toLine(build.boot(origin, at(t), '6.1.0', at(t) - 5e6)));
-    cli(['ship', '--once', '--db', url(name), '--checkpoint', 'retain', '--input', file('retain/sessions.jsonl', boots)]);
+    // A session left open in each of the old months and one now: the old ones go with their months.
+    const opens = ['2020-01-06T10:00:00Z', '2020-02-28T23:59:59Z', new Date().toISOString()].map((t, k) =>
+      build.toLine(build.sessionOpen({ ...origin, source: 'pam' }, { user: `keep${k}`, uid: 1000, tty: `pts/${k}`, rhost: null, ruser: null, service: 'sshd', pid: 100 + k, pid_start: 5 }, at(t))),
+    );
+    cli(['ship', '--once', '--db', url(name), '--checkpoint', 'retain', '--input', file('retain/sessions.jsonl', [...boots, ...opens])]);
+    const users = () => (JSON.parse(cli(['sessions', '--json', '--db', url(name)]).stdout) as Array<{ user: string }>).map((x) => x.user);
+    expect(users()).toEqual(['keep0', 'keep1', 'keep2']);
     const months = () => pg?.sql("SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'events'", name).trim();
     const now = new Date();
     const current = `events_${now.getUTCFullYear()}_${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
@@ -478,7 +486,8 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     const r = cli(['db', 'retain', '--keep-days', '30', '--db', url(name)]);
     expect([r.status, r.stdout]).toEqual([0, 'dropped events_2020_01, events_2020_02\n']);
     expect(months()).toBe(current);
-    expect(pg?.sql('SELECT count(*) FROM logsphere.events', name)).toBe('1\n');
+    expect(pg?.sql('SELECT count(*) FROM logsphere.events', name)).toBe('2\n');
+    expect(users()).toEqual(['keep2']);
     expect(cli(['db', 'retain', '--db', url(name)]).stderr).toContain('--keep-days N (whole days) is required');
   });
 
@@ -525,7 +534,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       const base = `postgresql://postgres@127.0.0.1:${tls.port}/fleet`;
       const verified = cli(['db', 'migrate', '--db', `${base}?sslmode=verify-full&sslrootcert=${tls.dir}/ca.crt`]);
       expect([verified.status, verified.stderr]).toEqual([0, '']);
-      expect(verified.stdout).toBe('applied versions 1, 2, 3: the schema is at version 3\n');
+      expect(verified.stdout).toBe('applied versions 1, 2, 3, 4: the schema is at version 4\n');
       // Without TLS the server refuses; with another CA, or another name, verify-full refuses.
       const plain = cli(['last', '--db', base]);
       expect([plain.status, plain.stderr]).toEqual([1, expect.stringMatching(/no encryption/)]);

@@ -76,6 +76,12 @@ export const dbCommand = defineCommand({
         [cut],
       );
       for (const { name } of r.rows) await db.query(`DROP TABLE logsphere.${name}`);
+      // The sessions whose open went with them: the store no longer has their records.
+      const last = r.rows.at(-1)?.name;
+      if (last !== undefined) {
+        const [year, month] = last.slice('events_'.length).split('_').map(Number) as [number, number];
+        await db.query('DELETE FROM logsphere.open_sessions WHERE ts < $1::timestamptz', [new Date(Date.UTC(year, month, 1)).toISOString()]);
+      }
       io.stdout(r.rows.length === 0 ? 'no month of events is older than the cut\n' : `dropped ${r.rows.map((x) => x.name).join(', ')}\n`);
       return 0;
     }, `logsphere db ${options.action}`);
