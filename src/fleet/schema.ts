@@ -176,7 +176,7 @@ BEGIN
   INSERT INTO logsphere.open_sessions (session_id, host, ts, event_id, line)
     SELECT DISTINCT ON (o.id) o.id, o.host, o.ts, o.event_id, o.line
     FROM unnest(p_opens, p_hosts, p_ts, p_event_ids, p_lines) AS o(id, host, ts, event_id, line)
-    WHERE NOT (o.id = ANY (p_closes))
+    WHERE NOT EXISTS (SELECT 1 FROM unnest(p_closes) AS c(id) WHERE c.id = o.id)
       AND NOT EXISTS (SELECT 1 FROM logsphere.events c WHERE c.session_id = o.id AND c.event = 'session_close')
     ORDER BY o.id, o.ts, o.event_id
     ON CONFLICT (session_id) DO UPDATE SET host = excluded.host, ts = excluded.ts, event_id = excluded.event_id, line = excluded.line

@@ -118,10 +118,9 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
   const good: string[] = [];
   const bad: string[] = [];
   const months = new Set<string>();
-  // What the batch opens and closes, for the sessions that may be open (note_sessions).
-  const opens: { ids: string[]; hosts: string[]; ts: string[]; eventIds: string[]; lines: string[] } = { ids: [], hosts: [], ts: [], eventIds: [], lines: [] };
+  // Whether the batch opens or closes sessions (note_sessions).
+  let opensOrCloses = false;
   const latest = latestMonth();
-  const closes: string[] = [];
   for (const line of lines) {
     let reason: string | null = refused.get(line) ?? null;
     if (reason === null) {
@@ -138,13 +137,7 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
           if (month !== null) {
             months.add(month);
             const record = checked.record;
-            if (record.event === 'session_open') {
-              opens.ids.push(record.session_id);
-              opens.hosts.push(column(record.host) as string);
-              opens.ts.push(record.ts);
-              opens.eventIds.push(record.event_id);
-              opens.lines.push(line.text);
-            } else if (record.event === 'session_close' && record.session_id !== null) closes.push(record.session_id);
+            if (record.event === 'session_open' || (record.event === 'session_close' && record.session_id !== null)) opensOrCloses = true;
             good.push(`${[...fieldsOf(checked.record), line.text].map(copyValue).join('\t')}\n`);
             continue;
           }
@@ -171,10 +164,16 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
       'INSERT INTO logsphere.events (event_id, ts, host, event, session_id, user_name, rhost, line) SELECT event_id, ts, host, event, session_id, user_name, rhost, line FROM staging_events ON CONFLICT DO NOTHING',
     );
     await db.query('INSERT INTO logsphere.quarantine (digest, source, line_number, reason, line) SELECT DISTINCT ON (digest) digest, source, line_number, reason, line FROM staging_quarantine ORDER BY digest, line_number ON CONFLICT DO NOTHING');
-    if (opens.ids.length > 0 || closes.length > 0) {
-      await db.query('SELECT logsphere.note_sessions($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[], $5::text[], $6::uuid[])', [
-        opens.ids, opens.hosts, opens.ts, opens.eventIds, opens.lines, closes,
-      ]);
+    if (opensOrCloses) {
+      // The batch's opens (each with its record) and named closes, gathered where they already are.
+      const open = "FILTER (WHERE event = 'session_open')";
+      await db.query(
+        `SELECT logsphere.note_sessions(
+           coalesce(array_agg(session_id) ${open}, '{}'), coalesce(array_agg(host) ${open}, '{}'), coalesce(array_agg(ts) ${open}, '{}'),
+           coalesce(array_agg(event_id) ${open}, '{}'), coalesce(array_agg(line) ${open}, '{}'),
+           coalesce(array_agg(session_id) FILTER (WHERE event = 'session_close' AND session_id IS NOT NULL), '{}'))
+         FROM staging_events`,
+      );
     }
     await db.query('COMMIT');
     return { records: good.length, added: added.rowCount ?? 0, quarantined: bad.length };
