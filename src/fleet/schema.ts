@@ -178,6 +178,8 @@ BEGIN
     FROM unnest(p_opens, p_hosts, p_ts, p_event_ids, p_lines) AS o(id, host, ts, event_id, line)
     WHERE NOT EXISTS (SELECT 1 FROM unnest(p_closes) AS c(id) WHERE c.id = o.id)
       AND NOT EXISTS (SELECT 1 FROM logsphere.events c WHERE c.session_id = o.id AND c.event = 'session_close')
+      -- Only a stored open, as stored: what this table holds is always in events too.
+      AND EXISTS (SELECT 1 FROM logsphere.events e WHERE e.event_id = o.event_id AND e.ts = o.ts AND e.event = 'session_open' AND e.session_id = o.id AND e.host = o.host AND e.line = o.line)
     ORDER BY o.id, o.ts, o.event_id
     ON CONFLICT (session_id) DO UPDATE SET host = excluded.host, ts = excluded.ts, event_id = excluded.event_id, line = excluded.line
       WHERE (excluded.ts, excluded.event_id) < (open_sessions.ts, open_sessions.event_id);

@@ -7,6 +7,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
+import type { LogRecord } from '../../src/record/types.ts';
 import { parseRecordLine } from '../../src/record/validate.ts';
 import { connect } from '../../src/fleet/db.ts';
 import { migrate } from '../../src/fleet/schema.ts';
@@ -337,6 +338,11 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     for (const statement of ['DELETE FROM logsphere.events', "UPDATE logsphere.events SET host = 'x'", 'SELECT count(*) FROM logsphere.events', 'DROP TABLE logsphere.quarantine']) {
       expect(() => pg?.sql(statement, name, 'shipper')).toThrow(/permission denied|must be owner/);
     }
+    // Through the loader's function, only a stored open is kept: a made-up one changes nothing.
+    const open = generateHistory({ sessions: 1, seed: 4 }).records.find((r) => r.event === 'session_open') as LogRecord & { session_id: string };
+    const before = pg?.sql('SELECT count(*) FROM logsphere.open_sessions', name);
+    pg?.sql(`SELECT logsphere.note_sessions(ARRAY['${open.session_id}']::uuid[], ARRAY['forged'], ARRAY['${open.ts}']::timestamptz[], ARRAY['${open.event_id}']::uuid[], ARRAY['${build.toLine(open).trimEnd().replaceAll("'", "''")}'], '{}')`, name, 'shipper');
+    expect(pg?.sql('SELECT count(*) FROM logsphere.open_sessions', name)).toBe(before);
     expect(pg?.sql('SELECT count(*) FROM logsphere.events', name, 'reader')).toBe(count);
     expect(() => pg?.sql("INSERT INTO logsphere.quarantine VALUES ('\\x00', 's', 1, 'r', '\\x00')", name, 'reader')).toThrow(/permission denied/);
     expect(() => pg?.sql("SELECT logsphere.ensure_month('2020-01-01')", name, 'reader')).toThrow(/permission denied/);
