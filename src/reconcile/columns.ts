@@ -285,11 +285,6 @@ export class UuidTable {
     return index;
   }
 
-  /** How many ids are stored. */
-  get size(): number {
-    return this.count;
-  }
-
   /** Word `k` (0…3) of the id at `index`. */
   wordAt(index: number, k: number): number {
     return this.words.get(index * 4 + k);

@@ -160,7 +160,6 @@ export function buildReport(input: ReportInput): Report {
   const hostRow = new Int32Array(hostCount).fill(-1);
   const pairs = new Set<number>();
   const ends = { logout: 0, down: 0, crash: 0, gone: 0, open: 0 };
-  const endCounts = new Array<number>(endNames.length).fill(0);
   const localDate = (at: Micros) => zonedDate(at, input.zone);
   const daily = new Map(datesBetween(localDate(since), localDate(until)).map((date) => [date, { date, logins: 0, failures: 0 }]));
   // Concurrent sessions: when each session counted begins and ends within the period.
@@ -199,7 +198,7 @@ export function buildReport(input: ReportInput): Report {
     const whole = Math.max(0, durationSeconds(login, logout));
     sessionS += inPeriod;
     longest = Math.max(longest, whole);
-    endCounts[endCode] = (endCounts[endCode] as number) + 1;
+    ends[endNames[endCode] ?? 'open']++;
     if (login >= since) {
       const day = daily.get(localDate(login));
       if (day) day.logins++;
@@ -236,7 +235,6 @@ export function buildReport(input: ReportInput): Report {
     if (endCode === End.crash) h.crashes++;
     if (endCode === End.gone) h.gone++;
   }
-  endNames.forEach((name, code) => (ends[name ?? 'open'] += endCounts[code] as number));
 
   // A sweep over the startTimes and the ends, each sorted (an end before a start at the same instant).
   const startsSorted = startTimes.subarray(0, spans).sort();
