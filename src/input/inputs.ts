@@ -113,6 +113,15 @@ export function listInputs(paths: readonly string[]): InputList {
   return list;
 }
 
+/** The log's own files in a log directory (its rotated segments and live file); null when it cannot be listed. */
+export function logFilesOf(logDir: string): InputFile[] | null {
+  try {
+    return listInputs([logDir]).files.filter((f) => f.segment !== undefined);
+  } catch {
+    return null;
+  }
+}
+
 /** Expands the given paths to the files to read, in reading order. */
 export function expandInputs(paths: readonly string[]): InputFile[] {
   return listInputs(paths).files;

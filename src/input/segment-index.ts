@@ -265,7 +265,6 @@ export class SegmentIndex {
     const name = fileNameOf(identity, 'columns');
     if (this.dir !== null && this.trusted()) {
       try {
-        if (!this.trusted()) throw new Error('not ours');
         const decoded = decodeColumns(this.readColumnsFile(`${this.dir}/${name}`));
         if (decoded !== null && typeof decoded.identity === 'object' && decoded.identity !== null && sameIdentity(decoded.identity as Identity, identity)) return decoded.columns;
       } catch {

@@ -9,7 +9,7 @@ import { alertLogPath, readAlerts } from '../alerts/alert-log.ts';
 import type { Alert } from '../alerts/engine.ts';
 import type { Config } from '../config/config.ts';
 import { FailureCollector } from '../failures/failures.ts';
-import { damageWarning, listInputs, readInputTextUpToDamage, type InputFile } from '../input/inputs.ts';
+import { damageWarning, logFilesOf, readInputTextUpToDamage, type InputFile } from '../input/inputs.ts';
 import { orderWindow, readNewestFirst } from '../input/newest-first.ts';
 import { neededFrom, type RecordColumns } from '../input/record-columns.ts';
 import { SegmentIndex } from '../input/segment-index.ts';
@@ -103,22 +103,13 @@ function loadPeriod(request: ReportRequest, config: Config, how: HistoryRead): {
     if (recent !== null) {
       // The index is kept to the log as it is now, as `logsphere rotate` keeps it, where nothing
       // else does (logrotate in its place): the log directory's own, not files given with --input.
-      const files = request.inputs.length === 0 ? listLogFiles(config.logDir) : null;
+      const files = request.inputs.length === 0 ? logFilesOf(config.logDir) : null;
       if (files !== null) index.prune(files);
       return { loaded: recent.loaded, collector };
     }
   }
   const collector = newCollector();
   return { loaded: loadReconciled(request.inputs, config, alive, (r) => collector.add(r)), collector };
-}
-
-/** The log's own files (its segments and live file); null when it cannot be listed. */
-function listLogFiles(logDir: string): InputFile[] | null {
-  try {
-    return listInputs([logDir]).files.filter((f) => f.segment !== undefined);
-  } catch {
-    return null;
-  }
 }
 
 export function securityReport(request: ReportRequest, config: Config, now: Micros, how: HistoryRead = 'auto'): SecurityReport {

@@ -49,7 +49,6 @@ export function knownZone(zone: string): boolean {
 
 /** The calendar date (YYYY-MM-DD) of an instant, in milliseconds, in `zone`. */
 function dateAt(ms: number, zone: string): string {
-  if (zone === 'UTC') return new Date(ms).toISOString().slice(0, 10);
   const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
   return `${parts['year']}-${parts['month']}-${parts['day']}`;
 }

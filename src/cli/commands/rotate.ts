@@ -7,7 +7,7 @@
 import { parseCommandArgs } from '../args.ts';
 import { logFileName, type Config } from '../../config/config.ts';
 import { holdsOpenSession } from '../../queries/load-sessions.ts';
-import { listInputs, type InputFile } from '../../input/inputs.ts';
+import { logFilesOf } from '../../input/inputs.ts';
 import { SegmentIndex } from '../../input/segment-index.ts';
 import type { Micros } from '../../record/time.ts';
 import { holdForRotation, releaseAfterRotation, upkeep, type UpkeepEvent } from '../../store/upkeep.ts';
@@ -112,12 +112,8 @@ function describe(event: UpkeepEvent, config: Config): { out: string } | { err: 
  */
 function indexSegments(config: Config): void {
   const index = new SegmentIndex(config.stateDir, true);
-  let files: InputFile[];
-  try {
-    files = listInputs([config.logDir]).files.filter((f) => f.segment !== undefined);
-  } catch {
-    return; // no log directory: upkeep has said so
-  }
+  const files = logFilesOf(config.logDir);
+  if (files === null) return; // no log directory: upkeep has said so
   const segments = files.filter((f) => f.segment?.scheme !== 'live');
   for (const segment of segments) {
     try {
