@@ -14,52 +14,104 @@ import { checkSchema } from './schema.ts';
 /** Which of the store's records a query reads: all, those deciding the current sessions, the failed logins. */
 export type FleetRead = 'all' | 'current' | 'failures';
 
+/**
+ * The store's months (its partitions of events, `events_YYYY_MM`), oldest first, as the bounds of
+ * each: a query bounded by constants is planned for the months it names only, where one over all
+ * of events is planned for every month and every index of each (some 60 ms over ten years). Empty
+ * when a partition was made otherwise than by ensure_month (its bounds are not in its name).
+ */
+async function months(db: Db): Promise<Array<[string, string]>> {
+  const r = await db.query<{ name: string }>(
+    "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logsphere.events'::regclass ORDER BY c.relname",
+  );
+  const bounds: Array<[string, string]> = [];
+  for (const { name } of r.rows) {
+    const m = /^events_(\d{4})_(\d{2})$/.exec(name);
+    if (m === null) return [];
+    const [year, month] = [Number(m[1]), Number(m[2])];
+    bounds.push([new Date(Date.UTC(year, month - 1, 1)).toISOString(), new Date(Date.UTC(year, month, 1)).toISOString()]);
+  }
+  return bounds;
+}
+
+/**
+ * The earliest or latest record time (of `host`), in microseconds; null for no record. Asked of
+ * the months from that end: the first alone, then twice as many each time, so that months
+ * without records cost little and a store whose first month holds records is asked once.
+ */
+async function extreme(db: Db, host: string | null, which: 'min' | 'max'): Promise<Micros | null> {
+  const ask = async (bounds: [string, string] | null): Promise<Micros | null> => {
+    const values: unknown[] = host === null ? [] : [host];
+    let where = host === null ? 'true' : 'host = $1';
+    if (bounds !== null) {
+      values.push(...bounds);
+      where += ` AND ts >= $${values.length - 1}::timestamptz AND ts < $${values.length}::timestamptz`;
+    }
+    const r = await db.query<{ at: string | null }>(`SELECT (extract(epoch FROM ${which}(ts)) * 1000000)::bigint::text AS at FROM logsphere.events WHERE ${where}`, values);
+    const at = r.rows[0]?.at;
+    return at == null ? null : Number(at);
+  };
+  const all = await months(db);
+  if (all.length === 0) return ask(null);
+  if (which === 'max') all.reverse();
+  for (let k = 0, n = 1; k < all.length; k += n, n *= 2) {
+    const group = all.slice(k, k + n);
+    const [first, last] = [group[0] as [string, string], group.at(-1) as [string, string]];
+    const at = await ask(which === 'min' ? [first[0], last[1]] : [last[0], first[1]]);
+    if (at !== null) return at;
+  }
+  return null;
+}
+
 /** When the store's newest record (of `host`) was written; null for an empty store. */
 export async function newestRecord(db: Db, host: string | null): Promise<Micros | null> {
-  const r = await db.query<{ at: string | null }>(`SELECT (extract(epoch FROM max(ts)) * 1000000)::bigint::text AS at FROM logsphere.events ${host === null ? '' : 'WHERE host = $1'}`, host === null ? [] : [host]);
-  const at = r.rows[0]?.at;
-  return at == null ? null : Number(at);
+  return extreme(db, host, 'max');
 }
 
 /**
  * The records a query needs (of `host`, or every host), in time order, as an input named `name`:
- * all of them, or for the current sessions (`current`) those that decide which sessions are
- * open: the earliest opens of the sessions no named close was loaded for (logsphere.open_sessions), the
- * boots and shutdowns that may have ended them, and the closes without a session id that may
- * pair with them. The same reconciler then gives the same answer as from everything.
+ * all of them (from `from` on), the failed logins, or for the current sessions (`current`) those
+ * that decide which sessions are open: the earliest opens of the sessions no named close was
+ * loaded for (logsphere.open_sessions), and the boots, shutdowns and closes without a session id
+ * that may have ended them (logsphere.ending_events). The same reconciler then gives the same
+ * answer as from everything.
  */
 export async function fleetRecords(db: Db, host: string | null, name: string, what: FleetRead = 'all', from: Micros | null = null): Promise<RecordSource> {
   await checkSchema(db);
   const values: unknown[] = host === null ? [] : [host];
   const onHost = host === null ? '' : 'AND host = $1';
   // From `from` on only: the sessions begun since are whole.
-  let fromOn = '';
+  let fromOn = (_table = '') => '';
   let beforeFrom = '';
   if (from !== null) {
     values.push(formatTimestamp(from));
-    fromOn = `AND ts >= $${values.length}::timestamptz`;
-    beforeFrom = `AND ts < $${values.length}::timestamptz`;
+    const n = values.length;
+    fromOn = (table = '') => `AND ${table}ts >= $${n}::timestamptz`;
+    beforeFrom = `AND ts < $${n}::timestamptz`;
   }
   const query =
     what === 'all'
       ? from === null
         ? `SELECT line FROM logsphere.events WHERE true ${onHost} ORDER BY ts, event_id`
-        : // And every boot and shutdown before: a shutdown line names its boot's kernel.
+        : // And of what came before, what the lines from then on take from there: the kernel a
+          // shutdown ended, from the host's earlier boots (history.ts, systemLines), for the hosts
+          // with a shutdown from then on. Nothing else before ends or changes those lines.
           `SELECT line FROM (
-             SELECT line, ts, event_id FROM logsphere.events WHERE true ${fromOn} ${onHost}
-             UNION ALL SELECT line, ts, event_id FROM logsphere.events WHERE event IN ('boot', 'shutdown') ${beforeFrom} ${onHost}
+             SELECT line, ts, event_id FROM logsphere.events WHERE true ${fromOn()} ${onHost}
+             UNION ALL SELECT line, ts, event_id FROM logsphere.ending_events b
+             WHERE event = 'boot' ${beforeFrom} ${onHost}
+               AND EXISTS (SELECT 1 FROM logsphere.ending_events s WHERE s.event = 'shutdown' AND s.host = b.host ${fromOn('s.')})
            ) AS needed ORDER BY ts, event_id`
       : what === 'failures'
-        ? `SELECT line FROM logsphere.events WHERE event = 'auth_failure' ${fromOn} ${onHost} ORDER BY ts, event_id`
+        ? `SELECT line FROM logsphere.events WHERE event = 'auth_failure' ${fromOn()} ${onHost} ORDER BY ts, event_id`
         : `SELECT line FROM (
              SELECT line, ts, event_id FROM logsphere.open_sessions WHERE true ${onHost}
-             UNION ALL SELECT line, ts, event_id FROM logsphere.events WHERE event IN ('boot', 'shutdown') ${onHost}
-             UNION ALL SELECT line, ts, event_id FROM logsphere.events WHERE event = 'session_close' AND session_id IS NULL ${onHost}
+             UNION ALL SELECT line, ts, event_id FROM logsphere.ending_events WHERE true ${onHost}
            ) AS needed ORDER BY ts, event_id`;
   const r = await db.query<{ line: string }>(query, values);
   const lines = r.rows.map((row) => row.line);
-  const first = await db.query<{ at: string | null }>(`SELECT (extract(epoch FROM min(ts)) * 1000000)::bigint::text AS at FROM logsphere.events WHERE true ${onHost}`, host === null ? [] : [host]);
-  const beginning = first.rows[0]?.at == null ? null : Number(first.rows[0].at);
+  // `sessions` names no beginning.
+  const beginning = what === 'current' ? null : await extreme(db, host, 'min');
   const { lastContact, alive } = await fleetContacts(db);
   let parsed: Array<LogRecord | null> | undefined;
   return {

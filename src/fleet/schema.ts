@@ -10,7 +10,7 @@
 
 import type { Db } from './db.ts';
 
-export const schemaVersion = 4;
+export const schemaVersion = 5;
 
 /** Step n brings a database from version n - 1 to version n. */
 export const migrations: ReadonlyArray<{ version: number; sql: string }> = [
@@ -186,6 +186,40 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION logsphere.note_sessions(uuid[], text[], timestamptz[], uuid[], text[], uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION logsphere.note_sessions(uuid[], text[], timestamptz[], uuid[], text[], uuid[]) TO logsphere_ship;
+`,
+  },
+  {
+    // The records that end sessions other than their own close: boots, shutdowns, and closes
+    // without a session id (paired by process). Few beside the events, kept apart so that the
+    // current sessions, and the kernels a history from an instant on takes from before it, are
+    // read without planning a query over every month of events.
+    version: 5,
+    sql: `
+CREATE TABLE logsphere.ending_events (
+  event_id uuid NOT NULL,
+  ts timestamptz NOT NULL,
+  host text NOT NULL,
+  event text NOT NULL,
+  line text NOT NULL,
+  PRIMARY KEY (event_id, ts)
+);
+CREATE INDEX ending_events_host_ts ON logsphere.ending_events (host, ts);
+INSERT INTO logsphere.ending_events (event_id, ts, host, event, line)
+  SELECT event_id, ts, host, event, line FROM logsphere.events
+  WHERE event IN ('boot', 'shutdown') OR (event = 'session_close' AND session_id IS NULL);
+-- Copies the named records from events: a shipping role calling it can add nothing events lacks.
+CREATE FUNCTION logsphere.note_endings(p_event_ids uuid[], p_ts timestamptz[]) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  INSERT INTO logsphere.ending_events (event_id, ts, host, event, line)
+    SELECT e.event_id, e.ts, e.host, e.event, e.line
+    FROM unnest(p_event_ids, p_ts) AS k(id, ts) JOIN logsphere.events e ON e.event_id = k.id AND e.ts = k.ts
+    WHERE e.event IN ('boot', 'shutdown') OR (e.event = 'session_close' AND e.session_id IS NULL)
+    ON CONFLICT (event_id, ts) DO NOTHING;
+$$;
+REVOKE ALL ON logsphere.ending_events FROM PUBLIC;
+REVOKE ALL ON FUNCTION logsphere.note_endings(uuid[], timestamptz[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION logsphere.note_endings(uuid[], timestamptz[]) TO logsphere_ship;
+GRANT SELECT ON logsphere.ending_events TO logsphere_read;
 `,
   },
 ];

@@ -118,8 +118,9 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
   const good: string[] = [];
   const bad: string[] = [];
   const months = new Set<string>();
-  // Whether the batch opens or closes sessions (note_sessions).
+  // Whether the batch opens or closes sessions (note_sessions), or ends others (note_endings).
   let opensOrCloses = false;
+  let endings = false;
   const latest = latestMonth();
   for (const line of lines) {
     let reason: string | null = refused.get(line) ?? null;
@@ -138,6 +139,7 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
             months.add(month);
             const record = checked.record;
             if (record.event === 'session_open' || (record.event === 'session_close' && record.session_id !== null)) opensOrCloses = true;
+            else if (record.event !== 'auth_failure') endings = true;
             good.push(`${[...fieldsOf(checked.record), line.text].map(copyValue).join('\t')}\n`);
             continue;
           }
@@ -173,6 +175,12 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
            coalesce(array_agg(event_id) ${open}, '{}'), coalesce(array_agg(line) ${open}, '{}'),
            coalesce(array_agg(session_id) FILTER (WHERE event = 'session_close' AND session_id IS NOT NULL), '{}'))
          FROM staging_events`,
+      );
+    }
+    if (endings) {
+      await db.query(
+        `SELECT logsphere.note_endings(coalesce(array_agg(event_id), '{}'), coalesce(array_agg(ts), '{}')) FROM staging_events
+         WHERE event IN ('boot', 'shutdown') OR (event = 'session_close' AND session_id IS NULL)`,
       );
     }
     await db.query('COMMIT');

@@ -74,20 +74,20 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
   it('migrates once, changes nothing the second time, and is refused at another version', () => {
     const name = database(false);
     const first = cli(['db', 'migrate', '--db', url(name)]);
-    expect([first.status, first.stdout, first.stderr]).toEqual([0, 'applied versions 1, 2, 3, 4: the schema is at version 4\n', '']);
+    expect([first.status, first.stdout, first.stderr]).toEqual([0, 'applied versions 1, 2, 3, 4, 5: the schema is at version 5\n', '']);
     const again = cli(['db', 'migrate', '--db', url(name)]);
-    expect([again.status, again.stdout]).toEqual([0, 'the schema is at version 4: nothing to do\n']);
-    expect(pg?.sql('SELECT count(*) FROM logsphere.schema_version', name)).toBe('4\n');
+    expect([again.status, again.stdout]).toEqual([0, 'the schema is at version 5: nothing to do\n']);
+    expect(pg?.sql('SELECT count(*) FROM logsphere.schema_version', name)).toBe('5\n');
 
     const unmigrated = database(false);
     const refused = cli(['last', '--db', url(unmigrated)]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('no LogSphere schema: run `logsphere db migrate --db URL` first');
 
-    pg?.sql('INSERT INTO logsphere.schema_version (version) VALUES (5)', name);
+    pg?.sql('INSERT INTO logsphere.schema_version (version) VALUES (6)', name);
     const newer = cli(['ship', '--once', '--db', url(name), '--input', file('empty.jsonl', [])]);
     expect(newer.status).toBe(1);
-    expect(newer.stderr).toContain('schema is version 5, newer than this logsphere knows (4): update logsphere');
+    expect(newer.stderr).toContain('schema is version 6, newer than this logsphere knows (5): update logsphere');
   });
 
   it('upgrades a store of an older version step by step, the sessions that may be open made from its records', async () => {
@@ -105,11 +105,16 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
           x.event_id, x.ts, x.host, x.event, x.session_id ?? null, x.user ?? null, x.rhost ?? null, build.toLine(r).trimEnd(),
         ]);
       }
-      expect(cli(['sessions', '--db', url(name)]).stderr).toContain('schema is version 2, this logsphere needs 4: run `logsphere db migrate --db URL`');
-      // Version 3 makes the sessions that may be open from the records, version 4 keeps their opens' lines.
+      expect(cli(['sessions', '--db', url(name)]).stderr).toContain('schema is version 2, this logsphere needs 5: run `logsphere db migrate --db URL`');
+      // Version 3 makes the sessions that may be open from the records, version 4 keeps their opens'
+      // lines, version 5 keeps the boots, shutdowns and id-less closes apart.
       const upgraded = cli(['db', 'migrate', '--db', url(name)]);
-      expect([upgraded.status, upgraded.stdout]).toEqual([0, 'applied versions 3, 4: the schema is at version 4\n']);
+      expect([upgraded.status, upgraded.stdout]).toEqual([0, 'applied versions 3, 4, 5: the schema is at version 5\n']);
       expect(pg?.sql("SELECT count(*) FROM logsphere.open_sessions o JOIN logsphere.events e USING (event_id, ts) WHERE e.line = o.line AND e.event = 'session_open'", name)).toBe(pg?.sql('SELECT count(*) FROM logsphere.open_sessions', name));
+      const endings = pg?.sql("SELECT count(*) FROM logsphere.events WHERE event IN ('boot', 'shutdown') OR (event = 'session_close' AND session_id IS NULL)", name);
+      expect(Number(endings)).toBeGreaterThan(5);
+      expect(pg?.sql('SELECT count(*) FROM logsphere.ending_events k JOIN logsphere.events e USING (event_id, ts) WHERE e.line = k.line', name)).toBe(endings);
+      expect(pg?.sql('SELECT count(*) FROM logsphere.ending_events', name)).toBe(endings);
       const whole = file('upgrade/sessions.jsonl', records.map((r) => build.toLine(r)));
       expect(cli(['sessions', '--json', '--db', url(name)]).stdout.replaceAll(',"verified":false,"host_last_contact":null}', '}')).toBe(cli(['sessions', '--json', '--input', whole]).stdout);
     } finally {
@@ -139,6 +144,11 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     );
     expect(pg?.sql('SELECT count(*) FROM logsphere.open_sessions', name)).toBe(unclosed);
     expect(Number(unclosed)).toBeGreaterThan(0);
+    // The boots, shutdowns and closes without a session id, kept apart as they arrived: each once, as stored.
+    const endings = pg?.sql("SELECT count(*) FROM logsphere.events WHERE event IN ('boot', 'shutdown') OR (event = 'session_close' AND session_id IS NULL)", name);
+    expect(Number(endings)).toBeGreaterThan(10);
+    expect(pg?.sql('SELECT count(*) FROM logsphere.ending_events k JOIN logsphere.events e USING (event_id, ts) WHERE e.line = k.line', name)).toBe(endings);
+    expect(pg?.sql('SELECT count(*) FROM logsphere.ending_events', name)).toBe(endings);
     expect(Number(unclosed)).toBeLessThan(records / 4);
 
     // The newest lines and those from an instant on come from the newest part of the store.
@@ -187,6 +197,47 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(screen).toMatch(/\r\x1b\[Kship: \d+% \([\d.]+ MiB of [\d.]+ MiB\) /);
     expect(screen.slice(screen.lastIndexOf('\r\x1b[K') + 4)).toMatch(/^shipped .* \(0 new\), /);
     expect(pg?.sql('SELECT count(*) FROM logsphere.events', name)).toBe(`${records}\n`);
+  });
+
+  it('names the kernel a shutdown ended from boots before the lines asked for, as the files do', () => {
+    const name = database();
+    const day = 86_400e6;
+    const t0 = Date.parse('2026-06-01T00:00:00Z') * 1000;
+    const origin = (host: string, boot: string, source: 'pam' | 'systemd' = 'systemd') => ({ host, boot_id: `7a2fbc11-fb9c-496f-9b67-0000000000${boot}`, source }) as const;
+    const login = (user: string, pid: number): build.Login => ({ user, uid: 1000, tty: 'pts/1', rhost: '203.0.113.9', ruser: null, service: 'sshd', pid, pid_start: pid * 10 });
+    const k1Session = build.sessionOpen(origin('k1', 'b2', 'pam'), login('ann', 11), t0 + 3 * day);
+    const records: LogRecord[] = [
+      build.boot(origin('k1', 'a1'), t0, '6.1.0-old', t0 - 5e6),
+      build.boot(origin('k2', 'a2'), t0 + 1e6, '6.1.0-k2', t0 - 4e6),
+      build.boot(origin('k3', 'a3'), t0 + 2e6, '6.1.0-k3', t0 - 3e6),
+      build.boot(origin('k1', 'b2'), t0 + 2 * day, '6.1.0-new', t0 + 2 * day - 5e6),
+      k1Session,
+      build.sessionClose(origin('k1', 'b2', 'pam'), login('ann', 11), t0 + 3 * day + 3600e6, k1Session),
+      // From day 4 on: a shutdown of k1's first boot (its kernel from that boot), one of a boot never
+      // recorded (the latest kernel before it), k2's shutdown and boot, sessions on k3.
+      build.shutdown(origin('k1', 'a1'), t0 + 5 * day),
+      build.shutdown(origin('k1', 'c9'), t0 + 6 * day),
+      build.boot(origin('k1', 'd4'), t0 + 6 * day + 60e6, '6.2.0', t0 + 6 * day + 30e6),
+      build.shutdown(origin('k2', 'a2'), t0 + 6 * day + 5e6),
+      build.boot(origin('k2', 'b5'), t0 + 6 * day + 90e6, '6.1.0-k2b', t0 + 6 * day + 70e6),
+      build.sessionOpen(origin('k3', 'a3', 'pam'), login('bob', 12), t0 + 4 * day + 7e6),
+      build.sessionOpen(origin('k1', 'd4', 'pam'), login('cid', 13), t0 + 7 * day),
+    ];
+    const whole = file('kernels/sessions.jsonl', records.map(build.toLine));
+    const shipped = cli(['ship', '--once', '--db', url(name), '--checkpoint', 'kernels', '--input', whole]);
+    expect([shipped.status, shipped.stderr]).toEqual([0, '']);
+    const since = new Date((t0 + 4 * day) / 1000).toISOString();
+    const body = (text: string) => text.replace(/\n\S+ begins .*\n$/, '\n');
+    for (const args of [['-x', '--since', since], ['-x', '--json', '--since', since], ['-x', '--since', since, '--host', 'k1'], ['-x', '-n', '3'], ['-x', '-n', '5', '--json'], ['-x']]) {
+      const fromFiles = cli(['last', ...args, '--input', whole]);
+      const fromStore = cli(['last', ...args, '--db', url(name)]);
+      expect([fromStore.status, fromStore.stderr]).toEqual([0, '']);
+      expect(body(fromStore.stdout)).toBe(body(fromFiles.stdout));
+    }
+    // The kernels came from before the lines asked for: the shutdown of k1's first boot names its
+    // kernel, the shutdown of a boot never recorded the latest kernel before it.
+    const shown = cli(['last', '-x', '--since', since, '--host', 'k1', '--db', url(name)]).stdout;
+    expect(shown).toMatch(/^shutdown +system down +6\.1\.0-new .*\n(.*\n)*shutdown +system down +6\.1\.0-old /m);
   });
 
   it('keeps lines that are not records in the quarantine with their reason and source, byte for byte, once', () => {
@@ -330,12 +381,15 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
   it('gives the ship role inserts only, through the loader, and the read role reads only', () => {
     const name = database();
     pg?.sql("DO $$ BEGIN CREATE ROLE shipper LOGIN IN ROLE logsphere_ship; CREATE ROLE reader LOGIN IN ROLE logsphere_read; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
-    const path = file('roles/sessions.jsonl', generateHistory({ sessions: 20, seed: 3 }).lines);
+    const shippedHistory = generateHistory({ sessions: 20, seed: 3 });
+    const path = file('roles/sessions.jsonl', shippedHistory.lines);
     const shipped = cli(['ship', '--once', '--db', url(name, 'shipper'), '--checkpoint', 'roles', '--input', path]);
     expect([shipped.status, shipped.stderr]).toEqual([0, '']);
     const count = pg?.sql('SELECT count(*) FROM logsphere.events', name);
     expect(Number(count)).toBeGreaterThan(0);
-    for (const statement of ['DELETE FROM logsphere.events', "UPDATE logsphere.events SET host = 'x'", 'SELECT count(*) FROM logsphere.events', 'DROP TABLE logsphere.quarantine']) {
+    const refused = ['DELETE FROM logsphere.events', "UPDATE logsphere.events SET host = 'x'", 'SELECT count(*) FROM logsphere.events', 'DROP TABLE logsphere.quarantine'];
+    refused.push('DELETE FROM logsphere.ending_events', 'DELETE FROM logsphere.open_sessions', "INSERT INTO logsphere.ending_events VALUES (gen_random_uuid(), now(), 'h', 'boot', '{}')");
+    for (const statement of refused) {
       expect(() => pg?.sql(statement, name, 'shipper')).toThrow(/permission denied|must be owner/);
     }
     // Through the loader's function, only a stored open is kept: a made-up one changes nothing.
@@ -343,6 +397,14 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     const before = pg?.sql('SELECT count(*) FROM logsphere.open_sessions', name);
     pg?.sql(`SELECT logsphere.note_sessions(ARRAY['${open.session_id}']::uuid[], ARRAY['forged'], ARRAY['${open.ts}']::timestamptz[], ARRAY['${open.event_id}']::uuid[], ARRAY['${build.toLine(open).trimEnd().replaceAll("'", "''")}'], '{}')`, name, 'shipper');
     expect(pg?.sql('SELECT count(*) FROM logsphere.open_sessions', name)).toBe(before);
+    // Through note_endings, only a boot, shutdown or id-less close that events holds: a stored
+    // open, or a boot the store lacks, adds nothing.
+    const endings = pg?.sql('SELECT count(*) FROM logsphere.ending_events', name);
+    expect(Number(endings)).toBeGreaterThan(0);
+    const storedOpen = shippedHistory.records.find((r) => r.event === 'session_open') as LogRecord;
+    const unstoredBoot = generateHistory({ sessions: 1, seed: 4 }).records.find((r) => r.event === 'boot') as LogRecord;
+    pg?.sql(`SELECT logsphere.note_endings(ARRAY['${storedOpen.event_id}', '${unstoredBoot.event_id}']::uuid[], ARRAY['${storedOpen.ts}', '${unstoredBoot.ts}']::timestamptz[])`, name, 'shipper');
+    expect(pg?.sql('SELECT count(*) FROM logsphere.ending_events', name)).toBe(endings);
     expect(pg?.sql('SELECT count(*) FROM logsphere.events', name, 'reader')).toBe(count);
     expect(() => pg?.sql("INSERT INTO logsphere.quarantine VALUES ('\\x00', 's', 1, 'r', '\\x00')", name, 'reader')).toThrow(/permission denied/);
     expect(() => pg?.sql("SELECT logsphere.ensure_month('2020-01-01')", name, 'reader')).toThrow(/permission denied/);
@@ -517,6 +579,8 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     // It counted three records twice: the drop came after its transaction.
     expect(out.split('\n').filter((l) => /^\d+$/.test(l))).toEqual(['3', '3']);
     expect(pgReady.sql('SELECT count(*) FROM logsphere.events', name)).toBe('1\n');
+    // The boots of the month dropped went from the boots kept apart with it.
+    expect(pgReady.sql('SELECT count(*) FROM logsphere.ending_events', name)).toBe('1\n');
   });
 
   it('speaks TLS as libpq takes sslmode: verify-full checks the CA and the name, require only encrypts', async () => {
@@ -540,7 +604,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       const base = `postgresql://postgres@127.0.0.1:${tls.port}/fleet`;
       const verified = cli(['db', 'migrate', '--db', `${base}?sslmode=verify-full&sslrootcert=${tls.dir}/ca.crt`]);
       expect([verified.status, verified.stderr]).toEqual([0, '']);
-      expect(verified.stdout).toBe('applied versions 1, 2, 3, 4: the schema is at version 4\n');
+      expect(verified.stdout).toBe('applied versions 1, 2, 3, 4, 5: the schema is at version 5\n');
       // Without TLS the server refuses; with another CA, or another name, verify-full refuses.
       const plain = cli(['last', '--db', base]);
       expect([plain.status, plain.stderr]).toEqual([1, expect.stringMatching(/no encryption/)]);

@@ -75,12 +75,22 @@ export const dbCommand = defineCommand({
          ORDER BY c.relname`,
         [cut],
       );
-      for (const { name } of r.rows) await db.query(`DROP TABLE logsphere.${name}`);
-      // The sessions whose open went with them: the store no longer has their records.
       const last = r.rows.at(-1)?.name;
       if (last !== undefined) {
+        // In one transaction: the months, and with them the sessions whose open was in them and
+        // the boots, shutdowns and id-less closes of those months, which the store no longer has.
         const [year, month] = last.slice('events_'.length).split('_').map(Number) as [number, number];
-        await db.query('DELETE FROM logsphere.open_sessions WHERE ts < $1::timestamptz', [new Date(Date.UTC(year, month, 1)).toISOString()]);
+        const end = new Date(Date.UTC(year, month, 1)).toISOString();
+        await db.query('BEGIN');
+        try {
+          for (const { name } of r.rows) await db.query(`DROP TABLE logsphere.${name}`);
+          await db.query('DELETE FROM logsphere.open_sessions WHERE ts < $1::timestamptz', [end]);
+          await db.query('DELETE FROM logsphere.ending_events WHERE ts < $1::timestamptz', [end]);
+          await db.query('COMMIT');
+        } catch (error) {
+          await db.query('ROLLBACK').catch(() => {});
+          throw error;
+        }
       }
       io.stdout(r.rows.length === 0 ? 'no month of events is older than the cut\n' : `dropped ${r.rows.map((x) => x.name).join(', ')}\n`);
       return 0;
