@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, readSync, statSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { loadCheckpointFile, saveCheckpointFile } from '../checkpoint/checkpoint-file.ts';
-import { listInputs, openInputFile, piecesOf, skippedWarning, type InputFile } from '../input/inputs.ts';
+import { InputError, listInputs, openInputFile, piecesOf, skippedWarning, type InputFile } from '../input/inputs.ts';
+import { inputErrorOf } from '../input/input-error.ts';
 import { validateRecord } from '../record/validate.ts';
 import { parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
@@ -110,15 +111,26 @@ function keptMonth(ts: string, at: Micros, latest: string): string | null {
 
 type BatchResult = { records: number; added: number; quarantined: number };
 
+/** A batch made ready for the store: its rows in COPY's text format, and what it holds. */
+interface PreparedBatch {
+  events: string;
+  quarantine: string;
+  records: number;
+  quarantined: number;
+  months: Set<string>;
+  /** Whether it opens or closes sessions (note_sessions), or ends others (note_endings). */
+  opensOrCloses: boolean;
+  endings: boolean;
+}
+
 /**
- * Loads one batch in one transaction. Lines in `refused` go to the quarantine with that reason
- * (the store refused a value of theirs: loadBatch).
+ * The rows of a batch. Lines in `refused` go to the quarantine with that reason (the store
+ * refused a value of theirs: loadBatch).
  */
-async function commitBatch(db: Db, source: string, lines: readonly Line[], refused: ReadonlyMap<Line, string>): Promise<BatchResult> {
+function prepareBatch(source: string, lines: readonly Line[], refused: ReadonlyMap<Line, string> = new Map()): PreparedBatch {
   const good: string[] = [];
   const bad: string[] = [];
   const months = new Set<string>();
-  // Whether the batch opens or closes sessions (note_sessions), or ends others (note_endings).
   let opensOrCloses = false;
   let endings = false;
   const latest = latestMonth();
@@ -151,22 +163,40 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
     const digest = createHash('sha256').update(source).update('\n').update(line.raw).digest();
     bad.push(`${copyBytes(digest)}\t${copyValue(source)}\t${line.number}\t${copyValue(reason)}\t${copyBytes(line.raw)}\n`);
   }
-  await db.query('BEGIN');
+  return { events: good.join(''), quarantine: bad.join(''), records: good.length, quarantined: bad.length, months, opensOrCloses, endings };
+}
+
+/**
+ * Loads one prepared batch in one transaction. `meanwhile` runs while the store merges the
+ * batch's events, its longest step: the next batch is prepared then, not after the commit.
+ */
+async function commitBatch(db: Db, batch: PreparedBatch, meanwhile: () => void = () => {}): Promise<BatchResult> {
   try {
-    await db.query('CREATE TEMP TABLE staging_events (event_id uuid, ts timestamptz, host text, event text, session_id uuid, user_name text, rhost text, line text) ON COMMIT DROP');
-    await db.query('CREATE TEMP TABLE staging_quarantine (digest bytea, source text, line_number bigint, reason text, line bytea) ON COMMIT DROP');
-    for (const [table, rows] of [['staging_events', good], ['staging_quarantine', bad]] as const) {
+    // The staging tables are the session's, emptied at each commit: made by its first batch (in
+    // its transaction, as a pooler that hands each transaction its own session needs).
+    await db.query(
+      `BEGIN;
+       CREATE TEMP TABLE IF NOT EXISTS staging_events (event_id uuid, ts timestamptz, host text, event text, session_id uuid, user_name text, rhost text, line text) ON COMMIT DELETE ROWS;
+       CREATE TEMP TABLE IF NOT EXISTS staging_quarantine (digest bytea, source text, line_number bigint, reason text, line bytea) ON COMMIT DELETE ROWS`,
+    );
+    for (const [table, rows] of [['staging_events', batch.events], ['staging_quarantine', batch.quarantine]] as const) {
       if (rows.length === 0) continue;
       const stream = await db.copyFrom(`COPY ${table} FROM STDIN`);
-      stream.end(rows.join(''));
+      stream.end(rows);
       await finished(stream);
     }
-    for (const month of months) await db.query('SELECT logsphere.ensure_month($1::date)', [`${month}-01`]);
-    const added = await db.query(
+    for (const month of batch.months) await db.query('SELECT logsphere.ensure_month($1::date)', [`${month}-01`]);
+    const merging = db.query(
       'INSERT INTO logsphere.events (event_id, ts, host, event, session_id, user_name, rhost, line) SELECT event_id, ts, host, event, session_id, user_name, rhost, line FROM staging_events ON CONFLICT DO NOTHING',
     );
-    await db.query('INSERT INTO logsphere.quarantine (digest, source, line_number, reason, line) SELECT DISTINCT ON (digest) digest, source, line_number, reason, line FROM staging_quarantine ORDER BY digest, line_number ON CONFLICT DO NOTHING');
-    if (opensOrCloses) {
+    // A rejection is taken by the await below; this only keeps it from being reported as unhandled meanwhile.
+    merging.catch(() => {});
+    meanwhile();
+    const added = await merging;
+    if (batch.quarantined > 0) {
+      await db.query('INSERT INTO logsphere.quarantine (digest, source, line_number, reason, line) SELECT DISTINCT ON (digest) digest, source, line_number, reason, line FROM staging_quarantine ORDER BY digest, line_number ON CONFLICT DO NOTHING');
+    }
+    if (batch.opensOrCloses) {
       // The batch's opens (each with its record) and named closes, gathered where they already are.
       const open = "FILTER (WHERE event = 'session_open')";
       await db.query(
@@ -177,14 +207,14 @@ async function commitBatch(db: Db, source: string, lines: readonly Line[], refus
          FROM staging_events`,
       );
     }
-    if (endings) {
+    if (batch.endings) {
       await db.query(
         `SELECT logsphere.note_endings(coalesce(array_agg(event_id), '{}'), coalesce(array_agg(ts), '{}')) FROM staging_events
          WHERE event IN ('boot', 'shutdown') OR (event = 'session_close' AND session_id IS NULL)`,
       );
     }
     await db.query('COMMIT');
-    return { records: good.length, added: added.rowCount ?? 0, quarantined: bad.length };
+    return { records: batch.records, added: added.rowCount ?? 0, quarantined: batch.quarantined };
   } catch (error) {
     await db.query('ROLLBACK').catch(() => {});
     throw error;
@@ -199,17 +229,18 @@ function refusedValue(error: unknown): string | null {
 }
 
 /**
- * Loads one batch. A value the store cannot take (a record valid as logsphere/1 that PostgreSQL
- * refuses: a host too long for its index, a time it cannot hold) must not stop the log: the batch
- * is halved until the line is found, which goes to the quarantine with the store's reason.
+ * Loads one batch (`prepared`: its rows, made already). A value the store cannot take (a record
+ * valid as logsphere/1 that PostgreSQL refuses: a host too long for its index, a time it cannot
+ * hold) must not stop the log: the batch is halved until the line is found, which goes to the
+ * quarantine with the store's reason.
  */
-async function loadBatch(db: Db, source: string, lines: readonly Line[]): Promise<BatchResult> {
+async function loadBatch(db: Db, source: string, lines: readonly Line[], prepared: PreparedBatch = prepareBatch(source, lines), meanwhile?: () => void): Promise<BatchResult> {
   try {
-    return await commitBatch(db, source, lines, new Map());
+    return await commitBatch(db, prepared, meanwhile);
   } catch (error) {
     const refused = refusedValue(error);
     if (refused === null) throw error;
-    if (lines.length === 1) return commitBatch(db, source, lines, new Map([[lines[0] as Line, `the store refused it: ${refused}`]]));
+    if (lines.length === 1) return commitBatch(db, prepareBatch(source, lines, new Map([[lines[0] as Line, `the store refused it: ${refused}`]])));
     const half = lines.length >> 1;
     const first = await loadBatch(db, source, lines.slice(0, half));
     const second = await loadBatch(db, source, lines.slice(half));
@@ -226,32 +257,97 @@ function bytesBefore(fd: number, offset: number): string {
   return bytes.subarray(0, got).toString('base64');
 }
 
-/** One input's whole lines after `skip` bytes (a last line without its newline is left for later). */
-function wholeLines(file: InputFile, fd: number, skip: number, firstNumber: number): { lines: Line[]; bytes: number; count: number } {
-  let data: Buffer;
-  if (skip > 0) {
-    // A plain file read on from where the last load ended: only what was appended since.
-    const size = fstatSync(fd).size;
-    data = Buffer.allocUnsafe(Math.max(0, size - skip));
-    let got = 0;
-    for (let n = -1; n !== 0 && got < data.length; got += n) n = readSync(fd, data, got, data.length - got, skip + got);
-    data = data.subarray(0, got);
-  } else {
-    const pieces: Buffer[] = [];
-    for (const piece of piecesOf(file, fd)) pieces.push(Buffer.from(piece));
-    data = Buffer.concat(pieces);
+/**
+ * One input's whole lines after `skip` bytes, a batch at a time (a last line without its newline
+ * is left for later): a file of any size costs a batch of lines in memory, not all of them.
+ */
+class LineReader {
+  private readonly pieces: Iterator<Buffer>;
+  /** Bytes after the last whole line taken. */
+  private rest: Buffer = Buffer.alloc(0);
+  private ended = false;
+  /** What stopped the read (a damaged input), thrown once the lines before it are taken. */
+  private failure: unknown = null;
+  /** The bytes of the whole lines taken, from where the read began. */
+  bytes = 0;
+  /** The lines taken (blank ones too). */
+  count = 0;
+
+  constructor(
+    file: InputFile,
+    fd: number,
+    skip: number,
+    private readonly firstNumber: number,
+  ) {
+    this.pieces = skip > 0 ? appended(file.path, fd, skip) : piecesOf(file, fd);
   }
-  const lines: Line[] = [];
-  let n = 0;
-  let start = 0;
-  for (let stop = data.indexOf(0x0a); stop >= 0; start = stop + 1, stop = data.indexOf(0x0a, start)) {
-    n++;
-    let text = data.toString('utf8', start, stop);
-    if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (text.trim() === '') continue;
-    lines.push({ text, raw: data.subarray(start, stop), number: firstNumber + n - 1, end: stop + 1 });
+
+  /**
+   * Up to `max` lines that are not blank; null when none is left. A read that fails gives the
+   * lines before the failure first, and throws at the next call.
+   */
+  next(max: number): Line[] | null {
+    // Enough bytes for `max` lines, or all there is.
+    const parts = [this.rest];
+    let newlines = 0;
+    for (let at = this.rest.indexOf(0x0a); at >= 0; at = this.rest.indexOf(0x0a, at + 1)) newlines++;
+    while (newlines < max && !this.ended) {
+      let piece: IteratorResult<Buffer>;
+      try {
+        piece = this.pieces.next();
+      } catch (error) {
+        this.failure = error;
+        this.ended = true;
+        break;
+      }
+      if (piece.done === true) {
+        this.ended = true;
+        break;
+      }
+      // A copy: a plain file's pieces are read into one buffer over and over.
+      const copy = Buffer.from(piece.value);
+      parts.push(copy);
+      for (let at = copy.indexOf(0x0a); at >= 0; at = copy.indexOf(0x0a, at + 1)) newlines++;
+    }
+    const data = parts.length === 1 ? this.rest : Buffer.concat(parts);
+    const lines: Line[] = [];
+    let start = 0;
+    for (let stop = data.indexOf(0x0a); stop >= 0 && lines.length < max; start = stop + 1, stop = data.indexOf(0x0a, start)) {
+      this.count++;
+      let text = data.toString('utf8', start, stop);
+      if (text.endsWith('\r')) text = text.slice(0, -1);
+      if (text.trim() === '') continue;
+      lines.push({ text, raw: data.subarray(start, stop), number: this.firstNumber + this.count - 1, end: this.bytes + stop + 1 });
+    }
+    this.bytes += start;
+    this.rest = data.subarray(start);
+    if (lines.length > 0) return lines;
+    if (this.ended && this.rest.indexOf(0x0a) < 0) {
+      if (this.failure !== null) throw this.failure;
+      return null;
+    }
+    // Only blank lines here: on to the next ones.
+    return this.next(max);
   }
-  return { lines, bytes: start, count: n };
+}
+
+/** The batch after the one being merged, read and prepared meanwhile; or the error reading it met. */
+type Ahead = { lines: Line[] | null; prepared: PreparedBatch | null } | { error: unknown };
+
+/** A plain file's bytes from `skip` on (what was appended since the last load). */
+function* appended(path: string, fd: number, skip: number): Generator<Buffer> {
+  const chunk = Buffer.allocUnsafe(1 << 16);
+  for (let at = skip; ; ) {
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, chunk.length, at);
+    } catch (error) {
+      throw inputErrorOf(path, error);
+    }
+    if (n === 0) return;
+    at += n;
+    yield chunk.subarray(0, n);
+  }
 }
 
 /**
@@ -292,38 +388,56 @@ export async function shipOnce(db: Db, paths: readonly string[], checkpointPath:
         // A plain file that only grew is read on from the last load; anything else from its start
         // (what was loaded before is loaded again, and changes nothing).
         const resume = known !== undefined && !compressed && file.path !== '-' && st.size >= known.offset && bytesBefore(fd, known.offset) === known.before ? known : null;
-        let read: ReturnType<typeof wholeLines>;
-        try {
-          read = wholeLines(file, fd, resume?.offset ?? 0, (resume?.lines ?? 0) + 1);
-        } catch (error) {
-          // A damaged input: what it holds before the damage is not loaded here (the whole read names it).
-          totals.warnings.push(error instanceof Error ? error.message : String(error));
-          if (known) kept.push(known);
-          continue;
-        }
         totals.files++;
         const base = { lines: resume?.lines ?? 0, offset: resume?.offset ?? 0 };
         const progress: FileProgress = { path: file.path, dev: st.dev, ino: st.ino, ...base, before: resume?.before ?? '', done: false };
         const plain = !compressed && file.path !== '-';
         const others = checkpoint.files.filter((f) => !(f.dev === st.dev && f.ino === st.ino));
-        const { lines } = read;
-        for (let i = 0; i < lines.length; i += batchLines) {
-          const batch = lines.slice(i, i + batchLines);
-          const r = await loadBatch(db, `${source}:${file.path}`, batch);
-          shown.report(before - size + Math.round((size * Math.min(i + batchLines, lines.length)) / lines.length), total, file.path);
-          totals.lines += batch.length;
-          totals.records += r.records;
-          totals.added += r.added;
-          totals.quarantined += r.quarantined;
-          const last = batch[batch.length - 1] as Line;
-          progress.lines = last.number;
-          progress.offset = base.offset + last.end;
-          progress.before = plain ? bytesBefore(fd, progress.offset) : '';
-          checkpoint.files = [...others, ...kept, progress];
-          saveCheckpointFile(checkpointPath, checkpoint);
+        const from = `${source}:${file.path}`;
+        const reader = new LineReader(file, fd, base.offset, base.lines + 1);
+        try {
+          // Each batch's successor is read and made ready while the store merges it; a read that
+          // fails there fails after the merge's commit, so what came before the damage is loaded.
+          let batch = reader.next(batchLines);
+          let prepared = batch === null ? null : prepareBatch(from, batch);
+          while (batch !== null && prepared !== null) {
+            const ahead: { read: Ahead | null } = { read: null };
+            const readAhead = (): Ahead => {
+              try {
+                const lines = reader.next(batchLines);
+                return (ahead.read = { lines, prepared: lines === null ? null : prepareBatch(from, lines) });
+              } catch (error) {
+                return (ahead.read = { error });
+              }
+            };
+            const r = await loadBatch(db, from, batch, prepared, () => void readAhead());
+            totals.lines += batch.length;
+            totals.records += r.records;
+            totals.added += r.added;
+            totals.quarantined += r.quarantined;
+            const last = batch[batch.length - 1] as Line;
+            progress.lines = last.number;
+            progress.offset = base.offset + last.end;
+            progress.before = plain ? bytesBefore(fd, progress.offset) : '';
+            checkpoint.files = [...others, ...kept, progress];
+            saveCheckpointFile(checkpointPath, checkpoint);
+            // A plain file's part loaded, by its bytes; a compressed one says where it is at its end.
+            if (plain) shown.report(before - size + Math.min(size, progress.offset), total, file.path);
+            // Not read during the merge when the store refused a line of the batch (loaded in halves).
+            const upcoming = ahead.read ?? readAhead();
+            if ('error' in upcoming) throw upcoming.error;
+            batch = upcoming.lines;
+            prepared = upcoming.prepared;
+          }
+        } catch (error) {
+          // A damaged input: what it holds after the damage is not loaded (the whole read names it).
+          if (!(error instanceof InputError)) throw error;
+          totals.warnings.push(error.message);
+          kept.push(progress);
+          continue;
         }
-        progress.lines = base.lines + read.count;
-        progress.offset = base.offset + read.bytes;
+        progress.lines = base.lines + reader.count;
+        progress.offset = base.offset + reader.bytes;
         progress.before = plain ? bytesBefore(fd, progress.offset) : '';
         progress.done = compressed;
         kept.push(progress);

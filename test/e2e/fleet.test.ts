@@ -5,6 +5,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
 import type { LogRecord } from '../../src/record/types.ts';
@@ -297,6 +298,36 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(r.stdout).toBe('shipped 10 records from 1 file (10 new), 1 line quarantined\n');
     expect(pg?.sql('SELECT count(*) FROM logsphere.events', name)).toBe('15\n');
     expect(pg?.sql("SELECT encode(line, 'hex') FROM logsphere.quarantine", name)).toBe('7bfffe0d\n');
+  });
+
+  it('loads a damaged segment up to its damage, batch after batch, and says so', () => {
+    const name = database();
+    // Records, each once (the history's own duplicates and malformed lines left out).
+    const seen = new Set<string>();
+    const lines = generateHistory({ sessions: 4000, seed: 21 }).lines.filter((l) => {
+      const id = parseRecordLine(l.trimEnd())?.event_id;
+      return id !== undefined && !seen.has(id) && seen.add(id) !== undefined;
+    });
+    const whole = gzipSync(Buffer.from(lines.join('')));
+    const damaged = whole.subarray(0, Math.floor(whole.length * 0.8));
+    const path = `${dir}/damaged/sessions-20260101T000000Z.jsonl.gz`;
+    mkdirSync(`${dir}/damaged`, { recursive: true });
+    writeFileSync(path, damaged);
+    // What the damaged file still gives: its whole lines before the damage.
+    const readable = gunzipSync(damaged, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString('utf8');
+    const before = readable.slice(0, readable.lastIndexOf('\n') + 1).split('\n').filter((l) => l !== '').length;
+    expect(before).toBeGreaterThan(5000);
+    expect(before).toBeLessThan(lines.length);
+    const r = cli(['ship', '--once', '--db', url(name), '--checkpoint', 'damaged', '--input', path]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(path);
+    // Batches after the first, to the damage (the reader gives whole pieces of the stream before
+    // it, up to zlib's own last readable byte): the first lines of the file, each once.
+    const loaded = Number(pg?.sql('SELECT count(*) FROM logsphere.events', name));
+    expect(loaded).toBeGreaterThan(5000);
+    expect(loaded).toBeLessThanOrEqual(before);
+    const first = lines.slice(0, loaded).map((l) => (parseRecordLine(l.trimEnd()) as LogRecord).event_id).sort();
+    expect(pg?.sql('SELECT event_id FROM logsphere.events ORDER BY event_id', name)?.trimEnd().split('\n')).toEqual(first);
   });
 
   it('reads on from where it stopped: a second run loads only what was appended', () => {
