@@ -216,6 +216,28 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     WHERE e.event IN ('boot', 'shutdown') OR (e.event = 'session_close' AND e.session_id IS NULL)
     ON CONFLICT (event_id, ts) DO NOTHING;
 $$;
+-- The opens by their keys alone (the batch's session ids, event ids and times), their host and
+-- line taken from events: a batch no longer sends each open's line twice, and a shipping role
+-- can only name what events holds.
+DROP FUNCTION logsphere.note_sessions(uuid[], text[], timestamptz[], uuid[], text[], uuid[]);
+CREATE FUNCTION logsphere.note_sessions(p_opens uuid[], p_event_ids uuid[], p_ts timestamptz[], p_closes uuid[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  DELETE FROM logsphere.open_sessions WHERE session_id = ANY (p_closes);
+  -- A session's earliest open (by time, then event id) is the one kept, as a query reading the
+  -- records in that order would take it.
+  INSERT INTO logsphere.open_sessions (session_id, host, ts, event_id, line)
+    SELECT DISTINCT ON (e.session_id) e.session_id, e.host, e.ts, e.event_id, e.line
+    FROM unnest(p_opens, p_event_ids, p_ts) AS k(id, event_id, ts)
+    JOIN logsphere.events e ON e.event_id = k.event_id AND e.ts = k.ts AND e.session_id = k.id AND e.event = 'session_open'
+    WHERE NOT EXISTS (SELECT 1 FROM unnest(p_closes) AS c(id) WHERE c.id = k.id)
+      AND NOT EXISTS (SELECT 1 FROM logsphere.events c WHERE c.session_id = k.id AND c.event = 'session_close')
+    ORDER BY e.session_id, e.ts, e.event_id
+    ON CONFLICT (session_id) DO UPDATE SET host = excluded.host, ts = excluded.ts, event_id = excluded.event_id, line = excluded.line
+      WHERE (excluded.ts, excluded.event_id) < (open_sessions.ts, open_sessions.event_id);
+END $$;
+REVOKE ALL ON FUNCTION logsphere.note_sessions(uuid[], uuid[], timestamptz[], uuid[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION logsphere.note_sessions(uuid[], uuid[], timestamptz[], uuid[]) TO logsphere_ship;
 REVOKE ALL ON logsphere.ending_events FROM PUBLIC;
 REVOKE ALL ON FUNCTION logsphere.note_endings(uuid[], timestamptz[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION logsphere.note_endings(uuid[], timestamptz[]) TO logsphere_ship;

@@ -197,12 +197,12 @@ async function commitBatch(db: Db, batch: PreparedBatch, meanwhile: () => void =
       await db.query('INSERT INTO logsphere.quarantine (digest, source, line_number, reason, line) SELECT DISTINCT ON (digest) digest, source, line_number, reason, line FROM staging_quarantine ORDER BY digest, line_number ON CONFLICT DO NOTHING');
     }
     if (batch.opensOrCloses) {
-      // The batch's opens (each with its record) and named closes, gathered where they already are.
-      const open = "FILTER (WHERE event = 'session_open')";
+      // The batch's opens (by their keys: the store takes their records from events) and named
+      // closes, gathered where they already are.
+      const open = "FILTER (WHERE event = 'session_open' AND session_id IS NOT NULL)";
       await db.query(
         `SELECT logsphere.note_sessions(
-           coalesce(array_agg(session_id) ${open}, '{}'), coalesce(array_agg(host) ${open}, '{}'), coalesce(array_agg(ts) ${open}, '{}'),
-           coalesce(array_agg(event_id) ${open}, '{}'), coalesce(array_agg(line) ${open}, '{}'),
+           coalesce(array_agg(session_id) ${open}, '{}'), coalesce(array_agg(event_id) ${open}, '{}'), coalesce(array_agg(ts) ${open}, '{}'),
            coalesce(array_agg(session_id) FILTER (WHERE event = 'session_close' AND session_id IS NOT NULL), '{}'))
          FROM staging_events`,
       );

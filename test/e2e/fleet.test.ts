@@ -423,10 +423,20 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     for (const statement of refused) {
       expect(() => pg?.sql(statement, name, 'shipper')).toThrow(/permission denied|must be owner/);
     }
-    // Through the loader's function, only a stored open is kept: a made-up one changes nothing.
+    // Through the loader's function, only a stored open that no close ended is kept: one the store
+    // lacks, a stored one named with another session id, or a closed one changes nothing.
     const open = generateHistory({ sessions: 1, seed: 4 }).records.find((r) => r.event === 'session_open') as LogRecord & { session_id: string };
+    const closedIds = new Set(shippedHistory.records.flatMap((r) => (r.event === 'session_close' && r.session_id !== null ? [r.session_id] : [])));
+    const closed = shippedHistory.records.find((r) => r.event === 'session_open' && closedIds.has(r.session_id)) as LogRecord & { session_id: string };
     const before = pg?.sql('SELECT count(*) FROM logsphere.open_sessions', name);
-    pg?.sql(`SELECT logsphere.note_sessions(ARRAY['${open.session_id}']::uuid[], ARRAY['forged'], ARRAY['${open.ts}']::timestamptz[], ARRAY['${open.event_id}']::uuid[], ARRAY['${build.toLine(open).trimEnd().replaceAll("'", "''")}'], '{}')`, name, 'shipper');
+    const note = (session: string, record: LogRecord) => `SELECT logsphere.note_sessions(ARRAY['${session}']::uuid[], ARRAY['${record.event_id}']::uuid[], ARRAY['${record.ts}']::timestamptz[], '{}')`;
+    for (const call of [note(open.session_id, open), note(open.session_id, closed), note(closed.session_id, closed)]) pg?.sql(call, name, 'shipper');
+    expect(pg?.sql('SELECT count(*) FROM logsphere.open_sessions', name)).toBe(before);
+    // While a stored open no close ended is kept by the same call (taken out first, it comes back).
+    const unclosed = shippedHistory.records.find((r) => r.event === 'session_open' && !closedIds.has(r.session_id)) as LogRecord & { session_id: string };
+    pg?.sql(`DELETE FROM logsphere.open_sessions WHERE session_id = '${unclosed.session_id}'`, name);
+    pg?.sql(note(unclosed.session_id, unclosed), name, 'shipper');
+    expect(pg?.sql(`SELECT count(*) FROM logsphere.open_sessions WHERE session_id = '${unclosed.session_id}'`, name)).toBe('1\n');
     expect(pg?.sql('SELECT count(*) FROM logsphere.open_sessions', name)).toBe(before);
     // Through note_endings, only a boot, shutdown or id-less close that events holds: a stored
     // open, or a boot the store lacks, adds nothing.
