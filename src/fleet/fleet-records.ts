@@ -104,12 +104,16 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
            ) AS needed ORDER BY ts, event_id`
       : what === 'failures'
         ? `SELECT line FROM logsphere.events WHERE event = 'auth_failure' ${fromOn()} ${onHost} ORDER BY ts, event_id`
-        : `SELECT line FROM (
-             SELECT line, ts, event_id FROM logsphere.open_sessions WHERE true ${onHost}
-             UNION ALL SELECT line, ts, event_id FROM logsphere.ending_events WHERE true ${onHost}
-           ) AS needed ORDER BY ts, event_id`;
+        : // The open sessions in any order (one row per session id: the reconciler's answer does
+          // not depend on their order), which spares the store a sort of every open's line; then
+          // what may have ended them, in time order (of two records with one event id, the earlier counts).
+          `SELECT line FROM logsphere.open_sessions WHERE true ${onHost}`;
   const r = await db.query<{ line: string }>(query, values);
   const lines = r.rows.map((row) => row.line);
+  if (what === 'current') {
+    const endings = await db.query<{ line: string }>(`SELECT line FROM logsphere.ending_events WHERE true ${onHost} ORDER BY ts, event_id`, values);
+    for (const row of endings.rows) lines.push(row.line);
+  }
   // `sessions` names no beginning.
   const beginning = what === 'current' ? null : await extreme(db, host, 'min');
   const { lastContact, alive } = await fleetContacts(db);
