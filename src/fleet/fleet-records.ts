@@ -125,6 +125,7 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
     lastContact,
     // Read from `from` on, the lines at or before the instant before it may lack records.
     ...(from === null || what !== 'all' ? {} : { cut: from - 1 }),
+    ...(what === 'current' ? { currentOnly: true } : {}),
     read: (_paths, onRecord: (record: LogRecord) => void): ReadResult => {
       // Parsed once where a history may read its source more than once (last -n counts its lines
       // first); the current sessions are read once, each record let go as soon as it is taken.

@@ -207,15 +207,42 @@ CREATE INDEX ending_events_host_ts ON logsphere.ending_events (host, ts);
 INSERT INTO logsphere.ending_events (event_id, ts, host, event, line)
   SELECT event_id, ts, host, event, line FROM logsphere.events
   WHERE event IN ('boot', 'shutdown') OR (event = 'session_close' AND session_id IS NULL);
--- Copies the named records from events: a shipping role calling it can add nothing events lacks.
+-- Whether a boot or shutdown (its event, time and line) ends a session (its open's time and line)
+-- as the reconciler decides, down or crash: a shutdown of its host at or after the open, or a
+-- boot of its host after it with another boot id. Sure answers only: a value written otherwise
+-- in the two lines, or one that cannot be read back (an escaped NUL), gives false, and the
+-- session stays among those that may be open, for the reconciler to end at query time.
+CREATE FUNCTION logsphere.ends_session(x_event text, x_ts timestamptz, x_line text, o_ts timestamptz, o_line text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT ((x_event = 'shutdown' AND x_ts >= o_ts) OR (x_event = 'boot' AND x_ts > o_ts)) THEN
+    RETURN false;
+  END IF;
+  IF (x_line::json -> 'host')::text IS DISTINCT FROM (o_line::json -> 'host')::text THEN
+    RETURN false;
+  END IF;
+  RETURN x_event = 'shutdown' OR coalesce((x_line::json ->> 'boot_id') <> (o_line::json ->> 'boot_id'), false);
+EXCEPTION WHEN others THEN
+  RETURN false;
+END $$;
+-- The sessions a boot or shutdown already ended are no longer ones that may be open.
+DELETE FROM logsphere.open_sessions o WHERE EXISTS (
+  SELECT 1 FROM logsphere.ending_events x WHERE x.host = o.host AND x.ts >= o.ts AND x.event IN ('boot', 'shutdown')
+    AND logsphere.ends_session(x.event, x.ts, x.line, o.ts, o.line));
+-- Copies the named records from events (a shipping role calling it can add nothing events
+-- lacks), and takes the sessions the boots and shutdowns among them ended out of open_sessions.
 CREATE FUNCTION logsphere.note_endings(p_event_ids uuid[], p_ts timestamptz[]) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
   INSERT INTO logsphere.ending_events (event_id, ts, host, event, line)
     SELECT e.event_id, e.ts, e.host, e.event, e.line
     FROM unnest(p_event_ids, p_ts) AS k(id, ts) JOIN logsphere.events e ON e.event_id = k.id AND e.ts = k.ts
     WHERE e.event IN ('boot', 'shutdown') OR (e.event = 'session_close' AND e.session_id IS NULL)
     ON CONFLICT (event_id, ts) DO NOTHING;
-$$;
+  DELETE FROM logsphere.open_sessions o
+    USING unnest(p_event_ids, p_ts) AS k(id, ts) JOIN logsphere.ending_events x ON x.event_id = k.id AND x.ts = k.ts
+    WHERE x.event IN ('boot', 'shutdown') AND o.host = x.host AND logsphere.ends_session(x.event, x.ts, x.line, o.ts, o.line);
+END $$;
 -- The opens by their keys alone (the batch's session ids, event ids and times), their host and
 -- line taken from events: a batch no longer sends each open's line twice, and a shipping role
 -- can only name what events holds.
@@ -232,6 +259,9 @@ BEGIN
     JOIN logsphere.events e ON e.event_id = k.event_id AND e.ts = k.ts AND e.session_id = k.id AND e.event = 'session_open'
     WHERE NOT EXISTS (SELECT 1 FROM unnest(p_closes) AS c(id) WHERE c.id = k.id)
       AND NOT EXISTS (SELECT 1 FROM logsphere.events c WHERE c.session_id = k.id AND c.event = 'session_close')
+      -- Nor one a boot or shutdown loaded before it ended.
+      AND NOT EXISTS (SELECT 1 FROM logsphere.ending_events x WHERE x.host = e.host AND x.ts >= e.ts AND x.event IN ('boot', 'shutdown')
+        AND logsphere.ends_session(x.event, x.ts, x.line, e.ts, e.line))
     ORDER BY e.session_id, e.ts, e.event_id
     ON CONFLICT (session_id) DO UPDATE SET host = excluded.host, ts = excluded.ts, event_id = excluded.event_id, line = excluded.line
       WHERE (excluded.ts, excluded.event_id) < (open_sessions.ts, open_sessions.event_id);
@@ -240,6 +270,7 @@ REVOKE ALL ON FUNCTION logsphere.note_sessions(uuid[], uuid[], timestamptz[], uu
 GRANT EXECUTE ON FUNCTION logsphere.note_sessions(uuid[], uuid[], timestamptz[], uuid[]) TO logsphere_ship;
 REVOKE ALL ON logsphere.ending_events FROM PUBLIC;
 REVOKE ALL ON FUNCTION logsphere.note_endings(uuid[], timestamptz[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION logsphere.ends_session(text, timestamptz, text, timestamptz, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION logsphere.note_endings(uuid[], timestamptz[]) TO logsphere_ship;
 GRANT SELECT ON logsphere.ending_events TO logsphere_read;
 `,

@@ -82,7 +82,7 @@ export function currentSessions(request: CurrentSessionsRequest, config: Config,
   try {
     const loaded =
       request.source !== undefined
-        ? unendedOf(loadReconciled([request.source.name], config, sourceLiveness(request.source, alive), undefined, request.source.read))
+        ? unendedOf(loadReconciled([request.source.name], config, sourceLiveness(request.source, alive), undefined, request.source.read, request.source.currentOnly !== true))
         : request.inputs.length > 0
           ? unendedOf(loadReconciled(request.inputs, config, alive))
           : loadCurrent(config, env, alive);

@@ -18,6 +18,11 @@ export interface RecordSource {
   lastContact?: ReadonlyMap<string, Micros>;
   /** Read from an instant on: the lines at or before this one may lack records, and are left out. */
   cut?: Micros;
+  /**
+   * Only the records that decide which sessions are open now (the fleet store's candidates): a
+   * close without an id whose open is not among them ended a session already over, not an orphan.
+   */
+  currentOnly?: boolean;
 }
 
 /** A source's liveness where it knows, else this host's. */
