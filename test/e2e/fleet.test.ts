@@ -258,6 +258,12 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       expect(cli([...args, '--db', url(name)]).stdout.replaceAll(',"verified":false,"host_last_contact":null}', '}').replace(/\n\S+ begins .*\n$/, '\n')).toBe(fromFiles.replace(/\n\S+ begins .*\n$/, '\n'));
     }
     expect(JSON.parse(cli(['sessions', '--json', '--db', url(name)]).stdout).map((s: { user: string }) => s.user)).toEqual(['cid']);
+    // Months without records (made by hand here) before and after change neither the newest lines
+    // nor where the store's records begin.
+    pg?.sql("SELECT logsphere.ensure_month('2025-01-01'), logsphere.ensure_month('2025-02-01'), logsphere.ensure_month('2027-03-01')", name);
+    const newest = cli(['last', '-x', '-n', '2', '--db', url(name)]).stdout;
+    expect(newest).toMatch(/ begins Mon Jun {2}1 00:00:00 2026\n$/);
+    expect(body(newest)).toBe(body(cli(['last', '-x', '-n', '2', '--input', whole]).stdout));
   });
 
   it('keeps lines that are not records in the quarantine with their reason and source, byte for byte, once', () => {
