@@ -209,69 +209,105 @@ INSERT INTO logsphere.ending_events (event_id, ts, host, event, line)
   WHERE event IN ('boot', 'shutdown') OR (event = 'session_close' AND session_id IS NULL);
 -- Whether a boot or shutdown (its event, time and line) ends a session (its open's time and line)
 -- as the reconciler decides, down or crash: a shutdown of its host at or after the open, or a
--- boot of its host after it with another boot id. Sure answers only: a value written otherwise
--- in the two lines, or one that cannot be read back (an escaped NUL), gives false, and the
--- session stays among those that may be open, for the reconciler to end at query time.
+-- boot of its host after it with another boot id. The reconciler reads the lines, so the lines
+-- must say the event and times the columns do (a shipping role may insert rows itself). Sure
+-- answers only: a value written otherwise in the two lines, or one that cannot be read back (an
+-- escaped NUL, a line that is not JSON), gives false, and the session stays among those that may
+-- be open, for the reconciler to end at query time.
 CREATE FUNCTION logsphere.ends_session(x_event text, x_ts timestamptz, x_line text, o_ts timestamptz, o_line text) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  x json;
+  o json;
 BEGIN
   IF NOT ((x_event = 'shutdown' AND x_ts >= o_ts) OR (x_event = 'boot' AND x_ts > o_ts)) THEN
     RETURN false;
   END IF;
-  IF (x_line::json -> 'host')::text IS DISTINCT FROM (o_line::json -> 'host')::text THEN
+  x := x_line::json;
+  o := o_line::json;
+  IF (x ->> 'event') IS DISTINCT FROM x_event OR (x ->> 'ts')::timestamptz IS DISTINCT FROM x_ts
+     OR (o ->> 'event') IS DISTINCT FROM 'session_open' OR (o ->> 'ts')::timestamptz IS DISTINCT FROM o_ts
+     OR (x -> 'host')::text IS DISTINCT FROM (o -> 'host')::text THEN
     RETURN false;
   END IF;
-  RETURN x_event = 'shutdown' OR coalesce((x_line::json ->> 'boot_id') <> (o_line::json ->> 'boot_id'), false);
+  RETURN x_event = 'shutdown' OR coalesce((x ->> 'boot_id') <> (o ->> 'boot_id'), false);
 EXCEPTION WHEN others THEN
   RETURN false;
 END $$;
--- The sessions a boot or shutdown already ended are no longer ones that may be open.
+-- The sessions a boot or shutdown already ended are no longer ones that may be open (of two
+-- records with one event id, the reconciler counts the earlier).
 DELETE FROM logsphere.open_sessions o WHERE EXISTS (
   SELECT 1 FROM logsphere.ending_events x WHERE x.host = o.host AND x.ts >= o.ts AND x.event IN ('boot', 'shutdown')
+    AND NOT EXISTS (SELECT 1 FROM logsphere.ending_events y WHERE y.event_id = x.event_id AND y.ts < x.ts)
     AND logsphere.ends_session(x.event, x.ts, x.line, o.ts, o.line));
--- Copies the named records from events (a shipping role calling it can add nothing events
--- lacks), and takes the sessions the boots and shutdowns among them ended out of open_sessions.
-CREATE FUNCTION logsphere.note_endings(p_event_ids uuid[], p_ts timestamptz[]) RETURNS void
+-- Kept by the store itself, whoever inserts the events (a ship of another version, a shipping
+-- role's own INSERT): each boot, shutdown and id-less close goes into ending_events, and a boot
+-- or shutdown takes the sessions it ended out of open_sessions.
+CREATE FUNCTION logsphere.keep_ending() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  INSERT INTO logsphere.ending_events (event_id, ts, host, event, line)
-    SELECT e.event_id, e.ts, e.host, e.event, e.line
-    FROM unnest(p_event_ids, p_ts) AS k(id, ts) JOIN logsphere.events e ON e.event_id = k.id AND e.ts = k.ts
-    WHERE e.event IN ('boot', 'shutdown') OR (e.event = 'session_close' AND e.session_id IS NULL)
+  INSERT INTO logsphere.ending_events (event_id, ts, host, event, line) VALUES (NEW.event_id, NEW.ts, NEW.host, NEW.event, NEW.line)
     ON CONFLICT (event_id, ts) DO NOTHING;
-  DELETE FROM logsphere.open_sessions o
-    USING unnest(p_event_ids, p_ts) AS k(id, ts) JOIN logsphere.ending_events x ON x.event_id = k.id AND x.ts = k.ts
-    WHERE x.event IN ('boot', 'shutdown') AND o.host = x.host AND logsphere.ends_session(x.event, x.ts, x.line, o.ts, o.line);
+  IF NEW.event IN ('boot', 'shutdown') AND NOT EXISTS (SELECT 1 FROM logsphere.ending_events y WHERE y.event_id = NEW.event_id AND y.ts < NEW.ts) THEN
+    DELETE FROM logsphere.open_sessions o WHERE o.host = NEW.host AND o.ts <= NEW.ts AND logsphere.ends_session(NEW.event, NEW.ts, NEW.line, o.ts, o.line);
+  END IF;
+  RETURN NULL;
 END $$;
--- The opens by their keys alone (the batch's session ids, event ids and times), their host and
--- line taken from events: a batch no longer sends each open's line twice, and a shipping role
--- can only name what events holds.
+CREATE TRIGGER events_keep_ending AFTER INSERT ON logsphere.events FOR EACH ROW
+  WHEN (NEW.event IN ('boot', 'shutdown') OR (NEW.event = 'session_close' AND NEW.session_id IS NULL))
+  EXECUTE FUNCTION logsphere.keep_ending();
+-- The batch's opens and named closes by their keys (session id, event id, time), their records
+-- taken from events: a shipping role can only name what events holds. A session is judged by its
+-- earliest stored open (by time, then event id), as the reconciler takes it: kept while no close
+-- is stored and no boot or shutdown ended that open, taken out otherwise.
 DROP FUNCTION logsphere.note_sessions(uuid[], text[], timestamptz[], uuid[], text[], uuid[]);
-CREATE FUNCTION logsphere.note_sessions(p_opens uuid[], p_event_ids uuid[], p_ts timestamptz[], p_closes uuid[]) RETURNS void
+CREATE FUNCTION logsphere.note_sessions(p_opens uuid[], p_event_ids uuid[], p_ts timestamptz[], p_close_event_ids uuid[], p_close_ts timestamptz[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  -- The sessions of the stored closes named (no table of the caller's session is trusted here).
+  -- Each looked up by its key (OFFSET 0 keeps it a probe per key: PostgreSQL cannot tell how few
+  -- keys an array holds, and would read every month of events instead).
+  closed uuid[] := ARRAY(
+    SELECT DISTINCT e.session_id FROM unnest(p_close_event_ids, p_close_ts) AS k(event_id, ts) CROSS JOIN LATERAL (
+      SELECT x.session_id FROM logsphere.events x
+      WHERE x.event_id = k.event_id AND x.ts = k.ts AND x.event = 'session_close' AND x.session_id IS NOT NULL OFFSET 0
+    ) AS e);
 BEGIN
-  DELETE FROM logsphere.open_sessions WHERE session_id = ANY (p_closes);
-  -- A session's earliest open (by time, then event id) is the one kept, as a query reading the
-  -- records in that order would take it.
+  DELETE FROM logsphere.open_sessions o USING unnest(closed) AS c(id) WHERE o.session_id = c.id;
+  WITH named AS (
+    SELECT DISTINCT k.id FROM unnest(p_opens, p_event_ids, p_ts) AS k(id, event_id, ts) CROSS JOIN LATERAL (
+      SELECT 1 FROM logsphere.events e
+      WHERE e.event_id = k.event_id AND e.ts = k.ts AND e.session_id = k.id AND e.event = 'session_open' OFFSET 0
+    ) AS stored
+    WHERE NOT EXISTS (SELECT 1 FROM unnest(closed) AS c(id) WHERE c.id = k.id)
+  ), opens AS (
+    -- Every stored open of each session named (one, but for an open written twice), by the
+    -- session id's index.
+    SELECT r.* FROM named n CROSS JOIN LATERAL (
+      SELECT e.session_id, e.host, e.ts, e.event_id, e.line FROM logsphere.events e
+      WHERE e.session_id = n.id AND e.event = 'session_open' OFFSET 0
+    ) AS r
+  ), earliest AS (
+    SELECT DISTINCT ON (session_id) * FROM opens ORDER BY session_id, ts, event_id
+  ), judged AS (
+    SELECT r.*, (
+      EXISTS (SELECT 1 FROM logsphere.events c WHERE c.session_id = r.session_id AND c.event = 'session_close')
+      OR EXISTS (SELECT 1 FROM logsphere.ending_events x WHERE x.host = r.host AND x.ts >= r.ts AND x.event IN ('boot', 'shutdown')
+        AND NOT EXISTS (SELECT 1 FROM logsphere.ending_events y WHERE y.event_id = x.event_id AND y.ts < x.ts)
+        AND logsphere.ends_session(x.event, x.ts, x.line, r.ts, r.line))
+    ) AS over FROM earliest r
+  ), over AS (
+    DELETE FROM logsphere.open_sessions o USING judged j WHERE o.session_id = j.session_id AND j.over
+  )
   INSERT INTO logsphere.open_sessions (session_id, host, ts, event_id, line)
-    SELECT DISTINCT ON (e.session_id) e.session_id, e.host, e.ts, e.event_id, e.line
-    FROM unnest(p_opens, p_event_ids, p_ts) AS k(id, event_id, ts)
-    JOIN logsphere.events e ON e.event_id = k.event_id AND e.ts = k.ts AND e.session_id = k.id AND e.event = 'session_open'
-    WHERE NOT EXISTS (SELECT 1 FROM unnest(p_closes) AS c(id) WHERE c.id = k.id)
-      AND NOT EXISTS (SELECT 1 FROM logsphere.events c WHERE c.session_id = k.id AND c.event = 'session_close')
-      -- Nor one a boot or shutdown loaded before it ended.
-      AND NOT EXISTS (SELECT 1 FROM logsphere.ending_events x WHERE x.host = e.host AND x.ts >= e.ts AND x.event IN ('boot', 'shutdown')
-        AND logsphere.ends_session(x.event, x.ts, x.line, e.ts, e.line))
-    ORDER BY e.session_id, e.ts, e.event_id
-    ON CONFLICT (session_id) DO UPDATE SET host = excluded.host, ts = excluded.ts, event_id = excluded.event_id, line = excluded.line
-      WHERE (excluded.ts, excluded.event_id) < (open_sessions.ts, open_sessions.event_id);
+    SELECT session_id, host, ts, event_id, line FROM judged WHERE NOT over
+    ON CONFLICT (session_id) DO UPDATE SET host = excluded.host, ts = excluded.ts, event_id = excluded.event_id, line = excluded.line;
 END $$;
-REVOKE ALL ON FUNCTION logsphere.note_sessions(uuid[], uuid[], timestamptz[], uuid[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION logsphere.note_sessions(uuid[], uuid[], timestamptz[], uuid[]) TO logsphere_ship;
+REVOKE ALL ON FUNCTION logsphere.note_sessions(uuid[], uuid[], timestamptz[], uuid[], timestamptz[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION logsphere.note_sessions(uuid[], uuid[], timestamptz[], uuid[], timestamptz[]) TO logsphere_ship;
 REVOKE ALL ON logsphere.ending_events FROM PUBLIC;
-REVOKE ALL ON FUNCTION logsphere.note_endings(uuid[], timestamptz[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION logsphere.ends_session(text, timestamptz, text, timestamptz, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION logsphere.note_endings(uuid[], timestamptz[]) TO logsphere_ship;
+REVOKE ALL ON FUNCTION logsphere.keep_ending() FROM PUBLIC;
 GRANT SELECT ON logsphere.ending_events TO logsphere_read;
 `,
   },

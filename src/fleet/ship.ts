@@ -118,9 +118,8 @@ interface PreparedBatch {
   records: number;
   quarantined: number;
   months: Set<string>;
-  /** Whether it opens or closes sessions (note_sessions), or ends others (note_endings). */
+  /** Whether it opens or closes sessions (note_sessions). */
   opensOrCloses: boolean;
-  endings: boolean;
 }
 
 /**
@@ -132,7 +131,6 @@ function prepareBatch(source: string, lines: readonly Line[], refused: ReadonlyM
   const bad: string[] = [];
   const months = new Set<string>();
   let opensOrCloses = false;
-  let endings = false;
   const latest = latestMonth();
   for (const line of lines) {
     let reason: string | null = refused.get(line) ?? null;
@@ -151,7 +149,6 @@ function prepareBatch(source: string, lines: readonly Line[], refused: ReadonlyM
             months.add(month);
             const record = checked.record;
             if (record.event === 'session_open' || (record.event === 'session_close' && record.session_id !== null)) opensOrCloses = true;
-            else if (record.event !== 'auth_failure') endings = true;
             good.push(`${[...fieldsOf(checked.record), line.text].map(copyValue).join('\t')}\n`);
             continue;
           }
@@ -163,7 +160,7 @@ function prepareBatch(source: string, lines: readonly Line[], refused: ReadonlyM
     const digest = createHash('sha256').update(source).update('\n').update(line.raw).digest();
     bad.push(`${copyBytes(digest)}\t${copyValue(source)}\t${line.number}\t${copyValue(reason)}\t${copyBytes(line.raw)}\n`);
   }
-  return { events: good.join(''), quarantine: bad.join(''), records: good.length, quarantined: bad.length, months, opensOrCloses, endings };
+  return { events: good.join(''), quarantine: bad.join(''), records: good.length, quarantined: bad.length, months, opensOrCloses };
 }
 
 /**
@@ -197,20 +194,16 @@ async function commitBatch(db: Db, batch: PreparedBatch, meanwhile: () => void =
       await db.query('INSERT INTO logsphere.quarantine (digest, source, line_number, reason, line) SELECT DISTINCT ON (digest) digest, source, line_number, reason, line FROM staging_quarantine ORDER BY digest, line_number ON CONFLICT DO NOTHING');
     }
     if (batch.opensOrCloses) {
-      // The batch's opens (by their keys: the store takes their records from events) and named
-      // closes, gathered where they already are.
+      // The batch's opens and named closes by their keys (the store takes their records from
+      // events), gathered where they already are. Its boots, shutdowns and closes without a
+      // session id the store keeps itself, as they are inserted.
       const open = "FILTER (WHERE event = 'session_open' AND session_id IS NOT NULL)";
+      const close = "FILTER (WHERE event = 'session_close' AND session_id IS NOT NULL)";
       await db.query(
         `SELECT logsphere.note_sessions(
            coalesce(array_agg(session_id) ${open}, '{}'), coalesce(array_agg(event_id) ${open}, '{}'), coalesce(array_agg(ts) ${open}, '{}'),
-           coalesce(array_agg(session_id) FILTER (WHERE event = 'session_close' AND session_id IS NOT NULL), '{}'))
+           coalesce(array_agg(event_id) ${close}, '{}'), coalesce(array_agg(ts) ${close}, '{}'))
          FROM staging_events`,
-      );
-    }
-    if (batch.endings) {
-      await db.query(
-        `SELECT logsphere.note_endings(coalesce(array_agg(event_id), '{}'), coalesce(array_agg(ts), '{}')) FROM staging_events
-         WHERE event IN ('boot', 'shutdown') OR (event = 'session_close' AND session_id IS NULL)`,
       );
     }
     await db.query('COMMIT');
@@ -287,7 +280,24 @@ class LineReader {
    * lines before the failure first, and throws at the next call.
    */
   next(max: number): Line[] | null {
-    // Enough bytes for `max` lines, or all there is.
+    for (;;) {
+      const lines = this.take(max);
+      if (lines.length > 0) return lines;
+      if (this.ended && this.rest.indexOf(0x0a) < 0) {
+        if (this.failure !== null) throw this.failure;
+        return null;
+      }
+      // Only blank lines so far: on to the next ones.
+    }
+  }
+
+  /** Stops reading (a compressed input's thread ends), wherever the read is. */
+  close(): void {
+    this.pieces.return?.();
+  }
+
+  /** Up to `max` lines that are not blank, from enough bytes for `max` lines or all there is. */
+  private take(max: number): Line[] {
     const parts = [this.rest];
     let newlines = 0;
     for (let at = this.rest.indexOf(0x0a); at >= 0; at = this.rest.indexOf(0x0a, at + 1)) newlines++;
@@ -321,13 +331,7 @@ class LineReader {
     }
     this.bytes += start;
     this.rest = data.subarray(start);
-    if (lines.length > 0) return lines;
-    if (this.ended && this.rest.indexOf(0x0a) < 0) {
-      if (this.failure !== null) throw this.failure;
-      return null;
-    }
-    // Only blank lines here: on to the next ones.
-    return this.next(max);
+    return lines;
   }
 }
 
@@ -435,6 +439,8 @@ export async function shipOnce(db: Db, paths: readonly string[], checkpointPath:
           totals.warnings.push(error.message);
           kept.push(progress);
           continue;
+        } finally {
+          reader.close();
         }
         progress.lines = base.lines + reader.count;
         progress.offset = base.offset + reader.bytes;
