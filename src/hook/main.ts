@@ -100,7 +100,10 @@ async function main(): Promise<void> {
     const keep = config !== undefined && progress.pending !== null && !progress.written;
     let spooled = false;
     try {
-      progress.claimed?.release();
+      // Spooled lines claimed for this append are in the file once it was written (the write
+      // carries them ahead of the record): put back, a later writer would write them again.
+      if (progress.written) progress.claimed?.commit();
+      else progress.claimed?.release();
       if (keep && config && progress.pending) {
         spoolLines(config.runDir, [progress.pending]);
         spooled = true;
