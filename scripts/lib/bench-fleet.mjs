@@ -157,13 +157,8 @@ try {
         '":"2025-', '":"' || (2025 - k) || '-'), '":"2026-', '":"' || (2026 - k) || '-')
     FROM o CROSS JOIN generate_series(1, 9) AS k`, 'fleet');
   for (const [, definition] of indexes) psql(definition, 'fleet');
-  // What ship keeps beside the events as it merges them (note_endings): the boots, shutdowns and
-  // closes without a session id of the years made here. Their sessions left open are not among
-  // the sessions that may be open: each host's boot of the year after ended them.
-  psql(`INSERT INTO logsphere.ending_events (event_id, ts, host, event, line)
-    SELECT event_id, ts, host, event, line FROM logsphere.events
-    WHERE event IN ('boot', 'shutdown') OR (event = 'session_close' AND session_id IS NULL)
-    ON CONFLICT DO NOTHING`, 'fleet');
+  // Their boots, shutdowns and id-less closes went into logsphere.ending_events as they were
+  // inserted (the store's trigger), as ship's would.
   psql('VACUUM ANALYZE logsphere.events', 'fleet');
   const total = Number(psql('SELECT count(*) FROM logsphere.events', 'fleet'));
   console.log(`  grown to ${total.toLocaleString('en-US')} events by SQL (${((Date.now() - t1) / 1000).toFixed(0)} s)`);
