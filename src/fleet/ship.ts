@@ -1,5 +1,5 @@
 // Loads records into the fleet store (`logsphere ship`). Each batch is copied into temporary
-// staging tables and merged in one transaction: events by (event_id, ts), so records loaded twice
+// staging tables and merged in one transaction: events by (ts, event_id), so records loaded twice
 // (a relay's duplicates, a batch retried after a crash before its checkpoint moved) are stored
 // once; lines that are not logsphere/1 records into the quarantine with their reason and source.
 // The checkpoint (how many whole lines of which file were loaded) moves only after the commit:

@@ -75,20 +75,20 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
   it('migrates once, changes nothing the second time, and is refused at another version', () => {
     const name = database(false);
     const first = cli(['db', 'migrate', '--db', url(name)]);
-    expect([first.status, first.stdout, first.stderr]).toEqual([0, 'applied versions 1, 2, 3, 4, 5: the schema is at version 5\n', '']);
+    expect([first.status, first.stdout, first.stderr]).toEqual([0, 'applied versions 1, 2, 3, 4, 5, 6: the schema is at version 6\n', '']);
     const again = cli(['db', 'migrate', '--db', url(name)]);
-    expect([again.status, again.stdout]).toEqual([0, 'the schema is at version 5: nothing to do\n']);
-    expect(pg?.sql('SELECT count(*) FROM logsphere.schema_version', name)).toBe('5\n');
+    expect([again.status, again.stdout]).toEqual([0, 'the schema is at version 6: nothing to do\n']);
+    expect(pg?.sql('SELECT count(*) FROM logsphere.schema_version', name)).toBe('6\n');
 
     const unmigrated = database(false);
     const refused = cli(['last', '--db', url(unmigrated)]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('no LogSphere schema: run `logsphere db migrate --db URL` first');
 
-    pg?.sql('INSERT INTO logsphere.schema_version (version) VALUES (6)', name);
+    pg?.sql('INSERT INTO logsphere.schema_version (version) VALUES (7)', name);
     const newer = cli(['ship', '--once', '--db', url(name), '--input', file('empty.jsonl', [])]);
     expect(newer.status).toBe(1);
-    expect(newer.stderr).toContain('schema is version 6, newer than this logsphere knows (5): update logsphere');
+    expect(newer.stderr).toContain('schema is version 7, newer than this logsphere knows (6): update logsphere');
   });
 
   it('upgrades a store of an older version step by step, the sessions that may be open made from its records', async () => {
@@ -106,11 +106,14 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
           x.event_id, x.ts, x.host, x.event, x.session_id ?? null, x.user ?? null, x.rhost ?? null, build.toLine(r).trimEnd(),
         ]);
       }
-      expect(cli(['sessions', '--db', url(name)]).stderr).toContain('schema is version 2, this logsphere needs 5: run `logsphere db migrate --db URL`');
+      expect(cli(['sessions', '--db', url(name)]).stderr).toContain('schema is version 2, this logsphere needs 6: run `logsphere db migrate --db URL`');
       // Version 3 makes the sessions that may be open from the records, version 4 keeps their opens'
-      // lines, version 5 keeps the boots, shutdowns and id-less closes apart.
+      // lines, version 5 keeps the boots, shutdowns and id-less closes apart, version 6 keys the
+      // events by time first.
       const upgraded = cli(['db', 'migrate', '--db', url(name)]);
-      expect([upgraded.status, upgraded.stdout]).toEqual([0, 'applied versions 3, 4, 5: the schema is at version 5\n']);
+      expect([upgraded.status, upgraded.stdout]).toEqual([0, 'applied versions 3, 4, 5, 6: the schema is at version 6\n']);
+      expect(pg?.sql("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'logsphere.events'::regclass AND contype = 'p'", name)).toBe('PRIMARY KEY (ts, event_id)\n');
+      expect(pg?.sql("SELECT count(*) FROM pg_indexes WHERE schemaname = 'logsphere' AND indexdef LIKE '% USING btree (ts)'", name)).toBe('0\n');
       expect(pg?.sql("SELECT count(*) FROM logsphere.open_sessions o JOIN logsphere.events e USING (event_id, ts) WHERE e.line = o.line AND e.event = 'session_open'", name)).toBe(pg?.sql('SELECT count(*) FROM logsphere.open_sessions', name));
       const endings = pg?.sql("SELECT count(*) FROM logsphere.events WHERE event IN ('boot', 'shutdown') OR (event = 'session_close' AND session_id IS NULL)", name);
       expect(Number(endings)).toBeGreaterThan(5);
@@ -695,7 +698,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       const base = `postgresql://postgres@127.0.0.1:${tls.port}/fleet`;
       const verified = cli(['db', 'migrate', '--db', `${base}?sslmode=verify-full&sslrootcert=${tls.dir}/ca.crt`]);
       expect([verified.status, verified.stderr]).toEqual([0, '']);
-      expect(verified.stdout).toBe('applied versions 1, 2, 3, 4, 5: the schema is at version 5\n');
+      expect(verified.stdout).toBe('applied versions 1, 2, 3, 4, 5, 6: the schema is at version 6\n');
       // Without TLS the server refuses; with another CA, or another name, verify-full refuses.
       const plain = cli(['last', '--db', base]);
       expect([plain.status, plain.stderr]).toEqual([1, expect.stringMatching(/no encryption/)]);
