@@ -15,12 +15,36 @@ import { checkSchema } from './schema.ts';
 export type FleetRead = 'all' | 'current' | 'failures';
 
 /**
+ * What the records of every span a command reads share, asked of the store once per connection:
+ * that its schema is this version's, its months, its earliest record (of a host), and its hosts'
+ * contacts.
+ */
+interface Known {
+  checked?: Promise<void>;
+  beginning: Map<string | null, Promise<Micros | null>>;
+  contacts?: ReturnType<typeof fleetContacts>;
+  months?: Promise<Array<[string, string]>>;
+}
+const known = new WeakMap<Db, Known>();
+
+function knownOf(db: Db): Known {
+  let k = known.get(db);
+  if (k === undefined) known.set(db, (k = { beginning: new Map() }));
+  return k;
+}
+
+/**
  * The store's months (its partitions of events, `events_YYYY_MM`), oldest first, as the bounds of
  * each: a query bounded by constants is planned for the months it names only, where one over all
  * of events is planned for every month and every index of each (some 60 ms over ten years). Empty
  * when a partition was made otherwise than by ensure_month (its bounds are not in its name).
  */
-async function months(db: Db): Promise<Array<[string, string]>> {
+function months(db: Db): Promise<Array<[string, string]>> {
+  const k = knownOf(db);
+  return (k.months ??= monthsOf(db));
+}
+
+async function monthsOf(db: Db): Promise<Array<[string, string]>> {
   const r = await db.query<{ name: string }>(
     "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logsphere.events'::regclass ORDER BY c.relname",
   );
@@ -51,7 +75,7 @@ async function extreme(db: Db, host: string | null, which: 'min' | 'max'): Promi
     const at = r.rows[0]?.at;
     return at == null ? null : Number(at);
   };
-  const all = await months(db);
+  const all = [...(await months(db))];
   if (all.length === 0) return ask(null);
   if (which === 'max') all.reverse();
   for (let k = 0, n = 1; k < all.length; k += n, n *= 2) {
@@ -77,7 +101,8 @@ export async function newestRecord(db: Db, host: string | null): Promise<Micros 
  * answer as from everything.
  */
 export async function fleetRecords(db: Db, host: string | null, name: string, what: FleetRead = 'all', from: Micros | null = null): Promise<RecordSource> {
-  await checkSchema(db);
+  const k = knownOf(db);
+  await (k.checked ??= checkSchema(db));
   const values: unknown[] = host === null ? [] : [host];
   const onHost = host === null ? '' : 'AND host = $1';
   // From `from` on only: the sessions begun since are whole.
@@ -115,8 +140,13 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
     for (const row of endings.rows) lines.push(row.line);
   }
   // `sessions` names no beginning.
-  const beginning = what === 'current' ? null : await extreme(db, host, 'min');
-  const { lastContact, alive } = await fleetContacts(db);
+  let beginning: Micros | null = null;
+  if (what !== 'current') {
+    let earliest = k.beginning.get(host);
+    if (earliest === undefined) k.beginning.set(host, (earliest = extreme(db, host, 'min')));
+    beginning = await earliest;
+  }
+  const { lastContact, alive } = await (k.contacts ??= fleetContacts(db));
   let parsed: Array<LogRecord | null> | undefined;
   return {
     name,
@@ -127,8 +157,8 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
     ...(from === null || what !== 'all' ? {} : { cut: from - 1 }),
     ...(what === 'current' ? { currentOnly: true } : {}),
     read: (_paths, onRecord: (record: LogRecord) => void): ReadResult => {
-      // Parsed once where a history may read its source more than once (last -n counts its lines
-      // first); the current sessions are read once, each record let go as soon as it is taken.
+      // Parsed once, where a query may read its source more than once; the current sessions are
+      // read once, each record let go as soon as it is taken.
       let malformed = 0;
       const take = (record: LogRecord | null) => {
         if (record !== null) onRecord(record);

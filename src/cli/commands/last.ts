@@ -4,7 +4,7 @@
 
 import type { Progress } from '../../text/progress.ts';
 import type { Config } from '../../config/config.ts';
-import { history, type HistoryRead, type HistoryRequest, type SystemLine } from '../../queries/history.ts';
+import { history, type History, type HistoryRead, type HistoryRequest, type SystemLine } from '../../queries/history.ts';
 import type { RecordSource } from '../../queries/record-source.ts';
 import { JsonBytes } from '../../record/json-bytes.ts';
 import { jsonText } from '../../record/json-text.ts';
@@ -121,7 +121,11 @@ export function historyRequest(options: LastOptions): HistoryRequest {
 }
 
 export function last(options: LastOptions, config: Config, io: CommandIO, now: Micros, width = 80, read: HistoryRead = 'auto', source?: RecordSource, progress?: Progress): number {
-  const h = history({ ...historyRequest(options), ...(source ? { source } : {}), ...(progress ? { progress } : {}) }, config, now, read);
+  return writeLast(history({ ...historyRequest(options), ...(source ? { source } : {}), ...(progress ? { progress } : {}) }, config, now, read), options, io, now, width);
+}
+
+/** Writes the lines of `h` as last's answer; its exit status. */
+function writeLast(h: History, options: LastOptions, io: CommandIO, now: Micros, width: number): number {
   const limit = options.limit ?? Infinity;
 
   // Written in pieces: a whole history as one string would not fit in memory either.
@@ -176,22 +180,19 @@ export const lastCommand = defineCommand({
     const { fleetRecords, newestRecord } = await import('../../fleet/fleet-records.ts');
     return withFleet(options.db, loaded, io, async (db, name) => {
       // A history asked for from an instant on, or for its newest lines, reads the store from
-      // there on: --since's instant, or further and further back (a day, then four times as far
-      // each time) until the newest lines are whole. Anything else reads it all.
-      let source: RecordSource;
-      if (options.present !== null || (options.since === null && options.limit === null)) source = await fleetRecords(db, options.host, name);
-      else if (options.since !== null) source = await fleetRecords(db, options.host, name, 'all', options.since);
-      else {
-        const newest = (await newestRecord(db, options.host)) ?? now;
-        const limit = options.limit as number;
-        for (let span = 86_400e6; ; span *= 4) {
-          source = await fleetRecords(db, options.host, name, 'all', newest - span);
-          let lines = 0;
-          for (const _ of history({ ...historyRequest(options), source }, loaded, now, 'whole').lines()) if (++lines >= limit) break;
-          if (lines >= limit || source.beginning === null || newest - span <= source.beginning) break;
-        }
+      // there on: --since's instant, or further and further back (an hour, then four times as
+      // far each time) until the newest lines are whole. Anything else reads it all.
+      if (options.present !== null || (options.since === null && options.limit === null)) return last(options, loaded, io, now, width, 'whole', await fleetRecords(db, options.host, name));
+      if (options.since !== null) return last(options, loaded, io, now, width, 'whole', await fleetRecords(db, options.host, name, 'all', options.since));
+      const newest = (await newestRecord(db, options.host)) ?? now;
+      const limit = options.limit as number;
+      for (let span = 3600e6; ; span *= 4) {
+        const source = await fleetRecords(db, options.host, name, 'all', newest - span);
+        const h = history({ ...historyRequest(options), source }, loaded, now, 'whole');
+        let lines = 0;
+        for (const _ of h.lines()) if (++lines >= limit) break;
+        if (lines >= limit || source.beginning === null || newest - span <= source.beginning) return writeLast(h, options, io, now, width);
       }
-      return last(options, loaded, io, now, width, 'whole', source);
     });
   },
 });
