@@ -170,11 +170,14 @@ function prepareBatch(source: string, lines: readonly Line[], refused: ReadonlyM
 async function commitBatch(db: Db, batch: PreparedBatch, meanwhile: () => void = () => {}): Promise<BatchResult> {
   try {
     // The staging tables are the session's, emptied at each commit: made by its first batch (in
-    // its transaction, as a pooler that hands each transaction its own session needs).
+    // its transaction, as a pooler that hands each transaction its own session needs). The
+    // batch's months (each YYYY-MM, from a checked time) are made in the same round trip.
+    const months = [...batch.months].filter((m) => /^\d{4}-\d{2}$/.test(m));
     await db.query(
       `BEGIN;
        CREATE TEMP TABLE IF NOT EXISTS staging_events (event_id uuid, ts timestamptz, host text, event text, session_id uuid, user_name text, rhost text, line text) ON COMMIT DELETE ROWS;
-       CREATE TEMP TABLE IF NOT EXISTS staging_quarantine (digest bytea, source text, line_number bigint, reason text, line bytea) ON COMMIT DELETE ROWS`,
+       CREATE TEMP TABLE IF NOT EXISTS staging_quarantine (digest bytea, source text, line_number bigint, reason text, line bytea) ON COMMIT DELETE ROWS
+       ${months.map((m) => `; SELECT logsphere.ensure_month('${m}-01'::date)`).join('')}`,
     );
     for (const [table, rows] of [['staging_events', batch.events], ['staging_quarantine', batch.quarantine]] as const) {
       if (rows.length === 0) continue;
@@ -182,7 +185,7 @@ async function commitBatch(db: Db, batch: PreparedBatch, meanwhile: () => void =
       stream.end(rows);
       await finished(stream);
     }
-    for (const month of batch.months) await db.query('SELECT logsphere.ensure_month($1::date)', [`${month}-01`]);
+    for (const month of batch.months) if (!months.includes(month)) await db.query('SELECT logsphere.ensure_month($1::date)', [`${month}-01`]);
     const merging = db.query(
       'INSERT INTO logsphere.events (event_id, ts, host, event, session_id, user_name, rhost, line) SELECT event_id, ts, host, event, session_id, user_name, rhost, line FROM staging_events ON CONFLICT DO NOTHING',
     );
