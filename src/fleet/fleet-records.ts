@@ -89,6 +89,7 @@ async function extreme(db: Db, host: string | null, which: 'min' | 'max'): Promi
 
 /** When the store's newest record (of `host`) was written; null for an empty store. */
 export async function newestRecord(db: Db, host: string | null): Promise<Micros | null> {
+  await (knownOf(db).checked ??= checkSchema(db));
   return extreme(db, host, 'max');
 }
 

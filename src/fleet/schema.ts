@@ -342,7 +342,7 @@ GRANT SELECT ON logsphere.ending_events TO logsphere_read;
     sql: `
 ALTER TABLE logsphere.events DROP CONSTRAINT events_pkey;
 ALTER TABLE logsphere.events ADD CONSTRAINT events_pkey PRIMARY KEY (ts, event_id);
-DROP INDEX logsphere.events_ts;
+DROP INDEX IF EXISTS logsphere.events_ts;
 -- The sessions a batch closed are deleted by their key: with thousands of them, PostgreSQL
 -- otherwise read the whole of open_sessions to join them. A loader's statements are short: JIT
 -- compilation (seconds, when a plan over every month looks costly) never pays for itself here.

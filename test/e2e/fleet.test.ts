@@ -84,6 +84,9 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     const refused = cli(['last', '--db', url(unmigrated)]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('no LogSphere schema: run `logsphere db migrate --db URL` first');
+    // The newest lines too: their first question is the newest record.
+    const newest = cli(['last', '-n', '5', '--db', url(unmigrated)]);
+    expect([newest.status, newest.stderr]).toEqual([1, expect.stringContaining('no LogSphere schema: run `logsphere db migrate --db URL` first')]);
 
     pg?.sql('INSERT INTO logsphere.schema_version (version) VALUES (7)', name);
     const newer = cli(['ship', '--once', '--db', url(name), '--input', file('empty.jsonl', [])]);
