@@ -33,6 +33,12 @@ function knownOf(db: Db): Known {
   return k;
 }
 
+/** Refuses a schema of another version, asked once per connection. */
+function schemaChecked(db: Db): Promise<void> {
+  const k = knownOf(db);
+  return (k.checked ??= checkSchema(db));
+}
+
 /**
  * The store's months (its partitions of events, `events_YYYY_MM`), oldest first, as the bounds of
  * each: a query bounded by constants is planned for the months it names only, where one over all
@@ -89,7 +95,7 @@ async function extreme(db: Db, host: string | null, which: 'min' | 'max'): Promi
 
 /** When the store's newest record (of `host`) was written; null for an empty store. */
 export async function newestRecord(db: Db, host: string | null): Promise<Micros | null> {
-  await (knownOf(db).checked ??= checkSchema(db));
+  await schemaChecked(db);
   return extreme(db, host, 'max');
 }
 
@@ -102,8 +108,8 @@ export async function newestRecord(db: Db, host: string | null): Promise<Micros 
  * answer as from everything.
  */
 export async function fleetRecords(db: Db, host: string | null, name: string, what: FleetRead = 'all', from: Micros | null = null): Promise<RecordSource> {
+  await schemaChecked(db);
   const k = knownOf(db);
-  await (k.checked ??= checkSchema(db));
   const values: unknown[] = host === null ? [] : [host];
   const onHost = host === null ? '' : 'AND host = $1';
   // From `from` on only: the sessions begun since are whole.
