@@ -60,5 +60,5 @@ fi
 status=0
 LOGSPHERE_TEST_NODE="$node18" LOGSPHERE_TEST_DIST="$work/dist" \
   npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json" "${files[@]}" || status=$?
-node scripts/lib/summarize-tests.mjs "$results/vitest.json" || status=$?
+node scripts/lib/summarize-tests.mjs "$results/vitest.json" scripts/test-node18.sh || status=$?
 exit "$status"

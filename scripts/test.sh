@@ -15,5 +15,5 @@ results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json" "$@" || status=$?
-node scripts/lib/summarize-tests.mjs "$results/vitest.json" || status=$?
+node scripts/lib/summarize-tests.mjs "$results/vitest.json" scripts/test.sh || status=$?
 exit "$status"
