@@ -11,8 +11,15 @@ import { cliBundle, hookBundle, nodePath, requireBuilt } from '../helpers/paths.
 
 const sessions = 500;
 
-/** Runs `sessions` open+close pairs at once; resolves with their exit statuses. */
-function storm(hookArgs: string[]): Promise<Array<number | null>> {
+interface Pair {
+  /** The shell's exit status: its close hook's. */
+  status: number | null;
+  /** What the open and the close hook wrote to stderr. */
+  stderr: string;
+}
+
+/** Runs `sessions` open+close pairs at once. */
+function storm(hookArgs: string[]): Promise<Pair[]> {
   // One shell per session runs open then close, so both hooks have the same parent (the key).
   const script = `
     export PAM_USER=storm PAM_SERVICE=sshd PAM_RHOST=192.0.2.$(( $1 % 250 )) PAM_TTY=pts/$1
@@ -20,13 +27,37 @@ function storm(hookArgs: string[]): Promise<Array<number | null>> {
     PAM_TYPE=close_session ${nodePath} ${hookBundle} ${hookArgs.join(' ')}`;
   return Promise.all(
     Array.from({ length: sessions }, (_, i) =>
-      new Promise<number | null>((resolve, reject) => {
-        const child = spawn('/bin/sh', ['-c', script, 'storm', String(i)], { env: {}, stdio: 'ignore' });
+      new Promise<Pair>((resolve, reject) => {
+        const child = spawn('/bin/sh', ['-c', script, 'storm', String(i)], { env: {}, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
         child.on('error', reject);
-        child.on('close', resolve);
+        child.on('close', (status) => resolve({ status, stderr }));
       }),
     ),
   );
+}
+
+const gaveUp = /Cannot append record within \d+ ms: giving up/;
+
+/**
+ * Every hook ended 0 and was silent, but for one that gave up at its deadline (main.ts): on a
+ * slow disk, 500 queued fdatasyncs can keep one hook's call in the kernel past it. That hook says
+ * so and ends itself (137); its record is then in the log or in the spool, which the callers count.
+ * Returns how many hooks gave up.
+ */
+function expectEnded(pairs: Pair[]): number {
+  expect(pairs.filter((p) => !(p.status === 0 || (p.status === 137 && gaveUp.test(p.stderr))) || (p.stderr !== '' && !gaveUp.test(p.stderr)))).toEqual([]);
+  return pairs.reduce((n, p) => n + (p.stderr.match(new RegExp(gaveUp, 'g'))?.length ?? 0), 0);
+}
+
+/** The records waiting in the spool of a run directory. */
+function spooled(runDir: string): string[] {
+  const dir = `${runDir}/spool`;
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.jsonl'))
+    .map((n) => readFileSync(`${dir}/${n}`, 'utf8').replace(/\n$/, ''));
 }
 
 describe('500 simultaneous sessions', () => {
@@ -35,9 +66,12 @@ describe('500 simultaneous sessions', () => {
   afterAll(() => s.cleanup());
 
   it('leave 1000 well-formed lines, unique event ids, every open with its close', async () => {
-    expect(new Set(await storm(s.hook([], { LOGSPHERE_FSYNC: 'true' })))).toEqual(new Set([0]));
+    const gaveUpCount = expectEnded(await storm(s.hook([], { LOGSPHERE_FSYNC: 'true' })));
 
-    const lines = readLines(s.logFile);
+    // A hook that gave up left its record in the log or in the spool, never in neither or both.
+    const waiting = spooled(s.runDir);
+    if (gaveUpCount === 0) expect(waiting).toEqual([]);
+    const lines = [...readLines(s.logFile), ...waiting];
     expect(lines).toHaveLength(2 * sessions);
     const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     const invalid = records.filter((r) => !validateAgainstSchema(r));
@@ -66,33 +100,36 @@ describe('500 simultaneous sessions', () => {
     closeSync(out);
     try {
       const maxBytes = 65536;
-      // Without fdatasync: what is checked here is the rotation. With it, 500 syncs queued behind
-      // the rotations and the follower can keep one hook's sync in the kernel for over a second
-      // past its deadline on a slow disk, and that hook then gives up as designed (killed by
-      // itself, its record written or spooled): the test above stands for the storm with fdatasync.
-      expect(new Set(await storm(r.hook([], { LOGSPHERE_FSYNC: 'false', LOGSPHERE_MAX_BYTES: String(maxBytes) })))).toEqual(new Set([0]));
+      // Without fdatasync, since what is checked here is the rotation: with 500 syncs queued behind
+      // the rotations, hooks give up at their deadline more often. The test above has the syncs.
+      const gaveUpCount = expectEnded(await storm(r.hook([], { LOGSPHERE_FSYNC: 'false', LOGSPHERE_MAX_BYTES: String(maxBytes) })));
       const names = readdirSync(r.logDir).sort();
       const segments = names.filter((n) => /^sessions-\d{8}T\d{6}Z(-\d+)?\.jsonl$/.test(n));
       expect(names.filter((n) => !segments.includes(n))).toEqual(['sessions.jsonl']);
       expect(segments.length).toBeGreaterThanOrEqual(5);
-      // Nothing waits in the spool: every record is in a file.
-      expect(existsSync(`${r.runDir}/spool`) ? readdirSync(`${r.runDir}/spool`) : []).toEqual([]);
+      // Nothing waits in the spool, unless a hook gave up: its record is in a file or there.
+      const waiting = spooled(r.runDir);
+      if (gaveUpCount === 0) expect(waiting).toEqual([]);
       const lines: string[] = [];
       for (const name of names) {
         const text = readFileSync(`${r.logDir}/${name}`, 'utf8');
         expect(text === '' || text.endsWith('\n'), `${name} ends in a whole line`).toBe(true);
         lines.push(...text.split('\n').slice(0, -1));
       }
+      const inFiles = lines.length;
+      lines.push(...waiting);
       expect(lines).toHaveLength(2 * sessions);
       const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(records.filter((rec) => !validateAgainstSchema(rec))).toEqual([]);
       expect(new Set(records.map((rec) => rec['event_id'])).size).toBe(2 * sessions);
-      // No announced writer and no rotation marker is left behind.
-      expect(readdirSync(`${r.runDir}/writers`)).toEqual([]);
-      expect(readdirSync(r.runDir).filter((n) => n.includes('rotating'))).toEqual([]);
+      // No announced writer and no rotation marker is left behind, but by a hook that gave up.
+      if (gaveUpCount === 0) {
+        expect(readdirSync(`${r.runDir}/writers`)).toEqual([]);
+        expect(readdirSync(r.runDir).filter((n) => n.includes('rotating'))).toEqual([]);
+      }
       // The follower's output: every line once, in the order of the segments.
       const followed = () => readFileSync(`${r.dir}/follow.jsonl`, 'utf8').split('\n').slice(0, -1);
-      await waitFor('the follower to catch up', () => (followed().length >= lines.length ? true : null), 60_000);
+      await waitFor('the follower to catch up', () => (followed().length >= inFiles ? true : null), 60_000);
       expect(followed()).toEqual(listSegments(r.logDir, 'sessions.jsonl').flatMap((seg) => readFileSync(seg.path, 'utf8').split('\n').slice(0, -1)));
     } finally {
       follower.kill('SIGKILL');
