@@ -164,53 +164,68 @@ function prepareBatch(source: string, lines: readonly Line[], refused: ReadonlyM
 }
 
 /**
- * Loads one prepared batch in one transaction. `meanwhile` runs while the store merges the
- * batch's events, its longest step: the next batch is prepared then, not after the commit.
+ * A batch's first step: a transaction begun for it, its rows copied into the session's staging
+ * tables. It touches the session's own tables only, so it waits for no other transaction and none
+ * waits for it: on a second connection it runs while the batch before is merged (shipOnce).
  */
+async function stageBatch(db: Db, batch: PreparedBatch): Promise<void> {
+  // The staging tables are the session's, emptied at each commit: made by its first batch (in
+  // its transaction, as a pooler that hands each transaction its own session needs).
+  await db.query(
+    `BEGIN;
+     CREATE TEMP TABLE IF NOT EXISTS staging_events (event_id uuid, ts timestamptz, host text, event text, session_id uuid, user_name text, rhost text, line text) ON COMMIT DELETE ROWS;
+     CREATE TEMP TABLE IF NOT EXISTS staging_quarantine (digest bytea, source text, line_number bigint, reason text, line bytea) ON COMMIT DELETE ROWS`,
+  );
+  for (const [table, rows] of [['staging_events', batch.events], ['staging_quarantine', batch.quarantine]] as const) {
+    if (rows.length === 0) continue;
+    const stream = await db.copyFrom(`COPY ${table} FROM STDIN`);
+    stream.end(rows);
+    await finished(stream);
+  }
+}
+
+/**
+ * A staged batch's second step: its months made, its events and quarantined lines merged, the
+ * sessions it opens or closes noted, and the commit. `meanwhile` runs while the store merges the
+ * batch's events, its longest step: the next batch is prepared (and staged) then.
+ */
+async function mergeBatch(db: Db, batch: PreparedBatch, meanwhile: () => void): Promise<BatchResult> {
+  // The months in one round trip, each YYYY-MM from a checked time (inlined), any other as a value.
+  const months = [...batch.months].filter((m) => /^\d{4}-\d{2}$/.test(m));
+  if (months.length > 0) await db.query(months.map((m) => `SELECT logsphere.ensure_month('${m}-01'::date)`).join(';'));
+  for (const month of batch.months) if (!months.includes(month)) await db.query('SELECT logsphere.ensure_month($1::date)', [`${month}-01`]);
+  const merging = db.query(
+    'INSERT INTO logsphere.events (event_id, ts, host, event, session_id, user_name, rhost, line) SELECT event_id, ts, host, event, session_id, user_name, rhost, line FROM staging_events ON CONFLICT DO NOTHING',
+  );
+  // A rejection is taken by the await below; this only keeps it from being reported as unhandled meanwhile.
+  merging.catch(() => {});
+  meanwhile();
+  const added = await merging;
+  if (batch.quarantined > 0) {
+    await db.query('INSERT INTO logsphere.quarantine (digest, source, line_number, reason, line) SELECT DISTINCT ON (digest) digest, source, line_number, reason, line FROM staging_quarantine ORDER BY digest, line_number ON CONFLICT DO NOTHING');
+  }
+  if (batch.opensOrCloses) {
+    // The batch's opens and named closes by their keys (the store takes their records from
+    // events), gathered where they already are. Its boots, shutdowns and closes without a
+    // session id the store keeps itself, as they are inserted.
+    const open = "FILTER (WHERE event = 'session_open' AND session_id IS NOT NULL)";
+    const close = "FILTER (WHERE event = 'session_close' AND session_id IS NOT NULL)";
+    await db.query(
+      `SELECT logsphere.note_sessions(
+         coalesce(array_agg(session_id) ${open}, '{}'), coalesce(array_agg(event_id) ${open}, '{}'), coalesce(array_agg(ts) ${open}, '{}'),
+         coalesce(array_agg(event_id) ${close}, '{}'), coalesce(array_agg(ts) ${close}, '{}'))
+       FROM staging_events`,
+    );
+  }
+  await db.query('COMMIT');
+  return { records: batch.records, added: added.rowCount ?? 0, quarantined: batch.quarantined };
+}
+
+/** Loads one prepared batch in one transaction, both steps on `db`. */
 async function commitBatch(db: Db, batch: PreparedBatch, meanwhile: () => void = () => {}): Promise<BatchResult> {
   try {
-    // The staging tables are the session's, emptied at each commit: made by its first batch (in
-    // its transaction, as a pooler that hands each transaction its own session needs). The
-    // batch's months (each YYYY-MM, from a checked time) are made in the same round trip.
-    const months = [...batch.months].filter((m) => /^\d{4}-\d{2}$/.test(m));
-    await db.query(
-      `BEGIN;
-       CREATE TEMP TABLE IF NOT EXISTS staging_events (event_id uuid, ts timestamptz, host text, event text, session_id uuid, user_name text, rhost text, line text) ON COMMIT DELETE ROWS;
-       CREATE TEMP TABLE IF NOT EXISTS staging_quarantine (digest bytea, source text, line_number bigint, reason text, line bytea) ON COMMIT DELETE ROWS
-       ${months.map((m) => `; SELECT logsphere.ensure_month('${m}-01'::date)`).join('')}`,
-    );
-    for (const [table, rows] of [['staging_events', batch.events], ['staging_quarantine', batch.quarantine]] as const) {
-      if (rows.length === 0) continue;
-      const stream = await db.copyFrom(`COPY ${table} FROM STDIN`);
-      stream.end(rows);
-      await finished(stream);
-    }
-    for (const month of batch.months) if (!months.includes(month)) await db.query('SELECT logsphere.ensure_month($1::date)', [`${month}-01`]);
-    const merging = db.query(
-      'INSERT INTO logsphere.events (event_id, ts, host, event, session_id, user_name, rhost, line) SELECT event_id, ts, host, event, session_id, user_name, rhost, line FROM staging_events ON CONFLICT DO NOTHING',
-    );
-    // A rejection is taken by the await below; this only keeps it from being reported as unhandled meanwhile.
-    merging.catch(() => {});
-    meanwhile();
-    const added = await merging;
-    if (batch.quarantined > 0) {
-      await db.query('INSERT INTO logsphere.quarantine (digest, source, line_number, reason, line) SELECT DISTINCT ON (digest) digest, source, line_number, reason, line FROM staging_quarantine ORDER BY digest, line_number ON CONFLICT DO NOTHING');
-    }
-    if (batch.opensOrCloses) {
-      // The batch's opens and named closes by their keys (the store takes their records from
-      // events), gathered where they already are. Its boots, shutdowns and closes without a
-      // session id the store keeps itself, as they are inserted.
-      const open = "FILTER (WHERE event = 'session_open' AND session_id IS NOT NULL)";
-      const close = "FILTER (WHERE event = 'session_close' AND session_id IS NOT NULL)";
-      await db.query(
-        `SELECT logsphere.note_sessions(
-           coalesce(array_agg(session_id) ${open}, '{}'), coalesce(array_agg(event_id) ${open}, '{}'), coalesce(array_agg(ts) ${open}, '{}'),
-           coalesce(array_agg(event_id) ${close}, '{}'), coalesce(array_agg(ts) ${close}, '{}'))
-         FROM staging_events`,
-      );
-    }
-    await db.query('COMMIT');
-    return { records: batch.records, added: added.rowCount ?? 0, quarantined: batch.quarantined };
+    await stageBatch(db, batch);
+    return await mergeBatch(db, batch, meanwhile);
   } catch (error) {
     await db.query('ROLLBACK').catch(() => {});
     throw error;
@@ -225,14 +240,20 @@ function refusedValue(error: unknown): string | null {
 }
 
 /**
- * Loads one batch (`prepared`: its rows, made already). A value the store cannot take (a record
- * valid as logsphere/1 that PostgreSQL refuses: a host too long for its index, a time it cannot
- * hold) must not stop the log: the batch is halved until the line is found, which goes to the
- * quarantine with the store's reason.
+ * Loads one batch (`prepared`: its rows, made already; `staged`: copied on `db` already, in an
+ * open transaction). A value the store cannot take (a record valid as logsphere/1 that PostgreSQL
+ * refuses: a host too long for its index, a time it cannot hold) must not stop the log: the batch
+ * is halved until the line is found, which goes to the quarantine with the store's reason.
  */
-async function loadBatch(db: Db, source: string, lines: readonly Line[], prepared: PreparedBatch = prepareBatch(source, lines), meanwhile?: () => void): Promise<BatchResult> {
+async function loadBatch(db: Db, source: string, lines: readonly Line[], prepared: PreparedBatch = prepareBatch(source, lines), meanwhile?: () => void, staged = false): Promise<BatchResult> {
   try {
-    return await commitBatch(db, prepared, meanwhile);
+    if (!staged) return await commitBatch(db, prepared, meanwhile);
+    try {
+      return await mergeBatch(db, prepared, meanwhile ?? (() => {}));
+    } catch (error) {
+      await db.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
   } catch (error) {
     const refused = refusedValue(error);
     if (refused === null) throw error;
@@ -357,12 +378,48 @@ function* appended(path: string, fd: number, skip: number): Generator<Buffer> {
   }
 }
 
+/** A batch staged on a connection (stageBatch), or what staging it met. */
+interface Staged {
+  db: Db;
+  error: unknown;
+}
+
 /**
  * Loads what the inputs hold beyond the checkpoint at `checkpointPath` into the store, batch by
  * batch, saving the checkpoint after each commit. `source` names this shipper's inputs in the
  * quarantine (the host and the path).
+ *
+ * With `openSecond`, a load of more than one batch takes a second connection (opened when a
+ * second batch is there, closed at the end): while one batch is merged on one connection, the
+ * next is staged on the other, and merged there once the first has committed. The merges, and
+ * so the checkpoint, keep the order of the batches; a second connection that cannot be had or
+ * fails leaves the load to the first.
  */
-export async function shipOnce(db: Db, paths: readonly string[], checkpointPath: string, source: string, shown: Progress = silentProgress): Promise<ShipTotals> {
+export async function shipOnce(db: Db, paths: readonly string[], checkpointPath: string, source: string, shown: Progress = silentProgress, openSecond: (() => Promise<Db>) | null = null): Promise<ShipTotals> {
+  const held: { second: Promise<Db | null> | null } = { second: null };
+  const second: SecondConnection = {
+    get: () => (held.second ??= openSecond === null ? Promise.resolve(null) : openSecond().catch(() => null)),
+    drop: async () => {
+      const opened = await held.second;
+      held.second = Promise.resolve(null);
+      // Ends a staged transaction left by a failure, with the connection.
+      await opened?.end().catch(() => {});
+    },
+  };
+  try {
+    return await shipFiles(db, paths, checkpointPath, source, shown, second);
+  } finally {
+    await second.drop();
+  }
+}
+
+/** The second connection of a load: opened on first use; once dropped, none. */
+interface SecondConnection {
+  get(): Promise<Db | null>;
+  drop(): Promise<void>;
+}
+
+async function shipFiles(db: Db, paths: readonly string[], checkpointPath: string, source: string, shown: Progress, second: SecondConnection): Promise<ShipTotals> {
   const checkpoint = loadShipCheckpoint(checkpointPath);
   const totals: ShipTotals = { files: 0, lines: 0, records: 0, added: 0, quarantined: 0, warnings: [] };
   const { files, skipped } = listInputs(paths);
@@ -407,6 +464,8 @@ export async function shipOnce(db: Db, paths: readonly string[], checkpointPath:
           // fails there fails after the merge's commit, so what came before the damage is loaded.
           let batch = reader.next(batchLines);
           let prepared = batch === null ? null : prepareBatch(from, batch);
+          // The batch's rows staged already on a connection, by the iteration before.
+          const pending: { staging: Promise<Staged | null> | null } = { staging: null };
           while (batch !== null && prepared !== null) {
             const ahead: { read: Ahead | null } = { read: null };
             const readAhead = (): Ahead => {
@@ -417,7 +476,33 @@ export async function shipOnce(db: Db, paths: readonly string[], checkpointPath:
                 return (ahead.read = { error });
               }
             };
-            const r = await loadBatch(db, from, batch, prepared, () => void readAhead());
+            const staged = await pending.staging;
+            pending.staging = null;
+            // Merged where it was staged. Where staging failed, loaded afresh on the first connection
+            // (the second is given up).
+            if (staged !== null && staged.error !== null) {
+              await staged.db.query('ROLLBACK').catch(() => {});
+              if (staged.db !== db) await second.drop();
+            }
+            const isStaged = staged !== null && staged.error === null;
+            const here = isStaged ? staged.db : db;
+            // While this batch merges, the next is read, made ready and staged on the other connection.
+            const meanwhile = () => {
+              const read = readAhead();
+              if ('error' in read || read.prepared === null) return;
+              const next = read.prepared;
+              pending.staging = (async () => {
+                const other = here === db ? await second.get() : db;
+                if (other === null) return null;
+                try {
+                  await stageBatch(other, next);
+                  return { db: other, error: null };
+                } catch (error) {
+                  return { db: other, error: error ?? new Error('staging failed') };
+                }
+              })();
+            };
+            const r = await loadBatch(here, from, batch, prepared, meanwhile, isStaged);
             totals.lines += batch.length;
             totals.records += r.records;
             totals.added += r.added;

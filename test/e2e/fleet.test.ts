@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as build from '../../src/record/build.ts';
 import type { LogRecord } from '../../src/record/types.ts';
 import { parseRecordLine } from '../../src/record/validate.ts';
-import { connect } from '../../src/fleet/db.ts';
+import { connect, type Db } from '../../src/fleet/db.ts';
+import { shipOnce } from '../../src/fleet/ship.ts';
 import { migrate } from '../../src/fleet/schema.ts';
 import { generateHistory } from '../helpers/log-history.ts';
 import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
@@ -315,6 +316,59 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(reasons.map(([n]) => n)).toEqual(['2', '3', '5']);
     for (const [, reason] of reasons) expect(reason).toMatch(/^(the store refused it: |ts is outside the years the store keeps|ts is not)/);
     expect(reasons[0]?.[1]).toMatch(/^the store refused it: .*index row/);
+  });
+
+  it('loads a log of many batches, each staged while the one before merges, in order, a line the store refuses in them quarantined', () => {
+    const name = database();
+    const history = generateHistory({ sessions: 7000, seed: 29 });
+    // Valid records with a host too long for the store's index, in the second and the third batch
+    // of 5,000 lines: the store refuses them in the merge of a batch staged on the other connection.
+    const longHost = (k: number) => {
+      const at = Date.parse('2026-10-02T10:00:00Z') * 1000 + k;
+      return build.toLine(build.boot({ host: randomBytes(4500).toString('hex'), boot_id: '7a2fbc11-fb9c-496f-9b67-0000000000f1', source: 'systemd' }, at, '6.1.0', at - 5e6));
+    };
+    const lines = [...history.lines];
+    expect(lines.length).toBeGreaterThan(12_000);
+    lines.splice(6000, 0, longHost(1));
+    lines.splice(11_000, 0, longHost(2));
+    const whole = file('batches-many/sessions.jsonl', lines);
+    const shipped = cli(['ship', '--once', '--db', url(name), '--checkpoint', 'many', '--input', whole]);
+    expect([shipped.status, shipped.stderr]).toEqual([0, '']);
+    const records = new Set(history.records.map((r) => r.event_id)).size;
+    expect(pg?.sql('SELECT count(*), count(DISTINCT event_id) FROM logsphere.events', name)).toBe(`${records}|${records}\n`);
+    expect(pg?.sql("SELECT line_number FROM logsphere.quarantine WHERE reason LIKE 'the store refused it: %index row%' ORDER BY line_number", name)).toBe('6001\n11001\n');
+    // The sessions noted batch after batch as from one: the same answers as the file's.
+    const fleet = (args: string[]) => cli([...args, '--db', url(name)]).stdout.replaceAll(',"verified":false,"host_last_contact":null}', '}');
+    const fromFile = cli(['sessions', '--json', '--include-gone', '--input', whole]).stdout;
+    expect(JSON.parse(fromFile).length).toBeGreaterThan(10);
+    expect(fleet(['sessions', '--json', '--include-gone'])).toBe(fromFile);
+    expect(fleet(['last', '--json', '--all'])).toBe(cli(['last', '--json', '--all', '--input', whole]).stdout);
+  });
+
+  it('loads every batch on the first connection when the second cannot be had or fails while staging', async () => {
+    const history = generateHistory({ sessions: 5000, seed: 31 });
+    const whole = file('second-fails/sessions.jsonl', history.lines);
+    const records = new Set(history.records.map((r) => r.event_id)).size;
+    const fromFile = cli(['sessions', '--json', '--include-gone', '--input', whole]).stdout;
+    const broken = new Error('the second connection broke');
+    const seconds: Array<[string, () => Promise<Db>]> = [
+      ['refused', () => Promise.reject(broken)],
+      // Connected, but every COPY on it fails: the staged batch is loaded afresh on the first.
+      ['failing', async () => ({ ...(await connect(url(second))), copyFrom: () => Promise.reject(broken) })],
+    ];
+    let second = '';
+    for (const [k, openSecond] of seconds) {
+      second = database();
+      const db = await connect(url(second));
+      try {
+        const totals = await shipOnce(db, [whole], `${dir}/second-${k}.checkpoint`, 'test', undefined, openSecond);
+        expect([totals.records, totals.warnings]).toEqual([history.lines.length - totals.quarantined, []]);
+      } finally {
+        await db.end();
+      }
+      expect(pg?.sql('SELECT count(*), count(DISTINCT event_id) FROM logsphere.events', second)).toBe(`${records}|${records}\n`);
+      expect(cli(['sessions', '--json', '--include-gone', '--db', url(second)]).stdout.replaceAll(',"verified":false,"host_last_contact":null}', '}')).toBe(fromFile);
+    }
   });
 
   it('reads a log truncated and written again from its start, and quarantines a line byte for byte', () => {

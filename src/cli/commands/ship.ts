@@ -10,6 +10,7 @@ import { fleetUrl } from '../../fleet/fleet-source.ts';
 import { checkSchema } from '../../fleet/schema.ts';
 import { heartbeatEvery, localChecks, sendHeartbeat } from '../../fleet/heartbeat.ts';
 import { shipOnce, type ShipTotals } from '../../fleet/ship.ts';
+import { silentProgress } from '../../text/progress.ts';
 import { parseCommandArgs } from '../args.ts';
 import { defineCommand } from '../command.ts';
 
@@ -108,12 +109,15 @@ export const shipCommand = defineCommand({
       await sendHeartbeat(db, local.host, local.checks);
     };
 
+    // A load of more than one batch stages the next on a second connection (shipOnce).
+    const openSecond = () => connect(url.url, 'logsphere ship');
+
     if (options.once) {
       const db = await connect(url.url, 'logsphere ship');
       try {
         await checkSchema(db);
         // Progress on a terminal's standard error while it loads, erased before the summary.
-        const totals = await shipOnce(db, paths, checkpointPath, source, progress('ship'));
+        const totals = await shipOnce(db, paths, checkpointPath, source, progress('ship'), openSecond);
         await heartbeat(db);
         io.stdout(summary(totals));
         report(totals);
@@ -134,7 +138,7 @@ export const shipCommand = defineCommand({
           db = await connect(url.url, 'logsphere ship');
           await checkSchema(db);
         }
-        const totals = await shipOnce(db, paths, checkpointPath, source);
+        const totals = await shipOnce(db, paths, checkpointPath, source, silentProgress, openSecond);
         if (performance.now() - lastBeat >= heartbeatEvery) {
           await heartbeat(db);
           lastBeat = performance.now();
