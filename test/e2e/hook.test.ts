@@ -98,6 +98,10 @@ describe('logsphere-hook', () => {
     // Torn a moment ago: it could have been another hook's append in progress, so the hook does
     // not add a newline first; it finds its record glued to the fragment and writes it again.
     writeFileSync(s.logFile, `${first}{"schema":"logsphere/1","event_id":"0193`, { flag: 'w' });
+    // "A moment ago" is under a second before the hook looks: dated a minute ahead, the file is
+    // still that recent however slowly the hook starts on a loaded machine.
+    const ahead = new Date(Date.now() + 60_000);
+    utimesSync(s.logFile, ahead, ahead);
     runHookProcess(pamEnv('close_session', { PAM_TTY: 'pts/14' }), s.hook());
     const lines = readLines(s.logFile);
     expect(lines).toHaveLength(3);

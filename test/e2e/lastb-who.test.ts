@@ -45,13 +45,11 @@ describe.skipIf(lacking)('logsphere lastb and who against util-linux lastb and c
       row(6, 5003, 'ssh', 'admin', 'ssh:notty', '203.0.113.200', '203.0.113.200', '2024-07-02T09:30:00'));
     // A utmp: the boot, and four users. alice's and carol's terminals are files here, named by
     // absolute paths as who allows: alice's takes messages and was last read 2 hours and 30
-    // seconds ago (both tools run within those 30 seconds), carol's does not and was read a day
-    // ago (old). The others' lines have no device here (?).
-    const now = Date.now() / 1000;
-    for (const [name, mode, atime] of [['t1', 0o620, now - 7230], ['t2', 0o600, now - 90_000]] as const) {
+    // seconds ago (both tools run within those 30 seconds: dated again before each pair of runs),
+    // carol's does not and was read a day ago (old). The others' lines have no device here (?).
+    for (const [name, mode] of [['t1', 0o620], ['t2', 0o600]] as const) {
       writeFileSync(`${dir}/${name}`, '');
       chmodSync(`${dir}/${name}`, mode);
-      utimesSync(`${dir}/${name}`, atime, atime);
     }
     const utmp = built('utmp',
       row(2, 0, '~~', 'reboot', '~', '6.1.0-a', '0.0.0.0', '2024-05-01T08:00:00') +
@@ -65,6 +63,12 @@ describe.skipIf(lacking)('logsphere lastb and who against util-linux lastb and c
     writeFileSync(records, imported.stdout);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The terminals' last reads, from now: alice's 2 hours and 30 seconds ago, carol's a day ago. */
+  const dateTerminals = () => {
+    const now = Date.now() / 1000;
+    for (const [name, atime] of [['t1', now - 7230], ['t2', now - 90_000]] as const) utimesSync(`${dir}/${name}`, atime, atime);
+  };
 
   it.each([
     [[]], [['-F']], [['-i']], [['-a']], [['-R']], [['-w']], [['-2']], [['-n', '1']], [['root', 'eve']], [['1']],
@@ -86,6 +90,7 @@ describe.skipIf(lacking)('logsphere lastb and who against util-linux lastb and c
     'who %j: the same lines as coreutils who',
     (args) => {
       const utmp = `${dir}/utmp`;
+      dateTerminals();
       const r = cli(['who', ...args, '--input', records]);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toBe(tool('who', [...args, utmp]));

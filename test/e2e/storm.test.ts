@@ -38,17 +38,24 @@ function storm(hookArgs: string[]): Promise<Pair[]> {
   );
 }
 
+/** What a hook says when it gives up at its deadline (main.ts). */
 const gaveUp = /Cannot append record within \d+ ms: giving up/;
+/** What a hook says when it spools its record after waiting its longest for a rotation (append.ts). */
+const waitedOut = /Cannot append record to [^"]*: kept in [^"]*\/spool".*(a rotation has been under way|still rotating)|(a rotation has been under way|still rotating).*Cannot append record to [^"]*: kept in [^"]*\/spool/;
 
 /**
- * Every hook ended 0 and was silent, but for one that gave up at its deadline (main.ts): on a
- * slow disk, 500 queued fdatasyncs can keep one hook's call in the kernel past it. That hook says
- * so and ends itself (137); its record is then in the log or in the spool, which the callers count.
- * Returns how many hooks gave up.
+ * Every hook ended 0 and was silent, but for two outcomes a starved machine can bring, each by
+ * design: a hook whose call stayed in the kernel past its deadline (500 queued fdatasyncs on a
+ * slow disk) says so and ends itself (137); a hook that waited its longest for a rotation (the
+ * rotating hook kept off the CPU) spools its record and says so. Either record is then in the log
+ * or in the spool, which the callers count. Returns how many hooks did each.
  */
-function expectEnded(pairs: Pair[]): number {
-  expect(pairs.filter((p) => !(p.status === 0 || (p.status === 137 && gaveUp.test(p.stderr))) || (p.stderr !== '' && !gaveUp.test(p.stderr)))).toEqual([]);
-  return pairs.reduce((n, p) => n + (p.stderr.match(new RegExp(gaveUp, 'g'))?.length ?? 0), 0);
+function expectEnded(pairs: Pair[]): { gaveUp: number; spooled: number } {
+  const said = (p: Pair) => p.stderr.split('\n').filter((l) => l !== '');
+  const excused = (line: string) => gaveUp.test(line) || waitedOut.test(line);
+  expect(pairs.filter((p) => !(p.status === 0 || (p.status === 137 && said(p).some((l) => gaveUp.test(l)))) || !said(p).every(excused))).toEqual([]);
+  const lines = pairs.flatMap(said);
+  return { gaveUp: lines.filter((l) => gaveUp.test(l)).length, spooled: lines.filter((l) => waitedOut.test(l)).length };
 }
 
 /** The records waiting in the spool of a run directory. */
@@ -66,11 +73,11 @@ describe('500 simultaneous sessions', () => {
   afterAll(() => s.cleanup());
 
   it('leave 1000 well-formed lines, unique event ids, every open with its close', async () => {
-    const gaveUpCount = expectEnded(await storm(s.hook([], { LOGSPHERE_FSYNC: 'true' })));
+    const degraded = expectEnded(await storm(s.hook([], { LOGSPHERE_FSYNC: 'true' })));
 
-    // A hook that gave up left its record in the log or in the spool, never in neither or both.
+    // A hook that gave up or spooled left its record in the log or in the spool, never in neither or both.
     const waiting = spooled(s.runDir);
-    if (gaveUpCount === 0) expect(waiting).toEqual([]);
+    if (degraded.gaveUp + degraded.spooled === 0) expect(waiting).toEqual([]);
     const lines = [...readLines(s.logFile), ...waiting];
     expect(lines).toHaveLength(2 * sessions);
     const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -102,14 +109,14 @@ describe('500 simultaneous sessions', () => {
       const maxBytes = 65536;
       // Without fdatasync, since what is checked here is the rotation: with 500 syncs queued behind
       // the rotations, hooks give up at their deadline more often. The test above has the syncs.
-      const gaveUpCount = expectEnded(await storm(r.hook([], { LOGSPHERE_FSYNC: 'false', LOGSPHERE_MAX_BYTES: String(maxBytes) })));
+      const degraded = expectEnded(await storm(r.hook([], { LOGSPHERE_FSYNC: 'false', LOGSPHERE_MAX_BYTES: String(maxBytes) })));
       const names = readdirSync(r.logDir).sort();
       const segments = names.filter((n) => /^sessions-\d{8}T\d{6}Z(-\d+)?\.jsonl$/.test(n));
       expect(names.filter((n) => !segments.includes(n))).toEqual(['sessions.jsonl']);
       expect(segments.length).toBeGreaterThanOrEqual(5);
-      // Nothing waits in the spool, unless a hook gave up: its record is in a file or there.
+      // Nothing waits in the spool, unless a hook gave up or spooled: its record is in a file or there.
       const waiting = spooled(r.runDir);
-      if (gaveUpCount === 0) expect(waiting).toEqual([]);
+      if (degraded.gaveUp + degraded.spooled === 0) expect(waiting).toEqual([]);
       const lines: string[] = [];
       for (const name of names) {
         const text = readFileSync(`${r.logDir}/${name}`, 'utf8');
@@ -123,7 +130,7 @@ describe('500 simultaneous sessions', () => {
       expect(records.filter((rec) => !validateAgainstSchema(rec))).toEqual([]);
       expect(new Set(records.map((rec) => rec['event_id'])).size).toBe(2 * sessions);
       // No announced writer and no rotation marker is left behind, but by a hook that gave up.
-      if (gaveUpCount === 0) {
+      if (degraded.gaveUp === 0) {
         expect(readdirSync(`${r.runDir}/writers`)).toEqual([]);
         expect(readdirSync(r.runDir).filter((n) => n.includes('rotating'))).toEqual([]);
       }

@@ -388,5 +388,6 @@ describe.skipIf(needs)('the installed units under systemd as PID 1 (throwaway ro
     await report();
     await stopWatch();
     for (const unit of services) expectCleanJournal(unit);
-  });
+    // A whole cycle of every unit, as the tests above run it one by one.
+  }, 180_000);
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { hookBundle } from './paths.ts';
 import { writeConfigFile } from './hook.ts';
 import { pamService, type PamService } from './pam.ts';
+import { freePort } from './rsyslog.ts';
 
 export interface Sshd {
   dir: string;
@@ -25,12 +26,25 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
+/**
+ * Asks `probe` every 25 ms until it gives a value, for at most `ms`. A probe that reads a log
+ * while a writer appends to it may meet a line not yet whole (the kernel shows a write page by
+ * page): its JSON.parse's SyntaxError means "not yet", and is thrown only when time is up.
+ * Any other error ends the wait at once.
+ */
 async function waitFor<T>(what: string, probe: () => T | null | Promise<T | null>, ms = 15_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
-    const value = await probe();
+    let value: T | null = null;
+    let partial: SyntaxError | null = null;
+    try {
+      value = await probe();
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      partial = error;
+    }
     if (value !== null) return value;
-    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
+    if (Date.now() > until) throw partial ?? new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -96,7 +110,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   chmodSync(dir, 0o755);
   const tag = randomBytes(3).toString('hex');
   const user = `lst${tag}`;
-  const port = 20_000 + (randomBytes(2).readUInt16BE() % 20_000);
+  const port = await freePort();
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-f', `${dir}/host_key`, '-N', '']);
@@ -139,7 +153,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const daemon: ChildProcess = rsyslog
     ? spawn('/usr/bin/unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', `${privateDev(dir, rsyslog.socket)} && exec ${dir}/${pam.name} -D -f ${dir}/sshd_config`], { stdio: 'ignore' })
     : spawn(`${dir}/${pam.name}`, ['-D', '-f', `${dir}/sshd_config`, '-E', `${dir}/sshd.log`], { stdio: 'ignore' });
-  await waitFor('sshd to listen', async () => ((await portOpen(port)) ? true : null));
+  await waitFor('sshd to listen', async () => ((await portOpen(port)) ? true : daemon.exitCode !== null ? Promise.reject(new Error(`sshd exited with ${daemon.exitCode}`)) : null));
 
   return {
     dir, user, uid, port, service: pam.name, logFile: `${dir}/log/sessions.jsonl`, runDir: `${dir}/run`,
