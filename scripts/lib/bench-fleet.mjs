@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, sessions: { type: 'string', default: '500000' } } });
 const runs = Math.max(3, Number(values.runs));
 const root = fileURLToPath(new URL('../..', import.meta.url));
+// Run as installed: the file itself, with the node options of its #! line.
 const cli = `${root}dist/logsphere.cjs`;
 const node = process.execPath;
 const pgBin = '/usr/lib/postgresql/15/bin';
@@ -91,7 +92,7 @@ try {
   // ship --once against COPY into one jsonb column, the COPY before and after.
   psql('CREATE DATABASE fleet');
   psql('CREATE DATABASE copied');
-  timed(node, [cli, 'db', 'migrate', '--db', url('fleet')], env);
+  timed(cli, ['db', 'migrate', '--db', url('fleet')], env);
   const copy = () => {
     psql('DROP TABLE IF EXISTS raw; CREATE TABLE raw (line jsonb)', 'copied');
     const ms = timed(psqlPath, ['-X', '-q', '-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'copied', '-c', `\\copy raw (line) FROM '${log}' WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`]);
@@ -99,7 +100,7 @@ try {
     return ms;
   };
   const copyBefore = copy();
-  const ship = timed(node, [cli, 'ship', '--once', '--db', url('fleet'), '--input', log], env);
+  const ship = timed(cli, ['ship', '--once', '--db', url('fleet'), '--input', log], env);
   const copyAfter = copy();
   const loaded = Number(psql('SELECT count(*) FROM logsphere.events', 'fleet'));
   if (loaded !== events) throw new Error(`ship loaded ${loaded} of ${events} events`);
@@ -117,7 +118,7 @@ try {
 
   /** `args` against `node -e 0`, alternated; checked once first. */
   const against = (name, args, check, ceiling, goal, figureName) => {
-    const r = spawnSync(node, [cli, ...args], { env: { PATH: '/usr/bin:/bin', ...env }, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const r = spawnSync(cli, args, { env: { PATH: '/usr/bin:/bin', ...env }, encoding: 'utf8', maxBuffer: 1 << 28 });
     if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
     const wrong = check(r.stdout);
     if (wrong) throw new Error(`${args.join(' ')}: ${wrong}`);
@@ -125,7 +126,7 @@ try {
     const ours = [];
     for (let i = 0; i < runs; i++) {
       base.push(timed(node, ['-e', '0']));
-      ours.push(timed(node, [cli, ...args], env));
+      ours.push(timed(cli, args, env));
     }
     const [o, b] = [median(ours), median(base)];
     console.log(`  ${name.padEnd(22)}${secs(o)}, node -e 0 ${secs(b)}   ratio ${(o / b).toFixed(2)}×   (${runs} runs each)`);
