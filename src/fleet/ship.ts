@@ -221,10 +221,10 @@ async function mergeBatch(db: Db, batch: PreparedBatch, meanwhile: () => void): 
   return { records: batch.records, added: added.rowCount ?? 0, quarantined: batch.quarantined };
 }
 
-/** Loads one prepared batch in one transaction, both steps on `db`. */
-async function commitBatch(db: Db, batch: PreparedBatch, meanwhile: () => void = () => {}): Promise<BatchResult> {
+/** Loads one prepared batch in one transaction on `db`: both steps, or the merge of a batch `staged` there already. */
+async function commitBatch(db: Db, batch: PreparedBatch, meanwhile: () => void = () => {}, staged = false): Promise<BatchResult> {
   try {
-    await stageBatch(db, batch);
+    if (!staged) await stageBatch(db, batch);
     return await mergeBatch(db, batch, meanwhile);
   } catch (error) {
     await db.query('ROLLBACK').catch(() => {});
@@ -247,13 +247,7 @@ function refusedValue(error: unknown): string | null {
  */
 async function loadBatch(db: Db, source: string, lines: readonly Line[], prepared: PreparedBatch = prepareBatch(source, lines), meanwhile?: () => void, staged = false): Promise<BatchResult> {
   try {
-    if (!staged) return await commitBatch(db, prepared, meanwhile);
-    try {
-      return await mergeBatch(db, prepared, meanwhile ?? (() => {}));
-    } catch (error) {
-      await db.query('ROLLBACK').catch(() => {});
-      throw error;
-    }
+    return await commitBatch(db, prepared, meanwhile, staged);
   } catch (error) {
     const refused = refusedValue(error);
     if (refused === null) throw error;
