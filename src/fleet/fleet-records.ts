@@ -3,7 +3,7 @@
 // and `last --db` equals `last --input` on the same records, whatever order they arrived in.
 
 import type { ReadResult } from '../input/inputs.ts';
-import { formatTimestamp, type Micros } from '../record/time.ts';
+import { formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import { parseRecordLine } from '../record/validate.ts';
 import type { RecordSource } from '../queries/record-source.ts';
@@ -100,6 +100,31 @@ export async function newestRecord(db: Db, host: string | null): Promise<Micros 
 }
 
 /**
+ * Of the boots, shutdowns and closes without a session id that may have ended the sessions of
+ * `opens` (of `host`), in time order: only those their host recorded from its earliest open on.
+ * One before every open of its host ends none (the reconciler pairs such a close with no open,
+ * and for the current sessions counts no orphans), and a store keeps every boot of every host for
+ * years, which `sessions` must not read. Of two records with one event id the earlier counts,
+ * among those a full read would meet (of the host asked for).
+ */
+function endingsOf(db: Db, opens: ReadonlyArray<LogRecord | null>, host: string | null) {
+  const earliest = new Map<string, Micros>();
+  for (const r of opens) {
+    if (r === null) continue;
+    const at = parseTimestamp(r.ts) ?? 0;
+    const known = earliest.get(r.host);
+    if (known === undefined || at < known) earliest.set(r.host, at);
+  }
+  return db.query<{ line: string }>(
+    `SELECT e.line FROM unnest($1::text[], $2::timestamptz[]) AS o(host, ts)
+     JOIN logsphere.ending_events e ON e.host = o.host AND e.ts >= o.ts
+     WHERE NOT EXISTS (SELECT 1 FROM logsphere.ending_events y WHERE y.event_id = e.event_id AND y.ts < e.ts ${host === null ? '' : 'AND y.host = $3'})
+     ORDER BY e.ts, e.event_id`,
+    [[...earliest.keys()], [...earliest.values()].map(formatTimestamp), ...(host === null ? [] : [host])],
+  );
+}
+
+/**
  * The records a query needs (of `host`, or every host), in time order, as an input named `name`:
  * all of them (from `from` on), the failed logins, or for the current sessions (`current`) those
  * that decide which sessions are open: the earliest opens of the sessions no named close was
@@ -138,13 +163,16 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
         ? `SELECT line FROM logsphere.events WHERE event = 'auth_failure' ${fromOn()} ${onHost} ORDER BY ts, event_id`
         : // The open sessions in any order (one row per session id: the reconciler's answer does
           // not depend on their order), which spares the store a sort of every open's line; then
-          // what may have ended them, in time order (of two records with one event id, the earlier counts).
+          // what may have ended them (endingsOf).
           `SELECT line FROM logsphere.open_sessions WHERE true ${onHost}`;
   const r = await db.query<{ line: string }>(query, values);
   const lines = r.rows.map((row) => row.line);
+  // The current sessions' records, parsed as they come (null: not a record).
+  let current: Array<LogRecord | null> | undefined;
   if (what === 'current') {
-    const endings = await db.query<{ line: string }>(`SELECT line FROM logsphere.ending_events WHERE true ${onHost} ORDER BY ts, event_id`, values);
-    for (const row of endings.rows) lines.push(row.line);
+    current = lines.map(parseRecordLine);
+    lines.length = 0;
+    for (const row of (await endingsOf(db, current, host)).rows) current.push(parseRecordLine(row.line));
   }
   // `sessions` names no beginning.
   let beginning: Micros | null = null;
@@ -164,15 +192,13 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
     ...(from === null || what !== 'all' ? {} : { cut: from - 1 }),
     ...(what === 'current' ? { currentOnly: true } : {}),
     read: (_paths, onRecord: (record: LogRecord) => void): ReadResult => {
-      // Parsed once, where a query may read its source more than once; the current sessions are
-      // read once, each record let go as soon as it is taken.
+      // Parsed once, where a query may read its source more than once.
       let malformed = 0;
       const take = (record: LogRecord | null) => {
         if (record !== null) onRecord(record);
         else malformed++;
       };
-      if (what === 'current') for (const line of lines) take(parseRecordLine(line));
-      else for (const record of (parsed ??= lines.map(parseRecordLine))) take(record);
+      for (const record of current ?? (parsed ??= lines.map(parseRecordLine))) take(record);
       return { malformed: malformed > 0 ? [{ path: name, count: malformed }] : [], damaged: [], skipped: [] };
     },
   };
