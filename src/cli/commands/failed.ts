@@ -5,7 +5,7 @@ import type { RecordSource } from '../../queries/record-source.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Config } from '../../config/config.ts';
 import { summarize, type Failure, type SummaryKey } from '../../failures/failures.ts';
-import { failedLogins } from '../../queries/failed-logins.ts';
+import { failedLogins, type FailedLogins } from '../../queries/failed-logins.ts';
 import type { HistoryRead } from '../../queries/history.ts';
 import { toEcs } from '../../export/ecs.ts';
 import { toOtel } from '../../export/otel.ts';
@@ -106,10 +106,18 @@ export function failureJson(f: Failure) {
 }
 
 
-export function failed(options: FailedOptions, config: Config, io: CommandIO, width = 80, how: HistoryRead = 'auto', source?: RecordSource): number {
-  const request = { ...options, keepRecords: options.format !== null, limit: options.by === null ? options.limit : null };
-  const { failures, warnings, notes, incomplete } =
-    source === undefined ? failedLogins(request, config, undefined, undefined, how) : failedLogins({ ...request, inputs: [source.name] }, config, undefined, source.read, 'whole');
+function failedRequest(options: FailedOptions) {
+  return { ...options, keepRecords: options.format !== null, limit: options.by === null ? options.limit : null };
+}
+
+/** The failed logins `failed` shows of the records of `source` (the fleet store). */
+export function sourceFailures(options: FailedOptions, config: Config, source: RecordSource): FailedLogins {
+  return failedLogins({ ...failedRequest(options), inputs: [source.name] }, config, undefined, source.read, 'whole');
+}
+
+/** `found`: the failed logins of `source`, when they are known already. */
+export function failed(options: FailedOptions, config: Config, io: CommandIO, width = 80, how: HistoryRead = 'auto', source?: RecordSource, found?: FailedLogins): number {
+  const { failures, warnings, notes, incomplete } = found ?? (source === undefined ? failedLogins(failedRequest(options), config, undefined, undefined, how) : sourceFailures(options, config, source));
   // The warnings after the answer; an answer from an input read only up to its damage exits 1.
   const done = (): number => {
     for (const w of [...warnings, ...notes]) io.stderr(`logsphere: ${w}\n`);
@@ -170,12 +178,25 @@ export const failedCommand = defineCommand({
   name: 'failed',
   usage: failedUsage,
   parse: parseFailedArgs,
-  run: async (options, { config, io, width }) => {
+  run: async (options, { config, io, now, width }) => {
     if (options.db === null || options.db === undefined) return failed(options, await config(), io, width);
     const { urlFromSecretsFile } = await import('../../fleet/db.ts');
     const loaded = await config({ secrets: urlFromSecretsFile(options.db, io.env) });
-    const { withFleetSource } = await import('../../fleet/fleet-source.ts');
-    // Failed logins only, from --since on.
-    return withFleetSource(options.db, loaded, io, options.host, (source) => failed(options, loaded, io, width, 'whole', source), 'failures', options.since);
+    const { withFleet } = await import('../../fleet/fleet-source.ts');
+    const { fleetRecords, newestRecord } = await import('../../fleet/fleet-records.ts');
+    return withFleet(options.db, loaded, io, async (db, name) => {
+      // Failed logins only, from --since on. The newest N of them read the store back from its
+      // newest record (or --until) only as far as they need: an hour, then four times as far each
+      // time, as `last -n` does; a fleet keeps millions of them.
+      const limit = options.by === null ? options.limit : null;
+      if (limit === null) return failed(options, loaded, io, width, 'whole', await fleetRecords(db, options.host, name, 'failures', options.since));
+      const top = Math.min((await newestRecord(db, options.host)) ?? now, options.until ?? Infinity);
+      for (let span = 3600e6; ; span *= 4) {
+        const from = Math.max(top - span, options.since ?? -Infinity);
+        const source = await fleetRecords(db, options.host, name, 'failures', from);
+        const found = sourceFailures(options, loaded, source);
+        if (found.failures.length >= limit || from === options.since || source.beginning === null || from <= source.beginning) return failed(options, loaded, io, width, 'whole', source, found);
+      }
+    });
   },
 });
