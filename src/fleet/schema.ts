@@ -10,7 +10,7 @@
 
 import type { Db } from './db.ts';
 
-export const schemaVersion = 6;
+export const schemaVersion = 7;
 
 /**
  * note_sessions() as version 5 made it: the batch's opens and named closes by their keys
@@ -349,6 +349,27 @@ DROP INDEX IF EXISTS logsphere.events_ts;
 ${noteSessions6}
 `,
   },
+  {
+    // A heartbeat says all its host's processes checked: the checks it no longer names (sessions
+    // closed since, an earlier boot's) go, instead of piling up for every `sessions --db` to read.
+    // Two sessions of one process are checked once (a process may open more than one).
+    version: 7,
+    sql: `
+CREATE OR REPLACE FUNCTION logsphere.heartbeat(p_host text, p_checks jsonb) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  INSERT INTO logsphere.hosts (host, last_contact) VALUES (p_host, now())
+    ON CONFLICT (host) DO UPDATE SET last_contact = excluded.last_contact;
+  DELETE FROM logsphere.process_checks p WHERE p.host = p_host AND NOT EXISTS (
+    SELECT 1 FROM jsonb_array_elements(p_checks) AS c
+    WHERE c->>'boot_id' = p.boot_id AND (c->>'pid')::integer = p.pid AND (c->>'pid_start')::bigint = p.pid_start);
+  INSERT INTO logsphere.process_checks (host, boot_id, pid, pid_start, alive, checked_at)
+    SELECT p_host, c->>'boot_id', (c->>'pid')::integer, (c->>'pid_start')::bigint, bool_or((c->>'alive')::boolean), now()
+    FROM jsonb_array_elements(p_checks) AS c
+    GROUP BY c->>'boot_id', (c->>'pid')::integer, (c->>'pid_start')::bigint
+    ON CONFLICT (host, boot_id, pid, pid_start) DO UPDATE SET alive = excluded.alive, checked_at = excluded.checked_at;
+$$;
+`,
+  },
 ];
 
 /** The version of the schema in the database: 0 when it has none. */
@@ -361,6 +382,8 @@ export async function currentVersion(db: Db): Promise<number> {
 
 /** Applies the steps the database lacks (up to version `upTo`), each in one transaction; returns the versions applied. */
 export async function migrate(db: Db, upTo = schemaVersion): Promise<number[]> {
+  const found = await currentVersion(db);
+  if (found > schemaVersion) throw new SchemaError(newerSchema(found));
   const applied: number[] = [];
   for (const step of migrations.filter((m) => m.version <= upTo)) {
     await db.query('BEGIN');
@@ -391,5 +414,9 @@ export async function checkSchema(db: Db): Promise<void> {
   if (version === schemaVersion) return;
   if (version === 0) throw new SchemaError('The database has no LogSphere schema: run `logsphere db migrate --db URL` first');
   if (version < schemaVersion) throw new SchemaError(`The database's LogSphere schema is version ${version}, this logsphere needs ${schemaVersion}: run \`logsphere db migrate --db URL\``);
-  throw new SchemaError(`The database's LogSphere schema is version ${version}, newer than this logsphere knows (${schemaVersion}): update logsphere`);
+  throw new SchemaError(newerSchema(version));
+}
+
+function newerSchema(version: number): string {
+  return `The database's LogSphere schema is version ${version}, newer than this logsphere knows (${schemaVersion}): update logsphere`;
 }

@@ -77,10 +77,10 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
   it('migrates once, changes nothing the second time, and is refused at another version', () => {
     const name = database(false);
     const first = cli(['db', 'migrate', '--db', url(name)]);
-    expect([first.status, first.stdout, first.stderr]).toEqual([0, 'applied versions 1, 2, 3, 4, 5, 6: the schema is at version 6\n', '']);
+    expect([first.status, first.stdout, first.stderr]).toEqual([0, 'applied versions 1, 2, 3, 4, 5, 6, 7: the schema is at version 7\n', '']);
     const again = cli(['db', 'migrate', '--db', url(name)]);
-    expect([again.status, again.stdout]).toEqual([0, 'the schema is at version 6: nothing to do\n']);
-    expect(pg?.sql('SELECT count(*) FROM logsphere.schema_version', name)).toBe('6\n');
+    expect([again.status, again.stdout]).toEqual([0, 'the schema is at version 7: nothing to do\n']);
+    expect(pg?.sql('SELECT count(*) FROM logsphere.schema_version', name)).toBe('7\n');
 
     const unmigrated = database(false);
     const refused = cli(['last', '--db', url(unmigrated)]);
@@ -90,10 +90,13 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     const newest = cli(['last', '-n', '5', '--db', url(unmigrated)]);
     expect([newest.status, newest.stderr]).toEqual([1, expect.stringContaining('no LogSphere schema: run `logsphere db migrate --db URL` first')]);
 
-    pg?.sql('INSERT INTO logsphere.schema_version (version) VALUES (7)', name);
+    pg?.sql('INSERT INTO logsphere.schema_version (version) VALUES (8)', name);
     const newer = cli(['ship', '--once', '--db', url(name), '--input', file('empty.jsonl', [])]);
     expect(newer.status).toBe(1);
-    expect(newer.stderr).toContain('schema is version 7, newer than this logsphere knows (6): update logsphere');
+    expect(newer.stderr).toContain('schema is version 8, newer than this logsphere knows (7): update logsphere');
+    // Nor does migrate take it for its own.
+    const older = cli(['db', 'migrate', '--db', url(name)]);
+    expect([older.status, older.stdout, older.stderr]).toEqual([1, '', expect.stringContaining('schema is version 8, newer than this logsphere knows (7): update logsphere')]);
   });
 
   it('upgrades a store of an older version step by step, the sessions that may be open made from its records', async () => {
@@ -111,12 +114,12 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
           x.event_id, x.ts, x.host, x.event, x.session_id ?? null, x.user ?? null, x.rhost ?? null, build.toLine(r).trimEnd(),
         ]);
       }
-      expect(cli(['sessions', '--db', url(name)]).stderr).toContain('schema is version 2, this logsphere needs 6: run `logsphere db migrate --db URL`');
+      expect(cli(['sessions', '--db', url(name)]).stderr).toContain('schema is version 2, this logsphere needs 7: run `logsphere db migrate --db URL`');
       // Version 3 makes the sessions that may be open from the records, version 4 keeps their opens'
       // lines, version 5 keeps the boots, shutdowns and id-less closes apart, version 6 keys the
-      // events by time first.
+      // events by time first, version 7 has a heartbeat replace its host's process checks.
       const upgraded = cli(['db', 'migrate', '--db', url(name)]);
-      expect([upgraded.status, upgraded.stdout]).toEqual([0, 'applied versions 3, 4, 5, 6: the schema is at version 6\n']);
+      expect([upgraded.status, upgraded.stdout]).toEqual([0, 'applied versions 3, 4, 5, 6, 7: the schema is at version 7\n']);
       expect(pg?.sql("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'logsphere.events'::regclass AND contype = 'p'", name)).toBe('PRIMARY KEY (ts, event_id)\n');
       expect(pg?.sql("SELECT count(*) FROM pg_indexes WHERE schemaname = 'logsphere' AND indexdef LIKE '% USING btree (ts)'", name)).toBe('0\n');
       expect(pg?.sql("SELECT count(*) FROM logsphere.open_sessions o JOIN logsphere.events e USING (event_id, ts) WHERE e.line = o.line AND e.event = 'session_open'", name)).toBe(pg?.sql('SELECT count(*) FROM logsphere.open_sessions', name));
@@ -688,11 +691,15 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       build.sessionOpen(here, login('alive', process.pid, startTicks(process.pid)), at),
       build.sessionOpen(here, login('dead', 4194303, 1), at + 1e6),
       build.sessionOpen(far, login('faraway', 4242, 7), at + 2e6),
+      // A second session of this process: its process is checked once.
+      build.sessionOpen(here, login('again', process.pid, startTicks(process.pid)), at + 3e6),
     ];
     const log = `${dir}/own-log`;
     file('own-log/sessions.jsonl', records.map(build.toLine));
     const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: `${dir}/own-state`, LOGSPHERE_LOG_DIR: log, LOGSPHERE_RUN_DIR: `${dir}/own-run`, LOGSPHERE_HOSTNAME: 'relay', TZ: 'UTC', PATH: '/usr/bin:/bin' };
     const run = (args: string[]) => spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env });
+    // A check of relay's from an earlier boot, which its next heartbeat no longer names.
+    pg?.sql("INSERT INTO logsphere.process_checks VALUES ('relay', 'an-earlier-boot', 77, 7, true, now())", name);
     // Its own log (no --input): the records, and a heartbeat for relay with its two processes checked.
     const shipped = run(['ship', '--once', '--db', url(name)]);
     expect([shipped.status, shipped.stderr]).toEqual([0, '']);
@@ -705,8 +712,9 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       ['alive', null, true, false],
       ['dead', 'gone', true, false],
       ['faraway', null, false, true],
+      ['again', null, true, false],
     ]);
-    expect(JSON.parse(run(['sessions', '--json', '--db', url(name)]).stdout).map((s: Record<string, unknown>) => s['user'])).toEqual(['alive', 'faraway']);
+    expect(JSON.parse(run(['sessions', '--json', '--db', url(name)]).stdout).map((s: Record<string, unknown>) => s['user'])).toEqual(['alive', 'faraway', 'again']);
 
     // relay not heard from for ten minutes: its sessions unverified, with when it was last heard from.
     pg?.sql("UPDATE logsphere.hosts SET last_contact = '2026-11-30T08:15:00Z'", name);
@@ -714,6 +722,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       ['alive', false, '2026-11-30T08:15:00.000000Z'],
       ['dead', false, '2026-11-30T08:15:00.000000Z'],
       ['faraway', false, null],
+      ['again', false, '2026-11-30T08:15:00.000000Z'],
     ]);
     const text = run(['sessions', '--db', url(name)]).stdout.split('\n');
     expect(text[0]).toMatch(/ VERIFIED$/);
@@ -775,6 +784,8 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     cli(['ship', '--once', '--db', url(name), '--checkpoint', 'retain', '--input', file('retain/sessions.jsonl', [...boots, ...opens])]);
     const users = () => (JSON.parse(cli(['sessions', '--json', '--db', url(name)]).stdout) as Array<{ user: string }>).map((x) => x.user);
     expect(users()).toEqual(['keep0', 'keep1', 'keep2']);
+    // What a host that no longer ships last said of its processes, in 2020, and of one now.
+    pg?.sql("INSERT INTO logsphere.process_checks VALUES ('old1', 'b', 1, 1, true, '2020-02-01T00:00:00Z'), ('old1', 'b', 2, 2, true, now())", name);
     const months = () => pg?.sql("SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'events'", name).trim();
     const now = new Date();
     const current = `events_${now.getUTCFullYear()}_${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
@@ -784,7 +795,10 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(months()).toBe(current);
     expect(pg?.sql('SELECT count(*) FROM logsphere.events', name)).toBe('2\n');
     expect(users()).toEqual(['keep2']);
+    expect(pg?.sql('SELECT pid FROM logsphere.process_checks', name)).toBe('2\n');
     expect(cli(['db', 'retain', '--db', url(name)]).stderr).toContain('--keep-days N (whole days) is required');
+    // Keeping no day would drop every month but this one.
+    expect([cli(['db', 'retain', '--keep-days', '0', '--db', url(name)]).status, months()]).toEqual([2, current]);
   });
 
   it('retains while a query reads: the drop waits for the query, which sees what it began with', async () => {
@@ -832,7 +846,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       const base = `postgresql://postgres@127.0.0.1:${tls.port}/fleet`;
       const verified = cli(['db', 'migrate', '--db', `${base}?sslmode=verify-full&sslrootcert=${tls.dir}/ca.crt`]);
       expect([verified.status, verified.stderr]).toEqual([0, '']);
-      expect(verified.stdout).toBe('applied versions 1, 2, 3, 4, 5, 6: the schema is at version 6\n');
+      expect(verified.stdout).toBe('applied versions 1, 2, 3, 4, 5, 6, 7: the schema is at version 7\n');
       // Without TLS the server refuses; with another CA, or another name, verify-full refuses.
       const plain = cli(['last', '--db', base]);
       expect([plain.status, plain.stderr]).toEqual([1, expect.stringMatching(/no encryption/)]);

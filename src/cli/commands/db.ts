@@ -18,7 +18,7 @@ Options:
       --db URL          the store, postgresql://USER@HOST[:PORT]/DB, with
                         ?sslmode=verify-full for TLS (default:
                         LOGSPHERE_DATABASE_URL in /etc/logsphere/secrets.env)
-      --keep-days N     (retain) keep the events of the last N days
+      --keep-days N     (retain) keep the events of the last N days (N >= 1)
   -h, --help            show this help
 `;
 
@@ -48,6 +48,8 @@ export function parseDbArgs(args: string[]): DbOptions | 'help' {
     const text = values['keep-days'];
     if (text === undefined || !/^\d{1,6}$/.test(text)) throw new UsageError('db retain: --keep-days N (whole days) is required');
     keepDays = Number(text);
+    // 0 would keep no day, and drop every month but this one.
+    if (keepDays < 1) throw new UsageError('db retain: --keep-days must be at least 1');
   } else if (values['keep-days'] !== undefined) throw new UsageError('--keep-days goes with db retain');
   return { action, db: values.db, keepDays };
 }
@@ -86,6 +88,8 @@ export const dbCommand = defineCommand({
           for (const { name } of r.rows) await db.query(`DROP TABLE logsphere.${name}`);
           await db.query('DELETE FROM logsphere.open_sessions WHERE ts < $1::timestamptz', [end]);
           await db.query('DELETE FROM logsphere.ending_events WHERE ts < $1::timestamptz', [end]);
+          // And what hosts last said of their processes in those months (a host no longer shipping).
+          await db.query('DELETE FROM logsphere.process_checks WHERE checked_at < $1::timestamptz', [end]);
           await db.query('COMMIT');
         } catch (error) {
           await db.query('ROLLBACK').catch(() => {});
