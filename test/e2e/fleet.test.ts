@@ -705,6 +705,12 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect([shipped.status, shipped.stderr]).toEqual([0, '']);
     expect(pg?.sql("SELECT host FROM logsphere.hosts", name)).toBe('relay\n');
     expect(pg?.sql('SELECT pid, alive FROM logsphere.process_checks ORDER BY pid', name)).toBe(`${process.pid}|t\n4194303|f\n`);
+    // A relay's files shipped from the same state directory keep a position of their own: the log's
+    // next ship reads nothing again.
+    const relayed = run(['ship', '--once', '--db', url(name), '--input', file('own-relay/sessions.jsonl', [build.toLine(build.authFailure(far, login('relayed', 4343, 9), at + 4e6))])]);
+    expect([relayed.status, relayed.stdout]).toEqual([0, 'shipped 1 record from 1 file (1 new), 0 lines quarantined\n']);
+    expect(run(['ship', '--once', '--db', url(name)]).stdout).toBe('shipped 0 records from 1 file (0 new), 0 lines quarantined\n');
+    expect(readdirSync(`${dir}/own-state`).filter((f) => f.startsWith('ship-')).sort()).toEqual(['ship-default.json', expect.stringMatching(/^ship-input-[0-9a-f]{16}\.json$/)]);
 
     const listed = () => JSON.parse(run(['sessions', '--json', '--include-gone', '--db', url(name)]).stdout) as Array<Record<string, unknown>>;
     const fresh = listed();

@@ -3,7 +3,9 @@
 // without, it keeps going as the log grows, and rides out a store that is down: the log is the
 // buffer, and the next batch starts where the last commit left off.
 
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { namedCheckpointPath } from '../../checkpoint/checkpoint-file.ts';
 import { connect, shownUrl, urlFromSecretsFile, type Db } from '../../fleet/db.ts';
 import { fleetUrl } from '../../fleet/fleet-source.ts';
@@ -29,7 +31,8 @@ Options:
       --input PATH        a file or directory to load instead of the log; repeatable
       --once              load what is there and exit (cron, tests); without it, keep
                           loading what is appended, every 2 seconds
-      --checkpoint NAME   the saved position's name (default: default)
+      --checkpoint NAME   the saved position's name (default: default for the log;
+                          for --input, one named after the paths given)
   -h, --help              show this help
 
 Exit status: 0 when everything read was loaded, 1 when an input or the store failed.
@@ -39,7 +42,8 @@ export interface ShipOptions {
   db: string | undefined;
   inputs: string[];
   once: boolean;
-  checkpoint: string;
+  /** The saved position's name; null: the default (ship-default.json, or for --input one named after its paths). */
+  checkpoint: string | null;
 }
 
 export function parseShipArgs(args: string[]): ShipOptions | 'help' {
@@ -51,12 +55,21 @@ export function parseShipArgs(args: string[]): ShipOptions | 'help' {
       db: { type: 'string' },
       input: { type: 'string', multiple: true },
       once: { type: 'boolean', default: false },
-      checkpoint: { type: 'string', default: 'default' },
+      checkpoint: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return 'help';
-  return { db: values.db, inputs: values.input ?? [], once: values.once, checkpoint: values.checkpoint };
+  return { db: values.db, inputs: values.input ?? [], once: values.once, checkpoint: values.checkpoint ?? null };
+}
+
+/**
+ * The default position's name: `default` for the log directory, and for --input one of its own
+ * per list of paths, so that a relay's files and the host's own log never move each other's position.
+ */
+export function defaultCheckpointName(inputs: readonly string[]): string {
+  if (inputs.length === 0) return 'default';
+  return `input-${createHash('sha256').update(JSON.stringify(inputs.map((p) => resolve(p)))).digest('hex').slice(0, 16)}`;
 }
 
 const pollMs = 2000;
@@ -87,7 +100,7 @@ export const shipCommand = defineCommand({
   async run(options, { config: loadConfig, io, signal, progress }) {
     const config = await loadConfig({ secrets: urlFromSecretsFile(options.db, io.env) });
     const url = fleetUrl(options.db, config, io);
-    const checkpointPath = namedCheckpointPath(config.stateDir, 'ship', options.checkpoint);
+    const checkpointPath = namedCheckpointPath(config.stateDir, 'ship', options.checkpoint ?? defaultCheckpointName(options.inputs));
     const paths = options.inputs.length > 0 ? options.inputs : [config.logDir];
     const source = config.hostname ?? hostname();
     const report = (t: ShipTotals) => {
