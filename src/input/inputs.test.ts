@@ -79,6 +79,23 @@ describe('inputs', () => {
     expect(readWarnings(result)).toEqual([`Cannot read ${segment}: not a readable gzip file (unexpected end of file); the records before the damage were read`]);
   });
 
+  it('name what a directory that gives nothing to read holds instead: host directories, files named otherwise', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-inputs-`);
+    mkdirSync(`${dir}/web1`);
+    writeFileSync(`${dir}/web1/sessions.jsonl`, line(1));
+    writeFileSync(`${dir}/host0.log`, line(2));
+    writeFileSync(`${dir}/.hidden`, line(3));
+    const result = readRecords([dir]);
+    expect(result.records).toEqual([]);
+    expect(readWarnings(result)).toEqual([
+      `skipped ${dir}/host0.log: not named *.jsonl or *.jsonl.gz (the only files read from an input directory)`,
+      `skipped ${dir}/web1: a directory (the directories in an input directory are not read: give each with --input)`,
+    ]);
+    // With a log file there, the rest is left out without a word, as ever.
+    writeFileSync(`${dir}/sessions.jsonl`, line(4));
+    expect(readWarnings(readRecords([dir]))).toEqual([]);
+  });
+
   it('leave out of a directory what is not a regular file, and links, and say so; read a FIFO named on its own', async () => {
     dir = mkdtempSync(`${tmpdir()}/ls-inputs-`);
     const outside = mkdtempSync(`${tmpdir()}/ls-inputs-outside-`);
@@ -101,7 +118,7 @@ describe('inputs', () => {
       const result = readRecords([dir]);
       expect(result.records.map((r) => r.ts)).toEqual([JSON.parse(line(2)).ts]);
       expect(readWarnings(result).sort()).toEqual([
-        `skipped ${dir}/folder.jsonl: a directory (only regular files are read from an input directory)`,
+        `skipped ${dir}/folder.jsonl: a directory (the directories in an input directory are not read: give each with --input)`,
         `skipped ${dir}/pipe.jsonl: a FIFO (only regular files are read from an input directory)`,
         `skipped ${dir}/sessions-20261120T000000Z.jsonl: a symbolic link (links in an input directory are not followed)`,
         `skipped ${dir}/sessions.jsonl.1: a FIFO (only regular files are read from an input directory)`,

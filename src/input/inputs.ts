@@ -56,6 +56,9 @@ export function isNotRegular(error: unknown): error is InputError {
 }
 
 /** The files of one input directory, and the entries with a log's name that are left out. */
+/** What a file of an input directory that is not read for its name is. */
+const notLogName = 'not named *.jsonl or *.jsonl.gz';
+
 function listDirectory(path: string, into: InputList): void {
   const dir = path.replace(/\/+$/, '') || '/';
   let names: string[];
@@ -66,11 +69,16 @@ function listDirectory(path: string, into: InputList): void {
   }
   const present = new Set(names);
   const others: Array<{ file: string; name: string; mtime: number }> = [];
+  const unread: string[] = [];
+  const before = into.files.length;
   for (const name of names) {
     // A `.gz` whose plain file is still there is being written by compression: the plain one is read.
     if (name.endsWith('.gz') && present.has(name.slice(0, -3))) continue;
     const segment = parseSegmentName(logFileName, name) !== null;
-    if (!segment && (!logName.test(name) || name.startsWith('.'))) continue;
+    if (!segment && (!logName.test(name) || name.startsWith('.'))) {
+      if (!name.startsWith('.')) unread.push(name);
+      continue;
+    }
     const file = `${dir}/${name}`;
     let st;
     try {
@@ -84,6 +92,18 @@ function listDirectory(path: string, into: InputList): void {
   others.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : 1));
   for (const o of others) into.files.push({ path: o.file, listed: true });
   for (const segment of listSegments(dir, logFileName)) into.files.push({ path: segment.path, listed: true, segment });
+  // A directory that gives nothing to read names what it holds instead (a relay's directory of
+  // host directories, files named otherwise), rather than answer as if it were empty.
+  if (into.files.length === before) {
+    for (const name of unread.sort()) {
+      try {
+        const st = lstatSync(`${dir}/${name}`);
+        into.skipped.push({ path: `${dir}/${name}`, what: st.isFile() ? notLogName : describeFileType(st.mode) });
+      } catch {
+        // vanished meanwhile
+      }
+    }
+  }
 }
 
 /** The input path, as given, that a file came from: a listed file's directory; else the file itself. */
@@ -129,6 +149,8 @@ export function expandInputs(paths: readonly string[]): InputFile[] {
 
 /** The warning for an entry left out. */
 export function skippedWarning(entry: SkippedEntry): string {
+  if (entry.what === describeFileType(0o040000)) return `skipped ${entry.path}: a directory (the directories in an input directory are not read: give each with --input)`;
+  if (entry.what === notLogName) return `skipped ${entry.path}: ${notLogName} (the only files read from an input directory)`;
   const why = entry.what === describeFileType(0o120000) ? 'links in an input directory are not followed' : 'only regular files are read from an input directory';
   return `skipped ${entry.path}: ${entry.what} (${why})`;
 }

@@ -678,6 +678,30 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(stderr.match(/answers again/g)).toHaveLength(1);
   }, 120_000);
 
+  it('following, says once what an input directory holds that it does not read, at whatever poll it meets it', async () => {
+    const name = database();
+    const lines = [...new Set(generateHistory({ sessions: 20, seed: 29 }).lines)].filter((l) => parseRecordLine(l.trimEnd()) !== null);
+    // A relay's directory of host directories, which ship does not read into, and a file it does.
+    mkdirSync(`${dir}/hostdirs/web1`, { recursive: true });
+    writeFileSync(`${dir}/hostdirs/web1/sessions.jsonl`, lines[0] as string);
+    const path = file('hostdirs-file/all.jsonl', lines.slice(0, 10));
+    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: `${dir}/hostdirs-state`, LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
+    const child = spawn(nodePath, [cliBundle, 'ship', '--db', url(name), '--input', `${dir}/hostdirs`, '--input', path], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const stored = () => Number(pg?.sql('SELECT count(*) FROM logsphere.events', name));
+    try {
+      await waitFor('the first lines in the store', () => (stored() === 10 ? true : null), 30_000);
+      // Loaded at a later poll, which lists the directory again.
+      writeFileSync(path, lines.slice(10).join(''), { flag: 'a' });
+      await waitFor('the rest in the store', () => (stored() === lines.length ? true : null), 30_000);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('close', resolve)));
+    }
+    expect(stderr).toBe(`logsphere: skipped ${dir}/hostdirs/web1: a directory (the directories in an input directory are not read: give each with --input)\n`);
+  }, 90_000);
+
   it("hears each host's ship: sessions it found gone end, a host not heard from lately is shown unverified", () => {
     const name = database();
     const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
@@ -735,12 +759,13 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(text.slice(1, 3).map((l) => / (no, Mon Nov 30 08:15|never)$/.exec(l)?.[1])).toEqual(['no, Mon Nov 30 08:15', 'never']);
   });
 
-  it('loads what an rsyslog relay wrote for many hosts into one file, with the same answers as from the hosts\' own logs', async () => {
+  it('loads what an rsyslog relay wrote for many hosts, a file per sender as docs/collectors.md has it, with the same answers as from the hosts\' own logs', async () => {
     const name = database();
     const history = generateHistory({ sessions: 300, seed: 23 });
     const source = file('relay-src/sessions.jsonl', []);
-    const received = `${dir}/relay-out/all-hosts.jsonl`;
-    mkdirSync(`${dir}/relay-out`, { recursive: true });
+    const relay = `${dir}/relay-out`;
+    mkdirSync(relay, { recursive: true });
+
     const port = await freePort();
     const daemons: Rsyslog[] = [];
     try {
@@ -748,8 +773,9 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
         await startRsyslog(`${dir}/relay-receiver`, [
           'module(load="imtcp")',
           `input(type="imtcp" address="127.0.0.1" port="${port}" ruleset="out")`,
-          'template(name="msgonly" type="string" string="%msg%\\n")',
-          `ruleset(name="out") { action(type="omfile" file="${received}" template="msgonly") }`,
+          'template(name="logsphere-line" type="string" string="%msg%\\n")',
+          `template(name="logsphere-per-host" type="string" string="${relay}/%hostname:::secpath-replace%.jsonl")`,
+          'ruleset(name="out") { action(type="omfile" dynaFile="logsphere-per-host" template="logsphere-line") }',
         ], () => portOpen(port)),
       );
       daemons.push(
@@ -762,13 +788,15 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       // The hosts' records appended as they happen; blank lines are not forwarded.
       const sent = history.lines.filter((l) => l.trim() !== '');
       for (let i = 0; i < sent.length; i += 100) writeFileSync(source, sent.slice(i, i + 100).join(''), { flag: 'a' });
-      const lines = () => (existsSync(received) ? readFileSync(received, 'utf8').split('\n').filter((l) => l !== '').length : 0);
+      const lines = () => readdirSync(relay).reduce((n, f) => n + readFileSync(`${relay}/${f}`, 'utf8').split('\n').filter((l) => l !== '').length, 0);
       await waitFor('every line at the relay', () => (lines() >= sent.length ? true : null), 60_000);
     } finally {
       for (const d of daemons) await d.stop();
     }
-    const r = cli(['ship', '--once', '--db', url(name), '--checkpoint', 'relay', '--input', received]);
-    expect(r.status).toBe(0);
+    // One sender, this machine: one file, under its host name.
+    expect(readdirSync(relay)).toEqual([expect.stringMatching(/^[^/]+\.jsonl$/)]);
+    const r = cli(['ship', '--once', '--db', url(name), '--input', `${relay}/`]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
     const records = new Set(history.records.map((x) => x.event_id)).size;
     expect(pg?.sql('SELECT count(*), count(DISTINCT host) FROM logsphere.events', name)).toBe(`${records}|4\n`);
     const whole = file('relay-whole/sessions.jsonl', history.lines);

@@ -103,8 +103,15 @@ export const shipCommand = defineCommand({
     const checkpointPath = namedCheckpointPath(config.stateDir, 'ship', options.checkpoint ?? defaultCheckpointName(options.inputs));
     const paths = options.inputs.length > 0 ? options.inputs : [config.logDir];
     const source = config.hostname ?? hostname();
+    // Following, the same warning (an entry left out of an input directory, met again at every
+    // poll) is said once.
+    const said = new Set<string>();
     const report = (t: ShipTotals) => {
-      for (const w of t.warnings) io.stderr(`logsphere: ${w}\n`);
+      for (const w of t.warnings) {
+        if (!options.once && said.has(w)) continue;
+        said.add(w);
+        io.stderr(`logsphere: ${w}\n`);
+      }
     };
 
     // Shipping this host's own log, it says every minute that the host is there and which of its
