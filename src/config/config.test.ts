@@ -66,6 +66,9 @@ describe.each(validators)('loadConfig() with %s', (_name, validate) => {
     };
     expect(loadConfig(sources, validate).mail).toMatchObject({ user: 'from-env', password: 's3cret' });
     expect(() => loadConfig({ ...sources, secretsText: 'not an assignment\n' }, validate)).toThrow(/^Invalid configuration in \/etc\/logsphere\/secrets\.env: line 1 expected KEY=VALUE$/);
+    // A value of the secrets file that is refused names the files it may have come from.
+    expect(() => loadConfig({ ...sources, secretsText: 'LOGSPHERE_DATABASE_URL=fleet\n' }, validate)).toThrow(/^Invalid configuration in \/etc\/logsphere\/logsphere\.env, \/etc\/logsphere\/secrets\.env and the environment: LOGSPHERE_DATABASE_URL /);
+    expect(() => loadConfig({ env: {}, fileText: null, filePath: '/etc/logsphere/logsphere.env', secretsText: 'LOGSPHERE_DATABASE_URL=fleet\n' }, validate)).toThrow(/^Invalid configuration in \/etc\/logsphere\/secrets\.env and the environment: /);
   });
 
   it('splits LOGSPHERE_IGNORE_SERVICES on commas', () => {

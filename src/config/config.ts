@@ -121,6 +121,13 @@ export function configData(sources: ConfigSources): Record<string, string> {
   return data;
 }
 
+/** Where the configuration came from, to name in a message: the files read, and the environment. */
+function sourcesRead(sources: ConfigSources): string {
+  const files = [sources.fileText == null ? null : sources.filePath, sources.secretsText == null ? null : (sources.secretsPath ?? secretsPathFor(sources.filePath))];
+  const read = files.filter((f): f is string => f !== null);
+  return read.length === 0 ? 'the environment' : `${read.join(', ')} and the environment`;
+}
+
 /**
  * The typed configuration. `validate` is called only when something is set: with nothing set,
  * the defaults need no validator (the usual case for the hook, and for the CLI, which then does
@@ -130,10 +137,7 @@ export function loadConfig(sources: ConfigSources, validate: EnvValidator): Conf
   const data = configData(sources);
   const result = Object.keys(data).length === 0 ? { ok: true as const, env: schemaDefaults() } : validate(data);
   if (!result.ok) {
-    throw new ConfigError(
-      sources.fileText === null ? 'the environment' : `${sources.filePath} and the environment`,
-      result.issues,
-    );
+    throw new ConfigError(sourcesRead(sources), result.issues);
   }
   const env = result.env;
   const logDir = stripTrailingSlash(env.LOGSPHERE_LOG_DIR);
@@ -160,7 +164,7 @@ function mailConfig(env: ValidatedEnv, sources: ConfigSources): MailConfig | nul
   const host = env.LOGSPHERE_SMTP_HOST;
   if (host === undefined) return null;
   if (env.LOGSPHERE_MAIL_TO === undefined || env.LOGSPHERE_MAIL_FROM === undefined) {
-    throw new ConfigError(sources.fileText === null ? 'the environment' : `${sources.filePath} and the environment`, [
+    throw new ConfigError(sourcesRead(sources), [
       { variable: env.LOGSPHERE_MAIL_TO === undefined ? 'LOGSPHERE_MAIL_TO' : 'LOGSPHERE_MAIL_FROM', message: 'must be set when LOGSPHERE_SMTP_HOST is' },
     ]);
   }

@@ -42,16 +42,21 @@ export function urlFromSecretsFile(option: string | null | undefined, env: Reado
   return (option ?? '') === '' && env['LOGSPHERE_DATABASE_URL'] === undefined;
 }
 
+/** The user and password of a URL's text: scheme://user:password@. */
+const passwordInText = /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)[^@/?#]*@/i;
+
 /** A warning for a URL on the command line that carries a password; null otherwise. */
 export function passwordWarning(url: DbUrl): string | null {
   if (!url.fromCommandLine) return null;
-  let parsed: URL;
+  let carries: boolean;
   try {
-    parsed = new URL(url.url);
+    const parsed = new URL(url.url);
+    carries = parsed.password !== '' || parsed.searchParams.has('password');
   } catch {
-    return null;
+    // libpq's postgresql://user:password@/db?host=/run/postgresql, which is no WHATWG URL.
+    carries = passwordInText.test(url.url) || /[?&]password=/i.test(url.url);
   }
-  if (parsed.password === '' && !parsed.searchParams.has('password')) return null;
+  if (!carries) return null;
   return 'the --db URL carries a password, which any user can read with ps: put LOGSPHERE_DATABASE_URL in /etc/logsphere/secrets.env (mode 0600) or use ~/.pgpass';
 }
 
@@ -63,7 +68,9 @@ export function shownUrl(url: string): string {
     if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
     return parsed.toString();
   } catch {
-    return '(a URL that cannot be parsed)';
+    // Not a URL to the WHATWG parser (libpq's postgresql://user@/db?host=/run/postgresql, or no
+    // URL at all): the text as given, its password hidden.
+    return escapeText(url.replace(passwordInText, '$1***@').replace(/([?&]password=)[^&#]*/gi, '$1***'));
   }
 }
 

@@ -678,6 +678,25 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(stderr.match(/answers again/g)).toHaveLength(1);
   }, 120_000);
 
+  it('following, says an input it cannot read is its own trouble, not the store\'s, and loads it once it is there', async () => {
+    const name = database();
+    const lines = [...new Set(generateHistory({ sessions: 10, seed: 31 }).lines)].filter((l) => parseRecordLine(l.trimEnd()) !== null);
+    const path = `${dir}/late-input/sessions.jsonl`;
+    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: `${dir}/late-state`, LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
+    const child = spawn(nodePath, [cliBundle, 'ship', '--db', url(name), '--input', path], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await waitFor('the missing input said', () => (stderr.includes('retrying') ? true : null), 30_000);
+      file('late-input/sessions.jsonl', lines);
+      await waitFor('the input in the store', () => (Number(pg?.sql('SELECT count(*) FROM logsphere.events', name)) === lines.length ? true : null), 60_000);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('close', resolve)));
+    }
+    expect(stderr).toBe(`logsphere: Cannot read ${path}: no such file or directory; retrying\n`);
+  }, 90_000);
+
   it('following, says once what an input directory holds that it does not read, at whatever poll it meets it', async () => {
     const name = database();
     const lines = [...new Set(generateHistory({ sessions: 20, seed: 29 }).lines)].filter((l) => parseRecordLine(l.trimEnd()) !== null);
@@ -902,6 +921,12 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(r.stderr).toContain('the --db URL carries a password, which any user can read with ps');
     expect(r.stderr).toContain(`Cannot connect to postgresql://postgres:***@127.0.0.1:${pg?.port}/nosuchdb`);
     expect(r.stderr).not.toContain('s3cret');
+    // In libpq's form for a socket (no WHATWG URL), and with no URL at all, the text as given, its password hidden.
+    const socket = cli(['last', '--db', 'postgresql://postgres:s3cret@/fleet?host=/nonexistent']);
+    expect(socket.stderr).toContain('the --db URL carries a password');
+    expect(socket.stderr).toContain('Cannot connect to postgresql://postgres:***@/fleet?host=/nonexistent');
+    expect(socket.stderr).not.toContain('s3cret');
+    expect(cli(['last', '--db', 'fleet']).stderr).toMatch(/^logsphere: --db: not a PostgreSQL URL \(postgresql:\/\/…\): fleet\n/);
     // A store elsewhere that TLS does not verify is said to be so.
     const far = cli(['db', 'migrate', '--db', 'postgresql://postgres@db.example.invalid/fleet?sslmode=require']);
     expect(far.stderr).toContain('the connection to db.example.invalid is not verified (sslmode=require)');

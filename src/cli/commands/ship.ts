@@ -12,6 +12,7 @@ import { fleetUrl } from '../../fleet/fleet-source.ts';
 import { checkSchema } from '../../fleet/schema.ts';
 import { heartbeatEvery, localChecks, sendHeartbeat } from '../../fleet/heartbeat.ts';
 import { shipOnce, type ShipTotals } from '../../fleet/ship.ts';
+import { InputError } from '../../input/inputs.ts';
 import { silentProgress } from '../../text/progress.ts';
 import { parseCommandArgs } from '../args.ts';
 import { defineCommand } from '../command.ts';
@@ -150,7 +151,8 @@ export const shipCommand = defineCommand({
     // Following: a store that is down is retried with a growing pause, and said once per outage.
     let db: Db | null = null;
     let backoff = 1000;
-    let down = false;
+    // What failed last: the store, or reading the inputs (a log directory not there yet); null: nothing.
+    let down: 'store' | 'input' | null = null;
     let lastBeat = -Infinity;
     while (!signal.aborted) {
       try {
@@ -163,15 +165,20 @@ export const shipCommand = defineCommand({
           await heartbeat(db);
           lastBeat = performance.now();
         }
-        if (down) io.stderr(`logsphere: the store ${shownUrl(url.url)} answers again\n`);
-        down = false;
+        if (down === 'store') io.stderr(`logsphere: the store ${shownUrl(url.url)} answers again\n`);
+        down = null;
         backoff = 1000;
         if (totals.records > 0 || totals.quarantined > 0) io.stdout(summary(totals));
         report(totals);
         await pause(pollMs, signal);
       } catch (error) {
-        if (!down) io.stderr(`logsphere: cannot load into ${shownUrl(url.url)}: ${error instanceof Error ? error.message : String(error)}; retrying\n`);
-        down = true;
+        // An input that cannot be read is this host's trouble, not the store's.
+        const failed = error instanceof InputError ? 'input' : 'store';
+        if (down !== failed) {
+          const message = error instanceof Error ? error.message : String(error);
+          io.stderr(failed === 'input' ? `logsphere: ${message}; retrying\n` : `logsphere: cannot load into ${shownUrl(url.url)}: ${message}; retrying\n`);
+        }
+        down = failed;
         await db?.end().catch(() => {});
         db = null;
         await pause(backoff, signal);
