@@ -4,7 +4,7 @@
 // The URL comes from --db, or from LOGSPHERE_DATABASE_URL in the root-only secrets file (the
 // command line is visible to every user through ps). TLS is libpq's: `sslmode` in the URL
 // (disable, prefer, require, verify-ca, verify-full; with sslrootcert, sslcert, sslkey), as
-// pg-connection-string reads it.
+// pg-connection-string reads it; another value is refused. Without sslmode, no TLS.
 
 import type { Writable } from 'node:stream';
 import type { ClientConfig as PgClientConfig } from 'pg';
@@ -133,6 +133,9 @@ export function urlWarnings(url: DbUrl): string[] {
   return warnings;
 }
 
+/** The sslmode values taken, as libpq's (but allow). */
+const sslModes = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
 /** Connects to the store at `url`. */
 export async function connect(url: string, applicationName = 'logsphere'): Promise<Db> {
   const [pgModule, connectionModule] = await Promise.all([importPg(), import('pg-connection-string')]);
@@ -142,20 +145,41 @@ export async function connect(url: string, applicationName = 'logsphere'): Promi
   // sslmode as libpq takes it (node-postgres alone takes require and verify-ca as verify-full).
   const connectionString = ((connectionModule as unknown as { default?: typeof connectionModule }).default ?? connectionModule) as typeof connectionModule;
   let parsed: PgClientConfig;
+  let mode: string | null;
   try {
-    parsed = connectionString.toClientConfig(connectionString.parse(url, { useLibpqCompat: true })) as PgClientConfig;
+    // (Before the parse, which reads the file sslrootcert names.)
+    if (/[?&]sslrootcert=system(?:[&#]|$)/.test(url)) throw new Error('sslrootcert=system is not supported: name the CA file');
+    const options = connectionString.parse(url, { useLibpqCompat: true });
+    mode = (options as { sslmode?: string | null }).sslmode ?? null;
+    if (mode !== null && !sslModes.includes(mode)) throw new Error(`sslmode=${mode} is not one of ${sslModes.join(', ')}`);
+    parsed = connectionString.toClientConfig(options) as PgClientConfig;
   } catch (error) {
     throw new DbError(`Cannot use ${shownUrl(url)}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  // keepAlive: a connection half open (a network gone) fails instead of hanging a following ship.
-  const client = new pg.Client({ ...parsed, application_name: applicationName, connectionTimeoutMillis: 10_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
-  // A connection lost between queries: the next query fails and says so.
-  client.on('error', () => {});
+  const open = async (config: PgClientConfig) => {
+    // keepAlive: a connection half open (a network gone) fails instead of hanging a following ship.
+    const client = new pg.Client({ ...config, application_name: applicationName, connectionTimeoutMillis: 10_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    // A connection lost between queries: the next query fails and says so.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+  };
+  let client: InstanceType<typeof pg.Client>;
   try {
-    await client.connect();
+    client = await open(parsed);
   } catch (error) {
-    await client.end().catch(() => {});
-    throw storeError(error, `Cannot connect to ${shownUrl(url)}: `);
+    // prefer, as libpq: TLS when the server has it, else without.
+    if (mode !== 'prefer' || !(error instanceof Error) || error.message !== 'The server does not support SSL connections') throw storeError(error, `Cannot connect to ${shownUrl(url)}: `);
+    try {
+      client = await open({ ...parsed, ssl: false });
+    } catch (again) {
+      throw storeError(again, `Cannot connect to ${shownUrl(url)}: `);
+    }
   }
   return {
     query: async <R>(text: string, values?: unknown[]) => {

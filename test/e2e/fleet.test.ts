@@ -878,7 +878,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(pgReady.sql('SELECT count(*) FROM logsphere.ending_events', name)).toBe('1\n');
   });
 
-  it('speaks TLS as libpq takes sslmode: verify-full checks the CA and the name, require only encrypts', async () => {
+  it('speaks TLS as libpq takes sslmode: verify-full checks the CA and the name, require only encrypts, prefer falls back', async () => {
     // A cluster that takes TCP connections over TLS only, its certificate for 127.0.0.1 signed by a test CA.
     const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: 'pipe' });
     const tls = await startPostgres({
@@ -910,6 +910,13 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       // require: encrypted, not verified (libpq's meaning).
       const required = cli(['last', '--json', '--db', `${base}?sslmode=require`]);
       expect([required.status, required.stdout, required.stderr]).toEqual([0, '[]\n', '']);
+      // prefer: TLS where the server has it (this one refuses plain connections), without where it does not.
+      expect(cli(['last', '--json', '--db', `${base}?sslmode=prefer`]).stdout).toBe('[]\n');
+      const plainStore = cli(['last', '--json', '--db', `${url(database())}?sslmode=prefer`]);
+      expect([plainStore.status, plainStore.stdout, plainStore.stderr]).toEqual([0, '[]\n', '']);
+      // A value libpq would refuse is refused, before any connection.
+      expect(cli(['last', '--db', `${base}?sslmode=verfy-full`]).stderr).toContain('sslmode=verfy-full is not one of disable, prefer, require, verify-ca, verify-full');
+      expect(cli(['last', '--db', `${base}?sslmode=verify-full&sslrootcert=system`]).stderr).toContain('sslrootcert=system is not supported: name the CA file');
     } finally {
       await tls.remove();
     }

@@ -38,6 +38,8 @@ Options:
       --host HOST         only failures on HOST
       --time-format F     short (default) or iso
       --input PATH        read PATH (file, directory, or - for stdin); repeatable
+      --db URL            answer from the fleet store (PostgreSQL) for every host in it
+                          (--host to narrow); --db= takes LOGSPHERE_DATABASE_URL
   -w, --wide              do not cut long fields
   -h, --help              show this help
 

@@ -34,8 +34,9 @@ Options:
       --until T           end of the period (default: now)
       --format F          text (default), markdown, json or html
       --input PATH        read PATH (file, directory, or - for stdin); repeatable
-      --db URL            report on the fleet store (PostgreSQL): every host in it, or
-                          --host HOST; --db= takes LOGSPHERE_DATABASE_URL
+      --db URL            report on the fleet store (PostgreSQL): every host in it;
+                          --db= takes LOGSPHERE_DATABASE_URL
+      --host HOST         with --db: only HOST
       --alerts PATH       the alerts file (default: alerts.jsonl in the state directory)
       --access-log PATH   a Common/Combined Log Format file (nginx, Apache; .gz too); repeatable
       --output FILE       write the report to FILE (replaced atomically) instead of standard output
