@@ -641,6 +641,10 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(() => pg?.sql("SELECT logsphere.ensure_month('2020-01-01')", name, 'reader')).toThrow(/permission denied/);
     // The reader answers last.
     expect(cli(['last', '--json', '--db', url(name, 'reader')]).status).toBe(0);
+    // Neither may retain, and says so though no month is due yet.
+    for (const role of ['shipper', 'reader']) {
+      expect(cli(['db', 'retain', '--keep-days', '400', '--db', url(name, role)])).toMatchObject({ status: 1, stderr: 'logsphere: db retain drops tables owned by postgres: run it as that role (the one that ran db migrate)\n' });
+    }
   });
 
   it('following, rides out the store stopped and started again: every record once, the outage said once', async () => {

@@ -6,6 +6,7 @@ import { checkSchema, migrate, schemaVersion } from '../../fleet/schema.ts';
 import { parseCommandArgs } from '../args.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../usage.ts';
+import { escapeText } from '../../text/terminal.ts';
 
 export const dbUsage = `Usage: logsphere db migrate [--db URL]
        logsphere db retain --keep-days N [--db URL]
@@ -67,6 +68,16 @@ export const dbCommand = defineCommand({
         return 0;
       }
       await checkSchema(db);
+      // Dropping months takes the owner of the tables (who ran db migrate), whether or not a month
+      // is due: a cron job of another role fails from its first run, not months later.
+      const owner = await db.query<{ owns: boolean; owner: string }>(
+        "SELECT pg_has_role(c.relowner, 'MEMBER') AS owns, pg_get_userbyid(c.relowner) AS owner FROM pg_class c WHERE c.oid = 'logsphere.events'::regclass",
+      );
+      const row = owner.rows[0];
+      if (row !== undefined && !row.owns) {
+        io.stderr(`logsphere: db retain drops tables owned by ${escapeText(row.owner)}: run it as that role (the one that ran db migrate)\n`);
+        return 1;
+      }
       // A month goes once all of it is older than the cut.
       const cut = new Date((now / 1000) - (options.keepDays as number) * 86_400_000).toISOString();
       const r = await db.query<{ name: string }>(
