@@ -352,7 +352,9 @@ ${noteSessions6}
   {
     // A heartbeat says all its host's processes checked: the checks it no longer names (sessions
     // closed since, an earlier boot's) go, instead of piling up for every `sessions --db` to read.
-    // Two sessions of one process are checked once (a process may open more than one).
+    // Two sessions of one process are checked once (a process may open more than one). And a boot
+    // or shutdown written twice whose earlier copy arrives last gives back the sessions only the
+    // later copy ended.
     version: 7,
     sql: `
 CREATE OR REPLACE FUNCTION logsphere.heartbeat(p_host text, p_checks jsonb) RETURNS void
@@ -368,6 +370,30 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     GROUP BY c->>'boot_id', (c->>'pid')::integer, (c->>'pid_start')::bigint
     ON CONFLICT (host, boot_id, pid, pid_start) DO UPDATE SET alive = excluded.alive, checked_at = excluded.checked_at;
 $$;
+-- A boot or shutdown whose record is there already from a later time: the earlier copy counts
+-- from now on, as in the reconciler, and the later ones end nothing. The sessions they may have
+-- taken out of open_sessions (on their hosts, opened no later than they were, with no close) are
+-- judged again by note_sessions(), and come back unless something else ended them.
+CREATE OR REPLACE FUNCTION logsphere.keep_ending() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  latest timestamptz;
+BEGIN
+  INSERT INTO logsphere.ending_events (event_id, ts, host, event, line) VALUES (NEW.event_id, NEW.ts, NEW.host, NEW.event, NEW.line)
+    ON CONFLICT (event_id, ts) DO NOTHING;
+  IF NEW.event IN ('boot', 'shutdown') AND NOT EXISTS (SELECT 1 FROM logsphere.ending_events y WHERE y.event_id = NEW.event_id AND y.ts < NEW.ts) THEN
+    DELETE FROM logsphere.open_sessions o WHERE o.host = NEW.host AND o.ts <= NEW.ts AND logsphere.ends_session(NEW.event, NEW.ts, NEW.line, o.ts, o.line);
+    SELECT max(y.ts) INTO latest FROM logsphere.ending_events y WHERE y.event_id = NEW.event_id AND y.ts > NEW.ts AND y.event IN ('boot', 'shutdown');
+    IF latest IS NOT NULL THEN
+      PERFORM logsphere.note_sessions(coalesce(array_agg(e.session_id), '{}'), coalesce(array_agg(e.event_id), '{}'), coalesce(array_agg(e.ts), '{}'), '{}', '{}')
+      FROM logsphere.events e
+      WHERE e.event = 'session_open' AND e.session_id IS NOT NULL AND e.ts <= latest
+        AND e.host IN (SELECT y.host FROM logsphere.ending_events y WHERE y.event_id = NEW.event_id AND y.ts > NEW.ts)
+        AND NOT EXISTS (SELECT 1 FROM logsphere.events c WHERE c.session_id = e.session_id AND c.event = 'session_close');
+    END IF;
+  END IF;
+  RETURN NULL;
+END $$;
 `,
   },
 ];

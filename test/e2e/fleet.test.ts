@@ -411,6 +411,24 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     }
   });
 
+  it('counts the earlier copy of a boot written twice, whichever arrives first: what only the later one ended is open again', () => {
+    const at = Date.parse('2026-05-01T10:00:00Z') * 1000;
+    const origin = { host: 'w1', boot_id: '7a2fbc11-fb9c-496f-9b67-0000000000b2', source: 'pam' } as const;
+    const open = build.sessionOpen(origin, { user: 'ann', uid: 1000, tty: 'ssh', rhost: '203.0.113.7', ruser: null, service: 'sshd', pid: 100, pid_start: 5000 }, at);
+    // A boot of another boot id an hour after the login, and the same record (one event id) dated an hour before it.
+    const later = build.boot({ ...origin, boot_id: '7a2fbc11-fb9c-496f-9b67-0000000000b1', source: 'systemd' }, at + 3600e6, '6.1.0', at + 3590e6);
+    const earlier = { ...later, ts: formatTimestamp(at - 3600e6), boot_time: formatTimestamp(at - 3610e6) };
+    const whole = file('twice/all.jsonl', [earlier, open, later].map(build.toLine));
+    const fromFiles = cli(['sessions', '--json', '--input', whole]).stdout;
+    expect(JSON.parse(fromFiles).map((x: { user: string }) => x.user)).toEqual(['ann']);
+    for (const [k, order] of [[[open, later], [earlier]], [[earlier], [open, later]], [[later], [open], [earlier]]].entries()) {
+      const name = database();
+      const inputs = order.map((records, i) => file(`twice/${k}-${i}.jsonl`, records.map(build.toLine)));
+      for (const input of inputs) expect(cli(['ship', '--once', '--db', url(name), '--input', input]).status).toBe(0);
+      expect(cli(['sessions', '--json', '--db', url(name)]).stdout.replaceAll(',"verified":false,"host_last_contact":null}', '}')).toBe(fromFiles);
+    }
+  });
+
   it("reads of what may have ended the open sessions only what each host recorded from its earliest open on, with the files' answers", () => {
     const name = database();
     const day = 86_400e6;
