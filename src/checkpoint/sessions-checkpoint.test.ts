@@ -73,6 +73,24 @@ describe('the sessions checkpoint', () => {
     }
   });
 
+  it('keeps the earlier copy of a record written twice, whichever was appended first, as a full read counts it', () => {
+    dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
+    const origin = { host: 'h1', boot_id: 'h1-boot', source: 'pam' } as const;
+    const login: build.Login = { user: 'ann', uid: 1000, tty: 'pts/1', rhost: null, ruser: null, service: 'sshd', pid: 100, pid_start: 7 };
+    const open = build.sessionOpen(origin, login, clock + 10e6);
+    // A boot of another boot id after the login, then the same record dated before it: only the earlier counts.
+    const boot = build.boot({ host: 'h1', boot_id: 'h1-boot-2', source: 'systemd' }, clock + 20e6, '6.1', clock + 19e6);
+    const earlier = { ...boot, ts: build.sessionOpen(origin, login, clock + 5e6).ts };
+    writeFileSync(`${dir}/sessions.jsonl`, text([open, boot]));
+    let step = catchUp(null, expandInputs([dir]));
+    expect(viaCheckpoint(step.checkpoint).map((x) => x.end)).toEqual(['crash']);
+    appendFileSync(`${dir}/sessions.jsonl`, text([earlier]));
+    step = catchUp(throughFile(step.checkpoint), expandInputs([dir]));
+    expect(step.fullRead).toBe(false);
+    expect(viaCheckpoint(step.checkpoint).map((x) => [x.user, x.end])).toEqual([['ann', null]]);
+    expect(viaCheckpoint(step.checkpoint)).toEqual(fullRead());
+  });
+
   it('answers from its rows as a full read does, liveness and user switches included, and is left as it was when nothing was appended', () => {
     dir = mkdtempSync(`${tmpdir()}/ls-checkpoint-`);
     const open: SessionOpenRecord[] = [];

@@ -25,7 +25,7 @@ import { recordSink } from '../input/parse-lines.ts';
 import { readRange } from '../input/read-range.ts';
 import { pairingKey, reconcile, Reconciler } from '../reconcile/reconcile.ts';
 import type { Liveness, Session } from '../reconcile/types.ts';
-import type { Micros } from '../record/time.ts';
+import { parseTimestamp, type Micros } from '../record/time.ts';
 import { schemaVersion, type LogRecord, type RecordSource, type SessionOpenRecord } from '../record/types.ts';
 import { parseSegmentName } from '../store/segments.ts';
 
@@ -269,10 +269,14 @@ export function prune(records: readonly LogRecord[]): LogRecord[] {
   const { sessions } = reconcile(records);
   const closedIds = new Set(sessions.filter((s) => s.end === 'logout').map((s) => s.session_id));
   const closedKeys = new Set(sessions.filter((s) => s.end === 'logout').map(pairingKey));
-  const seen = new Set<string>();
+  // Of two records with one event id, the earlier stays (as the reconciler counts it), whichever came first.
+  const earliest = new Map<string, LogRecord>();
+  for (const r of records) {
+    const known = earliest.get(r.event_id);
+    if (known === undefined || (parseTimestamp(r.ts) ?? 0) < (parseTimestamp(known.ts) ?? 0)) earliest.set(r.event_id, r);
+  }
   return records.filter((r) => {
-    if (seen.has(r.event_id)) return false;
-    seen.add(r.event_id);
+    if (earliest.get(r.event_id) !== r) return false;
     if (r.event === 'auth_failure') return false;
     if (r.event === 'session_open') return !closedIds.has(r.session_id);
     if (r.event === 'session_close') {
@@ -311,9 +315,18 @@ function checkpointOf(files: FileMark[], records: readonly LogRecord[]): Checkpo
   const reconciled = reconciler.finish();
   const sources = new Map<string, RecordSource>();
   const others: LogRecord[] = [];
+  // Each session's source from the open the reconciler took: the earliest.
+  const openedAt = new Map<string, number>();
   for (const r of records) {
-    if (r.event !== 'session_open') others.push(r);
-    else if (!sources.has(r.session_id)) sources.set(r.session_id, r.source);
+    if (r.event !== 'session_open') {
+      others.push(r);
+      continue;
+    }
+    const at = parseTimestamp(r.ts) ?? 0;
+    if (!sources.has(r.session_id) || at < (openedAt.get(r.session_id) as number)) {
+      sources.set(r.session_id, r.source);
+      openedAt.set(r.session_id, at);
+    }
   }
   const strings: string[] = [];
   const indexes = new Map<string, number>();

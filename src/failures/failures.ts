@@ -32,33 +32,41 @@ export interface FailureFilter {
 export class FailureCollector {
   readonly failures: Failure[] = [];
   duplicates = 0;
-  private readonly seen = new Set<string>();
+  /** Each event id's failure, by its index in `failures`. */
+  private readonly seen = new Map<string, number>();
 
   constructor(
     private readonly filter: FailureFilter,
     private readonly keepRecords = false,
   ) {}
 
-  /** Whether the filter lets a failure through and it is the first of its event id (a repeat is counted). */
-  private takes(at: Micros, user: string, host: string, eventId: string): boolean {
+  /**
+   * Where a failure the filter lets through goes in `failures`: at the end, or in place of the copy
+   * of its event id read before when it is earlier (the earlier counts, whichever was read first);
+   * -1 to leave it out. A repeat is counted.
+   */
+  private slot(at: Micros, user: string, host: string, eventId: string): number {
     const f = this.filter;
-    if ((f.since !== null && at < f.since) || (f.until !== null && at > f.until)) return false;
-    if ((f.user !== null && user !== f.user) || (f.host !== null && host !== f.host)) return false;
-    if (this.seen.has(eventId)) {
-      this.duplicates++;
-      return false;
+    if ((f.since !== null && at < f.since) || (f.until !== null && at > f.until)) return -1;
+    if ((f.user !== null && user !== f.user) || (f.host !== null && host !== f.host)) return -1;
+    const known = this.seen.get(eventId);
+    if (known === undefined) {
+      this.seen.set(eventId, this.failures.length);
+      return this.failures.length;
     }
-    this.seen.add(eventId);
-    return true;
+    this.duplicates++;
+    return at < (this.failures[known] as Failure).at ? known : -1;
   }
 
   add(record: LogRecord): void {
     if (record.event !== 'auth_failure') return;
     const at = parseTimestamp(record.ts);
-    if (at === null || !this.takes(at, record.user, record.host, record.event_id)) return;
+    if (at === null) return;
+    const k = this.slot(at, record.user, record.host, record.event_id);
+    if (k < 0) return;
     const failure = failureOf(record, at);
     if (this.keepRecords) failure.record = record;
-    this.failures.push(failure);
+    this.failures[k] = failure;
   }
 
   /** The failed logins of a batch of records in columns (record-columns.ts): the same as add() of each. */
@@ -73,17 +81,18 @@ export class FailureCollector {
       const host = str(ints[b + F.host] as number) as string;
       const user = str(ints[b + F.user] as number) as string;
       const eventId = str(ints[b + F.eventId] as number) as string;
-      if (!this.takes(at, user, host, eventId)) continue;
+      const k = this.slot(at, user, host, eventId);
+      if (k < 0) continue;
       const uid = floats[i * floatFields + 3] as number;
-      this.failures.push({
+      this.failures[k] = {
         event_id: eventId, at, ts: str(ints[b + F.ts] as number) as string, host, user, uid: Number.isNaN(uid) ? null : uid,
         tty: str(ints[b + F.tty] as number), rhost: str(ints[b + F.rhost] as number), service: str(ints[b + F.service] as number) as string,
         source: str(ints[b + F.source] as number) as string,
-      });
+      };
     }
   }
 
-  /** Oldest first (file order is not trusted); failures of one instant by host and event id, whatever order they were read in. */
+  /** Oldest first (file order is not trusted); failures of one instant by host and event id, whatever order they were read in. After the last add(). */
   sorted(): Failure[] {
     return this.failures.sort((a, b) => a.at - b.at || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0) || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
   }

@@ -6,6 +6,7 @@ import { JsonBytes } from '../record/json-bytes.ts';
 import { jsonText } from '../record/json-text.ts';
 import { sessionJson } from '../queries/session-json.ts';
 import { briefOf, reconcile, Reconciler } from './reconcile.ts';
+import { FailureCollector } from '../failures/failures.ts';
 
 const T0 = Date.UTC(2026, 10, 21, 8, 0, 0) * 1000;
 const min = (n: number) => T0 + n * 60_000_000;
@@ -242,6 +243,62 @@ describe('sessionJsonInto()', () => {
     });
     // Through columns, every string as it was (a lone surrogate included).
     expect(texts[1]).toEqual(texts[0]);
+  });
+});
+
+describe('records written twice', () => {
+  it('count the earlier copy, whichever is read first: a boot, a close without an id, an open with other fields', () => {
+    const a = origin('web1', 'A');
+    const open = build.sessionOpen(a, login(), min(10));
+    // The same boot record (one event id) at minute 20 with another boot id, and at minute 5: only
+    // the earlier counts, and does not end the session opened at minute 10.
+    const boot = build.boot(origin('web1', 'B', 'systemd'), min(20), '6.1', min(19));
+    const bootEarlier = { ...boot, ts: build.sessionOpen(a, login(), min(5)).ts, boot_time: build.sessionOpen(a, login(), min(4)).ts };
+    // A close without an id of another process, at minute 50 and at minute 30.
+    const other = build.sessionOpen(a, login({ pid: 200 }), min(15));
+    const close = build.sessionClose(a, login({ pid: 200 }), min(50), null);
+    const closeEarlier = { ...close, ts: build.sessionOpen(a, login(), min(30)).ts };
+    // An open written twice: at minute 40 from one address, at minute 35 from another.
+    const twice = build.sessionOpen(a, login({ pid: 300, rhost: '198.51.100.1' }), min(40));
+    const twiceEarlier = { ...build.sessionOpen(a, login({ pid: 300, rhost: '198.51.100.2' }), min(35)), session_id: twice.session_id };
+    const records: LogRecord[] = [open, boot, bootEarlier, other, close, closeEarlier, twice, twiceEarlier];
+    const answer = (order: LogRecord[], asColumns: boolean) => {
+      const reconciler = new Reconciler();
+      if (asColumns) {
+        const columns = new ColumnsBuilder();
+        for (const r of order) columns.add(r);
+        reconciler.addColumns(columns.finish(0));
+      } else for (const r of order) reconciler.add(r);
+      const result = reconciler.finish();
+      return { sessions: Array.from(result.order, (i) => result.session(i)), system: result.system, counts: result.counts };
+    };
+    const first = answer(records, false);
+    expect(first.sessions.map((x) => [x.pid, x.end, x.logout_time, x.rhost, x.login_time])).toEqual([
+      [100, null, null, '203.0.113.7', open.ts],
+      [200, 'logout', closeEarlier.ts, '203.0.113.7', other.ts],
+      [300, null, null, '198.51.100.2', twiceEarlier.ts],
+    ]);
+    expect(first.system.map((x) => x.ts)).toEqual([bootEarlier.ts]);
+    for (const [k, order] of [[...records].reverse(), shuffled(records, 3), shuffled(records, 11)].entries()) {
+      expect(answer(order, false)).toEqual(first);
+      expect(answer(order, k % 2 === 0)).toEqual(first);
+    }
+  });
+
+  it('count the earlier copy of a failed login, whichever is read first', () => {
+    const failure = build.authFailure(origin('web1', 'A'), login({ uid: null }), min(20));
+    const earlier = { ...failure, ts: build.authFailure(origin('web1', 'A'), login(), min(10)).ts, rhost: '198.51.100.9' };
+    for (const order of [[failure, earlier], [earlier, failure]]) {
+      const collector = new FailureCollector({ since: null, until: null, user: null, host: null });
+      for (const r of order) collector.add(r);
+      expect(collector.sorted().map((f) => [f.ts, f.rhost])).toEqual([[earlier.ts, '198.51.100.9']]);
+      expect(collector.duplicates).toBe(1);
+      const columns = new ColumnsBuilder();
+      for (const r of order) columns.add(r);
+      const fromColumns = new FailureCollector({ since: null, until: null, user: null, host: null });
+      fromColumns.addColumns(columns.finish(0));
+      expect(fromColumns.sorted().map((f) => [f.ts, f.rhost])).toEqual([[earlier.ts, '198.51.100.9']]);
+    }
   });
 });
 

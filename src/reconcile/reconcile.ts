@@ -47,6 +47,15 @@ interface UnnamedClose {
   pty: string | null;
 }
 
+/**
+ * A boot, shutdown or close without a session id, by its event id: of two records with one id the
+ * earlier counts, whichever was read first (files in any order, the log read newest first).
+ */
+type SystemRecord =
+  | { at: Micros; host: string; boot: HostHistory['boots'][number] }
+  | { at: Micros; host: string; shutdown: HostHistory['shutdowns'][number] }
+  | { at: Micros; host: string; unnamed: UnnamedClose };
+
 export interface ReconcileOptions {
   /** PAM services whose sessions are user switches, not logins (default: defaultSwitchServices). */
   switchServices?: readonly string[] | undefined;
@@ -82,7 +91,7 @@ export class Reconciler {
   private early: { ids: UuidTable; at: Column<Float64Array>; ptys: Column<Int32Array>; waiting: number } | null = null;
   private readonly unnamed: UnnamedClose[] = [];
   private readonly history = new Map<string, HostHistory>();
-  private readonly systemIds = new Set<string>();
+  private readonly system = new Map<string, SystemRecord>();
   private duplicates = 0;
   private readonly switchServices: ReadonlySet<string>;
 
@@ -102,14 +111,17 @@ export class Reconciler {
       case 'session_open': {
         const w = uuidWords(record.session_id);
         const known = this.ids.findWords(w);
+        const id = (value: string | null) => this.strings.id(value);
         if (known >= 0) {
-          // The same open again (or the same id twice): keep the earlier.
+          // The same open again (or the same id twice): the earlier counts, whichever was read first.
           this.duplicates++;
-          if (at < this.loginAt.get(known)) this.loginAt.set(known, at);
+          if (at < this.loginAt.get(known)) {
+            this.setOpen(known, id(record.host), id(record.user), record.uid ?? noUid, id(record.tty), id(record.rhost), id(record.service),
+              record.pid, record.pid_start, record.audit_session ?? noAuditSession, id(record.boot_id), at);
+          }
           return;
         }
         this.ids.addWords(w);
-        const id = (value: string | null) => this.strings.id(value);
         this.pushOpen(
           id(record.host), id(record.user), record.uid ?? noUid, id(record.tty), id(record.rhost), id(record.service),
           record.pid, record.pid_start, record.audit_session ?? noAuditSession, id(record.boot_id), at, w,
@@ -120,14 +132,10 @@ export class Reconciler {
         this.addClose(record, at);
         return;
       case 'boot':
-        if (this.systemIds.has(record.event_id)) return void this.duplicates++;
-        this.systemIds.add(record.event_id);
-        this.historyOf(record.host).boots.push({ at, bootId: record.boot_id, bootTime: record.boot_time, ts: record.ts, kernel: record.kernel, id: record.event_id });
+        this.addSystem(record.event_id, { at, host: record.host, boot: { at, bootId: record.boot_id, bootTime: record.boot_time, ts: record.ts, kernel: record.kernel, id: record.event_id } });
         return;
       case 'shutdown':
-        if (this.systemIds.has(record.event_id)) return void this.duplicates++;
-        this.systemIds.add(record.event_id);
-        this.historyOf(record.host).shutdowns.push({ at, bootId: record.boot_id, ts: record.ts, id: record.event_id });
+        this.addSystem(record.event_id, { at, host: record.host, shutdown: { at, bootId: record.boot_id, ts: record.ts, id: record.event_id } });
         return;
       case 'auth_failure':
         return;
@@ -152,16 +160,11 @@ export class Reconciler {
       if (kind === Kind.failure) continue;
       if (kind === Kind.boot || kind === Kind.shutdown) {
         const id = str(ints[b + F.eventId] as number) as string;
-        if (this.systemIds.has(id)) {
-          this.duplicates++;
-          continue;
-        }
-        this.systemIds.add(id);
-        const host = this.historyOf(str(ints[b + F.host] as number) as string);
+        const host = str(ints[b + F.host] as number) as string;
         const bootId = str(ints[b + F.bootId] as number) as string;
         const ts = str(ints[b + F.ts] as number) as string;
-        if (kind === Kind.boot) host.boots.push({ at, bootId, bootTime: str(ints[b + F.bootTime] as number) as string, ts, kernel: str(ints[b + F.kernel] as number) as string, id });
-        else host.shutdowns.push({ at, bootId, ts, id });
+        if (kind === Kind.boot) this.addSystem(id, { at, host, boot: { at, bootId, bootTime: str(ints[b + F.bootTime] as number) as string, ts, kernel: str(ints[b + F.kernel] as number) as string, id } });
+        else this.addSystem(id, { at, host, shutdown: { at, bootId, ts, id } });
         continue;
       }
       const named = ints[b + F.eventId] === -1;
@@ -170,7 +173,13 @@ export class Reconciler {
         const known = this.ids.findWords(w);
         if (known >= 0) {
           this.duplicates++;
-          if (at < this.loginAt.get(known)) this.loginAt.set(known, at);
+          if (at < this.loginAt.get(known)) {
+            this.setOpen(
+              known, sid(ints[b + F.host] as number), sid(ints[b + F.user] as number), (ints[b + F.uid] as number) >>> 0, sid(ints[b + F.tty] as number),
+              sid(ints[b + F.rhost] as number), sid(ints[b + F.service] as number), floats[fb + 2] as number, floats[fb + 1] as number,
+              (ints[b + F.audit] as number) >>> 0, sid(ints[b + F.bootId] as number), at,
+            );
+          }
           continue;
         }
         this.ids.addWords(w);
@@ -184,16 +193,12 @@ export class Reconciler {
       const ptyId = ints[b + F.pty] as number;
       if (!named) {
         const id = str(ints[b + F.eventId] as number) as string;
-        if (this.systemIds.has(id)) {
-          this.duplicates++;
-          continue;
-        }
-        this.systemIds.add(id);
+        const host = str(ints[b + F.host] as number) as string;
         const key = pairingKey({
-          host: str(ints[b + F.host] as number) as string, pid: floats[fb + 2] as number, pid_start: floats[fb + 1] as number,
+          host, pid: floats[fb + 2] as number, pid_start: floats[fb + 1] as number,
           service: str(ints[b + F.service] as number) as string, user: str(ints[b + F.user] as number) as string, tty: str(ints[b + F.tty] as number),
         });
-        this.unnamed.push({ at, id, key, pty: str(ptyId) });
+        this.addSystem(id, { at, host, unnamed: { at, id, key, pty: str(ptyId) } });
         continue;
       }
       const found = this.ids.findWords(w);
@@ -203,6 +208,32 @@ export class Reconciler {
       }
       this.closeAt(found, at, sid(ptyId));
     }
+  }
+
+  /** A boot, shutdown or id-less close by its event id, kept until finish(): the earliest copy counts. */
+  private addSystem(id: string, entry: SystemRecord): void {
+    const known = this.system.get(id);
+    if (known === undefined) return void this.system.set(id, entry);
+    this.duplicates++;
+    if (entry.at < known.at) this.system.set(id, entry);
+  }
+
+  /** Session `i`'s columns from an earlier copy of its open (its close, or a close met before it, stay). */
+  private setOpen(
+    i: number, host: number, user: number, uid: number, tty: number, rhost: number, service: number,
+    pid: number, pidStart: number, audit: number, bootId: number, at: Micros,
+  ): void {
+    this.hosts.set(i, host);
+    this.users.set(i, user);
+    this.uids.set(i, uid);
+    this.ttys.set(i, tty);
+    this.rhosts.set(i, rhost);
+    this.services.set(i, service);
+    this.pids.set(i, pid);
+    this.pidStarts.set(i, pidStart);
+    this.audits.set(i, audit);
+    this.bootIds.set(i, bootId);
+    this.loginAt.set(i, at);
   }
 
   /**
@@ -242,9 +273,7 @@ export class Reconciler {
 
   private addClose(record: SessionCloseRecord, at: Micros): void {
     if (record.session_id === null) {
-      if (this.systemIds.has(record.event_id)) return void this.duplicates++;
-      this.systemIds.add(record.event_id);
-      this.unnamed.push({ at, id: record.event_id, key: pairingKey(record), pty: record.pty ?? null });
+      this.addSystem(record.event_id, { at, host: record.host, unnamed: { at, id: record.event_id, key: pairingKey(record), pty: record.pty ?? null } });
       return;
     }
     const w = uuidWords(record.session_id);
@@ -318,6 +347,12 @@ export class Reconciler {
 
   /** Decides every session's end; call once, after the last add(). */
   finish(alive: Liveness = () => null): ReconciledSessions {
+    for (const entry of this.system.values()) {
+      if ('boot' in entry) this.historyOf(entry.host).boots.push(entry.boot);
+      else if ('shutdown' in entry) this.historyOf(entry.host).shutdowns.push(entry.shutdown);
+      else this.unnamed.push(entry.unnamed);
+    }
+    this.system.clear();
     const closesWithoutOpen = (this.early?.waiting ?? 0) + this.pairUnnamed();
     // By service, decided once for each (a whole history asks for every session).
     const kinds = new Map<number, SessionKind>();
