@@ -169,16 +169,25 @@ export async function connect(url: string, applicationName = 'logsphere'): Promi
       throw error;
     }
   };
+  // A server that asks for a password the URL does not give: node-postgres says it in its own
+  // words ("client password must be a string"); the administrator is told where one goes.
+  const failed = (error: unknown): DbError => {
+    const prefix = `Cannot connect to ${shownUrl(url)}: `;
+    const message = error instanceof Error ? error.message : String(error);
+    if ((parsed.password ?? '') !== '' || !/password/i.test(message)) return storeError(error, prefix);
+    const said = /client password must be a string/.test(message) ? 'the server asks for a password, and none was given' : `${escapeText(message)}; no password was given`;
+    return new DbError(`${prefix}${said}: put one in the URL (LOGSPHERE_DATABASE_URL in secrets.env) or in ~/.pgpass`, (error as { code?: string }).code);
+  };
   let client: InstanceType<typeof pg.Client>;
   try {
     client = await open(parsed);
   } catch (error) {
     // prefer, as libpq: TLS when the server has it, else without.
-    if (mode !== 'prefer' || !(error instanceof Error) || error.message !== 'The server does not support SSL connections') throw storeError(error, `Cannot connect to ${shownUrl(url)}: `);
+    if (mode !== 'prefer' || !(error instanceof Error) || error.message !== 'The server does not support SSL connections') throw failed(error);
     try {
       client = await open({ ...parsed, ssl: false });
     } catch (again) {
-      throw storeError(again, `Cannot connect to ${shownUrl(url)}: `);
+      throw failed(again);
     }
   }
   return {

@@ -944,7 +944,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     }
   }, 60_000);
 
-  it('warns of a password in a --db URL on the command line, and hides it in messages', () => {
+  it('warns of a password in a --db URL on the command line, and hides it in messages', async () => {
     const r = cli(['db', 'migrate', '--db', `postgresql://postgres:s3cret@127.0.0.1:${pg?.port}/nosuchdb`]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('the --db URL carries a password, which any user can read with ps');
@@ -956,6 +956,20 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(socket.stderr).toContain('Cannot connect to postgresql://postgres:***@/fleet?host=/nonexistent');
     expect(socket.stderr).not.toContain('s3cret');
     expect(cli(['last', '--db', 'fleet']).stderr).toMatch(/^logsphere: --db: not a PostgreSQL URL \(postgresql:\/\/…\): fleet\n/);
+    // A role the server asks a password of, and the URL gives none: where one goes (scram, md5).
+    const hba = `${pg?.dir}/data/pg_hba.conf`;
+    const before = readFileSync(hba, 'utf8');
+    try {
+      writeFileSync(hba, `host all pwscram 127.0.0.1/32 scram-sha-256\nhost all pwmd5 127.0.0.1/32 md5\n${before}`);
+      pg?.sql("DO $$ BEGIN CREATE ROLE pwscram LOGIN PASSWORD 'x'; SET password_encryption = 'md5'; CREATE ROLE pwmd5 LOGIN PASSWORD 'y'; EXCEPTION WHEN duplicate_object THEN NULL; END $$; SELECT pg_reload_conf()");
+      // The server reads the file again when it gets to the signal.
+      await waitFor('pg_hba.conf read again', () => (/password/.test(cli(['last', '--db', url('postgres', 'pwmd5')]).stderr) ? true : null), 30_000);
+      expect(cli(['last', '--db', url('postgres', 'pwscram')]).stderr).toBe(`logsphere: Cannot connect to ${url('postgres', 'pwscram')}: the server asks for a password, and none was given: put one in the URL (LOGSPHERE_DATABASE_URL in secrets.env) or in ~/.pgpass\n`);
+      expect(cli(['last', '--db', url('postgres', 'pwmd5')]).stderr).toBe(`logsphere: Cannot connect to ${url('postgres', 'pwmd5')}: password authentication failed for user "pwmd5"; no password was given: put one in the URL (LOGSPHERE_DATABASE_URL in secrets.env) or in ~/.pgpass\n`);
+    } finally {
+      writeFileSync(hba, before);
+      pg?.sql('SELECT pg_reload_conf()');
+    }
     // A store elsewhere that TLS does not verify is said to be so.
     const far = cli(['db', 'migrate', '--db', 'postgresql://postgres@db.example.invalid/fleet?sslmode=require']);
     expect(far.stderr).toContain('the connection to db.example.invalid is not verified (sslmode=require)');
