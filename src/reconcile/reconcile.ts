@@ -109,22 +109,10 @@ export class Reconciler {
     const at = parseTimestamp(record.ts) ?? 0;
     switch (record.event) {
       case 'session_open': {
-        const w = uuidWords(record.session_id);
-        const known = this.ids.findWords(w);
         const id = (value: string | null) => this.strings.id(value);
-        if (known >= 0) {
-          // The same open again (or the same id twice): the earlier counts, whichever was read first.
-          this.duplicates++;
-          if (at < this.loginAt.get(known)) {
-            this.setOpen(known, id(record.host), id(record.user), record.uid ?? noUid, id(record.tty), id(record.rhost), id(record.service),
-              record.pid, record.pid_start, record.audit_session ?? noAuditSession, id(record.boot_id), at);
-          }
-          return;
-        }
-        this.ids.addWords(w);
-        this.pushOpen(
-          id(record.host), id(record.user), record.uid ?? noUid, id(record.tty), id(record.rhost), id(record.service),
-          record.pid, record.pid_start, record.audit_session ?? noAuditSession, id(record.boot_id), at, w,
+        this.addOpen(
+          uuidWords(record.session_id), id(record.host), id(record.user), record.uid ?? noUid, id(record.tty), id(record.rhost), id(record.service),
+          record.pid, record.pid_start, record.audit_session ?? noAuditSession, id(record.boot_id), at,
         );
         return;
       }
@@ -170,23 +158,10 @@ export class Reconciler {
       const named = ints[b + F.eventId] === -1;
       if (named) for (let k = 0; k < 4; k++) w[k] = (ints[b + F.s0 + k] as number) >>> 0;
       if (kind === Kind.open) {
-        const known = this.ids.findWords(w);
-        if (known >= 0) {
-          this.duplicates++;
-          if (at < this.loginAt.get(known)) {
-            this.setOpen(
-              known, sid(ints[b + F.host] as number), sid(ints[b + F.user] as number), (ints[b + F.uid] as number) >>> 0, sid(ints[b + F.tty] as number),
-              sid(ints[b + F.rhost] as number), sid(ints[b + F.service] as number), floats[fb + 2] as number, floats[fb + 1] as number,
-              (ints[b + F.audit] as number) >>> 0, sid(ints[b + F.bootId] as number), at,
-            );
-          }
-          continue;
-        }
-        this.ids.addWords(w);
-        this.pushOpen(
-          sid(ints[b + F.host] as number), sid(ints[b + F.user] as number), (ints[b + F.uid] as number) >>> 0, sid(ints[b + F.tty] as number),
+        this.addOpen(
+          w, sid(ints[b + F.host] as number), sid(ints[b + F.user] as number), (ints[b + F.uid] as number) >>> 0, sid(ints[b + F.tty] as number),
           sid(ints[b + F.rhost] as number), sid(ints[b + F.service] as number), floats[fb + 2] as number, floats[fb + 1] as number,
-          (ints[b + F.audit] as number) >>> 0, sid(ints[b + F.bootId] as number), at, w,
+          (ints[b + F.audit] as number) >>> 0, sid(ints[b + F.bootId] as number), at,
         );
         continue;
       }
@@ -216,6 +191,24 @@ export class Reconciler {
     if (known === undefined) return void this.system.set(id, entry);
     this.duplicates++;
     if (entry.at < known.at) this.system.set(id, entry);
+  }
+
+  /**
+   * An open, its session id as words and its strings as ids of the interning table: a new session,
+   * or the same open again (or the same id twice), of which the earlier counts, whichever was read first.
+   */
+  private addOpen(
+    w: readonly number[], host: number, user: number, uid: number, tty: number, rhost: number, service: number,
+    pid: number, pidStart: number, audit: number, bootId: number, at: Micros,
+  ): void {
+    const known = this.ids.findWords(w);
+    if (known < 0) {
+      this.ids.addWords(w);
+      this.pushOpen(host, user, uid, tty, rhost, service, pid, pidStart, audit, bootId, at, w);
+      return;
+    }
+    this.duplicates++;
+    if (at < this.loginAt.get(known)) this.setOpen(known, host, user, uid, tty, rhost, service, pid, pidStart, audit, bootId, at);
   }
 
   /** Session `i`'s columns from an earlier copy of its open (its close, or a close met before it, stay). */
