@@ -10,9 +10,13 @@ import type { RecordSource } from '../queries/record-source.ts';
 import type { Db } from './db.ts';
 import { fleetContacts } from './heartbeat.ts';
 import { checkSchema } from './schema.ts';
+import { orderWindow } from '../input/newest-first.ts';
 
-/** Which of the store's records a query reads: all, those deciding the current sessions, the failed logins. */
-export type FleetRead = 'all' | 'current' | 'failures';
+/**
+ * Which of the store's records a query reads: all (from an instant on, to a cut), those deciding
+ * the current sessions, the failed logins, or what a period from an instant on needs (a report).
+ */
+export type FleetRead = 'all' | 'current' | 'failures' | 'period';
 
 /**
  * What the records of every span a command reads share, asked of the store once per connection:
@@ -125,6 +129,54 @@ function endingsOf(db: Db, opens: ReadonlyArray<LogRecord | null>, host: string 
 }
 
 /**
+ * What a period from `values`' last (an instant) needs of the store (of `host`), in time order:
+ * the reconciler's answer for the period is the same as from everything, but for closes without
+ * an open before it, which are not counted (as a log directory's report read newest first does
+ * not). Everything from the order window before the instant on (a failed login written twice
+ * within it counts once); of what came before, the records of the sessions not over by then:
+ *  - every record of a session with an open or close from then on (its open, its copies, a close
+ *    dated before its open);
+ *  - the opens no named close was ever loaded for (open still, or ended by a boot, a shutdown or a
+ *    close without an id): the one read over all that came before, which the store does itself;
+ *  - of the boots, shutdowns and closes without an id, those of each host from its earliest such
+ *    open on (one before ends none of them), the boots before a shutdown from then on, whose
+ *    kernel the shutdown's line names, and the earlier copies of all those and of those from then
+ *    on (the earliest counts).
+ * A failed login written again after more than the window is counted at its later copy: the
+ * store cannot find the earlier by its event id alone without reading every month.
+ * Sessions over before the period, and failed logins before it, are left out: it would not count them.
+ */
+function periodQuery(values: unknown[], host: string | null): string {
+  const at = `$${values.length}::timestamptz - interval '${orderWindow / 1e6} seconds'`;
+  const on = (table: string) => (host === null ? '' : `AND ${table}.host = $1`);
+  return `WITH later AS (
+      SELECT line, ts, event_id, session_id, event, host FROM logsphere.events a WHERE a.ts >= ${at} ${on('a')}
+    ), earlier AS (
+      SELECT b.line, b.ts, b.event_id, b.host, b.event FROM later a JOIN logsphere.events b ON b.session_id = a.session_id AND b.ts < ${at}
+      WHERE a.session_id IS NOT NULL AND a.event IN ('session_open', 'session_close')
+      UNION SELECT o.line, o.ts, o.event_id, o.host, o.event FROM logsphere.events o WHERE o.event = 'session_open' AND o.ts < ${at} ${on('o')}
+        AND NOT EXISTS (SELECT 1 FROM logsphere.events c WHERE c.session_id = o.session_id AND c.event = 'session_close')
+    ), reach AS MATERIALIZED (
+      SELECT host, min(ts) AS ts FROM earlier WHERE event = 'session_open' GROUP BY host
+    ), reached AS MATERIALIZED (
+      SELECT e.line, e.ts, e.event_id FROM logsphere.ending_events e JOIN reach r ON r.host = e.host AND e.ts >= r.ts WHERE e.ts < ${at} ${on('e')}
+      UNION SELECT e.line, e.ts, e.event_id FROM logsphere.ending_events e WHERE e.event = 'boot' AND e.ts < ${at} ${on('e')}
+        AND e.host IN (SELECT s.host FROM later s WHERE s.event = 'shutdown')
+    ), endings AS (
+      SELECT line, ts, event_id FROM reached
+      UNION SELECT e.line, e.ts, e.event_id FROM (
+        SELECT event_id, ts FROM reached
+        UNION ALL SELECT event_id, ts FROM later WHERE event IN ('boot', 'shutdown') OR (event = 'session_close' AND session_id IS NULL)
+      ) AS k JOIN logsphere.ending_events e ON e.event_id = k.event_id AND e.ts < k.ts AND e.ts < ${at}
+    )
+    SELECT line FROM (
+      SELECT line, ts, event_id FROM later
+      UNION ALL SELECT line, ts, event_id FROM earlier
+      UNION ALL SELECT line, ts, event_id FROM endings
+    ) AS needed ORDER BY ts, event_id`;
+}
+
+/**
  * The records a query needs (of `host`, or every host), in time order, as an input named `name`:
  * all of them (from `from` on), the failed logins, or for the current sessions (`current`) those
  * that decide which sessions are open: the earliest opens of the sessions no named close was
@@ -134,6 +186,8 @@ function endingsOf(db: Db, opens: ReadonlyArray<LogRecord | null>, host: string 
  */
 export async function fleetRecords(db: Db, host: string | null, name: string, what: FleetRead = 'all', from: Micros | null = null): Promise<RecordSource> {
   await schemaChecked(db);
+  // A period from the beginning needs everything.
+  if (what === 'period' && from === null) what = 'all';
   const k = knownOf(db);
   const values: unknown[] = host === null ? [] : [host];
   const onHost = host === null ? '' : 'AND host = $1';
@@ -159,12 +213,17 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
              WHERE event = 'boot' ${beforeFrom} ${onHost}
                AND EXISTS (SELECT 1 FROM logsphere.ending_events s WHERE s.event = 'shutdown' AND s.host = b.host ${fromOn('s.')})
            ) AS needed ORDER BY ts, event_id`
-      : what === 'failures'
+      : what === 'period'
+        ? periodQuery(values, host)
+        : what === 'failures'
         ? `SELECT line FROM logsphere.events WHERE event = 'auth_failure' ${fromOn()} ${onHost} ORDER BY ts, event_id`
         : // The open sessions in any order (one row per session id: the reconciler's answer does
           // not depend on their order), which spares the store a sort of every open's line; then
           // what may have ended them (endingsOf).
           `SELECT line FROM logsphere.open_sessions WHERE true ${onHost}`;
+  // A period's query over every month looks costly to the planner, whose JIT compilation would
+  // then take longer than the query (as in the loader's functions, schema.ts).
+  if (what === 'period') await db.query('SET jit = off');
   const r = await db.query<{ line: string }>(query, values);
   const lines = r.rows.map((row) => row.line);
   // The current sessions' records, parsed as they come (null: not a record).
@@ -191,6 +250,7 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
     // Read from `from` on, the lines at or before the instant before it may lack records.
     ...(from === null || what !== 'all' ? {} : { cut: from - 1 }),
     ...(what === 'current' ? { currentOnly: true } : {}),
+    ...(what === 'period' && from !== null ? { since: from } : {}),
     read: (_paths, onRecord: (record: LogRecord) => void): ReadResult => {
       // Parsed once, where a query may read its source more than once.
       let malformed = 0;

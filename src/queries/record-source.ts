@@ -19,6 +19,11 @@ export interface RecordSource {
   /** Read from an instant on: the lines at or before this one may lack records, and are left out. */
   cut?: Micros;
   /**
+   * Holds what a period from this instant needs, not the sessions over before it: a close whose
+   * open is not among them is not counted as one without an open.
+   */
+  since?: Micros;
+  /**
    * Only the records that decide which sessions are open now (the fleet store's candidates): a
    * close without an id whose open is not among them ended a session already over, not an orphan.
    */

@@ -55,7 +55,7 @@ function loadPeriod(request: ReportRequest, config: Config, how: HistoryRead): {
   const newCollector = () => new FailureCollector({ since: request.since, until: request.until, user: null, host: null });
   if (request.source !== undefined) {
     const collector = newCollector();
-    return { loaded: loadReconciled([request.source.name], config, sourceLiveness(request.source, alive), (r) => collector.add(r), request.source.read), collector };
+    return { loaded: loadReconciled([request.source.name], config, sourceLiveness(request.source, alive), (r) => collector.add(r), request.source.read, request.source.since === undefined), collector };
   }
   if (how === 'auto' && allDirectories(paths)) {
     const collector = newCollector();

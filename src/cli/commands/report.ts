@@ -147,6 +147,7 @@ export const reportCommand = defineCommand({
     const { urlFromSecretsFile } = await import('../../fleet/db.ts');
     const loaded = await config({ secrets: urlFromSecretsFile(options.db, io.env) });
     const { withFleetSource } = await import('../../fleet/fleet-source.ts');
-    return withFleetSource(options.db, loaded, io, options.host ?? null, (source) => report(options, loaded, io, now, stdoutIsTerminal ? width : Infinity, paint, source));
+    // Only what the period needs: the sessions over before it are left in the store.
+    return withFleetSource(options.db, loaded, io, options.host ?? null, (source) => report(options, loaded, io, now, stdoutIsTerminal ? width : Infinity, paint, source), 'period', options.since);
   },
 });
