@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newId } from '../record/ids.ts';
 import { JsonBytes } from '../record/json-bytes.ts';
-import { float64, int32, Interner, StringTable, UuidTable } from './columns.ts';
+import { float64, int32, Interner, StringTable, uuidOfWords, UuidTable, uuidWords } from './columns.ts';
 
 describe('UuidTable', () => {
   it('finds what it stored, by value, through growth, and writes ids back unchanged', () => {
@@ -14,6 +14,30 @@ describe('UuidTable', () => {
     });
     expect(table.find('01900000-0000-7000-8000-000000000000')).toBe(-1);
     expect(table.uuidAt(0)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+describe('uuidWords', () => {
+  // What the words were before they were read digit by digit.
+  const byParseInt = (uuid: string) => [
+    parseInt(uuid.slice(0, 8), 16),
+    parseInt(uuid.slice(9, 13) + uuid.slice(14, 18), 16),
+    parseInt(uuid.slice(19, 23) + uuid.slice(24, 28), 16),
+    parseInt(uuid.slice(28, 36), 16),
+  ];
+
+  it('reads the four words of an id, and gives it back', () => {
+    for (const uuid of ['00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '019ad749-c126-7c9c-9f51-1bb758b27ca2', ...Array.from({ length: 200 }, (_, i) => newId(1_700_000_000_000_000 + i * 7919))]) {
+      expect(uuidWords(uuid)).toEqual(byParseInt(uuid));
+      expect(uuidOfWords(uuidWords(uuid))).toBe(uuid);
+    }
+    expect(uuidWords('019AD749-C126-7C9C-9F51-1BB758B27CA2')).toEqual(byParseInt('019ad749-c126-7c9c-9f51-1bb758b27ca2'));
+  });
+
+  it('reads what is not an id as parseInt does', () => {
+    for (const text of ['', 'not-a-uuid', '019ad749-c126-7c9c-9f51-1bb758b27cz2', '019ad749-c126-7c9c-9f51', '019ad749xc126-7c9c-9f51-1bb758b27ca2', 'g19ad749-c126-7c9c-9f51-1bb758b27ca2']) {
+      expect(uuidWords(text)).toEqual(byParseInt(text));
+    }
   });
 });
 

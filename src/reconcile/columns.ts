@@ -212,12 +212,31 @@ const hex8 = (n: number) => `${hexPairs[n >>> 24]}${hexPairs[(n >>> 16) & 255]}$
 
 /** A lowercase UUID (validated) as four unsigned 32-bit words. */
 export function uuidWords(uuid: string): [number, number, number, number] {
+  const w0 = hexWord(uuid, 0, 8, 8);
+  const w1 = hexWord(uuid, 9, 13, 18);
+  const w2 = hexWord(uuid, 19, 23, 28);
+  const w3 = hexWord(uuid, 28, 36, 36);
+  if (w0 >= 0 && w1 >= 0 && w2 >= 0 && w3 >= 0) return [w0, w1, w2, w3];
+  // Not hex throughout (never a valid record's id): as parseInt reads it.
   return [
     parseInt(uuid.slice(0, 8), 16),
     parseInt(uuid.slice(9, 13) + uuid.slice(14, 18), 16),
     parseInt(uuid.slice(19, 23) + uuid.slice(24, 28), 16),
     parseInt(uuid.slice(28, 36), 16),
   ];
+}
+
+/** The hex digits of `text` from `from` to `dash` and from `dash` + 1 to `to` as one number; -1 if one is not a hex digit. */
+function hexWord(text: string, from: number, dash: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    if (i === dash) continue;
+    const c = text.charCodeAt(i);
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
 }
 
 /** The UUID text of four 32-bit words. */
