@@ -91,6 +91,22 @@ async function importPg(): Promise<typeof import('pg')> {
   }
 }
 
+/** The password ~/.pgpass (or PGPASSFILE) gives a connection; undefined when it gives none. */
+async function pgpassPassword(connection: { host?: string; port?: number; database?: string; user?: string }): Promise<string | undefined> {
+  const [pgpassModule, { Writable }] = await Promise.all([import('pgpass'), import('node:stream')]);
+  const pgpass = (pgpassModule as { default?: typeof pgpassModule.default }).default ?? (pgpassModule as unknown as typeof pgpassModule.default);
+  // Its warnings (a file others may read is not used, as libpq would not) said as ours.
+  pgpass.warnTo(
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        process.stderr.write(`logsphere: ${escapeText(String(chunk).trim().replace(/^WARNING: /, ''))}\n`);
+        done();
+      },
+    }),
+  );
+  return new Promise((resolve) => pgpass(connection, resolve));
+}
+
 /** pg-copy-streams' COPY FROM STDIN: loaded where it is used (ship), not by the queries. */
 let copyFrom: ((text: string) => CopyFromStream) | undefined;
 async function loadCopyFrom(): Promise<(text: string) => CopyFromStream> {
@@ -156,6 +172,18 @@ export async function connect(url: string, applicationName = 'logsphere'): Promi
   } catch (error) {
     throw new DbError(`Cannot use ${shownUrl(url)}: ${error instanceof Error ? error.message : String(error)}`);
   }
+  // A password from ~/.pgpass (or PGPASSFILE), as libpq reads it, asked for only when the server
+  // wants one: node-postgres reads the file itself too, but says at each command that it will stop.
+  let given = (parsed.password ?? '') !== '' || (process.env['PGPASSWORD'] ?? '') !== '';
+  if (!given) {
+    const fromFile = async (connection: Parameters<typeof pgpassPassword>[0]) => {
+      const password = await pgpassPassword(connection);
+      if (password !== undefined) given = true;
+      return password;
+    };
+    // (node-postgres calls it with the connection's parameters, and takes undefined as none.)
+    parsed.password = fromFile as unknown as () => Promise<string>;
+  }
   const open = async (config: PgClientConfig) => {
     // keepAlive: a connection half open (a network gone) fails instead of hanging a following ship.
     const client = new pg.Client({ ...config, application_name: applicationName, connectionTimeoutMillis: 10_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
@@ -174,7 +202,7 @@ export async function connect(url: string, applicationName = 'logsphere'): Promi
   const failed = (error: unknown): DbError => {
     const prefix = `Cannot connect to ${shownUrl(url)}: `;
     const message = error instanceof Error ? error.message : String(error);
-    if ((parsed.password ?? '') !== '' || !/password/i.test(message)) return storeError(error, prefix);
+    if (given || !/password/i.test(message)) return storeError(error, prefix);
     const said = /client password must be a string/.test(message) ? 'the server asks for a password, and none was given' : `${escapeText(message)}; no password was given`;
     return new DbError(`${prefix}${said}: put one in the URL (LOGSPHERE_DATABASE_URL in secrets.env) or in ~/.pgpass`, (error as { code?: string }).code);
   };

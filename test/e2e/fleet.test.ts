@@ -48,8 +48,8 @@ function database(migrated = true): string {
 
 const url = (name: string, user = 'postgres') => (pg as Postgres).url(name, user);
 
-function cli(args: string[], state = `${dir}/state`) {
-  const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: state, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_HOSTNAME: 'relay', TZ: 'UTC', PATH: '/usr/bin:/bin' };
+function cli(args: string[], state = `${dir}/state`, extra: Record<string, string> = {}) {
+  const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: state, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_HOSTNAME: 'relay', TZ: 'UTC', PATH: '/usr/bin:/bin', ...extra };
   return spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 28 });
 }
 
@@ -987,6 +987,23 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
       await waitFor('pg_hba.conf read again', () => (/password/.test(cli(['last', '--db', url('postgres', 'pwmd5')]).stderr) ? true : null), 30_000);
       expect(cli(['last', '--db', url('postgres', 'pwscram')]).stderr).toBe(`logsphere: Cannot connect to ${url('postgres', 'pwscram')}: the server asks for a password, and none was given: put one in the URL (LOGSPHERE_DATABASE_URL in secrets.env) or in ~/.pgpass\n`);
       expect(cli(['last', '--db', url('postgres', 'pwmd5')]).stderr).toBe(`logsphere: Cannot connect to ${url('postgres', 'pwmd5')}: password authentication failed for user "pwmd5"; no password was given: put one in the URL (LOGSPHERE_DATABASE_URL in secrets.env) or in ~/.pgpass\n`);
+      // A password file (PGPASSFILE, or ~/.pgpass), as libpq reads it: the password it gives is
+      // used, and nothing else is said (node-postgres's own reading says it is deprecated).
+      const passfile = `${dir}/pgpass`;
+      writeFileSync(passfile, `127.0.0.1:${pg?.port}:*:pwscram:x\n127.0.0.1:${pg?.port}:*:pwmd5:wrong\n`);
+      chmodSync(passfile, 0o600);
+      const withFile = (user: string) => cli(['last', '--db', url('postgres', user)], `${dir}/state`, { PGPASSFILE: passfile }).stderr;
+      expect(withFile('pwscram')).toBe('logsphere: The database has no LogSphere schema: run `logsphere db migrate --db URL` first\n');
+      // A wrong one, from the file or from PGPASSWORD, is not called missing.
+      const wrong = `logsphere: Cannot connect to ${url('postgres', 'pwmd5')}: password authentication failed for user "pwmd5"\n`;
+      expect(withFile('pwmd5')).toBe(wrong);
+      expect(cli(['last', '--db', url('postgres', 'pwmd5')], `${dir}/state`, { PGPASSWORD: 'wrong' }).stderr).toBe(wrong);
+      // A file others may read is not used, as libpq would not.
+      chmodSync(passfile, 0o644);
+      expect(withFile('pwscram')).toBe(
+        `logsphere: password file "${passfile}" has group or world access; permissions should be u=rw (0600) or less\n` +
+          `logsphere: Cannot connect to ${url('postgres', 'pwscram')}: the server asks for a password, and none was given: put one in the URL (LOGSPHERE_DATABASE_URL in secrets.env) or in ~/.pgpass\n`,
+      );
     } finally {
       writeFileSync(hba, before);
       pg?.sql('SELECT pg_reload_conf()');
