@@ -1,3 +1,4 @@
+import { UsageError } from './usage.ts';
 import { describe, expect, it } from 'vitest';
 import { attachDashValues, parseCommandArgs } from './args.ts';
 
@@ -37,5 +38,13 @@ describe('parseCommandArgs()', () => {
     expect(() => parseCommandArgs({ args: ['--since'], options, strict: true })).toThrow(/argument missing/);
     expect(() => parseCommandArgs({ args: ['--bogus'], options, strict: true })).toThrow(/Unknown option '--bogus'/);
     expect(() => parseCommandArgs({ args: ['-x', 'alice'], options, strict: true })).toThrow(/Unexpected argument 'alice'/);
+  });
+
+  it('says what --db takes when its URL is missing', () => {
+    const withDb = { ...options, db: { type: 'string' } } as const;
+    expect(() => parseCommandArgs({ args: ['--json', '--db'], options: withDb, strict: true })).toThrow(
+      new UsageError('--db needs a URL (--db URL), or --db= for LOGSPHERE_DATABASE_URL from /etc/logsphere/secrets.env'),
+    );
+    expect(parseCommandArgs({ args: ['--db='], options: withDb, strict: true }).values).toEqual({ db: '' });
   });
 });

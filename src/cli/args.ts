@@ -5,6 +5,7 @@
 // (`--since=-7d`, `-n-5`) before parsing, so error messages and exit codes stay parseArgs'.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './usage.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -52,6 +53,14 @@ export function attachDashValues(args: readonly string[], options: Options): str
 
 /** node:util parseArgs over `config.args` with values that start with `-` attached (see above). */
 export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
-  // The same configuration with other words: the result has the type parseArgs gives `config`.
-  return parseArgs({ ...config, args: attachDashValues(config.args ?? [], config.options ?? {}) }) as ReturnType<typeof parseArgs<T>>;
+  try {
+    // The same configuration with other words: the result has the type parseArgs gives `config`.
+    return parseArgs({ ...config, args: attachDashValues(config.args ?? [], config.options ?? {}) }) as ReturnType<typeof parseArgs<T>>;
+  } catch (error) {
+    // `--db` last, without its URL: what it takes, and the form that takes the configured one.
+    if (config.options?.['db']?.type === 'string' && (error as Error).message === "Option '--db <value>' argument missing") {
+      throw new UsageError('--db needs a URL (--db URL), or --db= for LOGSPHERE_DATABASE_URL from /etc/logsphere/secrets.env');
+    }
+    throw error;
+  }
 }
