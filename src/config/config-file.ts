@@ -13,6 +13,7 @@
 
 import { configPathFrom, defaultConfigPath, secretsPathFor, type ConfigSources } from './config.ts';
 import { describeFileType, errorCode } from '../store/errors.ts';
+import { parseEnvFile } from './env-file.ts';
 import { fs } from '../sys/fs.ts';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = fs.constants;
@@ -107,6 +108,7 @@ export function configSources(
     }
   };
   const fileText = read(filePath, 'using the defaults and the environment');
+  if (fileText !== null) warnings.push(...secretsInSight(filePath, fileText));
   const sources: ConfigSources & { warnings: string[] } = { env, fileText, filePath, warnings };
   if (options.secrets) {
     const secretsPath = secretsPathFor(filePath);
@@ -117,4 +119,39 @@ export function configSources(
     }
   }
   return sources;
+}
+
+/** The user and password of a URL's text: scheme://user:password@. */
+export const passwordInText = /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)[^@/?#]*@/i;
+
+/** Whether a URL's text carries a password (user:password@, or ?password=). */
+export function urlCarriesPassword(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.password !== '' || parsed.searchParams.has('password');
+  } catch {
+    // libpq's postgresql://user:password@/db?host=/run/postgresql, which is no WHATWG URL.
+    return passwordInText.test(url) || /[?&]password=/i.test(url);
+  }
+}
+
+/**
+ * A warning for secrets in a config file others than root may read (the config file is
+ * world-readable as installed; secrets go in the root-only secrets.env beside it): the mail
+ * password, the webhook URL (its token), a database URL with a password.
+ */
+function secretsInSight(path: string, text: string): string[] {
+  let mode: number;
+  try {
+    mode = fs.statSync(path).mode;
+  } catch {
+    return [];
+  }
+  if ((mode & 0o044) === 0) return [];
+  const values = parseEnvFile(text).values;
+  const secret = (['LOGSPHERE_SMTP_PASSWORD', 'LOGSPHERE_WEBHOOK_URL', 'LOGSPHERE_DATABASE_URL'] as const).filter(
+    (key) => values[key] !== undefined && values[key] !== '' && (key !== 'LOGSPHERE_DATABASE_URL' || urlCarriesPassword(values[key] as string)),
+  );
+  if (secret.length === 0) return [];
+  return [`${path} sets ${secret.join(', ')}, and others than root can read it: put ${secret.length === 1 ? 'it' : 'them'} in ${secretsPathFor(path)} (owner root, mode 0600)`];
 }

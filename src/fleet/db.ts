@@ -11,6 +11,7 @@ import type { ClientConfig as PgClientConfig } from 'pg';
 import type { CopyStreamQuery as CopyFromStream } from 'pg-copy-streams';
 import { UsageError } from '../cli/usage.ts';
 import { escapeText } from '../text/terminal.ts';
+import { passwordInText, urlCarriesPassword } from '../config/config-file.ts';
 
 /** The queries the store makes; a pg Client. */
 export interface Db {
@@ -42,21 +43,10 @@ export function urlFromSecretsFile(option: string | null | undefined, env: Reado
   return (option ?? '') === '' && env['LOGSPHERE_DATABASE_URL'] === undefined;
 }
 
-/** The user and password of a URL's text: scheme://user:password@. */
-const passwordInText = /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)[^@/?#]*@/i;
-
 /** A warning for a URL on the command line that carries a password; null otherwise. */
 export function passwordWarning(url: DbUrl): string | null {
   if (!url.fromCommandLine) return null;
-  let carries: boolean;
-  try {
-    const parsed = new URL(url.url);
-    carries = parsed.password !== '' || parsed.searchParams.has('password');
-  } catch {
-    // libpq's postgresql://user:password@/db?host=/run/postgresql, which is no WHATWG URL.
-    carries = passwordInText.test(url.url) || /[?&]password=/i.test(url.url);
-  }
-  if (!carries) return null;
+  if (!urlCarriesPassword(url.url)) return null;
   return 'the --db URL carries a password, which any user can read with ps: put LOGSPHERE_DATABASE_URL in /etc/logsphere/secrets.env (mode 0600) or use ~/.pgpass';
 }
 

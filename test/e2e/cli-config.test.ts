@@ -193,4 +193,24 @@ describe.skipIf(missing({ root: true }))('the secrets file', () => {
     expect(again.stderr).toContain(`logsphere: ${d}/secrets.env is readable by others than root: make it mode 0600\n`);
     expect(posted).toHaveLength(2);
   });
+
+  it('warns of secrets in a config file others can read, at any command', () => {
+    const d = logDir('secrets-in-config');
+    const env = { LOGSPHERE_CONFIG: `${d}/logsphere.env`, LOGSPHERE_STATE_DIR: `${d}/state`, PATH: '/usr/bin:/bin' };
+    const stderrWith = (values: Record<string, string>, mode = 0o644) => {
+      writeConfigFile(`${d}/logsphere.env`, { LOGSPHERE_LOG_DIR: `${d}/log`, ...values }, mode);
+      const r = cli(['last', '--json'], env);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toHaveLength(1);
+      return r.stderr;
+    };
+    const put = (names: string, them: boolean) =>
+      `logsphere: ${d}/logsphere.env sets ${names}, and others than root can read it: put ${them ? 'them' : 'it'} in ${d}/secrets.env (owner root, mode 0600)\n`;
+    expect(stderrWith({ LOGSPHERE_DATABASE_URL: 'postgresql://fleet:s3cret@db.example.net/fleet' })).toBe(put('LOGSPHERE_DATABASE_URL', false));
+    expect(stderrWith({ LOGSPHERE_DATABASE_URL: 'postgresql://fleet@/fleet?host=/run/postgresql&password=s3cret' })).toBe(put('LOGSPHERE_DATABASE_URL', false));
+    expect(stderrWith({ LOGSPHERE_SMTP_PASSWORD: 'hunter2', LOGSPHERE_WEBHOOK_URL: 'https://hooks.example.net/T0/secret' })).toBe(put('LOGSPHERE_SMTP_PASSWORD, LOGSPHERE_WEBHOOK_URL', true));
+    // A URL without a password is no secret; a file only root reads holds them safely.
+    expect(stderrWith({ LOGSPHERE_DATABASE_URL: 'postgresql://fleet@db.example.net/fleet' })).toBe('');
+    expect(stderrWith({ LOGSPHERE_SMTP_PASSWORD: 'hunter2' }, 0o600)).toBe('');
+  });
 });
