@@ -212,10 +212,11 @@ const hex8 = (n: number) => `${hexPairs[n >>> 24]}${hexPairs[(n >>> 16) & 255]}$
 
 /** A lowercase UUID (validated) as four unsigned 32-bit words. */
 export function uuidWords(uuid: string): [number, number, number, number] {
-  const w0 = hexWord(uuid, 0, 8, 8);
-  const w1 = hexWord(uuid, 9, 13, 18);
-  const w2 = hexWord(uuid, 19, 23, 28);
-  const w3 = hexWord(uuid, 28, 36, 36);
+  const w0 = hexOf(uuid, 0, 8);
+  const w1 = hexOf(uuid, 9, 13) * 0x10000 + hexOf(uuid, 14, 18);
+  const w2 = hexOf(uuid, 19, 23) * 0x10000 + hexOf(uuid, 24, 28);
+  const w3 = hexOf(uuid, 28, 36);
+  // (NaN where a digit is not hex: every comparison with it is false.)
   if (w0 >= 0 && w1 >= 0 && w2 >= 0 && w3 >= 0) return [w0, w1, w2, w3];
   // Not hex throughout (never a valid record's id): as parseInt reads it.
   return [
@@ -226,14 +227,12 @@ export function uuidWords(uuid: string): [number, number, number, number] {
   ];
 }
 
-/** The hex digits of `text` from `from` to `dash` and from `dash` + 1 to `to` as one number; -1 if one is not a hex digit. */
-function hexWord(text: string, from: number, dash: number, to: number): number {
+/** The hex digits of `text` from `from` to `to` as a number; NaN if one is not a hex digit. */
+function hexOf(text: string, from: number, to: number): number {
   let value = 0;
   for (let i = from; i < to; i++) {
-    if (i === dash) continue;
     const c = text.charCodeAt(i);
-    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
-    if (digit < 0) return -1;
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : Number.NaN;
     value = value * 16 + digit;
   }
   return value;
