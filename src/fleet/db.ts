@@ -16,6 +16,8 @@ import { passwordInText, urlCarriesPassword } from '../config/config-file.ts';
 /** The queries the store makes; a pg Client. */
 export interface Db {
   query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  /** A query whose rows are handed to `onRow` as they arrive, none kept: an answer of any size costs a row in memory. */
+  each<R = Record<string, unknown>>(text: string, values: unknown[], onRow: (row: R) => void): Promise<void>;
   /** A COPY ... FROM STDIN: the stream to write its data to. */
   copyFrom(text: string): Promise<Writable>;
   end(): Promise<void>;
@@ -217,6 +219,22 @@ export async function connect(url: string, applicationName = 'logsphere'): Promi
         throw storeError(error);
       }
     },
+    each: <R>(text: string, values: unknown[], onRow: (row: R) => void) =>
+      new Promise<void>((resolve, reject) => {
+        const query = new pg.Query(text, values);
+        let thrown: { error: unknown } | null = null;
+        query.on('row', (row: R) => {
+          if (thrown !== null) return;
+          try {
+            onRow(row);
+          } catch (error) {
+            thrown = { error };
+          }
+        });
+        query.on('error', (error: unknown) => reject(storeError(error)));
+        query.on('end', () => (thrown === null ? resolve() : reject(thrown.error)));
+        client.query(query);
+      }),
     copyFrom: async (text: string) => {
       copyFrom ??= await loadCopyFrom();
       return client.query(copyFrom(text));

@@ -5,7 +5,7 @@
 // session id on that host for that user since then (one of them may be its close). The query
 // then answers from them as it does from every record.
 
-import { formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
+import { formatTimestamp, type Micros } from '../record/time.ts';
 import type { LogRecord } from '../record/types.ts';
 import type { ReadResult } from '../input/inputs.ts';
 import type { RecordSource } from '../queries/record-source.ts';
@@ -37,7 +37,9 @@ export async function fleetLastLoginRecords(db: Db, request: FleetLastLoginsRequ
   // The store's user_name holds no NUL (ship.ts), nor can a command-line argument.
   if (request.user !== null) add((n) => `user_name = ${n}`, request.user);
   if (request.since !== null) add((n) => `ts >= ${n}::timestamptz`, formatTimestamp(request.since));
-  // Ties of one instant go to the greatest session id, as the reconciler orders them.
+  // Ties of one instant go to the greatest session id, as the reconciler orders them. The records
+  // come in no order: the reconciler's answer does not depend on it, and a sort of every host's
+  // and user's latest session would spill to disk.
   const query = `
     WITH latest AS (
       SELECT DISTINCT ON (host, user_name) session_id, host, user_name, ts FROM logsphere.events
@@ -45,16 +47,26 @@ export async function fleetLastLoginRecords(db: Db, request: FleetLastLoginsRequ
         ${where.map((w) => `AND ${w}`).join(' ')}
       ORDER BY host, user_name, ts DESC, session_id DESC
     )
-    SELECT line FROM (
-      SELECT e.line, e.ts, e.event_id FROM logsphere.events e WHERE e.session_id IN (SELECT session_id FROM latest)
-      UNION ALL
-      SELECT e.line, e.ts, e.event_id FROM logsphere.events e JOIN latest l ON e.host = l.host AND e.user_name = l.user_name AND e.ts >= l.ts
-      WHERE e.event = 'session_close' AND e.session_id IS NULL
-    ) AS needed ORDER BY ts, event_id`;
-  const r = await db.query<{ line: string }>(query, values);
-  const records = r.rows.map((row) => parseRecordLine(row.line));
+    SELECT e.line, CASE WHEN e.event = 'session_open' THEN (extract(epoch FROM e.ts) * 1000000)::bigint::text END AS opened
+    FROM latest l JOIN logsphere.events e ON e.session_id = l.session_id
+    UNION ALL
+    SELECT e.line, NULL FROM logsphere.events e JOIN latest l ON e.host = l.host AND e.user_name = l.user_name AND e.ts >= l.ts
+    WHERE e.event = 'session_close' AND e.session_id IS NULL`;
+  // Every host's and user's latest login: as many sessions as the store holds pairs of them, each
+  // found by its id in every month's index, would take longer than one read of every month (the
+  // planner cannot tell how many there are). Narrowed to a host or a user, a few, found by their ids.
+  const everyone = request.host === null && request.user === null;
+  if (everyone) await db.query('SET enable_nestloop = off');
+  // The lines as they come, kept as text (parsed as they are read): a record parsed takes more
+  // room than its line, and the answer may hold every session of a year.
+  let lines: string[] | null = [];
   let earliest = Infinity;
-  for (const record of records) if (record?.event === 'session_open') earliest = Math.min(earliest, parseTimestamp(record.ts) ?? Infinity);
+  const kept = lines;
+  await db.each<{ line: string; opened: string | null }>(query, values, ({ line, opened }) => {
+    kept.push(line);
+    if (opened !== null) earliest = Math.min(earliest, Number(opened));
+  });
+  if (everyone) await db.query('RESET enable_nestloop');
   return {
     name,
     beginning: null,
@@ -62,11 +74,16 @@ export async function fleetLastLoginRecords(db: Db, request: FleetLastLoginsRequ
     // sessions are not closes without an open, which a cut before the earliest login says.
     ...(Number.isFinite(earliest) ? { cut: earliest - 1 } : {}),
     read: (_paths, onRecord: (record: LogRecord) => void): ReadResult => {
+      // Read once (lastlog reconciles its records once), each line let go as it is read.
+      if (lines === null) throw new Error('the latest logins are read once');
       let malformed = 0;
-      for (const record of records) {
+      for (let k = 0; k < lines.length; k++) {
+        const record = parseRecordLine(lines[k] as string);
+        lines[k] = '';
         if (record !== null) onRecord(record);
         else malformed++;
       }
+      lines = null;
       return { malformed: malformed > 0 ? [{ path: name, count: malformed }] : [], damaged: [], skipped: [] };
     },
   };

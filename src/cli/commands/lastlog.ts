@@ -150,11 +150,19 @@ export function lastlogText(logins: readonly LastLogin[], wide: boolean): string
   if (hosts.size > 1) for (const h of ['Host', ...hosts]) hostWidth = Math.max(hostWidth, charLength(h));
   const line = (host: string, user: string, port: string, from: string, latest: string) =>
     `${hostWidth > 0 ? `${pad(host, hostWidth)} ` : ''}${pad(user, 16)} ${pad(port, 8)} ${pad(from, 42)} ${latest}\n`;
-  let out = line('Host', 'Username', 'Port', 'From', 'Latest');
+  // Joined a thousand rows at a time: one string grown row by row is a chain of all its pieces
+  // until it is written, which for every login of a fleet is gigabytes.
+  const chunks: string[] = [];
+  let rows = [line('Host', 'Username', 'Port', 'From', 'Latest')];
   for (const l of logins) {
-    out += line(escapeText(l.host ?? ''), escapeText(l.user), cell(l.tty, 8, wide), escapeText(l.rhost ?? ''), l.at === null ? never : latestTime(l.at));
+    rows.push(line(escapeText(l.host ?? ''), escapeText(l.user), cell(l.tty, 8, wide), escapeText(l.rhost ?? ''), l.at === null ? never : latestTime(l.at)));
+    if (rows.length === 1000) {
+      chunks.push(rows.join(''));
+      rows = [];
+    }
   }
-  return out;
+  chunks.push(rows.join(''));
+  return chunks.join('');
 }
 
 export function loginJson(l: LastLogin) {
