@@ -4,13 +4,14 @@
 
 import type { ReadResult } from '../input/inputs.ts';
 import { formatTimestamp, parseTimestamp, type Micros } from '../record/time.ts';
-import type { LogRecord } from '../record/types.ts';
+import type { LogRecord, SessionCloseRecord } from '../record/types.ts';
 import { parseRecordLine } from '../record/validate.ts';
 import type { RecordSource } from '../queries/record-source.ts';
 import type { Db } from './db.ts';
 import { fleetContacts } from './heartbeat.ts';
 import { checkSchema } from './schema.ts';
 import { orderWindow } from '../input/newest-first.ts';
+import { pairingKey } from '../reconcile/reconcile.ts';
 
 /**
  * Which of the store's records a query reads: all (from an instant on, to a cut), those deciding
@@ -129,6 +130,37 @@ function endingsOf(db: Db, opens: ReadonlyArray<LogRecord | null>, host: string 
 }
 
 /**
+ * Of the opens a close without a session id among `endings` may pair with, those `opens` lack: a
+ * close pairs with the latest earlier open of its process that has no close (reconcile.ts,
+ * pairUnnamed), which may be one a boot or shutdown ended (not among the open sessions), and then
+ * not one of those. The opens of the close's host and user up to it, with no close stored and not
+ * among the open sessions, of the close's process. Only hosts with such closes are read.
+ */
+async function pairableOpens(db: Db, endings: ReadonlyArray<LogRecord | null>, opens: ReadonlyArray<LogRecord | null>): Promise<LogRecord[]> {
+  const closes = endings.filter((r): r is SessionCloseRecord => r !== null && r.event === 'session_close' && r.session_id === null);
+  if (closes.length === 0) return [];
+  const r = await db.query<{ line: string }>(
+    `SELECT DISTINCT e.line FROM unnest($1::uuid[], $2::timestamptz[]) AS k(event_id, ts)
+     JOIN logsphere.events c ON c.event_id = k.event_id AND c.ts = k.ts
+     JOIN logsphere.events e ON e.host = c.host AND e.user_name IS NOT DISTINCT FROM c.user_name AND e.ts <= c.ts
+       AND e.event = 'session_open' AND e.session_id IS NOT NULL
+     WHERE NOT EXISTS (SELECT 1 FROM logsphere.events n WHERE n.session_id = e.session_id AND n.event = 'session_close')
+       AND NOT EXISTS (SELECT 1 FROM logsphere.open_sessions s WHERE s.session_id = e.session_id)`,
+    [closes.map((c) => c.event_id), closes.map((c) => c.ts)],
+  );
+  const keys = new Set(closes.map(pairingKey));
+  const known = new Set(opens.map((o) => o?.event_id));
+  const more: LogRecord[] = [];
+  for (const row of r.rows) {
+    const record = parseRecordLine(row.line);
+    if (record === null || record.event !== 'session_open' || known.has(record.event_id) || !keys.has(pairingKey(record))) continue;
+    known.add(record.event_id);
+    more.push(record);
+  }
+  return more;
+}
+
+/**
  * What a period from `values`' last (an instant) needs of the store (of `host`), in time order:
  * the reconciler's answer for the period is the same as from everything, but for closes without
  * an open before it, which are not counted (as a log directory's report read newest first does
@@ -229,9 +261,17 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
   // The current sessions' records, parsed as they come (null: not a record).
   let current: Array<LogRecord | null> | undefined;
   if (what === 'current') {
-    current = lines.map(parseRecordLine);
+    const opens = lines.map(parseRecordLine);
     lines.length = 0;
-    for (const row of (await endingsOf(db, current, host)).rows) current.push(parseRecordLine(row.line));
+    const endingsFor = async () => (await endingsOf(db, opens, host)).rows.map((row) => parseRecordLine(row.line));
+    let endings = await endingsFor();
+    // The sessions a boot or shutdown ended that a close without an id may pair with instead
+    // (reconcile.ts, pairUnnamed), each with what ended it: read until no close brings another.
+    for (let more = await pairableOpens(db, endings, opens); more.length > 0; more = await pairableOpens(db, endings, opens)) {
+      opens.push(...more);
+      endings = await endingsFor();
+    }
+    current = [...opens, ...endings];
   }
   // `sessions` names no beginning.
   let beginning: Micros | null = null;

@@ -492,6 +492,37 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(whole30.stderr).toMatch(/^logsphere: skipped 1 malformed line in postgresql:\/\/\S+\n$/);
   });
 
+  it('pairs a close without a session id with the open the files pair it with, one a boot ended', () => {
+    const name = database();
+    const at = Date.parse('2026-05-01T00:00:00Z') * 1000;
+    const origin = (host: string, boot: string, source: 'pam' | 'systemd' = 'pam') => ({ host, boot_id: `7a2fbc11-fb9c-496f-9b67-0000000000${boot}`, source }) as const;
+    const login = (user: string): build.Login => ({ user, uid: 1000, tty: 'tty1', rhost: null, ruser: null, service: 'login', pid: 812, pid_start: 940 });
+    const records: LogRecord[] = [];
+    // On p1: eve's login of the second boot, dated before the first boot's by a clock not yet set;
+    // her login of the first boot, by a process of the same pid and start, ended by the second
+    // boot; then a close of that process without a session id. It pairs with the latest earlier
+    // open without a close, the first boot's: the second boot's login is current.
+    const current = build.sessionOpen(origin('p1', 'b2'), login('eve'), at);
+    records.push(current, build.sessionOpen(origin('p1', 'b1'), login('eve'), at + 60e6));
+    records.push(build.boot(origin('p1', 'b2', 'systemd'), at + 3600e6, '6.1.0', at + 3590e6));
+    records.push(build.sessionClose(origin('p1', 'b2'), login('eve'), at + 7200e6, null));
+    // On p2, the same without the boot: the close pairs with the later open, the earlier is current.
+    const earlier = build.sessionOpen(origin('p2', 'b2'), login('fay'), at);
+    records.push(earlier, build.sessionOpen(origin('p2', 'b2'), login('fay'), at + 60e6), build.sessionClose(origin('p2', 'b2'), login('fay'), at + 7200e6, null));
+    const whole = file('pairing/sessions.jsonl', records.map(build.toLine));
+    const shipped = cli(['ship', '--once', '--db', url(name), '--checkpoint', 'pairing', '--input', whole]);
+    expect([shipped.status, shipped.stderr]).toEqual([0, '']);
+    const unheard = (text: string) => text.replaceAll(',"verified":false,"host_last_contact":null}', '}');
+    for (const args of [[], ['--host', 'p1'], ['--host', 'p2']]) {
+      const fromFiles = cli(['sessions', '--json', '--include-gone', ...args, '--input', whole]);
+      const fromStore = cli(['sessions', '--json', '--include-gone', ...args, '--db', url(name)]);
+      expect([fromStore.status, fromStore.stderr]).toEqual([0, '']);
+      expect(unheard(fromStore.stdout)).toBe(fromFiles.stdout);
+    }
+    const listed = JSON.parse(cli(['sessions', '--json', '--db', url(name)]).stdout) as Array<{ session_id: string }>;
+    expect(listed.map((s) => s.session_id)).toEqual([current.session_id, earlier.session_id]);
+  });
+
   it('reads the newest failed logins back from the newest record only as far as they need, with the files\' answers', () => {
     const name = database();
     const t0 = Date.parse('2026-04-01T00:00:00Z') * 1000;
