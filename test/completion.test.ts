@@ -68,7 +68,7 @@ async function help(args: string[]): Promise<string> {
   const out: string[] = [];
   const process: Process = {
     // Wide: each option's description on its term's line.
-    env: { LOGSPHERE_CONFIG: '/nonexistent/logsphere.env', COLUMNS: '1000' },
+    env: { LOGSPHERE_CONFIG: '/dev/null', COLUMNS: '1000' },
     stdout: (text) => void out.push(typeof text === 'string' ? text : Buffer.from(text).toString()),
     stderr: () => undefined,
     stdoutIsTerminal: false,

@@ -32,7 +32,7 @@ const page = (file: string) => (pages[file] as ManPage).roff;
 async function help(args: string[]): Promise<string> {
   const out: string[] = [];
   const process: Process = {
-    env: { LOGSPHERE_CONFIG: '/nonexistent/logsphere.env' },
+    env: { LOGSPHERE_CONFIG: '/dev/null' },
     stdout: (text) => void out.push(typeof text === 'string' ? text : Buffer.from(text).toString()),
     stderr: () => undefined,
     stdoutIsTerminal: false,

@@ -10,7 +10,7 @@
 //    years rewritten in the lines as in the columns).
 // Needs root (the server runs as postgres). Usage: node scripts/lib/bench-fleet.mjs [--runs N]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +77,10 @@ try {
   asPostgres(`${pgBin}/initdb`, ['-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres']);
   asPostgres(`${pgBin}/pg_ctl`, ['-D', `${dir}/data`, '-l', `${dir}/server.log`, '-w', 'start', '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c max_wal_size=4GB`]);
   started = true;
-  const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run` };
+  // An empty configuration: the defaults.
+  writeFileSync(`${dir}/logsphere.env`, '', { mode: 0o644 });
+  chmodSync(`${dir}/logsphere.env`, 0o644);
+  const env = { LOGSPHERE_CONFIG: `${dir}/logsphere.env`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run` };
 
   const hosts = 1000;
   console.log(`fleet store: a private PostgreSQL 15; a log of ${values.sessions} sessions over ${hosts} hosts and 52 weeks, one in 25 left open`);

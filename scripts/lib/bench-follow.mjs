@@ -8,7 +8,7 @@
 //    the rounds' p50, p99 and max.
 // Usage: node scripts/lib/bench-follow.mjs [--rounds N] [--appends N] [--sessions N]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -33,7 +33,10 @@ try {
   const gen = spawnSync(process.execPath, [`${root}scripts/lib/gen-history.mjs`, `${dir}/history`, '--sessions', values.sessions, '--hosts', '50'], { stdio: 'inherit' });
   if (gen.status !== 0) throw new Error('gen-history failed');
   const events = 2 * Number(values.sessions) + 50;
-  const env = { PATH: '/usr/bin:/bin', LOGSPHERE_CONFIG: `${dir}/none`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run` };
+  // An empty configuration: the defaults.
+  writeFileSync(`${dir}/logsphere.env`, '', { mode: 0o644 });
+  chmodSync(`${dir}/logsphere.env`, 0o644);
+  const env = { PATH: '/usr/bin:/bin', LOGSPHERE_CONFIG: `${dir}/logsphere.env`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run` };
   const seconds = { ecs: [], otel: [], raw: [] };
   for (let round = 0; round < rounds; round++) {
     for (const format of Object.keys(seconds)) {

@@ -7,7 +7,7 @@
 // (38 s for such a line); one that does not reads the line in about the time of the records.
 // Usage: node scripts/lib/bench-long-line.mjs [--rounds N]
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -46,7 +46,10 @@ try {
   writeSync(out, first);
   closeSync(out);
 
-  const env = { PATH: '/usr/bin:/bin', LOGSPHERE_CONFIG: `${dir}/none`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_LOG_DIR: `${dir}/log` };
+  // An empty configuration: the defaults.
+  writeFileSync(`${dir}/logsphere.env`, '', { mode: 0o644 });
+  chmodSync(`${dir}/logsphere.env`, 0o644);
+  const env = { PATH: '/usr/bin:/bin', LOGSPHERE_CONFIG: `${dir}/logsphere.env`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_LOG_DIR: `${dir}/log` };
   const timed = (args) => {
     const start = process.hrtime.bigint();
     const r = spawnSync(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });

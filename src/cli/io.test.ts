@@ -117,7 +117,7 @@ describe.skipIf(!existsSync(cliBundle))('the CLI\'s output', () => {
       user: 'dave', uid: 1000, tty: `pts/${i}`, rhost: '203.0.113.7', ruser: null, service: 'sshd', pid: 4242 + i, pid_start: 77,
     })}\n`);
     writeFileSync(`${dir}/log.jsonl`, lines.join(''));
-    const env = { LOGSPHERE_CONFIG: `${dir}/none.env`, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: `${dir}/state` };
+    const env = { LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: `${dir}/state` };
     const args = [cliBundle, 'sessions', '--json', '--input', `${dir}/log.jsonl`];
     const expected = spawnSync(nodePath, args, { encoding: 'utf8', env, maxBuffer: 1 << 24 }).stdout;
     expect(expected.length).toBeGreaterThan(1 << 18);

@@ -12,7 +12,7 @@ function fakeProcess(env: Record<string, string> = {}) {
   const err: string[] = [];
   const handlers: Array<() => void> = [];
   const process: Process = {
-    env: { LOGSPHERE_CONFIG: '/nonexistent/logsphere.env', ...env },
+    env: { LOGSPHERE_CONFIG: '/dev/null', ...env },
     stdout: (text) => void out.push(typeof text === 'string' ? text : Buffer.from(text).toString()),
     stderr: (text) => void err.push(text),
     stdoutIsTerminal: false,

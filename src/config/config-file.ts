@@ -14,12 +14,16 @@
 import { configPathFrom, defaultConfigPath, secretsPathFor, type ConfigSources } from './config.ts';
 import { describeFileType, errorCode } from '../store/errors.ts';
 import { parseEnvFile } from './env-file.ts';
+import { escapeText } from '../text/terminal.ts';
 import { fs } from '../sys/fs.ts';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = fs.constants;
 
 /** A config file is a few hundred bytes; anything this large is not one. */
 export const maxConfigBytes = 64 * 1024;
+
+/** What LOGSPHERE_CONFIG names for no configuration file (the CLI's defaults and environment only). */
+export const noConfigFile = '/dev/null';
 
 /** Thrown when a configuration file is not one root can trust. */
 export class UntrustedFileError extends Error {
@@ -98,22 +102,34 @@ export function configSources(
   const filePath = configPathFrom(env);
   const root = (process.geteuid?.() ?? 0) === 0;
   const warnings: string[] = [];
+  // Whether the last file read was not there (readConfigFile's null), not merely unreadable.
+  let absent = false;
   const read = (path: string, what: string): string | null => {
+    absent = false;
     try {
-      return readConfigFile(path, root ? [0] : null);
+      const text = readConfigFile(path, root ? [0] : null);
+      absent = text === null;
+      return text;
     } catch (error) {
       if (root || errorCode(error) !== 'EACCES') throw error;
-      warnings.push(`Cannot read ${path}: EACCES; ${what}`);
+      warnings.push(`Cannot read ${escapeText(path)}: EACCES; ${what}`);
       return null;
     }
   };
-  const fileText = read(filePath, 'using the defaults and the environment');
+  // LOGSPHERE_CONFIG=/dev/null (that name): no file, the defaults and the environment only.
+  const none = filePath === noConfigFile;
+  const fileText = none ? null : read(filePath, 'using the defaults and the environment');
   if (fileText !== null) warnings.push(...secretsInSight(filePath, fileText));
+  // The default file may be absent (the defaults are the configuration); one named on purpose is
+  // meant to be there, and a mistyped name would otherwise go unseen.
+  else if (absent && env['LOGSPHERE_CONFIG']) {
+    warnings.push(`${escapeText(filePath)} (LOGSPHERE_CONFIG) does not exist: using the defaults and the environment; LOGSPHERE_CONFIG=${noConfigFile} for no file`);
+  }
   const sources: ConfigSources & { warnings: string[] } = { env, fileText, filePath, warnings };
   if (options.secrets) {
     const secretsPath = secretsPathFor(filePath);
     sources.secretsPath = secretsPath;
-    sources.secretsText = read(secretsPath, 'going on without its secrets');
+    sources.secretsText = none ? null : read(secretsPath, 'going on without its secrets');
     if (sources.secretsText !== null && root && (fs.statSync(secretsPath).mode & 0o077) !== 0) {
       warnings.push(`${secretsPath} is readable by others than root: make it mode 0600`);
     }

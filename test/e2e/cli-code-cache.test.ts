@@ -53,7 +53,7 @@ beforeAll(() => {
   writeFileSync(`${dir}/package.json`, '{ "type": "commonjs" }\n');
   const gen = spawnSync(nodePath, [`${repoRoot}scripts/lib/gen-history.mjs`, `${dir}/h`, '--sessions', '400', '--hosts', '2', '--weeks', '1', '--open-every', '10', '--segments', '--max-bytes', '50000'], { encoding: 'utf8' });
   expect(gen.status).toBe(0);
-  env = { LOGSPHERE_CONFIG: `${dir}/none.env`, LOGSPHERE_LOG_DIR: `${dir}/h/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, TZ: 'UTC' };
+  env = { LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_LOG_DIR: `${dir}/h/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, TZ: 'UTC' };
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

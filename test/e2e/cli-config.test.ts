@@ -50,7 +50,7 @@ describe.skipIf(missing({ root: true, commands: ['/usr/sbin/runuser'] }))('the C
     // What a user left in the HOME that sudo kept: a link where the cached checkpoint would go.
     mkdirSync(`${d}/home/.cache/logsphere`, { recursive: true });
     symlinkSync(`${d}/root-only`, `${d}/home/.cache/logsphere/sessions.checkpoint`);
-    const env = { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/no/such/state`, LOGSPHERE_CONFIG: `${d}/none`, HOME: `${d}/home` };
+    const env = { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/no/such/state`, LOGSPHERE_CONFIG: '/dev/null', HOME: `${d}/home` };
     for (const extra of [{}, { XDG_CACHE_HOME: `${d}/home/.cache` }]) {
       const r = cli(['sessions', '--json'], { ...env, ...extra });
       expect(r.status, r.stderr).toBe(0);
@@ -62,9 +62,29 @@ describe.skipIf(missing({ root: true, commands: ['/usr/sbin/runuser'] }))('the C
     expect(existsSync(`${d}/no`)).toBe(false);
   });
 
+  it('says that the file LOGSPHERE_CONFIG names does not exist, and answers; /dev/null is no file', () => {
+    const d = logDir('missing-config');
+    const env = { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/state` };
+    const typo = cli(['sessions', '--json'], { ...env, LOGSPHERE_CONFIG: `${d}/logsphere.evn` });
+    expect(typo.status).toBe(0);
+    expect(JSON.parse(typo.stdout)).toEqual([expect.objectContaining({ user: 'alice' })]);
+    expect(typo.stderr).toBe(`logsphere: ${d}/logsphere.evn (LOGSPHERE_CONFIG) does not exist: using the defaults and the environment; LOGSPHERE_CONFIG=/dev/null for no file\n`);
+    const none = cli(['sessions', '--json'], { ...env, LOGSPHERE_CONFIG: '/dev/null' });
+    expect([none.status, none.stderr, none.stdout]).toEqual([0, '', typo.stdout]);
+    // A file there that this user may not reach is not said to be missing.
+    mkdirSync(`${d}/closed`, { mode: 0o700 });
+    writeFileSync(`${d}/closed/logsphere.env`, '', { mode: 0o600 });
+    const closed = cli(['last', '--input', `${d}/log/sessions.jsonl`], { ...env, LOGSPHERE_CONFIG: `${d}/closed/logsphere.env` }, 'nobody');
+    expect(closed.status).toBe(0);
+    expect(closed.stderr).toBe(`logsphere: Cannot read ${d}/closed/logsphere.env: EACCES; using the defaults and the environment\n`);
+    // A name with a terminal's escape in it is shown escaped.
+    const escape = cli(['sessions', '--json'], { ...env, LOGSPHERE_CONFIG: `${d}/\u001b[2Jlogsphere.env` });
+    expect(escape.stderr).toBe(`logsphere: ${d}/\\e[2Jlogsphere.env (LOGSPHERE_CONFIG) does not exist: using the defaults and the environment; LOGSPHERE_CONFIG=/dev/null for no file\n`);
+  });
+
   it('creates a missing state directory 0755 and keeps its checkpoint there, 0600', () => {
     const d = logDir('state');
-    const r = cli(['sessions'], { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/state`, LOGSPHERE_CONFIG: `${d}/none`, HOME: `${d}/home` });
+    const r = cli(['sessions'], { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/state`, LOGSPHERE_CONFIG: '/dev/null', HOME: `${d}/home` });
     expect(r.status, r.stderr).toBe(0);
     expect(statSync(`${d}/state`).mode & 0o7777).toBe(0o755);
     expect(statSync(`${d}/state/sessions.checkpoint`).mode & 0o7777).toBe(0o600);
@@ -76,7 +96,7 @@ describe.skipIf(missing({ root: true, commands: ['/usr/sbin/runuser'] }))('the C
     const d = logDir('damaged');
     mkdirSync(`${d}/state`, { mode: 0o755 });
     writeFileSync(`${d}/state/sessions.checkpoint`, 'logsphere sessions checkpoint 4\n{"files":[', { mode: 0o600 });
-    const env = { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/state`, LOGSPHERE_CONFIG: `${d}/none` };
+    const env = { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/state`, LOGSPHERE_CONFIG: '/dev/null' };
     const r = cli(['sessions', '--json'], env);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe(`logsphere: Cannot use the checkpoint ${d}/state/sessions.checkpoint: damaged; reading the whole log\n`);
@@ -90,7 +110,7 @@ describe.skipIf(missing({ root: true, commands: ['/usr/sbin/runuser'] }))('the C
     const d = logDir('foreign');
     mkdirSync(`${d}/state`);
     chownSync(`${d}/state`, 65534, 65534);
-    const env = { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/state`, LOGSPHERE_CONFIG: `${d}/none` };
+    const env = { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_RUN_DIR: `${d}/run`, LOGSPHERE_STATE_DIR: `${d}/state`, LOGSPHERE_CONFIG: '/dev/null' };
     const r = cli(['sessions', '--json'], env);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toHaveLength(1);
@@ -141,7 +161,7 @@ describe.skipIf(missing({ root: true, commands: ['/usr/sbin/runuser'] }))('the C
   it('says what reading the log takes when this user may not read it', () => {
     const d = logDir('adm-only');
     chmodSync(`${d}/log`, 0o750);
-    const r = cli(['last'], { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_CONFIG: `${d}/none`, LOGSPHERE_STATE_DIR: `${d}/state` }, 'nobody');
+    const r = cli(['last'], { LOGSPHERE_LOG_DIR: `${d}/log`, LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_STATE_DIR: `${d}/state` }, 'nobody');
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`logsphere: Cannot read ${d}/log/sessions.jsonl: permission denied (EACCES); reading the log needs group adm (or root)\n`);
   });

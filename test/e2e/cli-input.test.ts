@@ -25,7 +25,7 @@ const corpus = [
   'not json at all', `{"torn":"last line`,
 ].join('\n');
 
-const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: dir, LOGSPHERE_CONFIG: `${dir}/none`, TZ: 'UTC' };
+const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: dir, LOGSPHERE_CONFIG: '/dev/null', TZ: 'UTC' };
 const cli = (args: string[], input = '') => spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env, input });
 
 describe('query commands on malformed input', () => {

@@ -49,7 +49,7 @@ function database(migrated = true): string {
 const url = (name: string, user = 'postgres') => (pg as Postgres).url(name, user);
 
 function cli(args: string[], state = `${dir}/state`, extra: Record<string, string> = {}) {
-  const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: state, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_HOSTNAME: 'relay', TZ: 'UTC', PATH: '/usr/bin:/bin', ...extra };
+  const env = { LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_STATE_DIR: state, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_HOSTNAME: 'relay', TZ: 'UTC', PATH: '/usr/bin:/bin', ...extra };
   return spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 28 });
 }
 
@@ -212,7 +212,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     expect(again.stdout).toMatch(/ \(0 new\), /);
     expect(again.stderr).toBe('');
     const command = [nodePath, cliBundle, 'ship', '--once', '--db', url(name), '--checkpoint', 'on-terminal', '--input', whole].map((a) => `'${a}'`).join(' ');
-    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_HOSTNAME: 'relay', TZ: 'UTC', PATH: '/usr/bin:/bin', TERM: 'xterm' };
+    const env = { LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_HOSTNAME: 'relay', TZ: 'UTC', PATH: '/usr/bin:/bin', TERM: 'xterm' };
     const screen = spawnSync('/usr/bin/script', ['-q', '-e', '-c', command, '/dev/null'], { encoding: 'utf8', env }).stdout;
     expect(screen).toMatch(/\r\x1b\[Kship: \d+% \([\d.]+ MiB of [\d.]+ MiB\) /);
     expect(screen.slice(screen.lastIndexOf('\r\x1b[K') + 4)).toMatch(/^shipped .* \(0 new\), /);
@@ -609,7 +609,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     const path = file('big/sessions.jsonl', history.lines);
     const state = `${dir}/kill-state`;
     const checkpoint = `${state}/ship-kill.json`;
-    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: state, LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
+    const env = { LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_STATE_DIR: state, LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
     const child = spawn(nodePath, [cliBundle, 'ship', '--once', '--db', url(name), '--checkpoint', 'kill', '--input', path], { env, stdio: 'ignore' });
     // Killed once its first batch is committed (the checkpoint moved), before it has finished.
     await waitFor('the first batch to be committed', () => (existsSync(checkpoint) || child.exitCode !== null ? true : null), 60_000);
@@ -632,7 +632,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     const log = `${dir}/kill20-log`;
     const state = `${dir}/kill20-state`;
     mkdirSync(log, { recursive: true });
-    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: state, LOGSPHERE_LOG_DIR: log, LOGSPHERE_RUN_DIR: `${dir}/kill20-run`, LOGSPHERE_KEEP_DAYS: '0', LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
+    const env = { LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_STATE_DIR: state, LOGSPHERE_LOG_DIR: log, LOGSPHERE_RUN_DIR: `${dir}/kill20-run`, LOGSPHERE_KEEP_DAYS: '0', LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
     const checkpoint = `${state}/ship-kill20.json`;
     const ship = ['ship', '--once', '--db', url(name), '--checkpoint', 'kill20', '--input', log];
     const chunk = Math.ceil(lines.length / 25);
@@ -722,7 +722,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     const history = [...new Set(generateHistory({ sessions: 300, seed: 13 }).lines)].filter((l) => parseRecordLine(l.trimEnd()) !== null);
     const third = Math.floor(history.length / 3);
     const path = file('outage/sessions.jsonl', history.slice(0, third));
-    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: `${dir}/outage-state`, LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
+    const env = { LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_STATE_DIR: `${dir}/outage-state`, LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
     const child = spawn(nodePath, [cliBundle, 'ship', '--db', url(name), '--input', path], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -756,7 +756,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     const name = database();
     const lines = [...new Set(generateHistory({ sessions: 10, seed: 31 }).lines)].filter((l) => parseRecordLine(l.trimEnd()) !== null);
     const path = `${dir}/late-input/sessions.jsonl`;
-    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: `${dir}/late-state`, LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
+    const env = { LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_STATE_DIR: `${dir}/late-state`, LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
     const child = spawn(nodePath, [cliBundle, 'ship', '--db', url(name), '--input', path], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -778,7 +778,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     mkdirSync(`${dir}/hostdirs/web1`, { recursive: true });
     writeFileSync(`${dir}/hostdirs/web1/sessions.jsonl`, lines[0] as string);
     const path = file('hostdirs-file/all.jsonl', lines.slice(0, 10));
-    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: `${dir}/hostdirs-state`, LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
+    const env = { LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_STATE_DIR: `${dir}/hostdirs-state`, LOGSPHERE_HOSTNAME: 'relay', PATH: '/usr/bin:/bin' };
     const child = spawn(nodePath, [cliBundle, 'ship', '--db', url(name), '--input', `${dir}/hostdirs`, '--input', path], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -813,7 +813,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     ];
     const log = `${dir}/own-log`;
     file('own-log/sessions.jsonl', records.map(build.toLine));
-    const env = { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: `${dir}/own-state`, LOGSPHERE_LOG_DIR: log, LOGSPHERE_RUN_DIR: `${dir}/own-run`, LOGSPHERE_HOSTNAME: 'relay', TZ: 'UTC', PATH: '/usr/bin:/bin' };
+    const env = { LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_STATE_DIR: `${dir}/own-state`, LOGSPHERE_LOG_DIR: log, LOGSPHERE_RUN_DIR: `${dir}/own-run`, LOGSPHERE_HOSTNAME: 'relay', TZ: 'UTC', PATH: '/usr/bin:/bin' };
     const run = (args: string[]) => spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env });
     // A check of relay's from an earlier boot, which its next heartbeat no longer names.
     pg?.sql("INSERT INTO logsphere.process_checks VALUES ('relay', 'an-earlier-boot', 77, 7, true, now())", name);
@@ -942,7 +942,7 @@ describe.skipIf(skip)('the fleet store on a real PostgreSQL 15', () => {
     reader.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const readerDone = new Promise<number | null>((resolve) => reader.on('close', resolve));
     await waitFor('the reader inside its transaction', () => (pgReady.sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1.5)%' AND state = 'active' AND pid <> pg_backend_pid()") === '1\n' ? true : null));
-    const retained = spawnSync(nodePath, [cliBundle, 'db', 'retain', '--keep-days', '30', '--db', url(name)], { encoding: 'utf8', env: { LOGSPHERE_CONFIG: `${dir}/no-config`, PATH: '/usr/bin:/bin' } });
+    const retained = spawnSync(nodePath, [cliBundle, 'db', 'retain', '--keep-days', '30', '--db', url(name)], { encoding: 'utf8', env: { LOGSPHERE_CONFIG: '/dev/null', PATH: '/usr/bin:/bin' } });
     expect([retained.status, retained.stdout, retained.stderr]).toEqual([0, 'dropped events_2021_03\n', '']);
     expect(await readerDone).toBe(0);
     // It counted three records twice: the drop came after its transaction.

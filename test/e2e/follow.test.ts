@@ -45,7 +45,7 @@ describe('logsphere follow --checkpoint', () => {
     dir = mkdtempSync(`${tmpdir()}/ls-follow-`);
     mkdirSync(`${dir}/log`);
     const target: LogTarget = { logDir: `${dir}/log`, logFile: `${dir}/log/sessions.jsonl`, runDir: `${dir}/run`, fsync: false, maxBytes: 262144 };
-    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none`, LOGSPHERE_MAX_BYTES: '262144', LOGSPHERE_KEEP_DAYS: '0', PATH: '/usr/bin:/bin' };
+    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_MAX_BYTES: '262144', LOGSPHERE_KEEP_DAYS: '0', PATH: '/usr/bin:/bin' };
     const output = `${dir}/out.jsonl`;
     const written: string[] = [];
     let n = 0;
@@ -129,7 +129,7 @@ describe('logsphere follow --checkpoint', () => {
     dir = mkdtempSync(`${tmpdir()}/ls-follow-`);
     mkdirSync(`${dir}/log`);
     const target: LogTarget = { logDir: `${dir}/log`, logFile: `${dir}/log/sessions.jsonl`, runDir: `${dir}/run`, fsync: false, maxBytes: 0 };
-    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none`, PATH: '/usr/bin:/bin' };
+    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: '/dev/null', PATH: '/usr/bin:/bin' };
     const put = async (count: number) => {
       const batch = Array.from({ length: count }, (_, i) => nextLine(1000 + i));
       await appendLines(target, batch.map((b) => ({ order: 1, id: b.id, line: b.line })));
@@ -174,7 +174,7 @@ describe('logsphere follow as the README shows it', () => {
   it('--format otel --once puts out the whole log, rotated segments first, and stops; a missing input is an error naming it', async () => {
     dir = mkdtempSync(`${tmpdir()}/ls-follow-`);
     mkdirSync(`${dir}/log`);
-    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none`, PATH: '/usr/bin:/bin' };
+    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: '/dev/null', PATH: '/usr/bin:/bin' };
     const records = Array.from({ length: 9 }, (_, i) => nextLine(2000 + i));
     const text = (from: number, to: number) => records.slice(from, to).map((r) => r.line).join('');
     writeFileSync(`${dir}/log/sessions-20261121T080000Z.jsonl.gz`, gzipSync(text(0, 3)));

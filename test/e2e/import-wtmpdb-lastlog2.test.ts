@@ -11,7 +11,7 @@ import { missing } from '../helpers/require.ts';
 
 const lacking = missing({ commands: ['/usr/bin/sqlite3'] });
 const dir = mkdtempSync(`${tmpdir()}/ls-sqlite-import-`);
-const env = { TZ: 'UTC', LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: dir, LOGSPHERE_CONFIG: `${dir}/none`, LOGSPHERE_HOSTNAME: 'this.example' };
+const env = { TZ: 'UTC', LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: dir, LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_HOSTNAME: 'this.example' };
 const cli = (args: string[], input = '') => spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env, input, cwd: dir });
 
 /** The tables as the tools create them (wtmpdb: lib/sqlite.c; util-linux: liblastlog2/src/lastlog2.c). */

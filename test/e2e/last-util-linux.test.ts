@@ -23,7 +23,7 @@ import { missing } from '../helpers/require.ts';
 const lacking = missing({ commands: ['/usr/bin/utmpdump', '/usr/bin/last'] });
 const dir = mkdtempSync(`${tmpdir()}/ls-last-ul-`);
 // Both in UTC, so that `today`, `10:00` and the times printed mean the same to both.
-const env = { TZ: 'UTC', LC_ALL: 'C.UTF-8', LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: dir, LOGSPHERE_CONFIG: `${dir}/none` };
+const env = { TZ: 'UTC', LC_ALL: 'C.UTF-8', LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: dir, LOGSPHERE_CONFIG: '/dev/null' };
 
 /** utmpdump text: type, pid (5+ digits), id (4 chars), user, line, host, address, time (UTC). */
 const row = (type: number, pid: number, id: string, user: string, line: string, host: string, addr: string, at: number) =>

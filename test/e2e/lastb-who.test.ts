@@ -14,7 +14,7 @@ import { missing } from '../helpers/require.ts';
 const lacking = missing({ commands: ['/usr/bin/utmpdump', '/usr/bin/lastb', '/usr/bin/who'] });
 // Short: the terminals below are files in it, named by absolute paths in ut_line (32 bytes).
 const dir = mkdtempSync(`${tmpdir()}/ls-lw-`);
-const env = { TZ: 'UTC', LC_ALL: 'C.UTF-8', LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: dir, LOGSPHERE_CONFIG: `${dir}/none` };
+const env = { TZ: 'UTC', LC_ALL: 'C.UTF-8', LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: dir, LOGSPHERE_CONFIG: '/dev/null' };
 
 const row = (type: number, pid: number, id: string, user: string, line: string, host: string, addr: string, time: string) =>
   `[${type}] [${String(pid).padStart(5, '0')}] [${id.padEnd(4)}] [${user.padEnd(8)}] [${line.padEnd(12)}] [${host.padEnd(20)}] [${addr.padEnd(15)}] [${time},000000+00:00]\n`;

@@ -23,7 +23,7 @@ async function cli(args: string[]): Promise<{ status: number; stdout: string; st
   const out: string[] = [];
   const err: string[] = [];
   const process: Process = {
-    env: { LOGSPHERE_CONFIG: `${dir}/no-config`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_HOSTNAME: 'relay' },
+    env: { LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_HOSTNAME: 'relay' },
     stdout: (text) => void out.push(typeof text === 'string' ? text : Buffer.from(text).toString()),
     stderr: (text) => void err.push(text),
     stdoutIsTerminal: false,

@@ -7,7 +7,7 @@ import { validateAgainstSchema } from '../helpers/log.ts';
 import { cliBundle, nodePath, requireBuilt } from '../helpers/paths.ts';
 
 const dir = mkdtempSync(`${tmpdir()}/ls-v2-`);
-const env = { TZ: 'UTC', LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: dir, LOGSPHERE_CONFIG: `${dir}/none` };
+const env = { TZ: 'UTC', LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: dir, LOGSPHERE_CONFIG: '/dev/null' };
 const cli = (args: string[], input = '') => spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env, input });
 
 const A = '3F2504E0-4F89-11D3-9A0C-0305E82C3301';

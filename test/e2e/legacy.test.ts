@@ -11,7 +11,7 @@ import { missing } from '../helpers/require.ts';
 
 const lacking = missing({ commands: ['/usr/bin/utmpdump', '/usr/bin/last'] });
 const dir = mkdtempSync(`${tmpdir()}/ls-legacy-`);
-const env = { TZ: 'UTC', LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: dir, LOGSPHERE_CONFIG: `${dir}/none` };
+const env = { TZ: 'UTC', LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: dir, LOGSPHERE_CONFIG: '/dev/null' };
 const u32 = 'abcdefghijklmnopqrstuvwxyz012345';
 
 /** utmpdump text: type, pid (5+ digits), id (4 chars), user, line, host, address, time (UTC). */

@@ -29,7 +29,7 @@ describe.skipIf(skip)('the logrotate snippet', () => {
   it('rotates in create mode with the writers held off; follow, sessions, failed and last read every segment', async () => {
     dir = mkdtempSync(`${tmpdir()}/ls-logrotate-`);
     mkdirSync(`${dir}/log`, { mode: 0o750 });
-    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_CONFIG: `${dir}/none`, LOGSPHERE_MAX_BYTES: '0', LOGSPHERE_HOSTNAME: 'web1', PATH: '/usr/bin:/bin' };
+    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_MAX_BYTES: '0', LOGSPHERE_HOSTNAME: 'web1', PATH: '/usr/bin:/bin' };
     // The snippet as shipped, pointed at this test's log and bundle.
     const snippet = readFileSync(`${repoRoot}services/logrotate.d/logsphere`, 'utf8')
       .replaceAll('/var/log/logsphere', `${dir}/log`)

@@ -33,7 +33,7 @@ function setup() {
   mkdirSync(`${dir}/log`);
   mkdirSync(`${dir}/state`);
   writeFileSync(`${dir}/rules.json`, rules);
-  return { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none`, TZ: 'UTC', PATH: '/usr/bin:/bin' };
+  return { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: '/dev/null', TZ: 'UTC', PATH: '/usr/bin:/bin' };
 }
 const cli = (args: string[], env: Record<string, string>) => spawnSync(nodePath, [cliBundle, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
 
@@ -117,7 +117,7 @@ const noTime = missing({ commands: ['/usr/bin/time'] });
 describe.skipIf(noTime)('a gzip bomb: 2 GiB of zeros in a .jsonl.gz', () => {
   let bombDir = '';
   let bomb = '';
-  const env = () => ({ LOGSPHERE_LOG_DIR: bombDir, LOGSPHERE_STATE_DIR: `${bombDir}-state`, LOGSPHERE_RUN_DIR: `${bombDir}-run`, LOGSPHERE_CONFIG: `${bombDir}-none`, TZ: 'UTC', PATH: '/usr/bin:/bin' });
+  const env = () => ({ LOGSPHERE_LOG_DIR: bombDir, LOGSPHERE_STATE_DIR: `${bombDir}-state`, LOGSPHERE_RUN_DIR: `${bombDir}-run`, LOGSPHERE_CONFIG: '/dev/null', TZ: 'UTC', PATH: '/usr/bin:/bin' });
   /** Runs the CLI under GNU time: its status, stdout, stderr without time's line, and peak RSS in MB. */
   const measured = (args: string[]) => {
     const r = spawnSync('/usr/bin/time', ['-q', '-f', '%M', nodePath, cliBundle, ...args], { env: env(), encoding: 'utf8', maxBuffer: 1 << 26 });

@@ -18,7 +18,7 @@ const login = (user: string, pid: number): build.Login => ({ user, uid: 1000, tt
 const text = (records: LogRecord[]) => records.map(build.toLine).join('');
 
 let dir = '';
-const env = () => ({ LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none`, TZ: 'UTC', PATH: '/usr/bin:/bin' });
+const env = () => ({ LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: '/dev/null', TZ: 'UTC', PATH: '/usr/bin:/bin' });
 // A hang is a failure here, not a stuck test run.
 const cli = (args: string[]) => spawnSync(nodePath, [cliBundle, ...args], { encoding: 'utf8', env: env(), timeout: 30_000 });
 const users = (stdout: string) => (JSON.parse(stdout) as Array<{ user: string }>).map((s) => s.user);

@@ -16,7 +16,7 @@ beforeAll(() => {
   dir = mkdtempSync(`${tmpdir()}/ls-progress-`);
   const gen = spawnSync(nodePath, [`${repoRoot}scripts/lib/gen-history.mjs`, `${dir}/h`, '--sessions', '3000', '--hosts', '2', '--weeks', '2', '--open-every', '50', '--segments', '--max-bytes', '200000'], { encoding: 'utf8' });
   expect(gen.status, gen.stderr).toBe(0);
-  env = { PATH: '/usr/bin:/bin', TERM: 'xterm', TZ: 'UTC', LOGSPHERE_LOG_DIR: `${dir}/h/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none` };
+  env = { PATH: '/usr/bin:/bin', TERM: 'xterm', TZ: 'UTC', LOGSPHERE_LOG_DIR: `${dir}/h/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: '/dev/null' };
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

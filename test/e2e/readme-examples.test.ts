@@ -108,7 +108,7 @@ beforeAll(async () => {
   ]);
   if (pg !== null) paths.set('postgresql:///fleet?host=/var/run/postgresql', pg.url('fleet'));
   env = {
-    PATH: '/usr/bin:/bin', HOME: `${dir}/home`, TZ: 'UTC', LOGSPHERE_CONFIG: `${dir}/none.env`,
+    PATH: '/usr/bin:/bin', HOME: `${dir}/home`, TZ: 'UTC', LOGSPHERE_CONFIG: '/dev/null',
     LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`,
     ...(pg !== null ? { LOGSPHERE_DATABASE_URL: pg.url('fleet') } : {}),
   };

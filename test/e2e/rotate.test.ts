@@ -21,7 +21,7 @@ describe('logsphere rotate', () => {
   it('compresses segments, removes old ones but those starting open sessions, rotates by size or --now', async () => {
     dir = mkdtempSync(`${tmpdir()}/ls-rotate-`);
     mkdirSync(`${dir}/log`, { mode: 0o750 });
-    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_CONFIG: `${dir}/none`, LOGSPHERE_HOSTNAME: 'web1', LOGSPHERE_KEEP_DAYS: '30', LOGSPHERE_MAX_BYTES: '4096' };
+    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_HOSTNAME: 'web1', LOGSPHERE_KEEP_DAYS: '30', LOGSPHERE_MAX_BYTES: '4096' };
     const origin = { host: 'web1', boot_id: bootId(), source: 'pam' } as const;
     const now = Date.now();
     const login = (user: string, pid: number, pidStart: number): build.Login => ({ user, uid: 1000, tty: 'pts/3', rhost: '192.0.2.4', ruser: null, service: 'sshd', pid, pid_start: pidStart });

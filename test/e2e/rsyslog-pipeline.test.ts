@@ -55,7 +55,7 @@ describe.skipIf(skip)('a real rsyslog pipeline (imfile → TCP → rsyslog)', ()
     );
 
     const target: LogTarget = { logDir: `${dir}/log`, logFile: `${dir}/log/sessions.jsonl`, runDir: `${dir}/run`, fsync: false, maxBytes: 262_144 };
-    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_CONFIG: `${dir}/none`, LOGSPHERE_MAX_BYTES: '262144', LOGSPHERE_KEEP_DAYS: '0' };
+    const env = { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_MAX_BYTES: '262144', LOGSPHERE_KEEP_DAYS: '0' };
     const written: string[] = [];
     let clock = Date.UTC(2026, 10, 21, 12) * 1000;
     for (let i = 0; i < 10_000; i++) {

@@ -195,7 +195,7 @@ describe.skipIf(lackingIds)('the sessions checkpoint place', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const sessions = (stateDir: string, as: string[] = []) => {
-    const env = { LOGSPHERE_CONFIG: `${dir}/none.env`, LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: stateDir };
+    const env = { LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_STATE_DIR: stateDir };
     const args = [nodePath, `${dir}/logsphere.cjs`, 'sessions', '--json'];
     const r = as.length > 0 ? spawnSync('setpriv', [...as, ...args], { encoding: 'utf8', env }) : spawnSync(args[0] as string, args.slice(1), { encoding: 'utf8', env });
     return { status: r.status, users: r.status === 0 ? (JSON.parse(r.stdout) as Array<{ user: string }>).map((x) => x.user) : [], stderr: r.stderr };

@@ -21,7 +21,7 @@ describe.skipIf(lacking)('failed logins through a real sshd', () => {
     sshd = await startSshd({ syslog: true });
     mkdirSync(`${sshd.dir}/state`);
     // The built-in rules (no rules file), the sshd's log, a state directory of the test's own.
-    env = { LOGSPHERE_LOG_DIR: `${sshd.dir}/log`, LOGSPHERE_RUN_DIR: `${sshd.dir}/run`, LOGSPHERE_STATE_DIR: `${sshd.dir}/state`, LOGSPHERE_CONFIG: `${sshd.dir}/none`, LOGSPHERE_RULES: `${sshd.dir}/no-rules.json` };
+    env = { LOGSPHERE_LOG_DIR: `${sshd.dir}/log`, LOGSPHERE_RUN_DIR: `${sshd.dir}/run`, LOGSPHERE_STATE_DIR: `${sshd.dir}/state`, LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_RULES: `${sshd.dir}/no-rules.json` };
     watch = startWatch([], env);
     await waitFor('the watch checkpoint', () => (existsSync(`${sshd.dir}/state/watch.checkpoint.json`) ? true : null));
   });

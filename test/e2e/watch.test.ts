@@ -29,7 +29,7 @@ function setup() {
   mkdirSync(`${dir}/log`);
   mkdirSync(`${dir}/state`);
   writeFileSync(`${dir}/rules.json`, rules);
-  return { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: `${dir}/none`, TZ: 'UTC' };
+  return { LOGSPHERE_LOG_DIR: `${dir}/log`, LOGSPHERE_STATE_DIR: `${dir}/state`, LOGSPHERE_RUN_DIR: `${dir}/run`, LOGSPHERE_CONFIG: '/dev/null', TZ: 'UTC' };
 }
 function watch(args: string[], env: Record<string, string>) {
   const w = startWatch(['--rules', `${dir}/rules.json`, ...args], env);

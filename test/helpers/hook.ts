@@ -49,7 +49,7 @@ export function scratch(prefix = 'logsphere-test-') {
     logFile: `${dir}/log/sessions.jsonl`,
     runDir: `${dir}/run`,
     env(extra: Record<string, string> = {}): Record<string, string> {
-      return { ...settings(extra), LOGSPHERE_CONFIG: `${dir}/none.env` };
+      return { ...settings(extra), LOGSPHERE_CONFIG: '/dev/null' };
     },
     /** Writes a config file (mode 0644) and returns the hook's arguments: --config=FILE, then `args`. */
     hook(args: string[] = [], extra: Record<string, string> = {}): string[] {

@@ -266,7 +266,7 @@ describe('logsphere lastlog', () => {
     const out: string[] = [];
     const err: string[] = [];
     const process: Process = {
-      env: { LOGSPHERE_CONFIG: '/nonexistent/logsphere.env', LOGSPHERE_STATE_DIR: dir, LOGSPHERE_LOG_DIR: `${dir}/log` },
+      env: { LOGSPHERE_CONFIG: '/dev/null', LOGSPHERE_STATE_DIR: dir, LOGSPHERE_LOG_DIR: `${dir}/log` },
       stdout: (text) => void out.push(typeof text === 'string' ? text : Buffer.from(text).toString()),
       stderr: (text) => void err.push(text),
       stdoutIsTerminal: false,
