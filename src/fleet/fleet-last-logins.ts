@@ -38,8 +38,7 @@ export async function fleetLastLoginRecords(db: Db, request: FleetLastLoginsRequ
   if (request.user !== null) add((n) => `user_name = ${n}`, request.user);
   if (request.since !== null) add((n) => `ts >= ${n}::timestamptz`, formatTimestamp(request.since));
   // Ties of one instant go to the greatest session id, as the reconciler orders them. The records
-  // come in no order: the reconciler's answer does not depend on it, and a sort of every host's
-  // and user's latest session would spill to disk.
+  // in time order, as a log holds them: of a session's closes, the first read names its pty.
   const query = `
     WITH latest AS (
       SELECT DISTINCT ON (host, user_name) session_id, host, user_name, ts FROM logsphere.events
@@ -47,16 +46,18 @@ export async function fleetLastLoginRecords(db: Db, request: FleetLastLoginsRequ
         ${where.map((w) => `AND ${w}`).join(' ')}
       ORDER BY host, user_name, ts DESC, session_id DESC
     )
-    SELECT e.line, CASE WHEN e.event = 'session_open' THEN (extract(epoch FROM e.ts) * 1000000)::bigint::text END AS opened
-    FROM latest l JOIN logsphere.events e ON e.session_id = l.session_id
-    UNION ALL
-    SELECT e.line, NULL FROM logsphere.events e JOIN latest l ON e.host = l.host AND e.user_name = l.user_name AND e.ts >= l.ts
-    WHERE e.event = 'session_close' AND e.session_id IS NULL`;
+    SELECT line, CASE WHEN event = 'session_open' THEN (extract(epoch FROM ts) * 1000000)::bigint::text END AS opened FROM (
+      SELECT e.line, e.ts, e.event_id, e.event FROM latest l JOIN logsphere.events e ON e.session_id = l.session_id
+      UNION ALL
+      SELECT e.line, e.ts, e.event_id, e.event FROM logsphere.events e JOIN latest l ON e.host = l.host AND e.user_name = l.user_name AND e.ts >= l.ts
+      WHERE e.event = 'session_close' AND e.session_id IS NULL
+    ) AS needed ORDER BY ts, event_id`;
   // Every host's and user's latest login: as many sessions as the store holds pairs of them, each
   // found by its id in every month's index, would take longer than one read of every month (the
   // planner cannot tell how many there are). Narrowed to a host or a user, a few, found by their ids.
+  // (In a transaction of its own, the setting with it: a pooler may hand the next one elsewhere.)
   const everyone = request.host === null && request.user === null;
-  if (everyone) await db.query('SET enable_nestloop = off');
+  if (everyone) await db.query('BEGIN READ ONLY; SET LOCAL enable_nestloop = off');
   // The lines as they come, kept as text (parsed as they are read): a record parsed takes more
   // room than its line, and the answer may hold every session of a year.
   let lines: string[] | null = [];
@@ -66,7 +67,7 @@ export async function fleetLastLoginRecords(db: Db, request: FleetLastLoginsRequ
     kept.push(line);
     if (opened !== null) earliest = Math.min(earliest, Number(opened));
   });
-  if (everyone) await db.query('RESET enable_nestloop');
+  if (everyone) await db.query('COMMIT');
   return {
     name,
     beginning: null,

@@ -130,31 +130,45 @@ function endingsOf(db: Db, opens: ReadonlyArray<LogRecord | null>, host: string 
 }
 
 /**
- * Of the opens a close without a session id among `endings` may pair with, those `opens` lack: a
- * close pairs with the latest earlier open of its process that has no close (reconcile.ts,
- * pairUnnamed), which may be one a boot or shutdown ended (not among the open sessions), and then
- * not one of those. The opens of the close's host and user up to it, with no close stored and not
- * among the open sessions, of the close's process. Only hosts with such closes are read.
+ * Of the opens a close without a session id among `endings` may pair with, those `opens` (the
+ * sessions that may be open) lack. A close pairs with the latest earlier open of its process that
+ * has no close (reconcile.ts, pairUnnamed), which may be one a boot or shutdown ended, and then
+ * not an open session. Only such opens from the earliest open session of that process on change
+ * which open sessions the closes pair with: an older one is taken only when every later one up to
+ * the close is. So, for each close of the process of an open session: the opens of its host and
+ * user from the earliest such session up to the close, with no close stored and not among the open
+ * sessions, of its process.
  */
 async function pairableOpens(db: Db, endings: ReadonlyArray<LogRecord | null>, opens: ReadonlyArray<LogRecord | null>): Promise<LogRecord[]> {
   const closes = endings.filter((r): r is SessionCloseRecord => r !== null && r.event === 'session_close' && r.session_id === null);
   if (closes.length === 0) return [];
+  // The earliest open session of each process.
+  const earliest = new Map<string, Micros>();
+  for (const o of opens) {
+    if (o === null || o.event !== 'session_open') continue;
+    const key = pairingKey(o);
+    const at = parseTimestamp(o.ts) ?? 0;
+    if (at < (earliest.get(key) ?? Infinity)) earliest.set(key, at);
+  }
+  const asked = closes.filter((c) => earliest.has(pairingKey(c)));
+  if (asked.length === 0) return [];
   const r = await db.query<{ line: string }>(
-    `SELECT DISTINCT e.line FROM unnest($1::uuid[], $2::timestamptz[]) AS k(event_id, ts)
+    `SELECT DISTINCT e.line FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS k(event_id, ts, since)
      JOIN logsphere.events c ON c.event_id = k.event_id AND c.ts = k.ts
-     JOIN logsphere.events e ON e.host = c.host AND e.user_name IS NOT DISTINCT FROM c.user_name AND e.ts <= c.ts
+     JOIN logsphere.events e ON e.host = c.host AND e.user_name IS NOT DISTINCT FROM c.user_name AND e.ts >= k.since AND e.ts <= c.ts
        AND e.event = 'session_open' AND e.session_id IS NOT NULL
      WHERE NOT EXISTS (SELECT 1 FROM logsphere.events n WHERE n.session_id = e.session_id AND n.event = 'session_close')
        AND NOT EXISTS (SELECT 1 FROM logsphere.open_sessions s WHERE s.session_id = e.session_id)`,
-    [closes.map((c) => c.event_id), closes.map((c) => c.ts)],
+    [asked.map((c) => c.event_id), asked.map((c) => c.ts), asked.map((c) => formatTimestamp(earliest.get(pairingKey(c)) as Micros))],
   );
-  const keys = new Set(closes.map(pairingKey));
-  const known = new Set(opens.map((o) => o?.event_id));
+  // Of a record stored twice (one event id at two times), both copies: the reconciler takes the earlier.
+  const known = new Set(opens.map((o) => (o === null ? '' : `${o.event_id} ${o.ts}`)));
+  const keys = new Set(asked.map(pairingKey));
   const more: LogRecord[] = [];
   for (const row of r.rows) {
     const record = parseRecordLine(row.line);
-    if (record === null || record.event !== 'session_open' || known.has(record.event_id) || !keys.has(pairingKey(record))) continue;
-    known.add(record.event_id);
+    if (record === null || record.event !== 'session_open' || !keys.has(pairingKey(record)) || known.has(`${record.event_id} ${record.ts}`)) continue;
+    known.add(`${record.event_id} ${record.ts}`);
     more.push(record);
   }
   return more;
@@ -263,15 +277,10 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
   if (what === 'current') {
     const opens = lines.map(parseRecordLine);
     lines.length = 0;
-    const endingsFor = async () => (await endingsOf(db, opens, host)).rows.map((row) => parseRecordLine(row.line));
-    let endings = await endingsFor();
-    // The sessions a boot or shutdown ended that a close without an id may pair with instead
-    // (reconcile.ts, pairUnnamed), each with what ended it: read until no close brings another.
-    for (let more = await pairableOpens(db, endings, opens); more.length > 0; more = await pairableOpens(db, endings, opens)) {
-      opens.push(...more);
-      endings = await endingsFor();
-    }
-    current = [...opens, ...endings];
+    const endings = (await endingsOf(db, opens, host)).rows.map((row) => parseRecordLine(row.line));
+    // And the sessions a boot or shutdown ended that a close without an id may pair with instead
+    // (what ended them is among the endings: they are no older than an open session).
+    current = [...opens, ...(await pairableOpens(db, endings, opens)), ...endings];
   }
   // `sessions` names no beginning.
   let beginning: Micros | null = null;
