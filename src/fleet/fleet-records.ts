@@ -269,8 +269,10 @@ export async function fleetRecords(db: Db, host: string | null, name: string, wh
           `SELECT line FROM logsphere.open_sessions WHERE true ${onHost}`;
   // A period's query over every month looks costly to the planner, whose JIT compilation would
   // then take longer than the query (as in the loader's functions, schema.ts).
-  if (what === 'period') await db.query('SET jit = off');
+  // (In a transaction of its own, the setting with it: a pooler may hand the next one elsewhere.)
+  if (what === 'period') await db.query('BEGIN READ ONLY; SET LOCAL jit = off');
   const r = await db.query<{ line: string }>(query, values);
+  if (what === 'period') await db.query('COMMIT');
   const lines = r.rows.map((row) => row.line);
   // The current sessions' records, parsed as they come (null: not a record).
   let current: Array<LogRecord | null> | undefined;
