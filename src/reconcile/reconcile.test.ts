@@ -86,6 +86,37 @@ describe('reconcile()', () => {
     ]);
   });
 
+  it('takes the pty of the earliest close that names one, of two at one instant the lesser, in whatever order the closes come', () => {
+    const ssh = login({ tty: 'ssh' });
+    const permutations = <T,>(items: T[]): T[][] =>
+      items.length <= 1 ? [items] : items.flatMap((item, k) => permutations([...items.slice(0, k), ...items.slice(k + 1)]).map((rest) => [item, ...rest]));
+    const open = build.sessionOpen(origin('web1', 'A'), ssh, min(0));
+    const close = (at: number, pty?: string) => build.sessionClose(origin('web1', 'A'), ssh, min(at), open, {}, pty ?? null);
+    // The earliest close names none; two at the next instant do; a later one names another.
+    const first = [open, close(5), close(6, 'pts/7'), close(6, 'pts/2'), close(8, 'pts/1')];
+    // The earliest close names one; a later one names another, and one between names none.
+    const other = build.sessionOpen(origin('web1', 'A'), { ...ssh, pid: 200 }, min(1));
+    const otherClose = (at: number, pty?: string) => build.sessionClose(origin('web1', 'A'), { ...ssh, pid: 200 }, min(at), other, {}, pty ?? null);
+    const second = [other, otherClose(10, 'pts/8'), otherClose(12, 'pts/3'), otherClose(11)];
+    const answers = new Set<string>();
+    for (const [records, expected] of [[first, ['pts/2', close(5).ts]], [second, ['pts/8', otherClose(10).ts]]] as const) {
+      for (const order of permutations([...records])) {
+        const [session] = reconcile(order).sessions;
+        expect([session?.pty, session?.logout_time]).toEqual(expected);
+        // The same from columns, one batch per record.
+        const reconciler = new Reconciler();
+        for (const record of order) {
+          const batch = new ColumnsBuilder();
+          batch.add(record);
+          reconciler.addColumns(batch.finish(0));
+        }
+        const result = reconciler.finish();
+        answers.add(JSON.stringify(Array.from(result.order, (i) => result.session(i))));
+      }
+    }
+    expect(answers.size).toBe(2);
+  });
+
   it('tells user switches from logins by service, from a list that can be changed', () => {
     const records = ['sshd', 'sudo', 'su-l', 'login', 'pkexec', 'runuser'].map((service, i) => build.sessionOpen(origin('web1', 'A'), login({ service, pid: 100 + i }), min(i)));
     expect(reconcile(records).sessions.map((s) => `${s.service}:${s.kind}`)).toEqual([

@@ -85,10 +85,15 @@ export class Reconciler {
   private readonly logoutAt = float64(); // NaN: no close
 
   /**
-   * Closes that came before their open (newest first reads meet most so), by session id: the
-   * earliest time and the first pty a close had (-1: none); the time is NaN once the open came.
+   * Of the sessions with more than one close, when the close was that gave the pty (ptyOf): the
+   * time of a session's only close is its logout time.
    */
-  private early: { ids: UuidTable; at: Column<Float64Array>; ptys: Column<Int32Array>; waiting: number } | null = null;
+  private readonly ptyAt = new Map<number, Micros>();
+  /**
+   * Closes that came before their open (newest first reads meet most so), by session id: the
+   * earliest time and the pty (-1: none) as for a session (ptyOf); the time is NaN once the open came.
+   */
+  private early: { ids: UuidTable; at: Column<Float64Array>; ptys: Column<Int32Array>; ptyAt: Map<number, Micros>; waiting: number } | null = null;
   private readonly unnamed: UnnamedClose[] = [];
   private readonly history = new Map<string, HostHistory>();
   private readonly system = new Map<string, SystemRecord>();
@@ -245,6 +250,8 @@ export class Reconciler {
       if (k >= 0 && !Number.isNaN(early.at.get(k))) {
         logout = early.at.get(k);
         pty = early.ptys.get(k);
+        const ptyAt = early.ptyAt.get(k);
+        if (ptyAt !== undefined) this.ptyAt.set(this.loginAt.length, ptyAt);
         early.at.set(k, Number.NaN);
         early.waiting--;
       }
@@ -277,7 +284,7 @@ export class Reconciler {
 
   /** A close before its open (the id's words; its pty as a string id, -1: none): kept by id until the open comes. */
   private earlyClose(w: readonly number[], at: Micros, pty: number): void {
-    const early = (this.early ??= { ids: new UuidTable(), at: float64(), ptys: int32(), waiting: 0 });
+    const early = (this.early ??= { ids: new UuidTable(), at: float64(), ptys: int32(), ptyAt: new Map(), waiting: 0 });
     const k = early.ids.findWords(w);
     if (k < 0) {
       early.ids.addWords(w);
@@ -287,17 +294,41 @@ export class Reconciler {
       return;
     }
     this.duplicates++;
-    if (at < early.at.get(k)) early.at.set(k, at);
-    if (pty >= 0 && early.ptys.get(k) < 0) early.ptys.set(k, pty);
+    const first = early.at.get(k);
+    this.ptyOf(early.ptys, early.ptyAt, k, first, at, pty);
+    if (at < first) early.at.set(k, at);
   }
 
   /** The close of session `i`, with its pty as a string id (-1: none). */
   private closeAt(i: number, at: Micros, pty: number): void {
-    if (pty >= 0 && this.ptys.get(i) < 0) this.ptys.set(i, pty);
     const current = this.logoutAt.get(i);
-    if (!Number.isNaN(current)) this.duplicates++;
+    if (Number.isNaN(current)) {
+      if (pty >= 0) this.ptys.set(i, pty);
+      this.logoutAt.set(i, at);
+      return;
+    }
+    this.duplicates++;
+    this.ptyOf(this.ptys, this.ptyAt, i, current, at, pty);
     // The earliest close wins (a duplicate or a later one changes nothing).
-    if (Number.isNaN(current) || at < current) this.logoutAt.set(i, at);
+    if (at < current) this.logoutAt.set(i, at);
+  }
+
+  /**
+   * Session `i`'s pty, given one more close of it (at `at`, naming `pty`; -1: none) after others,
+   * the earliest of them at `earliest`: the pty of the earliest close that names one, of two at one
+   * instant the lesser. So the answer does not depend on the order the closes are read in (files
+   * merged in any order, the fleet store's rows). `ptyAt` keeps when the close was that named the
+   * pty once a session has more than one; until then, it is the only close's time.
+   */
+  private ptyOf(ptys: Column<Int32Array>, ptyAt: Map<number, Micros>, i: number, earliest: Micros, at: Micros, pty: number): void {
+    const known = ptys.get(i);
+    const knownAt = known < 0 ? Infinity : (ptyAt.get(i) ?? earliest);
+    if (known >= 0) ptyAt.set(i, knownAt);
+    if (pty < 0) return;
+    if (at < knownAt || (at === knownAt && compare(this.strings.value(pty) as string, this.strings.value(known) as string) < 0)) {
+      ptys.set(i, pty);
+      ptyAt.set(i, at);
+    }
   }
 
   private text(column: Column<Int32Array>, i: number): string {
