@@ -38,7 +38,7 @@ export async function fleetLastLoginRecords(db: Db, request: FleetLastLoginsRequ
   if (request.user !== null) add((n) => `user_name = ${n}`, request.user);
   if (request.since !== null) add((n) => `ts >= ${n}::timestamptz`, formatTimestamp(request.since));
   // Ties of one instant go to the greatest session id, as the reconciler orders them. The records
-  // in time order, as a log holds them: of a session's closes, the first read names its pty.
+  // in any order: the reconciler's answer does not depend on it, and a sort of every one is seconds.
   const query = `
     WITH latest AS (
       SELECT DISTINCT ON (host, user_name) session_id, host, user_name, ts FROM logsphere.events
@@ -51,7 +51,7 @@ export async function fleetLastLoginRecords(db: Db, request: FleetLastLoginsRequ
       UNION ALL
       SELECT e.line, e.ts, e.event_id, e.event FROM logsphere.events e JOIN latest l ON e.host = l.host AND e.user_name = l.user_name AND e.ts >= l.ts
       WHERE e.event = 'session_close' AND e.session_id IS NULL
-    ) AS needed ORDER BY ts, event_id`;
+    ) AS needed`;
   // Every host's and user's latest login: as many sessions as the store holds pairs of them, each
   // found by its id in every month's index, would take longer than one read of every month (the
   // planner cannot tell how many there are). Narrowed to a host or a user, a few, found by their ids.
